@@ -1,0 +1,49 @@
+/**
+ * base64url without padding, UTF-8 and CSPRNG ids, using only globals that exist in browsers,
+ * service workers and Node alike (so the protocol package stays free of Node or DOM imports).
+ */
+
+const utf8Encoder = new TextEncoder();
+
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** @example toBase64Url(new Uint8Array([251, 255])) === '-_8' */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Decodes base64url without padding; throws on any other alphabet or an impossible length. */
+export function fromBase64Url(text: string): Uint8Array {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) throw new TypeError('not base64url');
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}
+
+/** A protocol id or token: 16 bytes from the CSPRNG, base64url (22 chars). */
+export function randomId(): string {
+  return toBase64Url(randomBytes(16));
+}
+
+/** Uniform integer in [0, bound) from the CSPRNG, by rejection sampling (no modulo bias). */
+export function randomInt(bound: number): number {
+  if (!Number.isInteger(bound) || bound < 1 || bound > 2 ** 32) throw new RangeError('bad bound');
+  const limit = 2 ** 32 - (2 ** 32 % bound);
+  const word = new Uint32Array(1);
+  for (;;) {
+    globalThis.crypto.getRandomValues(word);
+    if (word[0]! < limit) return word[0]! % bound;
+  }
+}

@@ -1,0 +1,10 @@
+/** The wire protocol both sides share (PROTOCOL.md). Pure re-exports; nothing runs on import. */
+export * from './device-keys.ts';
+export * from './encoding.ts';
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './messages.ts';
+export * from './number-match.ts';
+export * from './pairing-link.ts';
+export * from './parse.ts';
+export * from './statements.ts';

@@ -1,0 +1,27 @@
+/** The limits of PROTOCOL.md sections 2, 4 and 8, in one place so both sides enforce the same. */
+export const LIMITS = {
+  httpBodyBytes: 16 * 1024,
+  frameBytes: 16 * 1024,
+  deviceNameChars: 64,
+  upnChars: 254,
+  displayNameChars: 128,
+  appNameChars: 64,
+  passwordChars: 256,
+  maxClockSkewMs: 60_000,
+  authTimeoutMs: 10_000,
+  pingIntervalMs: 20_000,
+  malformedFramesBeforeClose: 3,
+  pairingLifetimeMs: 10 * 60_000,
+  maxCredentialsPerSocket: 64,
+} as const;
+
+export const CLOSE_CODES = {
+  malformed: 4400,
+  notAuthenticated: 4401,
+  allRevoked: 4403,
+  authTimeout: 4408,
+  frameTooLarge: 4413,
+  rateLimited: 4429,
+  /** Standard "service restart": the relay is going away, reconnect soon. */
+  serviceRestart: 1012,
+} as const;

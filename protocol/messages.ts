@@ -1,0 +1,210 @@
+import * as v from 'valibot';
+import { LIMITS } from './limits.ts';
+import { MAX_DIGITS, MIN_DIGITS } from './number-match.ts';
+
+/**
+ * One schema per message and body of PROTOCOL.md. Objects ignore unknown fields; a missing,
+ * mistyped or oversized field fails. `parse()` below turns a failure into a named field.
+ */
+
+const NO_NEWLINE = /^[^\n\r]*$/;
+const boundedText = (max: number) => v.pipe(v.string(), v.maxLength(max), v.regex(NO_NEWLINE, 'must be one line'));
+const requiredText = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max), v.regex(NO_NEWLINE, 'must be one line'));
+const base64url = (minChars: number, maxChars: number) =>
+  v.pipe(v.string(), v.minLength(minChars), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'));
+
+export const IdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/, 'must be a 22-character id'));
+/** 64 bytes r‖s → 86 base64url characters. */
+export const SignatureSchema = base64url(86, 86);
+/** 65-byte uncompressed point → 87 base64url characters. */
+export const PublicKeySchema = base64url(87, 87);
+export const UpnSchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(LIMITS.upnChars),
+  v.regex(/^[^\s\u0000-\u001f\u007f]+$/, 'must not contain spaces or control characters'),
+);
+export const DisplayNameSchema = requiredText(LIMITS.displayNameChars);
+export const DeviceNameSchema = requiredText(LIMITS.deviceNameChars);
+export const TimeSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const DigitsSchema = v.pipe(v.number(), v.integer(), v.minValue(MIN_DIGITS), v.maxValue(MAX_DIGITS));
+export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,6}$/, 'must be up to 6 decimal digits'));
+export const DecisionSchema = v.picklist(['approve', 'deny', 'report']);
+export const GroupNameSchema = requiredText(64);
+
+// ---- Relay → device (section 4) ----
+
+export const HelloMessage = v.object({ type: v.literal('hello'), nonce: base64url(22, 64), serverTime: TimeSchema });
+export const ReadyMessage = v.object({
+  type: v.literal('ready'),
+  accepted: v.array(IdSchema),
+  rejected: v.array(v.object({ deviceId: v.string(), code: v.string() })),
+});
+export const MatchSchema = v.variant('mode', [
+  v.object({ mode: v.literal('type'), digits: DigitsSchema }),
+  v.object({
+    mode: v.literal('choose'),
+    digits: DigitsSchema,
+    choices: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9]{2,6}$/))), v.length(3)),
+  }),
+]);
+export const ChallengeMessage = v.object({
+  type: v.literal('challenge'),
+  requestId: IdSchema,
+  deviceId: IdSchema,
+  account: v.object({ upn: UpnSchema, displayName: v.string() }),
+  app: v.nullable(v.object({ name: v.string() })),
+  context: v.object({ ip: v.string(), location: v.nullable(v.string()), browser: v.string(), os: v.string() }),
+  match: MatchSchema,
+  createdAt: TimeSchema,
+  expiresAt: TimeSchema,
+});
+export const CANCEL_REASONS = ['approved_elsewhere', 'denied_elsewhere', 'expired', 'cancelled', 'superseded'] as const;
+export const CancelMessage = v.object({ type: v.literal('cancel'), requestId: IdSchema, reason: v.picklist(CANCEL_REASONS) });
+export const RESULT_OUTCOMES = [
+  'approved',
+  'denied',
+  'reported',
+  'wrong_number',
+  'expired',
+  'already_decided',
+  'rejected',
+] as const;
+export const ResultMessage = v.object({
+  type: v.literal('result'),
+  requestId: v.string(),
+  outcome: v.picklist(RESULT_OUTCOMES),
+  code: v.optional(v.string()),
+});
+export const RevokedMessage = v.object({ type: v.literal('revoked'), deviceId: IdSchema });
+export const PingMessage = v.object({ type: v.literal('ping'), t: TimeSchema });
+export const ErrorMessage = v.object({ type: v.literal('error'), code: v.string(), message: v.string() });
+
+export const RelayToDeviceMessage = v.variant('type', [
+  HelloMessage,
+  ReadyMessage,
+  ChallengeMessage,
+  CancelMessage,
+  ResultMessage,
+  RevokedMessage,
+  PingMessage,
+  ErrorMessage,
+]);
+
+// ---- Device → relay (section 4) ----
+
+export const AuthMessage = v.object({
+  type: v.literal('auth'),
+  credentials: v.pipe(
+    v.array(v.object({ deviceId: IdSchema, signature: SignatureSchema })),
+    v.minLength(1),
+    v.maxLength(LIMITS.maxCredentialsPerSocket),
+  ),
+});
+export const DecisionMessage = v.object({
+  type: v.literal('decision'),
+  requestId: IdSchema,
+  deviceId: IdSchema,
+  decision: DecisionSchema,
+  number: MatchNumberSchema,
+  signedAt: TimeSchema,
+  signature: SignatureSchema,
+});
+export const PongMessage = v.object({ type: v.literal('pong'), t: TimeSchema });
+export const DeviceToRelayMessage = v.variant('type', [AuthMessage, DecisionMessage, PongMessage]);
+
+// ---- HTTP bodies (sections 3, 5, 6, 7) ----
+
+export const RedeemPairingBody = v.object({
+  token: IdSchema,
+  publicKey: PublicKeySchema,
+  deviceName: DeviceNameSchema,
+  signature: SignatureSchema,
+});
+export const RedeemPairingResponse = v.object({
+  deviceId: IdSchema,
+  account: v.object({ userId: v.string(), upn: UpnSchema, displayName: v.string() }),
+  relay: v.object({ origin: v.string(), name: v.string() }),
+});
+
+export const CreateSigninBody = v.object({
+  upn: UpnSchema,
+  app: v.optional(boundedText(LIMITS.appNameChars)),
+  password: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.passwordChars))),
+});
+export const CreateSigninResponse = v.object({
+  requestId: IdSchema,
+  number: v.string(),
+  digits: DigitsSchema,
+  expiresAt: TimeSchema,
+  browserToken: v.string(),
+});
+export const SIGNIN_STATUSES = ['pending', 'approved', 'denied', 'reported', 'wrong_number', 'expired', 'cancelled'] as const;
+export const SigninStatusResponse = v.object({ status: v.picklist(SIGNIN_STATUSES), reason: v.optional(v.string()) });
+export const CompleteSigninResponse = v.object({
+  session: v.object({ upn: v.string(), displayName: v.string(), amr: v.array(v.string()) }),
+});
+
+export const PolicySchema = v.object({
+  enabled: v.boolean(),
+  targets: v.union([v.literal('all'), v.pipe(v.array(GroupNameSchema), v.maxLength(100))]),
+  excludeGroups: v.pipe(v.array(GroupNameSchema), v.maxLength(100)),
+  mode: v.picklist(['any', 'push', 'passwordless']),
+  match: v.object({ mode: v.picklist(['type', 'choose']), digits: DigitsSchema }),
+  showAppName: v.boolean(),
+  showLocation: v.boolean(),
+  requestTtlSeconds: v.pipe(v.number(), v.integer(), v.minValue(30), v.maxValue(600)),
+  maxPushesPer10Min: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  lockoutAfterFailures: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+});
+
+export const CreateUserBody = v.object({
+  upn: UpnSchema,
+  displayName: DisplayNameSchema,
+  password: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars))),
+  groups: v.optional(v.pipe(v.array(GroupNameSchema), v.maxLength(100))),
+});
+export const IssueTapBody = v.object({
+  lifetimeMinutes: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(43_200)),
+  oneTime: v.boolean(),
+});
+
+export type HelloMessage = v.InferOutput<typeof HelloMessage>;
+export type ReadyMessage = v.InferOutput<typeof ReadyMessage>;
+export type Match = v.InferOutput<typeof MatchSchema>;
+export type ChallengeMessage = v.InferOutput<typeof ChallengeMessage>;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+export type CancelMessage = v.InferOutput<typeof CancelMessage>;
+export type ResultOutcome = (typeof RESULT_OUTCOMES)[number];
+export type ResultMessage = v.InferOutput<typeof ResultMessage>;
+export type RevokedMessage = v.InferOutput<typeof RevokedMessage>;
+export type PingMessage = v.InferOutput<typeof PingMessage>;
+export type ErrorMessage = v.InferOutput<typeof ErrorMessage>;
+export type RelayToDeviceMessage = v.InferOutput<typeof RelayToDeviceMessage>;
+export type AuthMessage = v.InferOutput<typeof AuthMessage>;
+export type DecisionMessage = v.InferOutput<typeof DecisionMessage>;
+export type PongMessage = v.InferOutput<typeof PongMessage>;
+export type DeviceToRelayMessage = v.InferOutput<typeof DeviceToRelayMessage>;
+export type RedeemPairingBody = v.InferOutput<typeof RedeemPairingBody>;
+export type RedeemPairingResponse = v.InferOutput<typeof RedeemPairingResponse>;
+export type CreateSigninBody = v.InferOutput<typeof CreateSigninBody>;
+export type CreateSigninResponse = v.InferOutput<typeof CreateSigninResponse>;
+export type SigninStatus = (typeof SIGNIN_STATUSES)[number];
+export type SigninStatusResponse = v.InferOutput<typeof SigninStatusResponse>;
+export type CompleteSigninResponse = v.InferOutput<typeof CompleteSigninResponse>;
+export type Policy = v.InferOutput<typeof PolicySchema>;
+export type CreateUserBody = v.InferOutput<typeof CreateUserBody>;
+export type IssueTapBody = v.InferOutput<typeof IssueTapBody>;
+
+export const DEFAULT_POLICY: Policy = {
+  enabled: true,
+  targets: 'all',
+  excludeGroups: [],
+  mode: 'any',
+  match: { mode: 'type', digits: 2 },
+  showAppName: true,
+  showLocation: true,
+  requestTtlSeconds: 120,
+  maxPushesPer10Min: 5,
+  lockoutAfterFailures: 10,
+};

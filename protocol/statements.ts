@@ -1,0 +1,57 @@
+import { ProtocolError } from './errors.ts';
+import { utf8 } from './encoding.ts';
+
+/**
+ * Signed statements (PROTOCOL.md section 2): the tag, then the fields, joined with "\n" and
+ * UTF-8 encoded. These three builders are the only place those fields are concatenated.
+ */
+export const STATEMENT_TAGS = {
+  pair: 'countersign/v1/pair',
+  connect: 'countersign/v1/connect',
+  decision: 'countersign/v1/decision',
+} as const;
+
+export type Decision = 'approve' | 'deny' | 'report';
+
+function statement(tag: string, fields: readonly string[]): Uint8Array {
+  for (const field of fields) {
+    if (typeof field !== 'string') throw new ProtocolError('invalid_request', 'statement field is not a string');
+    if (field.includes('\n')) throw new ProtocolError('invalid_request', 'statement field contains a newline');
+  }
+  return utf8([tag, ...fields].join('\n'));
+}
+
+/** @example pairStatement({relayOrigin: 'http://127.0.0.1:8787', pairingToken, publicKey, deviceName: 'Chromium on Linux'}) */
+export function pairStatement(input: {
+  relayOrigin: string;
+  pairingToken: string;
+  publicKey: string;
+  deviceName: string;
+}): Uint8Array {
+  return statement(STATEMENT_TAGS.pair, [input.relayOrigin, input.pairingToken, input.publicKey, input.deviceName]);
+}
+
+/** @example connectStatement({relayOrigin, nonce: hello.nonce, deviceId}) */
+export function connectStatement(input: { relayOrigin: string; nonce: string; deviceId: string }): Uint8Array {
+  return statement(STATEMENT_TAGS.connect, [input.relayOrigin, input.nonce, input.deviceId]);
+}
+
+/** `number` is empty for deny and report; `signedAt` is Unix ms, written in decimal. */
+export function decisionStatement(input: {
+  relayOrigin: string;
+  requestId: string;
+  deviceId: string;
+  decision: Decision;
+  number: string;
+  signedAt: number;
+}): Uint8Array {
+  if (!Number.isSafeInteger(input.signedAt)) throw new ProtocolError('invalid_request', 'signedAt is not an integer');
+  return statement(STATEMENT_TAGS.decision, [
+    input.relayOrigin,
+    input.requestId,
+    input.deviceId,
+    input.decision,
+    input.number,
+    String(input.signedAt),
+  ]);
+}
