@@ -3,10 +3,20 @@ import { defineConfig } from 'wxt';
 // The extension lives in extension/ (WXT srcDir); see extension/README.md.
 export default defineConfig({
   srcDir: 'extension',
+  publicDir: 'extension/public',
   modules: ['@wxt-dev/webextension-polyfill'],
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'Countersign Authenticator',
     description: 'Approve sign-ins with number matching, from your browser.',
-    permissions: ['storage', 'notifications', 'alarms'],
-  },
+    // storage: IndexedDB needs none, but storage.session (remembered PIN, window id) does.
+    // activeTab: "Scan QR code on this page" captures the tab the popup was opened on.
+    permissions: ['storage', 'notifications', 'alarms', 'activeTab'],
+    // Relays are reached by WebSocket (no host permission needed) and the pairing POST relies
+    // on the relay's CORS answer; these stay optional, for relays that cannot send CORS.
+    optional_host_permissions: ['http://*/*', 'https://*/*'],
+    action: { default_title: 'Countersign' },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: 'authenticator@countersign.dev', strict_min_version: '121.0' } } }
+      : {}),
+  }),
 });

@@ -5,7 +5,8 @@
 
 const utf8Encoder = new TextEncoder();
 
-export function utf8(text: string): Uint8Array {
+// Return types name ArrayBuffer so the results go straight into WebCrypto (which refuses ArrayBufferLike).
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return utf8Encoder.encode(text);
 }
 
@@ -18,17 +19,19 @@ export function toBase64Url(bytes: Uint8Array): string {
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-/** Decodes base64url without padding; throws on any other alphabet or an impossible length. */
-export function fromBase64Url(text: string): Uint8Array {
+/** Decodes base64url without padding; throws on any other alphabet, an impossible length or a non-canonical spelling. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   if (!BASE64URL.test(text) || text.length % 4 === 1) throw new TypeError('not base64url');
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  // atob ignores stray low bits in the last character; refuse them so each value has one spelling.
+  if (toBase64Url(bytes) !== text) throw new TypeError('not canonical base64url');
   return bytes;
 }
 
-export function randomBytes(length: number): Uint8Array {
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return globalThis.crypto.getRandomValues(new Uint8Array(length));
 }
 

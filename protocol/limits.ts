@@ -6,6 +6,8 @@ export const LIMITS = {
   upnChars: 254,
   displayNameChars: 128,
   appNameChars: 64,
+  /** Each sign-in context string a challenge shows (ip, location, browser, os). */
+  contextChars: 256,
   passwordChars: 256,
   maxClockSkewMs: 60_000,
   authTimeoutMs: 10_000,

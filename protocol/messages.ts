@@ -40,21 +40,39 @@ export const ReadyMessage = v.object({
   accepted: v.array(IdSchema),
   rejected: v.array(v.object({ deviceId: v.string(), code: v.string() })),
 });
-export const MatchSchema = v.variant('mode', [
-  v.object({ mode: v.literal('type'), digits: DigitsSchema }),
-  v.object({
-    mode: v.literal('choose'),
-    digits: DigitsSchema,
-    choices: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9]{2,6}$/))), v.length(3)),
+export const MatchSchema = v.pipe(
+  v.variant('mode', [
+    v.object({ mode: v.literal('type'), digits: DigitsSchema }),
+    v.object({
+      mode: v.literal('choose'),
+      digits: DigitsSchema,
+      choices: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9]{2,6}$/))), v.length(3)),
+    }),
+  ]),
+  // Section 4: "three distinct strings of `digits` digits"; the variant alone cannot relate the two fields.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || dataset.value.mode !== 'choose') return;
+    const { digits, choices } = dataset.value;
+    if (new Set(choices).size !== 3 || choices.some((choice) => choice.length !== digits)) {
+      addIssue({
+        message: 'must be three distinct numbers of `digits` digits',
+        path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'choices', value: choices }],
+      });
+    }
   }),
-]);
+);
 export const ChallengeMessage = v.object({
   type: v.literal('challenge'),
   requestId: IdSchema,
   deviceId: IdSchema,
-  account: v.object({ upn: UpnSchema, displayName: v.string() }),
-  app: v.nullable(v.object({ name: v.string() })),
-  context: v.object({ ip: v.string(), location: v.nullable(v.string()), browser: v.string(), os: v.string() }),
+  account: v.object({ upn: UpnSchema, displayName: boundedText(LIMITS.displayNameChars) }),
+  app: v.nullable(v.object({ name: boundedText(LIMITS.appNameChars) })),
+  context: v.object({
+    ip: boundedText(LIMITS.contextChars),
+    location: v.nullable(boundedText(LIMITS.contextChars)),
+    browser: boundedText(LIMITS.contextChars),
+    os: boundedText(LIMITS.contextChars),
+  }),
   match: MatchSchema,
   createdAt: TimeSchema,
   expiresAt: TimeSchema,

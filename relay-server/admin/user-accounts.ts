@@ -1,0 +1,36 @@
+import type { Clock } from '../clock.ts';
+import { ApiError } from '../api-error.ts';
+import { hashPassword } from '../security/passwords.ts';
+import type { UserRow } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
+export async function createUserAccount(
+  store: Store,
+  clock: Clock,
+  input: { upn: string; displayName: string; password?: string | undefined; groups?: string[] | undefined; isAdmin?: boolean },
+): Promise<UserRow> {
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  const user = await store.users.create(
+    { upn: input.upn, displayName: input.displayName, passwordHash, isAdmin: input.isAdmin ?? false, groups: input.groups ?? [] },
+    clock.now(),
+  );
+  if (!user) throw new ApiError(409, 'user_exists', 'A user with this UPN already exists.');
+  return user;
+}
+
+/** The admin view of one user (section 7), plus the flags the admin pages show. */
+export async function userDetails(store: Store, user: UserRow) {
+  const [groups, devices] = await Promise.all([store.users.groupsOf(user.id), store.devices.ofUser(user.id)]);
+  return {
+    userId: user.id,
+    upn: user.upn,
+    displayName: user.display_name,
+    groups,
+    isAdmin: user.is_admin === 1,
+    hasPassword: user.password_hash !== null,
+    atRisk: user.push_blocked === 1,
+    failureCount: user.failure_count,
+    lockedUntil: user.locked_until,
+    devices: devices.map((device) => ({ deviceId: device.id, name: device.name, createdAt: device.created_at, lastUsedAt: device.last_used_at })),
+  };
+}

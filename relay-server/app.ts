@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { LIMITS } from '../protocol/limits.ts';
+import { ApiError } from './api-error.ts';
+import { errorResponse } from './http/error-body.ts';
+import { pageRoutes } from './pages/page-routes.tsx';
+import type { RelayDeps } from './relay-deps.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { pairingRoutes } from './routes/pairing-routes.ts';
+import { signinRoutes } from './routes/signin-routes.ts';
+
+/** The relay's HTTP side. Everything with state comes in through `deps`. */
+export function createApp(deps: RelayDeps) {
+  const app = new Hono();
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: LIMITS.httpBodyBytes,
+      onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'The request body is over 16 KiB.')),
+    }),
+  );
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/api/v1/pairings', pairingRoutes(deps));
+  app.route('/api/v1/signins', signinRoutes(deps));
+  app.route('/api/v1/admin', adminRoutes(deps));
+  app.all('/api/*', () => {
+    throw new ApiError(404, 'not_found', 'No such endpoint.');
+  });
+  app.route('/', pageRoutes(deps));
+  app.onError((error, c) => {
+    if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    return errorResponse(c, error);
+  });
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? errorResponse(c, new ApiError(404, 'not_found', 'No such endpoint.')) : c.text('Not found', 404)));
+  return app;
+}

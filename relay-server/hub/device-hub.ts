@@ -1,0 +1,247 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { randomId } from '../../protocol/encoding.ts';
+import { CLOSE_CODES, LIMITS } from '../../protocol/limits.ts';
+import {
+  DeviceToRelayMessage,
+  type AuthMessage,
+  type ChallengeMessage,
+  type DecisionMessage,
+  type RelayToDeviceMessage,
+  type ResultMessage,
+} from '../../protocol/messages.ts';
+import { parse } from '../../protocol/parse.ts';
+import { connectStatement } from '../../protocol/statements.ts';
+import type { Clock } from '../clock.ts';
+import type { RelayTiming } from '../config.ts';
+import { verifyDeviceSignature } from '../security/verify-signature.ts';
+import type { Store } from '../store/store.ts';
+import type { Fanout } from './fanout.ts';
+
+export const DEVICE_CONNECT_PATH = '/api/v1/devices/connect';
+
+/** What the hub asks of the sign-in side; kept narrow so the hub knows nothing of HTTP. */
+export interface DeviceHubHandlers {
+  decide(deviceId: string, decision: DecisionMessage): Promise<ResultMessage>;
+  pendingChallenges(devices: readonly { deviceId: string; userId: string }[]): Promise<ChallengeMessage[]>;
+}
+
+export interface DeviceHubDeps {
+  store: Store;
+  fanout: Fanout;
+  clock: Clock;
+  timing: RelayTiming;
+  relayOrigin: () => string;
+  handlers: DeviceHubHandlers;
+  onError?: (error: unknown) => void;
+}
+
+/** Frames a socket may send: a burst of 60, refilled at 20 a second; past that, close 4429. */
+const RATE_BURST = 60;
+const RATE_PER_SECOND = 20;
+
+interface Connection {
+  socket: WebSocket;
+  nonce: string;
+  /** deviceId → userId, for the credentials accepted on this socket. */
+  devices: Map<string, string> | null;
+  malformedFrames: number;
+  authTimer: NodeJS.Timeout | undefined;
+  tokens: number;
+  tokensAt: number;
+  /** Frames are handled one at a time, in order. */
+  queue: Promise<void>;
+}
+
+/**
+ * The device side of PROTOCOL.md section 4 over plain `ws`: hello → auth → ready, challenges out,
+ * decisions in, pings every 20 s, and every close code of the spec.
+ */
+export class DeviceHub {
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  private readonly connections = new Set<Connection>();
+  private readonly byDevice = new Map<string, Set<Connection>>();
+  private readonly pingTimer: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly deps: DeviceHubDeps) {
+    deps.fanout.setDeviceSink((deviceId, message) => this.deliverLocal(deviceId, message));
+    this.pingTimer = setInterval(() => this.pingAll(), deps.timing.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  get connectedDevices(): number {
+    return this.byDevice.size;
+  }
+
+  get openSockets(): number {
+    return this.connections.size;
+  }
+
+  /** For the HTTP server's `upgrade` event; answers false when the path is not ours. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== DEVICE_CONNECT_PATH) return false;
+    if (this.closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return true;
+    }
+    this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    return true;
+  }
+
+  private accept(socket: WebSocket): void {
+    const connection: Connection = {
+      socket,
+      nonce: randomId(),
+      devices: null,
+      malformedFrames: 0,
+      authTimer: undefined,
+      tokens: RATE_BURST,
+      tokensAt: this.deps.clock.now(),
+      queue: Promise.resolve(),
+    };
+    this.connections.add(connection);
+    connection.authTimer = setTimeout(() => this.close(connection, CLOSE_CODES.authTimeout, 'no auth in time'), this.deps.timing.authTimeoutMs);
+    socket.on('message', (data, isBinary) => {
+      connection.queue = connection.queue
+        .then(() => this.receive(connection, data, isBinary))
+        .catch((error: unknown) => this.deps.onError?.(error));
+    });
+    socket.on('close', () => this.forget(connection));
+    socket.on('error', () => this.forget(connection));
+    this.send(connection, { type: 'hello', nonce: connection.nonce, serverTime: this.deps.clock.now() });
+  }
+
+  private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    const size = Array.isArray(data) ? data.reduce((total, part) => total + part.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (size > LIMITS.frameBytes) return this.close(connection, CLOSE_CODES.frameTooLarge, 'frame over 16 KiB');
+    if (!this.takeToken(connection)) return this.close(connection, CLOSE_CODES.rateLimited, 'too many frames');
+    if (isBinary) return this.malformed(connection, 'frames must be text');
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
+    } catch {
+      return this.malformed(connection, 'frame is not JSON');
+    }
+    const parsed = parse(DeviceToRelayMessage, json);
+    if (!parsed.ok) return this.malformed(connection, parsed.message);
+    const message = parsed.value;
+    if (message.type === 'pong') return;
+    if (message.type === 'auth') {
+      if (connection.devices) return this.malformed(connection, 'already authenticated');
+      return this.authenticate(connection, message);
+    }
+    if (!connection.devices) return this.close(connection, CLOSE_CODES.notAuthenticated, 'not authenticated');
+    if (!connection.devices.has(message.deviceId)) {
+      this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'unknown_device' });
+      return;
+    }
+    this.send(connection, await this.deps.handlers.decide(message.deviceId, message));
+  }
+
+  private async authenticate(connection: Connection, auth: AuthMessage): Promise<void> {
+    clearTimeout(connection.authTimer);
+    const ids = [...new Set(auth.credentials.map((credential) => credential.deviceId))];
+    const devices = new Map((await this.deps.store.devices.byIds(ids)).map((device) => [device.id, device]));
+    const accepted = new Map<string, string>();
+    const rejected: { deviceId: string; code: string }[] = [];
+    for (const { deviceId, signature } of auth.credentials) {
+      if (accepted.has(deviceId)) continue;
+      const device = devices.get(deviceId);
+      if (!device) {
+        rejected.push({ deviceId, code: 'unknown_device' });
+        continue;
+      }
+      const statement = connectStatement({ relayOrigin: this.deps.relayOrigin(), nonce: connection.nonce, deviceId });
+      if (verifyDeviceSignature(statement, signature, device.public_key)) accepted.set(deviceId, device.user_id);
+      else rejected.push({ deviceId, code: 'bad_signature' });
+    }
+    this.send(connection, { type: 'ready', accepted: [...accepted.keys()], rejected });
+    if (accepted.size === 0) return this.close(connection, CLOSE_CODES.notAuthenticated, 'no credential accepted');
+    connection.devices = accepted;
+    for (const deviceId of accepted.keys()) {
+      let set = this.byDevice.get(deviceId);
+      if (!set) this.byDevice.set(deviceId, (set = new Set()));
+      set.add(connection);
+    }
+    const pending = await this.deps.handlers.pendingChallenges([...accepted].map(([deviceId, userId]) => ({ deviceId, userId })));
+    for (const challenge of pending) this.send(connection, challenge);
+  }
+
+  /** Delivers to this instance's sockets for the device; `revoked` also drops the credential. */
+  private deliverLocal(deviceId: string, message: RelayToDeviceMessage): void {
+    const connections = this.byDevice.get(deviceId);
+    if (!connections) return;
+    for (const connection of [...connections]) {
+      this.send(connection, message);
+      if (message.type !== 'revoked') continue;
+      connection.devices?.delete(deviceId);
+      connections.delete(connection);
+      if (connection.devices?.size === 0) this.close(connection, CLOSE_CODES.allRevoked, 'all credentials revoked');
+    }
+    if (connections.size === 0) this.byDevice.delete(deviceId);
+  }
+
+  private malformed(connection: Connection, reason: string): void {
+    connection.malformedFrames += 1;
+    this.send(connection, { type: 'error', code: 'malformed_frame', message: reason });
+    if (connection.malformedFrames >= LIMITS.malformedFramesBeforeClose) this.close(connection, CLOSE_CODES.malformed, 'malformed traffic');
+  }
+
+  private takeToken(connection: Connection): boolean {
+    const now = this.deps.clock.now();
+    connection.tokens = Math.min(RATE_BURST, connection.tokens + ((now - connection.tokensAt) / 1000) * RATE_PER_SECOND);
+    connection.tokensAt = now;
+    if (connection.tokens < 1) return false;
+    connection.tokens -= 1;
+    return true;
+  }
+
+  private send(connection: Connection, message: RelayToDeviceMessage): void {
+    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify(message));
+  }
+
+  private close(connection: Connection, code: number, reason: string): void {
+    this.forget(connection);
+    connection.socket.close(code, reason);
+  }
+
+  private forget(connection: Connection): void {
+    clearTimeout(connection.authTimer);
+    if (!this.connections.delete(connection)) return;
+    for (const deviceId of connection.devices?.keys() ?? []) {
+      const set = this.byDevice.get(deviceId);
+      set?.delete(connection);
+      if (set?.size === 0) this.byDevice.delete(deviceId);
+    }
+  }
+
+  private pingAll(): void {
+    const message = JSON.stringify({ type: 'ping', t: this.deps.clock.now() });
+    for (const connection of this.connections) {
+      if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(message);
+    }
+  }
+
+  /** Graceful stop: refuse new sockets and close the open ones with 1012 so devices reconnect elsewhere. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.pingTimer);
+    const closed = [...this.connections].map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          connection.socket.once('close', () => resolve());
+          this.close(connection, CLOSE_CODES.serviceRestart, 'relay restarting');
+          setTimeout(() => {
+            connection.socket.terminate();
+            resolve();
+          }, 2_000).unref();
+        }),
+    );
+    await Promise.all(closed);
+    this.server.close();
+  }
+}

@@ -1,0 +1,47 @@
+import type { RelayToDeviceMessage, SigninStatusResponse } from '../../protocol/messages.ts';
+
+/**
+ * How messages reach devices and waiting browsers. The in-process one below serves a single
+ * relay; a Redis-backed one carries the same calls across instances.
+ */
+export interface Fanout {
+  /** Delivers to every socket, on any instance, that holds this device. */
+  sendToDevice(deviceId: string, message: RelayToDeviceMessage): void;
+  /** Tells every browser waiting on this request, on any instance, its new status. */
+  publishStatus(requestId: string, status: SigninStatusResponse): void;
+  subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void;
+  /** The local hub registers here to receive device messages meant for its sockets. */
+  setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void;
+  close(): Promise<void>;
+}
+
+export class InProcessFanout implements Fanout {
+  private deviceSink: (deviceId: string, message: RelayToDeviceMessage) => void = () => {};
+  private readonly statusListeners = new Map<string, Set<(status: SigninStatusResponse) => void>>();
+
+  sendToDevice(deviceId: string, message: RelayToDeviceMessage): void {
+    this.deviceSink(deviceId, message);
+  }
+
+  publishStatus(requestId: string, status: SigninStatusResponse): void {
+    for (const listener of this.statusListeners.get(requestId) ?? []) listener(status);
+  }
+
+  subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void {
+    let listeners = this.statusListeners.get(requestId);
+    if (!listeners) this.statusListeners.set(requestId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.statusListeners.delete(requestId);
+    };
+  }
+
+  setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void {
+    this.deviceSink = sink;
+  }
+
+  async close(): Promise<void> {
+    this.statusListeners.clear();
+  }
+}

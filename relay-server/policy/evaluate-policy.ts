@@ -1,0 +1,16 @@
+import type { Policy } from '../../protocol/messages.ts';
+
+export type PushFlow = 'passwordless' | 'push_after_password';
+
+/** Whether the policy gives this user a push at all: enabled, targeted, not excluded. */
+export function isTargeted(policy: Policy, groups: readonly string[]): boolean {
+  if (!policy.enabled) return false;
+  if (groups.some((group) => policy.excludeGroups.includes(group))) return false;
+  return policy.targets === 'all' || groups.some((group) => (policy.targets as string[]).includes(group));
+}
+
+/** `push` = approval after a password, `passwordless` = approval instead of one, `any` = both. */
+export function allowsFlow(policy: Policy, flow: PushFlow): boolean {
+  if (policy.mode === 'any') return true;
+  return flow === 'passwordless' ? policy.mode === 'passwordless' : policy.mode === 'push';
+}

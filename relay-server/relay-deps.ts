@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import type { RelayConfig } from './config.ts';
+import type { Fanout } from './hub/fanout.ts';
+import type { SigninService } from './signin/signin-service.ts';
+import type { Store } from './store/store.ts';
+
+/** What createApp() is given: everything with state comes in from outside, so tests can build it. */
+export interface RelayDeps {
+  config: RelayConfig;
+  store: Store;
+  fanout: Fanout;
+  clock: Clock;
+  signins: SigninService;
+  /** The public origin; a function because with port 0 it is known only after listening. */
+  relayOrigin: () => string;
+  logger: Logger;
+}

@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { RelayConfig } from './config.ts';
+import { DeviceHub } from './hub/device-hub.ts';
+import { InProcessFanout, type Fanout } from './hub/fanout.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { locateLocalOnly, type LocateIp } from './signin/locate-ip.ts';
+import { SigninService } from './signin/signin-service.ts';
+import { openStore } from './store/store.ts';
+import type { Store } from './store/store.ts';
+
+export interface RelayOptions {
+  config: RelayConfig;
+  clock?: Clock;
+  logger?: Logger;
+  store?: Store;
+  fanout?: Fanout;
+  locate?: LocateIp;
+}
+
+export interface Relay {
+  readonly app: ReturnType<typeof createApp>;
+  readonly hub: DeviceHub;
+  readonly signins: SigninService;
+  readonly store: Store;
+  readonly origin: string;
+  /** Starts serving HTTP and device sockets; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops accepting, closes device sockets with 1012, finishes writes in flight, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Wires store, fan-out, sign-in service, device hub and app together; the one place that does. */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['password', '*.password', 'token', '*.token', 'number', '*.number'] });
+  const store = options.store ?? (await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  const fanout = options.fanout ?? new InProcessFanout();
+  let origin = config.relayOrigin ?? `http://${config.host}:${config.port}`;
+  const relayOrigin = () => origin;
+  const signins = new SigninService({
+    store,
+    fanout,
+    clock,
+    relayOrigin,
+    locate: options.locate ?? locateLocalOnly,
+    onSecurityEvent: (event) => logger.warn({ event: event.type, upn: event.upn, requestId: event.requestId, ip: event.ip }, 'security event'),
+  });
+  const hub = new DeviceHub({
+    store,
+    fanout,
+    clock,
+    timing: config.timing,
+    relayOrigin,
+    handlers: signins,
+    onError: (error) => logger.error({ err: error }, 'device frame failed'),
+  });
+  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger });
+  if (config.demo) await seedDemo(store, clock);
+
+  let server: Server | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  return {
+    app,
+    hub,
+    signins,
+    store,
+    get origin() {
+      return origin;
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+          if (!config.relayOrigin) origin = `http://${config.host}:${info.port}`;
+          sweeper = setInterval(() => {
+            signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
+          }, config.timing.expirySweepMs);
+          sweeper.unref();
+          resolve(info.port);
+        }) as Server;
+        server = listening;
+        listening.once('error', reject);
+        listening.on('upgrade', (request, socket, head) => {
+          if (!hub.handleUpgrade(request, socket, head)) socket.destroy();
+        });
+      });
+    },
+    async close() {
+      clearInterval(sweeper);
+      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      server?.closeIdleConnections();
+      await hub.shutdown();
+      server?.closeAllConnections();
+      await closed;
+      await fanout.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { Hono, type Context, type Next } from 'hono';
+import * as v from 'valibot';
+import { LIMITS } from '../../protocol/limits.ts';
+import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../protocol/messages.ts';
+import { buildPairingLink } from '../../protocol/pairing-link.ts';
+import { parse } from '../../protocol/parse.ts';
+import { ApiError } from '../api-error.ts';
+import { bearerToken, readJson } from '../http/read-json.ts';
+import type { RelayDeps } from '../relay-deps.ts';
+import { hashPassword } from '../security/passwords.ts';
+import { secretsEqual } from '../security/secrets.ts';
+import { signinLogEntry } from '../signin/signin-log.ts';
+import { createUserAccount, userDetails } from '../admin/user-accounts.ts';
+import { revokeDevice } from '../admin/revoke-device.ts';
+
+const UpdateUserBody = v.object({
+  displayName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.displayNameChars))),
+  password: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars))),
+  groups: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(64))), v.maxLength(100))),
+  isAdmin: v.optional(v.boolean()),
+  pushBlocked: v.optional(v.literal(false)),
+});
+
+/** PROTOCOL.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
+export function adminRoutes(deps: RelayDeps) {
+  const { store, clock } = deps;
+  const requireAdmin = async (c: Context, next: Next) => {
+    const token = bearerToken(c);
+    if (!token || !secretsEqual(token, deps.config.adminToken)) throw new ApiError(401, 'unauthorized', 'A valid admin token is required.');
+    await next();
+  };
+  const upnParam = (c: Context): string => {
+    const upn = decodeURIComponent(c.req.param('upn') ?? '');
+    if (!parse(UpnSchema, upn).ok) throw new ApiError(400, 'invalid_request', 'upn is invalid');
+    return upn;
+  };
+  const userOr404 = async (upn: string) => {
+    const user = await store.users.byUpn(upn);
+    if (!user) throw new ApiError(404, 'not_found', 'No such user.');
+    return user;
+  };
+
+  return new Hono()
+    .use('*', requireAdmin)
+    .get('/users', async (c) => {
+      const users = await store.users.list();
+      return c.json({ users: await Promise.all(users.map((user) => userDetails(store, user))) });
+    })
+    .post('/users', async (c) => {
+      const body = await readJson(c, CreateUserBody);
+      const user = await createUserAccount(store, clock, body);
+      deps.logger.info({ event: 'user.created', upn: user.upn }, 'user created');
+      return c.json({ userId: user.id, upn: user.upn }, 201);
+    })
+    .get('/users/:upn', async (c) => c.json(await userDetails(store, await userOr404(upnParam(c)))))
+    .patch('/users/:upn', async (c) => {
+      const user = await userOr404(upnParam(c));
+      const body = await readJson(c, UpdateUserBody);
+      await store.users.update(
+        user.id,
+        {
+          ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+          ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
+          ...(body.groups !== undefined ? { groups: body.groups } : {}),
+          ...(body.isAdmin !== undefined ? { isAdmin: body.isAdmin } : {}),
+        },
+        clock.now(),
+      );
+      if (body.pushBlocked === false) await store.users.setPushBlocked(user.id, false);
+      return c.json(await userDetails(store, (await store.users.byId(user.id))!));
+    })
+    .post('/users/:upn/pairings', async (c) => {
+      const user = await userOr404(upnParam(c));
+      const offer = await store.pairings.create(user.id, clock.now(), LIMITS.pairingLifetimeMs);
+      const link = buildPairingLink({ relayOrigin: deps.relayOrigin(), token: offer.token, upn: user.upn });
+      return c.json({ token: offer.token, link, expiresAt: offer.expiresAt }, 201);
+    })
+    .post('/users/:upn/tap', async (c) => {
+      const user = await userOr404(upnParam(c));
+      const body = await readJson(c, IssueTapBody);
+      const tap = await store.taps.issue(user.id, body.lifetimeMinutes * 60_000, body.oneTime, clock.now());
+      deps.logger.info({ event: 'tap.issued', upn: user.upn, oneTime: body.oneTime }, 'temporary access pass issued');
+      return c.json({ code: tap.code, expiresAt: tap.expiresAt }, 201);
+    })
+    .delete('/devices/:deviceId', async (c) => {
+      const removed = await revokeDevice(deps, c.req.param('deviceId'));
+      if (!removed) throw new ApiError(404, 'not_found', 'No such device.');
+      return c.body(null, 204);
+    })
+    .get('/policy', async (c) => c.json(await store.policy.get()))
+    .put('/policy', async (c) => {
+      const policy = await readJson(c, PolicySchema);
+      await store.policy.put(policy, clock.now());
+      deps.logger.info({ event: 'policy.updated' }, 'policy updated');
+      return c.json(policy);
+    })
+    .get('/signins', async (c) => {
+      const query = parse(
+        v.object({
+          upn: v.optional(UpnSchema),
+          status: v.optional(v.pipe(v.string(), v.maxLength(32))),
+          limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000))),
+          since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
+          until: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
+        }),
+        c.req.query(),
+      );
+      if (!query.ok) throw new ApiError(400, 'invalid_request', query.message);
+      const rows = await store.signins.list({ ...query.value, limit: query.value.limit ?? 100 });
+      return c.json({ signins: rows.map(signinLogEntry) });
+    });
+}

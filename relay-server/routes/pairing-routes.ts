@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { LIMITS } from '../../protocol/limits.ts';
+import { RedeemPairingBody } from '../../protocol/messages.ts';
+import { pairStatement } from '../../protocol/statements.ts';
+import { ApiError } from '../api-error.ts';
+import { readJson } from '../http/read-json.ts';
+import type { RelayDeps } from '../relay-deps.ts';
+import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
+
+/** PROTOCOL.md section 3: a device redeems a pairing offer with a fresh key. */
+export function pairingRoutes(deps: RelayDeps) {
+  return new Hono().post('/redeem', async (c) => {
+    const body = await readJson(c, RedeemPairingBody);
+    try {
+      publicKeyFromPoint(body.publicKey);
+    } catch {
+      throw new ApiError(400, 'invalid_request', 'publicKey is invalid: expected an uncompressed P-256 point');
+    }
+    const relayOrigin = deps.relayOrigin();
+    const statement = pairStatement({ relayOrigin, pairingToken: body.token, publicKey: body.publicKey, deviceName: body.deviceName });
+    if (!verifyDeviceSignature(statement, body.signature, body.publicKey)) {
+      throw new ApiError(401, 'bad_signature', 'The signature does not verify.');
+    }
+    const outcome = await deps.store.pairings.redeem(body.token, { name: body.deviceName.slice(0, LIMITS.deviceNameChars), publicKey: body.publicKey }, deps.clock.now());
+    if (!outcome.ok) {
+      if (outcome.code === 'pairing_used') throw new ApiError(409, 'pairing_used', 'This pairing link was already used.');
+      if (outcome.code === 'pairing_expired') throw new ApiError(410, 'pairing_expired', 'This pairing link has expired.');
+      throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
+    }
+    const user = await deps.store.users.byId(outcome.device.user_id);
+    if (!user) throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
+    deps.logger.info({ event: 'device.paired', upn: user.upn, deviceId: outcome.device.id }, 'device paired');
+    return c.json(
+      {
+        deviceId: outcome.device.id,
+        account: { userId: user.id, upn: user.upn, displayName: user.display_name },
+        relay: { origin: relayOrigin, name: deps.config.relayName },
+      },
+      201,
+    );
+  });
+}

@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { CreateSigninBody, type SigninStatusResponse } from '../../protocol/messages.ts';
+import { ApiError } from '../api-error.ts';
+import { clientContext } from '../http/client-context.ts';
+import { bearerToken, readJson } from '../http/read-json.ts';
+import type { RelayDeps } from '../relay-deps.ts';
+import { startSession } from '../session/browser-session.ts';
+import { statusOf } from '../signin/signin-service.ts';
+
+const KEEPALIVE_MS = 15_000;
+
+/** PROTOCOL.md section 5: the browser side of a sign-in request. */
+export function signinRoutes(deps: RelayDeps) {
+  const requireToken = (token: string | undefined): string => {
+    if (!token) throw new ApiError(401, 'unauthorized', 'A browser token is required.');
+    return token;
+  };
+
+  return new Hono()
+    .post('/', async (c) => {
+      const body = await readJson(c, CreateSigninBody);
+      const created = await deps.signins.create({ ...body, context: clientContext(c, deps.config.trustProxy) });
+      return c.json(created, 201);
+    })
+    .get('/:id', async (c) => c.json(await deps.signins.status(c.req.param('id'), requireToken(bearerToken(c)))))
+    .get('/:id/events', async (c) => {
+      const requestId = c.req.param('id');
+      const token = requireToken(bearerToken(c) ?? c.req.query('token'));
+      await deps.signins.authorized(requestId, token);
+      return streamSSE(c, async (stream) => {
+        let finish!: () => void;
+        const finished = new Promise<void>((resolve) => (finish = resolve));
+        const write = async (status: SigninStatusResponse) => {
+          await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
+          if (status.status !== 'pending') finish();
+        };
+        const unsubscribe = deps.fanout.subscribeStatus(requestId, (status) => void write(status));
+        const keepalive = setInterval(() => void stream.write(': keepalive\n\n'), KEEPALIVE_MS);
+        stream.onAbort(finish);
+        try {
+          await write(statusOf(await deps.signins.authorized(requestId, token)));
+          await finished;
+        } finally {
+          clearInterval(keepalive);
+          unsubscribe();
+        }
+      });
+    })
+    .post('/:id/cancel', async (c) => c.json(await deps.signins.cancel(c.req.param('id'), requireToken(bearerToken(c)))))
+    .post('/:id/complete', async (c) => {
+      const session = await deps.signins.complete(c.req.param('id'), requireToken(bearerToken(c)));
+      await startSession(c, deps.store, deps.clock, deps.relayOrigin(), session.userId, session.amr);
+      return c.json({ session: { upn: session.upn, displayName: session.displayName, amr: session.amr } });
+    });
+}

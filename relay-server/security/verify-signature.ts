@@ -1,0 +1,38 @@
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { fromBase64Url } from '../../protocol/encoding.ts';
+
+/**
+ * Verifies a device's P-256 signature (64-byte r‖s over SHA-256) with node:crypto, which accepts
+ * high-S and low-S alike, as PROTOCOL.md section 2 requires.
+ */
+export function publicKeyFromPoint(publicKey: string): KeyObject {
+  const point = fromBase64Url(publicKey);
+  if (point.length !== 65 || point[0] !== 4) throw new TypeError('not an uncompressed P-256 point');
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: Buffer.from(point.subarray(1, 33)).toString('base64url'),
+      y: Buffer.from(point.subarray(33)).toString('base64url'),
+    },
+    format: 'jwk',
+  });
+}
+
+const keyCache = new Map<string, KeyObject>();
+
+export function verifyDeviceSignature(statement: Uint8Array, signature: string, publicKey: string): boolean {
+  try {
+    let key = keyCache.get(publicKey);
+    if (!key) {
+      key = publicKeyFromPoint(publicKey);
+      if (keyCache.size > 50_000) keyCache.clear();
+      keyCache.set(publicKey, key);
+    }
+    const bytes = fromBase64Url(signature);
+    if (bytes.length !== 64) return false;
+    return verify('sha256', statement, { key, dsaEncoding: 'ieee-p1363' }, bytes);
+  } catch {
+    return false;
+  }
+}

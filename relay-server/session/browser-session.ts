@@ -1,0 +1,41 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Clock } from '../clock.ts';
+import type { SessionRow, UserRow } from '../store/schema.ts';
+import { SESSION_LIFETIME_MS } from '../store/sessions-store.ts';
+import type { Store } from '../store/store.ts';
+
+export const SESSION_COOKIE = 'countersign_session';
+
+export interface SignedInUser {
+  user: UserRow;
+  session: SessionRow;
+  amr: string[];
+}
+
+/** Starts a session and sets its cookie: HttpOnly, SameSite=Lax, Secure when the relay is on https. */
+export async function startSession(c: Context, store: Store, clock: Clock, relayOrigin: string, userId: string, amr: string[]): Promise<void> {
+  const { cookieValue } = await store.sessions.create(userId, amr, clock.now());
+  setCookie(c, SESSION_COOKIE, cookieValue, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: relayOrigin.startsWith('https:'),
+    path: '/',
+    maxAge: SESSION_LIFETIME_MS / 1000,
+  });
+}
+
+export async function currentSession(c: Context, store: Store, clock: Clock): Promise<SignedInUser | undefined> {
+  const cookieValue = getCookie(c, SESSION_COOKIE);
+  if (!cookieValue) return undefined;
+  const session = await store.sessions.find(cookieValue, clock.now());
+  if (!session) return undefined;
+  const user = await store.users.byId(session.user_id);
+  return user ? { user, session, amr: JSON.parse(session.amr) as string[] } : undefined;
+}
+
+export async function endSession(c: Context, store: Store): Promise<void> {
+  const cookieValue = getCookie(c, SESSION_COOKIE);
+  if (cookieValue) await store.sessions.remove(cookieValue);
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+}

@@ -1,0 +1,250 @@
+import { randomId } from '../../protocol/encoding.ts';
+import type { CancelReason, CreateSigninResponse, DecisionMessage, ResultMessage, SigninStatus, SigninStatusResponse } from '../../protocol/messages.ts';
+import { isMatchNumber, matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
+import { decisionStatement } from '../../protocol/statements.ts';
+import { LIMITS } from '../../protocol/limits.ts';
+import { ApiError } from '../api-error.ts';
+import type { Clock } from '../clock.ts';
+import type { Fanout } from '../hub/fanout.ts';
+import { allowsFlow, isTargeted, type PushFlow } from '../policy/evaluate-policy.ts';
+import { hashSecret, secretsEqual } from '../security/secrets.ts';
+import { verifyPassword } from '../security/passwords.ts';
+import { verifyDeviceSignature } from '../security/verify-signature.ts';
+import type { SigninRow } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { challengeMessage } from './challenge-message.ts';
+import { appName } from './known-apps.ts';
+import type { LocateIp } from './locate-ip.ts';
+import type { RequestContext } from './request-context.ts';
+import type { SecurityEventSink } from './security-events.ts';
+import { amrFor } from './amr.ts';
+
+const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
+
+export interface SigninServiceDeps {
+  store: Store;
+  fanout: Fanout;
+  clock: Clock;
+  relayOrigin: () => string;
+  locate: LocateIp;
+  onSecurityEvent: SecurityEventSink;
+}
+
+/** Sign-in requests from creation to session: PROTOCOL.md sections 4 (decisions) and 5. */
+export class SigninService {
+  constructor(private readonly deps: SigninServiceDeps) {}
+
+  async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
+    const { store, clock } = this.deps;
+    const appLabel = input.app === undefined ? null : appName(input.app);
+    if (appLabel === undefined) throw new ApiError(400, 'invalid_request', 'app is invalid: not an application this relay knows');
+    const policy = await store.policy.get();
+    const user = await store.users.byUpn(input.upn);
+    let flow: PushFlow = 'passwordless';
+    if (input.password !== undefined) {
+      const passwordOk = await verifyPassword(input.password, user?.password_hash);
+      if (!passwordOk || !user) throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
+      flow = 'push_after_password';
+    }
+    const noPushMethod = new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');
+    if (!user) throw noPushMethod;
+    const groups = await store.users.groupsOf(user.id);
+    if (!isTargeted(policy, groups) || !allowsFlow(policy, flow)) throw noPushMethod;
+    const devices = await store.devices.ofUser(user.id);
+    if (devices.length === 0) throw noPushMethod;
+
+    const now = clock.now();
+    if (user.push_blocked) throw new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account. Ask your administrator.');
+    if (user.locked_until !== null && user.locked_until > now) {
+      throw new ApiError(429, 'rate_limited', 'Too many failed push sign-ins. Try again later or use another method.');
+    }
+    if ((await store.signins.countPushesSince(user.id, now - PUSH_BUDGET_WINDOW_MS)) >= policy.maxPushesPer10Min) {
+      throw new ApiError(429, 'rate_limited', 'Too many push sign-ins for this account. Try again later.');
+    }
+
+    const digits = policy.match.digits;
+    const number = randomMatchNumber(digits);
+    const browserToken = randomId();
+    const row: SigninRow = {
+      id: randomId(),
+      user_id: user.id,
+      upn: user.upn,
+      app_id: input.app ?? null,
+      app_name: appLabel,
+      ip: input.context.ip,
+      location: this.deps.locate(input.context.ip),
+      browser: input.context.browser,
+      os: input.context.os,
+      method: flow,
+      number,
+      match_mode: policy.match.mode,
+      digits,
+      choices: policy.match.mode === 'choose' ? JSON.stringify(matchChoices(number, digits)) : null,
+      browser_token_hash: hashSecret(browserToken),
+      status: 'pending',
+      reason: null,
+      device_id: null,
+      created_at: now,
+      expires_at: now + policy.requestTtlSeconds * 1000,
+      decided_at: null,
+      completed_at: null,
+    };
+    const superseded = await store.db.transaction().execute(async (trx) => {
+      const older = await trx
+        .updateTable('signin_requests')
+        .set({ status: 'cancelled', reason: 'superseded', decided_at: now })
+        .where('user_id', '=', user.id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .execute();
+      await trx.insertInto('signin_requests').values(row).execute();
+      return older;
+    });
+    for (const older of superseded) await this.announceSettled(older, 'superseded', null);
+    for (const device of devices) this.deps.fanout.sendToDevice(device.id, challengeMessage(row, device.id, user, policy));
+    return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
+  }
+
+  /** Applies a device's signed decision; the answer is the `result` for that device. */
+  async decide(deviceId: string, decision: DecisionMessage): Promise<ResultMessage> {
+    const { store, clock } = this.deps;
+    const result = (outcome: ResultMessage['outcome'], code?: string): ResultMessage =>
+      code === undefined ? { type: 'result', requestId: decision.requestId, outcome } : { type: 'result', requestId: decision.requestId, outcome, code };
+    const [device, request] = await Promise.all([store.devices.byId(deviceId), store.signins.byId(decision.requestId)]);
+    if (!device) return result('rejected', 'unknown_device');
+    if (!request || request.user_id !== device.user_id || request.method === 'password' || request.method === 'tap') {
+      return result('rejected', 'not_addressed');
+    }
+    const statement = decisionStatement({
+      relayOrigin: this.deps.relayOrigin(),
+      requestId: decision.requestId,
+      deviceId,
+      decision: decision.decision,
+      number: decision.number,
+      signedAt: decision.signedAt,
+    });
+    if (!verifyDeviceSignature(statement, decision.signature, device.public_key)) return result('rejected', 'bad_signature');
+    const now = clock.now();
+    if (Math.abs(decision.signedAt - now) > LIMITS.maxClockSkewMs) return result('rejected', 'clock_skew');
+    if (decision.decision !== 'approve' && decision.number !== '') return result('rejected', 'invalid_request');
+    if (request.status === 'pending' && request.expires_at <= now) {
+      await this.expire(request.id);
+      return result('expired');
+    }
+    if (request.status === 'expired') return result('expired');
+    if (request.status !== 'pending') return result('already_decided');
+
+    const status: SigninStatus =
+      decision.decision === 'deny' ? 'denied'
+      : decision.decision === 'report' ? 'reported'
+      : isMatchNumber(decision.number, request.digits ?? 0) && decision.number === request.number ? 'approved'
+      : 'wrong_number';
+    const settled = await store.signins.settle(request.id, { status, reason: status === 'approved' ? null : status, deviceId }, now);
+    if (!settled) return result('already_decided');
+    await store.devices.touch(deviceId, now);
+    await this.afterDecision(settled, status);
+    await this.announceSettled(settled, status === 'approved' ? 'approved_elsewhere' : 'denied_elsewhere', deviceId);
+    return result(status);
+  }
+
+  private async afterDecision(row: SigninRow, status: SigninStatus): Promise<void> {
+    if (!row.user_id) return;
+    const { store, clock } = this.deps;
+    if (status === 'approved') return store.users.recordSuccess(row.user_id);
+    if (status === 'reported') {
+      await store.users.setPushBlocked(row.user_id, true);
+      this.deps.onSecurityEvent({ type: 'signin.reported', upn: row.upn, requestId: row.id, ip: row.ip, app: row.app_name, at: clock.now() });
+      return;
+    }
+    const policy = await store.policy.get();
+    await store.users.recordFailure(row.user_id, policy.lockoutAfterFailures, clock.now());
+  }
+
+  /** Settles every pending request whose time is up; the relay calls this on a timer. */
+  async expireDue(): Promise<number> {
+    const expired = await this.deps.store.signins.expireDue(this.deps.clock.now());
+    for (const row of expired) await this.afterExpiry(row);
+    return expired.length;
+  }
+
+  private async expire(requestId: string): Promise<void> {
+    const row = await this.deps.store.signins.settle(requestId, { status: 'expired', reason: 'expired', deviceId: null }, this.deps.clock.now());
+    if (row) await this.afterExpiry(row);
+  }
+
+  private async afterExpiry(row: SigninRow): Promise<void> {
+    await this.afterDecision(row, 'expired');
+    await this.announceSettled(row, 'expired', null);
+  }
+
+  /** Tells the request's devices (except the decider) to withdraw it, and the browser its status. */
+  private async announceSettled(row: SigninRow, reason: CancelReason, exceptDeviceId: string | null): Promise<void> {
+    if (row.user_id) {
+      for (const device of await this.deps.store.devices.ofUser(row.user_id)) {
+        if (device.id !== exceptDeviceId) this.deps.fanout.sendToDevice(device.id, { type: 'cancel', requestId: row.id, reason });
+      }
+    }
+    this.deps.fanout.publishStatus(row.id, statusOf(row));
+  }
+
+  /** The request if `browserToken` is its token; expires it first when its time is up. */
+  async authorized(requestId: string, browserToken: string): Promise<SigninRow> {
+    const row = await this.deps.store.signins.byId(requestId);
+    if (!row || !row.browser_token_hash) throw new ApiError(404, 'not_found', 'No such sign-in request.');
+    if (!secretsEqual(row.browser_token_hash, hashSecret(browserToken))) {
+      throw new ApiError(401, 'unauthorized', 'The browser token does not match this request.');
+    }
+    if (row.status === 'pending' && row.expires_at <= this.deps.clock.now()) {
+      await this.expire(row.id);
+      return (await this.deps.store.signins.byId(requestId))!;
+    }
+    return row;
+  }
+
+  async status(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
+    return statusOf(await this.authorized(requestId, browserToken));
+  }
+
+  async cancel(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
+    const row = await this.authorized(requestId, browserToken);
+    const settled = await this.deps.store.signins.settle(row.id, { status: 'cancelled', reason: 'cancelled', deviceId: null }, this.deps.clock.now());
+    if (!settled) throw new ApiError(409, 'already_decided', 'This sign-in request is already settled.');
+    await this.announceSettled(settled, 'cancelled', null);
+    return statusOf(settled);
+  }
+
+  /** Turns an approved request into a session, once. */
+  async complete(requestId: string, browserToken: string): Promise<{ upn: string; displayName: string; amr: string[]; userId: string }> {
+    const row = await this.authorized(requestId, browserToken);
+    if (row.status !== 'approved') throw new ApiError(409, 'not_approved', 'This sign-in request was not approved.');
+    const completed = await this.deps.store.signins.markCompleted(row.id, this.deps.clock.now());
+    if (!completed || !completed.user_id) throw new ApiError(409, 'already_completed', 'This sign-in request was already used.');
+    const user = await this.deps.store.users.byId(completed.user_id);
+    if (!user) throw new ApiError(404, 'not_found', 'No such sign-in request.');
+    return { userId: user.id, upn: user.upn, displayName: user.display_name, amr: amrFor(row.method) };
+  }
+
+  /** Still-pending challenges for these devices, re-sent after a device's `ready`. */
+  async pendingChallenges(devices: readonly { deviceId: string; userId: string }[]) {
+    const { store, clock } = this.deps;
+    const userIds = [...new Set(devices.map((device) => device.userId))];
+    const rows = await store.signins.pendingForUsers(userIds, clock.now());
+    if (rows.length === 0) return [];
+    const policy = await store.policy.get();
+    const users = new Map<string, { upn: string; display_name: string }>();
+    for (const userId of new Set(rows.map((row) => row.user_id!))) {
+      const user = await store.users.byId(userId);
+      if (user) users.set(userId, user);
+    }
+    return devices.flatMap((device) =>
+      rows
+        .filter((row) => row.user_id === device.userId && users.has(device.userId))
+        .map((row) => challengeMessage(row, device.deviceId, users.get(device.userId)!, policy)),
+    );
+  }
+}
+
+export function statusOf(row: SigninRow): SigninStatusResponse {
+  const status = row.status as SigninStatus;
+  return row.reason && row.reason !== status ? { status, reason: row.reason } : { status };
+}

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import Database from 'libsql';
+import type { Database as Tables } from './schema.ts';
+
+/**
+ * libsql aborts the whole process when a boolean, Date or object is bound (RECIPES.md), so every
+ * parameter passes through `toSqliteValue` before it reaches the driver.
+ */
+function toSqliteValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) return JSON.stringify(value);
+  return value;
+}
+
+function safeDatabase(file: string): unknown {
+  const db = new Database(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+  const prepare = db.prepare.bind(db);
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      const statement = prepare(sql);
+      const convert = (params: unknown[]) => params.map(toSqliteValue);
+      return {
+        get reader() {
+          return statement.reader;
+        },
+        all: (params: unknown[]) => statement.all(convert(params)),
+        run: (params: unknown[]) => statement.run(convert(params)),
+        iterate: (params: unknown[]) => statement.iterate(convert(params)),
+      };
+    },
+  };
+}
+
+/** Opens (creating if needed) `{dataDir}/countersign.db`; `:memory:` for tests. */
+export function openSqlite(dataDir: string | ':memory:'): Kysely<Tables> {
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    file = path.join(dataDir, 'countersign.db');
+  }
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: safeDatabase(file) as never }) });
+}

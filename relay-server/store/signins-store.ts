@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewSigninRow, SigninRow } from './schema.ts';
+
+/** Sign-in requests double as the sign-in log: password and TAP sign-ins are stored already decided. */
+export class SigninsStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  byId(id: string): Promise<SigninRow | undefined> {
+    return this.db.selectFrom('signin_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async insert(row: NewSigninRow): Promise<void> {
+    await this.db.insertInto('signin_requests').values(row).execute();
+  }
+
+  /** Marks the user's open push requests superseded and returns them (their devices get `cancel`). */
+  supersedePending(userId: string, now: number): Promise<SigninRow[]> {
+    return this.db
+      .updateTable('signin_requests')
+      .set({ status: 'cancelled', reason: 'superseded', decided_at: now })
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .execute();
+  }
+
+  /**
+   * Settles a pending request. The `status = 'pending'` condition makes the first decision win,
+   * even across relay instances; returns undefined when it was already settled.
+   */
+  settle(id: string, outcome: { status: string; reason: string | null; deviceId: string | null }, now: number) {
+    return this.db
+      .updateTable('signin_requests')
+      .set({ status: outcome.status, reason: outcome.reason, device_id: outcome.deviceId, decided_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Settles every pending request whose time ran out; returns those it settled. */
+  expireDue(now: number): Promise<SigninRow[]> {
+    return this.db
+      .updateTable('signin_requests')
+      .set({ status: 'expired', reason: 'expired', decided_at: now })
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .returningAll()
+      .execute();
+  }
+
+  pendingForUsers(userIds: readonly string[], now: number): Promise<SigninRow[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('signin_requests')
+      .selectAll()
+      .where('user_id', 'in', userIds)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  async countPushesSince(userId: string, since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('signin_requests')
+      .select((eb) => eb.fn.countAll<string | number>().as('pushes'))
+      .where('user_id', '=', userId)
+      .where('method', 'in', ['passwordless', 'push_after_password'])
+      .where('created_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.pushes);
+  }
+
+  /** Turns an approved request into a session once; undefined when it was already used. */
+  markCompleted(id: string, now: number) {
+    return this.db
+      .updateTable('signin_requests')
+      .set({ completed_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'approved')
+      .where('completed_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  list(filter: { upn?: string; status?: string; since?: number; until?: number; limit: number }): Promise<SigninRow[]> {
+    let query = this.db.selectFrom('signin_requests').selectAll();
+    if (filter.upn) query = query.where('upn', '=', filter.upn.toLowerCase());
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+    return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  }
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import { DevicesStore } from './devices-store.ts';
+import { migrateToLatest } from './migrations.ts';
+import { openSqlite } from './open-sqlite.ts';
+import { PairingsStore } from './pairings-store.ts';
+import { PolicyStore } from './policy-store.ts';
+import type { Database } from './schema.ts';
+import { SessionsStore } from './sessions-store.ts';
+import { SigninsStore } from './signins-store.ts';
+import { TapsStore } from './taps-store.ts';
+import { UsersStore } from './users-store.ts';
+
+/** Everything the relay keeps, behind one object so callers never see which database it is. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly users: UsersStore;
+  readonly devices: DevicesStore;
+  readonly pairings: PairingsStore;
+  readonly signins: SigninsStore;
+  readonly policy: PolicyStore;
+  readonly sessions: SessionsStore;
+  readonly taps: TapsStore;
+  close(): Promise<void>;
+}
+
+export function storeOver(db: Kysely<Database>): Store {
+  return {
+    db,
+    users: new UsersStore(db),
+    devices: new DevicesStore(db),
+    pairings: new PairingsStore(db),
+    signins: new SigninsStore(db),
+    policy: new PolicyStore(db),
+    sessions: new SessionsStore(db),
+    taps: new TapsStore(db),
+    close: () => db.destroy(),
+  };
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openStore(options: { dataDir: string | ':memory:'; databaseUrl?: string }): Promise<Store> {
+  const db = openSqlite(options.dataDir);
+  await migrateToLatest(db);
+  return storeOver(db);
+}

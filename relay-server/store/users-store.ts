@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import { randomId } from '../../protocol/encoding.ts';
+import type { Database, UserRow } from './schema.ts';
+
+export interface NewUser {
+  upn: string;
+  displayName: string;
+  passwordHash: string | null;
+  isAdmin?: boolean;
+  groups?: string[];
+}
+
+/** Users and their group membership. UPNs are stored lower-cased; lookups lower-case too. */
+export class UsersStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  byUpn(upn: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('upn', '=', upn.toLowerCase()).executeTakeFirst();
+  }
+
+  byId(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  list(): Promise<UserRow[]> {
+    return this.db.selectFrom('users').selectAll().orderBy('upn').execute();
+  }
+
+  /** Returns null when the UPN is taken. */
+  async create(user: NewUser, now: number): Promise<UserRow | null> {
+    const id = randomId();
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('users')
+        .values({
+          id,
+          upn: user.upn.toLowerCase(),
+          display_name: user.displayName,
+          password_hash: user.passwordHash,
+          is_admin: user.isAdmin ? 1 : 0,
+          push_blocked: 0,
+          failure_count: 0,
+          locked_until: null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('upn').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!inserted) return null;
+      await setGroups(trx, id, user.groups ?? [], now);
+      return inserted;
+    });
+  }
+
+  async update(
+    id: string,
+    changes: { displayName?: string; passwordHash?: string | null; isAdmin?: boolean; groups?: string[] },
+    now: number,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const values: Partial<UserRow> = {};
+      if (changes.displayName !== undefined) values.display_name = changes.displayName;
+      if (changes.passwordHash !== undefined) values.password_hash = changes.passwordHash;
+      if (changes.isAdmin !== undefined) values.is_admin = changes.isAdmin ? 1 : 0;
+      if (Object.keys(values).length > 0) await trx.updateTable('users').set(values).where('id', '=', id).execute();
+      if (changes.groups) await setGroups(trx, id, changes.groups, now);
+    });
+  }
+
+  async groupsOf(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('user_groups')
+      .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+      .select('groups.name')
+      .where('user_groups.user_id', '=', userId)
+      .orderBy('groups.name')
+      .execute();
+    return rows.map((row) => row.name);
+  }
+
+  async listGroups(): Promise<{ name: string; members: number }[]> {
+    const rows = await this.db
+      .selectFrom('groups')
+      .leftJoin('user_groups', 'user_groups.group_id', 'groups.id')
+      .select(['groups.name', (eb) => eb.fn.count<string | number>('user_groups.user_id').as('members')])
+      .groupBy('groups.name')
+      .orderBy('groups.name')
+      .execute();
+    return rows.map((row) => ({ name: row.name, members: Number(row.members) }));
+  }
+
+  async ensureGroup(name: string, now: number): Promise<void> {
+    await this.db.insertInto('groups').values({ id: randomId(), name, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  }
+
+  /** Records a failed push (deny, wrong number, expiry) and locks pushes with a doubling backoff at the threshold. */
+  async recordFailure(userId: string, threshold: number, now: number): Promise<void> {
+    const user = await this.db
+      .updateTable('users')
+      .set((eb) => ({ failure_count: eb('failure_count', '+', 1) }))
+      .where('id', '=', userId)
+      .returning(['failure_count'])
+      .executeTakeFirst();
+    if (!user || user.failure_count < threshold) return;
+    const lockMs = Math.min(60_000 * 2 ** Math.min(user.failure_count - threshold, 20), 24 * 3_600_000);
+    await this.db.updateTable('users').set({ locked_until: now + lockMs }).where('id', '=', userId).execute();
+  }
+
+  async recordSuccess(userId: string): Promise<void> {
+    await this.db.updateTable('users').set({ failure_count: 0, locked_until: null }).where('id', '=', userId).execute();
+  }
+
+  async setPushBlocked(userId: string, blocked: boolean): Promise<void> {
+    const values = blocked ? { push_blocked: 1 } : { push_blocked: 0, failure_count: 0, locked_until: null };
+    await this.db.updateTable('users').set(values).where('id', '=', userId).execute();
+  }
+}
+
+async function setGroups(trx: Kysely<Database>, userId: string, groups: string[], now: number): Promise<void> {
+  await trx.deleteFrom('user_groups').where('user_id', '=', userId).execute();
+  for (const name of new Set(groups)) {
+    await trx.insertInto('groups').values({ id: randomId(), name, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const group = await trx.selectFrom('groups').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+    await trx.insertInto('user_groups').values({ user_id: userId, group_id: group.id }).execute();
+  }
+}

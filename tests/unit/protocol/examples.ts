@@ -1,0 +1,109 @@
+import { toBase64Url } from '../../../protocol/index.ts';
+
+/**
+ * Realistic examples of every message and body of PROTOCOL.md, shared by the schema tests.
+ * Ids are canonical base64url of 16 fixed bytes, so they read as ids and decode cleanly.
+ */
+export const idOf = (byte: number) => toBase64Url(new Uint8Array(16).fill(byte));
+
+export const REQUEST_ID = idOf(1);
+export const DEVICE_ID = idOf(2);
+export const OTHER_DEVICE_ID = idOf(3);
+export const TOKEN = idOf(4);
+export const NONCE = toBase64Url(new Uint8Array(32).fill(5));
+export const SIGNATURE = toBase64Url(new Uint8Array(64).fill(6));
+/** A real P-256 point (the pair vector's), 65 bytes uncompressed. */
+export const PUBLIC_KEY = 'BCqRJy7k1Pk_wC2B6lDOUPZGqq_eZ-gfCisAY378qzgCwpI8wmYArLVXFYmhrYpEYxd-_-c3SDAddUg82_DkttU';
+export const NOW = 1_767_225_600_000;
+
+export const hello = { type: 'hello', nonce: NONCE, serverTime: NOW };
+export const ready = {
+  type: 'ready',
+  accepted: [DEVICE_ID],
+  rejected: [{ deviceId: OTHER_DEVICE_ID, code: 'device_revoked' }],
+};
+export const challengeTyped = {
+  type: 'challenge',
+  requestId: REQUEST_ID,
+  deviceId: DEVICE_ID,
+  account: { upn: 'alice@demo.test', displayName: 'Alice Example' },
+  app: { name: 'Payroll' },
+  context: { ip: '203.0.113.7', location: 'Lisbon, Portugal', browser: 'Chrome 156', os: 'Linux' },
+  match: { mode: 'type', digits: 2 },
+  createdAt: NOW,
+  expiresAt: NOW + 120_000,
+};
+export const challengeChosen = {
+  ...challengeTyped,
+  app: null,
+  context: { ip: '2001:db8::1', location: null, browser: 'Firefox 140', os: 'Windows' },
+  match: { mode: 'choose', digits: 3, choices: ['407', '092', '815'] },
+};
+export const cancel = { type: 'cancel', requestId: REQUEST_ID, reason: 'approved_elsewhere' };
+export const result = { type: 'result', requestId: REQUEST_ID, outcome: 'approved' };
+export const resultRejected = { type: 'result', requestId: REQUEST_ID, outcome: 'rejected', code: 'clock_skew' };
+export const revoked = { type: 'revoked', deviceId: DEVICE_ID };
+export const ping = { type: 'ping', t: NOW };
+export const error = { type: 'error', code: 'malformed_frame', message: 'requestId is invalid' };
+
+export const auth = {
+  type: 'auth',
+  credentials: [
+    { deviceId: DEVICE_ID, signature: SIGNATURE },
+    { deviceId: OTHER_DEVICE_ID, signature: SIGNATURE },
+  ],
+};
+export const decisionApprove = {
+  type: 'decision',
+  requestId: REQUEST_ID,
+  deviceId: DEVICE_ID,
+  decision: 'approve',
+  number: '07',
+  signedAt: NOW + 5_000,
+  signature: SIGNATURE,
+};
+export const decisionDeny = { ...decisionApprove, decision: 'deny', number: '' };
+export const pong = { type: 'pong', t: NOW };
+
+export const redeemPairingBody = {
+  token: TOKEN,
+  publicKey: PUBLIC_KEY,
+  deviceName: 'Chromium on Linux',
+  signature: SIGNATURE,
+};
+export const redeemPairingResponse = {
+  deviceId: DEVICE_ID,
+  account: { userId: idOf(9), upn: 'alice@demo.test', displayName: 'Alice Example' },
+  relay: { origin: 'http://127.0.0.1:8787', name: 'Countersign Demo' },
+};
+export const createSigninBody = { upn: 'alice@demo.test', app: 'payroll', password: 'countersign-demo' };
+export const createSigninBodyPasswordless = { upn: 'alice@demo.test' };
+export const createSigninResponse = {
+  requestId: REQUEST_ID,
+  number: '07',
+  digits: 2,
+  expiresAt: NOW + 120_000,
+  browserToken: toBase64Url(new Uint8Array(32).fill(8)),
+};
+export const signinStatus = { status: 'pending' };
+export const signinStatusWithReason = { status: 'cancelled', reason: 'superseded' };
+export const completeSigninResponse = { session: { upn: 'alice@demo.test', displayName: 'Alice Example', amr: ['push', 'pwd'] } };
+export const policy = {
+  enabled: true,
+  targets: ['staff', 'contractors'],
+  excludeGroups: ['admins'],
+  mode: 'passwordless',
+  match: { mode: 'choose', digits: 3 },
+  showAppName: true,
+  showLocation: false,
+  requestTtlSeconds: 120,
+  maxPushesPer10Min: 5,
+  lockoutAfterFailures: 10,
+};
+export const createUserBody = {
+  upn: 'bob@demo.test',
+  displayName: 'Bob Example',
+  password: 'countersign-demo',
+  groups: ['staff', 'contractors'],
+};
+export const issueTapBody = { lifetimeMinutes: 60, oneTime: true };
