@@ -35,6 +35,11 @@ export function createApp(deps: RelayDeps) {
     }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => ((await deps.ops?.ready()) ?? true ? c.json({ status: 'ready' }) : c.json({ status: 'not_ready' }, 503)));
+  app.get('/metrics', async (c) => {
+    if (!deps.ops) throw new ApiError(404, 'not_found', 'Metrics are not enabled.');
+    return c.text(await deps.ops.metrics.registry.metrics(), 200, { 'content-type': deps.ops.metrics.registry.contentType });
+  });
   app.route('/api/v1/pairings', pairingRoutes(deps));
   app.route('/api/v1/signins', signinRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));

@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { RelayConfig } from './config.ts';
 import type { Fanout } from './hub/fanout.ts';
 import type { SigninService } from './signin/signin-service.ts';
+import type { RelayMetrics } from './ops/metrics.ts';
 import type { Store } from './store/store.ts';
 
 /** What createApp() is given: everything with state comes in from outside, so tests can build it. */
@@ -15,4 +16,6 @@ export interface RelayDeps {
   /** The public origin; a function because with port 0 it is known only after listening. */
   relayOrigin: () => string;
   logger: Logger;
+  /** Operations endpoints; absent in tests that build a bare app. */
+  ops?: { metrics: RelayMetrics; ready(): Promise<boolean> };
 }

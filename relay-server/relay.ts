@@ -6,8 +6,13 @@ import { systemClock, type Clock } from './clock.ts';
 import type { RelayConfig } from './config.ts';
 import { DeviceHub } from './hub/device-hub.ts';
 import { InProcessFanout, type Fanout } from './hub/fanout.ts';
+import { RedisFanout } from './hub/redis-fanout.ts';
+import { RelayMetrics } from './ops/metrics.ts';
+import { sql } from 'kysely';
 import { seedDemo } from './demo/seed-demo.ts';
 import { locateLocalOnly, type LocateIp } from './signin/locate-ip.ts';
+import { openGeoipLocator } from './signin/geoip-locate.ts';
+import { webhookSender } from './ops/webhook.ts';
 import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
 import type { Store } from './store/store.ts';
@@ -39,7 +44,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['password', '*.password', 'token', '*.token', 'number', '*.number'] });
   const store = options.store ?? (await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
-  const fanout = options.fanout ?? new InProcessFanout();
+  const fanout = options.fanout ?? (config.redisUrl ? new RedisFanout(config.redisUrl, (error) => logger.warn({ err: error }, 'redis error')) : new InProcessFanout());
+  if (fanout instanceof RedisFanout) await fanout.ready;
+  let hub: DeviceHub | undefined;
+  const sendWebhook = config.webhookUrl && config.webhookSecret ? webhookSender(config.webhookUrl, config.webhookSecret, logger) : undefined;
+  const metrics = new RelayMetrics(() => hub?.connectedDevices ?? 0);
   let origin = config.relayOrigin ?? `http://${config.host}:${config.port}`;
   const relayOrigin = () => origin;
   const signins = new SigninService({
@@ -47,10 +56,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     fanout,
     clock,
     relayOrigin,
-    locate: options.locate ?? locateLocalOnly,
-    onSecurityEvent: (event) => logger.warn({ event: event.type, upn: event.upn, requestId: event.requestId, ip: event.ip }, 'security event'),
+    locate: options.locate ?? (config.geoipDatabase ? await openGeoipLocator(config.geoipDatabase) : locateLocalOnly),
+    onSecurityEvent: (event) => {
+      logger.warn({ event: event.type, upn: event.upn, requestId: event.requestId, ip: event.ip }, 'security event');
+      if (sendWebhook) void sendWebhook(event);
+    },
+    metrics,
   });
-  const hub = new DeviceHub({
+  hub = new DeviceHub({
     store,
     fanout,
     clock,
@@ -59,14 +72,23 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     handlers: signins,
     onError: (error) => logger.error({ err: error }, 'device frame failed'),
   });
-  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger });
+  const ready = async () => {
+    try {
+      await sql`select 1`.execute(store.db);
+    } catch {
+      return false;
+    }
+    return fanout instanceof RedisFanout ? fanout.ping() : true;
+  };
+  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger, ops: { metrics, ready } });
   if (config.demo) await seedDemo(store, clock);
 
   let server: Server | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  const deviceHub = hub;
   return {
     app,
-    hub,
+    hub: deviceHub,
     signins,
     store,
     get origin() {
@@ -85,7 +107,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server = listening;
         listening.once('error', reject);
         listening.on('upgrade', (request, socket, head) => {
-          if (!hub.handleUpgrade(request, socket, head)) socket.destroy();
+          if (!deviceHub.handleUpgrade(request, socket, head)) socket.destroy();
         });
       });
     },
@@ -93,7 +115,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       clearInterval(sweeper);
       const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
-      await hub.shutdown();
+      await deviceHub.shutdown();
       server?.closeAllConnections();
       await closed;
       await fanout.close();

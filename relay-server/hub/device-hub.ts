@@ -230,7 +230,10 @@ export class DeviceHub {
   async shutdown(): Promise<void> {
     this.closing = true;
     clearInterval(this.pingTimer);
-    const closed = [...this.connections].map(
+    const open = [...this.connections];
+    // Decisions already received are applied before the store closes.
+    await Promise.all(open.map((connection) => connection.queue));
+    const closed = open.map(
       (connection) =>
         new Promise<void>((resolve) => {
           connection.socket.once('close', () => resolve());

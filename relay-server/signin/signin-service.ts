@@ -18,6 +18,7 @@ import type { LocateIp } from './locate-ip.ts';
 import type { RequestContext } from './request-context.ts';
 import type { SecurityEventSink } from './security-events.ts';
 import { amrFor } from './amr.ts';
+import type { RelayMetrics } from '../ops/metrics.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
 
@@ -28,6 +29,7 @@ export interface SigninServiceDeps {
   relayOrigin: () => string;
   locate: LocateIp;
   onSecurityEvent: SecurityEventSink;
+  metrics?: RelayMetrics;
 }
 
 /** Sign-in requests from creation to session: PROTOCOL.md sections 4 (decisions) and 5. */
@@ -102,6 +104,8 @@ export class SigninService {
     });
     for (const older of superseded) await this.announceSettled(older, 'superseded', null);
     for (const device of devices) this.deps.fanout.sendToDevice(device.id, challengeMessage(row, device.id, user, policy));
+    this.deps.metrics?.signins.inc();
+    this.deps.metrics?.pushes.inc(devices.length);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
   }
 
@@ -141,6 +145,8 @@ export class SigninService {
       : 'wrong_number';
     const settled = await store.signins.settle(request.id, { status, reason: status === 'approved' ? null : status, deviceId }, now);
     if (!settled) return result('already_decided');
+    this.deps.metrics?.decisions.inc({ outcome: status });
+    this.deps.metrics?.roundTrip.observe(Math.max(0, now - settled.created_at) / 1000);
     await store.devices.touch(deviceId, now);
     await this.afterDecision(settled, status);
     await this.announceSettled(settled, status === 'approved' ? 'approved_elsewhere' : 'denied_elsewhere', deviceId);
@@ -173,6 +179,7 @@ export class SigninService {
   }
 
   private async afterExpiry(row: SigninRow): Promise<void> {
+    this.deps.metrics?.decisions.inc({ outcome: 'expired' });
     await this.afterDecision(row, 'expired');
     await this.announceSettled(row, 'expired', null);
   }

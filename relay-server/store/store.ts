@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DevicesStore } from './devices-store.ts';
 import { migrateToLatest } from './migrations.ts';
+import { openPostgres } from './open-postgres.ts';
 import { openSqlite } from './open-sqlite.ts';
 import { PairingsStore } from './pairings-store.ts';
 import { PolicyStore } from './policy-store.ts';
@@ -39,7 +40,7 @@ export function storeOver(db: Kysely<Database>): Store {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openStore(options: { dataDir: string | ':memory:'; databaseUrl?: string }): Promise<Store> {
-  const db = openSqlite(options.dataDir);
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
   await migrateToLatest(db);
   return storeOver(db);
 }

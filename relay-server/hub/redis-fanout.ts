@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+import type { RelayToDeviceMessage, SigninStatusResponse } from '../../protocol/messages.ts';
+import type { Fanout } from './fanout.ts';
+
+const DEVICE_CHANNEL = 'countersign:v1:devices';
+const STATUS_CHANNEL = 'countersign:v1:status';
+
+/**
+ * Fan-out across relay instances over Redis pub/sub: every instance hears every device message
+ * and delivers it to the sockets it holds; browsers waiting on any instance hear every status.
+ * No sticky sessions needed. ioredis reconnects and resubscribes by itself after a Redis restart.
+ */
+export class RedisFanout implements Fanout {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private deviceSink: (deviceId: string, message: RelayToDeviceMessage) => void = () => {};
+  private readonly statusListeners = new Map<string, Set<(status: SigninStatusResponse) => void>>();
+  readonly ready: Promise<void>;
+
+  constructor(redisUrl: string, onError: (error: unknown) => void = () => {}) {
+    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000) };
+    this.publisher = new Redis(redisUrl, options);
+    this.subscriber = new Redis(redisUrl, options);
+    this.publisher.on('error', onError);
+    this.subscriber.on('error', onError);
+    this.subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
+    this.ready = this.subscriber.subscribe(DEVICE_CHANNEL, STATUS_CHANNEL).then(() => undefined);
+  }
+
+  sendToDevice(deviceId: string, message: RelayToDeviceMessage): void {
+    void this.publisher.publish(DEVICE_CHANNEL, JSON.stringify({ deviceId, message })).catch(() => {});
+  }
+
+  publishStatus(requestId: string, status: SigninStatusResponse): void {
+    void this.publisher.publish(STATUS_CHANNEL, JSON.stringify({ requestId, status })).catch(() => {});
+  }
+
+  subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void {
+    let listeners = this.statusListeners.get(requestId);
+    if (!listeners) this.statusListeners.set(requestId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.statusListeners.delete(requestId);
+    };
+  }
+
+  setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void {
+    this.deviceSink = sink;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.publisher.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private receive(channel: string, payload: string): void {
+    try {
+      if (channel === DEVICE_CHANNEL) {
+        const { deviceId, message } = JSON.parse(payload) as { deviceId: string; message: RelayToDeviceMessage };
+        this.deviceSink(deviceId, message);
+      } else if (channel === STATUS_CHANNEL) {
+        const { requestId, status } = JSON.parse(payload) as { requestId: string; status: SigninStatusResponse };
+        for (const listener of this.statusListeners.get(requestId) ?? []) listener(status);
+      }
+    } catch {
+      // Only relays publish here; a payload we cannot read is dropped rather than crash the hub.
+    }
+  }
+
+  async close(): Promise<void> {
+    this.statusListeners.clear();
+    this.subscriber.disconnect();
+    await this.publisher.quit().catch(() => this.publisher.disconnect());
+  }
+}
