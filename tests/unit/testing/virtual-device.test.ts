@@ -440,6 +440,31 @@ describe('VirtualDevice on a relay socket', () => {
     await expect(device.waitForClose(relay.origin)).resolves.toMatchObject({ code: 4403, willReconnect: false });
   });
 
+  it('reconnects after pairing another account on a connected relay, so both authenticate', async () => {
+    const relay = await startRelay();
+    const { device, account, connection } = await connectedDevice(relay);
+    const closedByDevice = once(connection.socket, 'close');
+
+    const pairing = device.pair(buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: 'bob@demo.test' }));
+    expect((await closedByDevice)[0]).toBe(1000);
+    const again = await relay.nextConnection();
+    const auth = (await again.received.next()) as { credentials: Array<{ deviceId: string }> };
+    expect(auth.credentials).toHaveLength(2);
+    again.send({ type: 'ready', accepted: auth.credentials.map((credential) => credential.deviceId), rejected: [] });
+
+    const bob = await pairing;
+    expect(auth.credentials.map((credential) => credential.deviceId)).toEqual([account.deviceId, bob.deviceId]);
+  });
+
+  it('rejects a decision when it is not connected to the relay', async () => {
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+    await device.pair(buildPairingLink({ relayOrigin: 'http://127.0.0.1:8787', token: randomId(), upn: 'alice@demo.test' }));
+
+    const approving = device.sendDecision({ requestId: randomId(), decision: 'approve', number: '42', relayOrigin: 'http://127.0.0.1:8787' });
+
+    await expect(approving).rejects.toMatchObject({ code: 'not_connected' });
+  });
+
   it('times out waiting for a challenge that never comes', async () => {
     const relay = await startRelay();
     const { device } = await connectedDevice(relay);

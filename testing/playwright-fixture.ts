@@ -1,0 +1,367 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, chromium, expect, type BrowserContext, type Locator, type Page, type Worker } from '@playwright/test';
+import { AdminClient } from './admin-client.ts';
+import { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
+
+/**
+ * The QA kit's Playwright fixture (`countersign/testing/fixture`): real Chromium with the built
+ * extension (`npx wxt build` → .output/chrome-mv3) and an `authenticator` that drives it the way
+ * a person would, through the popup and the approval window.
+ *
+ * @example
+ * test('Alice signs in', async ({ page, relay, authenticator }) => {
+ *   await authenticator.setPin('246810');
+ *   await authenticator.pairUser(relay, 'alice@demo.test');
+ *   await page.goto(`${relay.origin}/signin?app=demo`);
+ *   ...
+ *   await authenticator.approveNext({ page });
+ * });
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_PIN = '246810';
+
+/** Env COUNTERSIGN_CHROMIUM, then Playwright's own Chromium if installed, then /usr/bin/chromium. */
+export function findChromium(): string {
+  const fromEnv = process.env.COUNTERSIGN_CHROMIUM;
+  if (fromEnv) return fromEnv;
+  try {
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return own;
+  } catch {
+    /* Playwright's browsers are not installed */
+  }
+  return '/usr/bin/chromium';
+}
+
+export function extensionPath(): string {
+  const built = process.env.COUNTERSIGN_EXTENSION ?? path.join(ROOT, '.output', 'chrome-mv3');
+  if (!existsSync(path.join(built, 'manifest.json'))) throw new Error(`No built extension at ${built}: run \`npx wxt build\` first`);
+  return built;
+}
+
+/** Profiles and Chromium's temporary files stay inside the project (.tmp/), not the system temp. */
+function projectTmp(): string {
+  const dir = path.join(ROOT, '.tmp', 'playwright');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface RelayHandle {
+  origin: string;
+  adminToken: string;
+}
+
+export interface LaunchedAuthenticator {
+  context: BrowserContext;
+  authenticator: Authenticator;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium with the extension in a fresh profile and waits for its service worker. */
+export async function launchAuthenticator(options: { headless?: boolean } = {}): Promise<LaunchedAuthenticator> {
+  const tmp = projectTmp();
+  process.env.TMPDIR = tmp;
+  const profile = mkdtempSync(path.join(tmp, 'profile-'));
+  const extension = extensionPath();
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: findChromium(),
+    headless: options.headless ?? true,
+    args: [
+      `--disable-extensions-except=${extension}`,
+      `--load-extension=${extension}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--enable-unsafe-extension-debugging',
+    ],
+    env: { ...process.env, TMPDIR: tmp },
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const authenticator = new Authenticator(context, new URL(worker.url()).host);
+  return {
+    context,
+    authenticator,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Decision = 'approve' | 'deny' | 'report';
+export type Outcome =
+  | 'approved'
+  | 'denied'
+  | 'reported'
+  | 'wrong_number'
+  | 'expired'
+  | 'handled_elsewhere'
+  | 'cancelled'
+  | 'superseded'
+  | 'already_decided'
+  | 'rejected'
+  | 'revoked';
+
+/** The approval window (approve.html) as a page object. */
+export class ApprovalWindow {
+  readonly root: Locator;
+  constructor(readonly page: Page) {
+    this.root = page.getByTestId('approval');
+  }
+
+  get numberInput(): Locator {
+    return this.page.getByTestId('number-input');
+  }
+  get pinInput(): Locator {
+    return this.page.getByTestId('pin-input');
+  }
+  get error(): Locator {
+    return this.page.getByTestId('error');
+  }
+  choice(number: string): Locator {
+    return this.page.getByRole('button', { name: `Number ${number}` });
+  }
+  choices(): Promise<string[]> {
+    return this.page.getByTestId('choice').allTextContents();
+  }
+  get outcomeView(): Locator {
+    return this.page.getByTestId('outcome');
+  }
+
+  async waitForPending(): Promise<void> {
+    await expect(this.root).toHaveAttribute('data-state', 'pending');
+  }
+
+  /** Fills the number (type mode) or picks it (choose mode), and the PIN unless remembered. */
+  async fill(options: { number?: string; pin?: string | null; remember?: boolean }): Promise<void> {
+    if (options.number !== undefined) {
+      if (await this.numberInput.count()) await this.numberInput.fill(options.number);
+      else await this.choice(options.number).click();
+    }
+    if (options.pin != null && (await this.pinInput.count())) await this.pinInput.fill(options.pin);
+    if (options.remember !== undefined) await this.page.getByTestId('remember-pin').setChecked(options.remember);
+  }
+
+  async decide(decision: Decision, options: { number?: string; pin?: string | null; remember?: boolean } = {}): Promise<void> {
+    await this.fill(options);
+    await this.page.getByTestId(decision).click();
+  }
+
+  /** Waits for the outcome screen and returns its outcome. */
+  async outcome(): Promise<Outcome> {
+    await expect(this.root).toHaveAttribute('data-state', 'outcome');
+    return (await this.outcomeView.getAttribute('data-outcome')) as Outcome;
+  }
+}
+
+/** The toolbar popup, opened as a tab (popup.html). */
+export class Popup {
+  constructor(readonly page: Page) {}
+
+  async setPin(pin: string): Promise<void> {
+    await this.page.getByTestId('setup-pin').fill(pin);
+    await this.page.getByTestId('setup-pin-again').fill(pin);
+    await this.page.getByRole('button', { name: 'Set PIN' }).click();
+    await expect(this.page.getByTestId('popup')).toHaveAttribute('data-has-pin', 'true');
+  }
+
+  async openAddAccount(): Promise<void> {
+    if (!(await this.page.getByTestId('add-account-form').count())) await this.page.getByTestId('add-account').click();
+  }
+
+  /** Pairs with a link; resolves once the popup says whether it worked (throws if not). */
+  async pair(link: string, pin: string | null): Promise<void> {
+    await this.openAddAccount();
+    await this.page.getByTestId('pairing-link-input').fill(link);
+    await this.submitPairing(pin);
+  }
+
+  async submitPairing(pin: string | null): Promise<void> {
+    if (pin !== null && (await this.page.getByTestId('pair-pin').count())) await this.page.getByTestId('pair-pin').fill(pin);
+    await this.page.getByTestId('pair-submit').click();
+    const message = this.page.getByTestId('pair-message');
+    await expect(message).toBeVisible({ timeout: 15_000 });
+    if ((await message.getAttribute('data-ok')) !== 'true') throw new Error(`pairing failed: ${await message.textContent()}`);
+  }
+
+  account(upn: string): Locator {
+    return this.page.locator(`[data-testid=account][data-upn="${upn}"]`);
+  }
+}
+
+/** Drives the extension like its user: PIN, pairing, and answering sign-in requests. */
+export class Authenticator {
+  pin: string | null = null;
+
+  constructor(
+    readonly context: BrowserContext,
+    readonly extensionId: string,
+  ) {}
+
+  url(pathname: string): string {
+    return `chrome-extension://${this.extensionId}/${pathname}`;
+  }
+
+  async serviceWorker(): Promise<Worker> {
+    return this.context.serviceWorkers().find((w) => w.url().startsWith(this.url(''))) ?? (await this.context.waitForEvent('serviceworker'));
+  }
+
+  async openPopup(): Promise<Popup> {
+    const page = await this.context.newPage();
+    await page.goto(this.url('popup.html'));
+    await expect(page.getByTestId('popup')).toBeVisible();
+    return new Popup(page);
+  }
+
+  /** Sets the device PIN (the first step before any account). */
+  async setPin(pin = DEFAULT_PIN): Promise<void> {
+    const popup = await this.openPopup();
+    await popup.setPin(pin);
+    await popup.page.close();
+    this.pin = pin;
+  }
+
+  async pair(link: string): Promise<void> {
+    if (this.pin === null) await this.setPin();
+    if (process.env.COUNTERSIGN_E2E_CORS_SHIM === '1') await addRedeemCorsShim(this.context, new URL(link).origin);
+    const popup = await this.openPopup();
+    await popup.pair(link, this.pin);
+    await popup.page.close();
+  }
+
+  /** Creates a pairing for `upn` with the admin API and redeems it in the extension. */
+  async pairUser(relay: RelayHandle, upn: string): Promise<void> {
+    const offer = await new AdminClient(relay.origin, relay.adminToken).createPairing(upn);
+    await this.pair(offer.link);
+  }
+
+  /** The approval window showing a pending request (opened by the extension when one arrives). */
+  async nextApproval(options: { timeout?: number } = {}): Promise<ApprovalWindow> {
+    let found: Page | undefined;
+    await expect
+      .poll(
+        async () => {
+          for (const page of this.context.pages()) {
+            if (!page.url().startsWith(this.url('approve.html'))) continue;
+            const state = await page.getByTestId('approval').getAttribute('data-state', { timeout: 1_000 }).catch(() => null);
+            if (state === 'pending') {
+              found = page;
+              return true;
+            }
+          }
+          return false;
+        },
+        { timeout: options.timeout ?? 15_000, message: 'no approval window with a pending request' },
+      )
+      .toBe(true);
+    return new ApprovalWindow(found!);
+  }
+
+  private async answerNext(decision: Decision, options: AnswerOptions): Promise<ApprovalWindow> {
+    let number = options.number;
+    if (decision === 'approve' && number === undefined) {
+      if (!options.page) throw new Error('approveNext needs {number} or the sign-in {page}');
+      number = (await options.page.getByTestId('match-number').textContent())?.trim() ?? '';
+    }
+    const window = await this.nextApproval();
+    await window.decide(decision, { ...(number !== undefined ? { number } : {}), pin: options.pin ?? this.pin });
+    return window;
+  }
+
+  /** Approves the next request with `number`, or the number the sign-in `page` shows. */
+  approveNext(options: AnswerOptions = {}): Promise<ApprovalWindow> {
+    return this.answerNext('approve', options);
+  }
+
+  denyNext(options: Omit<AnswerOptions, 'number' | 'page'> = {}): Promise<ApprovalWindow> {
+    return this.answerNext('deny', options);
+  }
+
+  /** "It wasn't me". */
+  reportNext(options: Omit<AnswerOptions, 'number' | 'page'> = {}): Promise<ApprovalWindow> {
+    return this.answerNext('report', options);
+  }
+
+  /** Stops the extension's service worker the way Chrome does when idle (RECIPES.md). */
+  async stopServiceWorker(): Promise<void> {
+    const page = this.context.pages()[0] ?? (await this.context.newPage());
+    const cdp = await this.context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+  }
+}
+
+/**
+ * The extension redeems pairings with a cross-origin fetch and holds no host permission, so the
+ * relay must answer POST /api/v1/pairings/redeem with CORS headers. For a relay that does not
+ * yet, COUNTERSIGN_E2E_CORS_SHIM=1 adds them in the browser (never use it to hide a regression).
+ */
+async function addRedeemCorsShim(context: BrowserContext, origin: string): Promise<void> {
+  await context.route(`${origin}/api/v1/pairings/redeem`, async (route) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' };
+    if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+    const response = await route.fetch();
+    return route.fulfill({ response, headers: { ...response.headers(), ...cors } });
+  });
+}
+
+export interface AnswerOptions {
+  number?: string;
+  /** The sign-in page; its `[data-testid=match-number]` gives the number. */
+  page?: Page;
+  /** Defaults to the PIN given to setPin(). */
+  pin?: string;
+}
+
+interface Fixtures {
+  /** A demo relay (startRelay({demo: true})) for this test. */
+  relay: RunningRelay;
+  startRelay(options?: StartRelayOptions): Promise<RunningRelay>;
+  authenticator: Authenticator;
+  /** Another browser with its own extension (a second device). */
+  launchAuthenticator(): Promise<LaunchedAuthenticator>;
+}
+
+export const test = base.extend<Fixtures>({
+  // The default context is the extension's browser, so `page` signs in where the extension lives.
+  context: async ({}, use) => {
+    const launched = await launchAuthenticator();
+    await use(launched.context);
+    await launched.close();
+  },
+  authenticator: async ({ context }, use) => {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    await use(new Authenticator(context, new URL(worker.url()).host));
+  },
+  startRelay: async ({}, use) => {
+    const started: RunningRelay[] = [];
+    await use(async (options) => {
+      const relay = await startRelay({ demo: true, ...options });
+      started.push(relay);
+      return relay;
+    });
+    for (const relay of started.reverse()) await relay.stop().catch(() => undefined);
+  },
+  relay: async ({ startRelay: start }, use) => {
+    await use(await start());
+  },
+  launchAuthenticator: async ({}, use) => {
+    const launched: LaunchedAuthenticator[] = [];
+    await use(async () => {
+      const next = await launchAuthenticator();
+      launched.push(next);
+      return next;
+    });
+    for (const item of launched) await item.close();
+  },
+});
+
+export { expect };
