@@ -27,6 +27,12 @@ export function createApp(deps: RelayDeps) {
       referrerPolicy: 'no-referrer',
     }),
   );
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // The path only: query strings may carry the SSE browser token.
+    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'http');
+  });
   app.use(
     '*',
     bodyLimit({
