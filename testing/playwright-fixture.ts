@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test as base, chromium, expect, type BrowserContext, type Locator, type Page, type Worker } from '@playwright/test';
+import { test as base, chromium, expect, type Browser, type BrowserContext, type CDPSession, type Locator, type Page, type Worker } from '@playwright/test';
 import { AdminClient } from './admin-client.ts';
 import { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
 
@@ -230,7 +230,6 @@ export class Authenticator {
 
   async pair(link: string): Promise<void> {
     if (this.pin === null) await this.setPin();
-    if (process.env.COUNTERSIGN_E2E_CORS_SHIM === '1') await addRedeemCorsShim(this.context, new URL(link).origin);
     const popup = await this.openPopup();
     await popup.pair(link, this.pin);
     await popup.page.close();
@@ -270,7 +269,7 @@ export class Authenticator {
       if (!options.page) throw new Error('approveNext needs {number} or the sign-in {page}');
       number = (await options.page.getByTestId('match-number').textContent())?.trim() ?? '';
     }
-    const window = await this.nextApproval();
+    const window = await this.nextApproval(options.timeout !== undefined ? { timeout: options.timeout } : {});
     await window.decide(decision, { ...(number !== undefined ? { number } : {}), pin: options.pin ?? this.pin });
     return window;
   }
@@ -289,6 +288,50 @@ export class Authenticator {
     return this.answerNext('report', options);
   }
 
+  /**
+   * Pairs by "Scan QR code on this page": clicks the toolbar button on `page` (CDP
+   * Extensions.triggerAction, which also gives the extension its activeTab grant), then drives
+   * the real action popup over CDP: scan, PIN, add. Playwright does not expose action popups.
+   */
+  async pairByQrScan(page: Page): Promise<void> {
+    if (this.pin === null) await this.setPin();
+    // A persistent context hides its Browser; the browser-level CDP session needs it.
+    const browser = (this.context as unknown as { _browser?: Browser })._browser;
+    if (!browser) throw new Error('no browser handle for CDP');
+    const cdp = await browser.newBrowserCDPSession();
+    try {
+      const tabs = await cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+      const tab = tabs.targetInfos.find((info) => info.url === page.url());
+      if (!tab) throw new Error('tab not found');
+      await cdp.send('Extensions.triggerAction' as never, { id: this.extensionId, targetId: tab.targetId } as never);
+      let popupId: string | undefined;
+      await expect
+        .poll(async () => {
+          const all = await cdp.send('Target.getTargets');
+          popupId = all.targetInfos.find((info) => info.url === this.url('popup.html'))?.targetId;
+          return popupId !== undefined;
+        })
+        .toBe(true);
+      const popup = await PopupOverCdp.attach(cdp, popupId!);
+      await popup.waitFor(`document.querySelector('[data-testid=popup]')`);
+      await popup.evaluate(`document.querySelector('[data-testid=add-account]')?.click()`);
+      await popup.waitFor(`document.querySelector('[data-testid=scan-qr]')`);
+      await popup.evaluate(`document.querySelector('[data-testid=scan-qr]').click()`);
+      await popup.waitFor(`document.querySelector('[data-testid=pairing-link-input]').value.includes('/pair#')`);
+      await popup.evaluate(`(() => {
+        const pin = document.querySelector('[data-testid=pair-pin]');
+        if (pin) { pin.value = ${JSON.stringify(this.pin)}; pin.dispatchEvent(new Event('input', { bubbles: true })); }
+      })()`);
+      await popup.waitFor(`!document.querySelector('[data-testid=pair-submit]').disabled`);
+      await popup.evaluate(`document.querySelector('[data-testid=pair-submit]').click()`);
+      await popup.waitFor(`document.querySelector('[data-testid=pair-message]')`);
+      const ok = await popup.evaluate(`document.querySelector('[data-testid=pair-message]').dataset.ok`);
+      if (ok !== 'true') throw new Error(`pairing failed: ${String(await popup.evaluate(`document.querySelector('[data-testid=pair-message]').textContent`))}`);
+    } finally {
+      await cdp.detach();
+    }
+  }
+
   /** Stops the extension's service worker the way Chrome does when idle (RECIPES.md). */
   async stopServiceWorker(): Promise<void> {
     const page = this.context.pages()[0] ?? (await this.context.newPage());
@@ -299,18 +342,38 @@ export class Authenticator {
   }
 }
 
-/**
- * The extension redeems pairings with a cross-origin fetch and holds no host permission, so the
- * relay must answer POST /api/v1/pairings/redeem with CORS headers. For a relay that does not
- * yet, COUNTERSIGN_E2E_CORS_SHIM=1 adds them in the browser (never use it to hide a regression).
- */
-async function addRedeemCorsShim(context: BrowserContext, origin: string): Promise<void> {
-  await context.route(`${origin}/api/v1/pairings/redeem`, async (route) => {
-    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' };
-    if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
-    const response = await route.fetch();
-    return route.fulfill({ response, headers: { ...response.headers(), ...cors } });
-  });
+/** A page Playwright does not expose, driven with Runtime.evaluate over a browser CDP session. */
+class PopupOverCdp {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (result: unknown) => void>();
+
+  private constructor(
+    private readonly cdp: CDPSession,
+    private readonly sessionId: string,
+  ) {
+    cdp.on('Target.receivedMessageFromTarget', (event) => {
+      if (event.sessionId !== this.sessionId) return;
+      const message = JSON.parse(event.message) as { id?: number; result?: { result?: { value?: unknown } } };
+      if (message.id !== undefined) this.waiting.get(message.id)?.(message.result?.result?.value);
+    });
+  }
+
+  static async attach(cdp: CDPSession, targetId: string): Promise<PopupOverCdp> {
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: false });
+    return new PopupOverCdp(cdp, sessionId);
+  }
+
+  evaluate(expression: string): Promise<unknown> {
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve) => this.waiting.set(id, resolve));
+    const message = JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } });
+    void this.cdp.send('Target.sendMessageToTarget', { sessionId: this.sessionId, message });
+    return answer;
+  }
+
+  async waitFor(expression: string, timeout = 15_000): Promise<void> {
+    await expect.poll(async () => Boolean(await this.evaluate(`Boolean(${expression})`)), { timeout }).toBe(true);
+  }
 }
 
 export interface AnswerOptions {
@@ -319,6 +382,8 @@ export interface AnswerOptions {
   page?: Page;
   /** Defaults to the PIN given to setPin(). */
   pin?: string;
+  /** How long to wait for the request to reach the extension (default 15 s). */
+  timeout?: number;
 }
 
 interface Fixtures {

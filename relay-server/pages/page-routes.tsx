@@ -1,8 +1,33 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { RelayDeps } from '../relay-deps.ts';
+import { accountRoutes } from './account/account-routes.tsx';
+import { adminPageRoutes } from './admin/admin-page-routes.tsx';
+import { assetRoutes } from './asset-routes.ts';
+import { MessagePage } from './message-page.tsx';
+import { pageSession } from './page-session.ts';
+import { PairPage } from './pair-page.tsx';
+import { renderPage } from './render-page.ts';
+import { signinPageRoutes } from './signin/signin-routes.tsx';
 
-// Placeholder while the pages are written; replaced by the real page routes.
-export function pageRoutes(_deps: RelayDeps) {
-  return new Hono();
+/** Every server-rendered page and its assets (PROTOCOL.md leaves pages to us; docs/contracts.md names their test ids). */
+export function pageRoutes(deps: RelayDeps) {
+  const app = new Hono();
+  app.route('/', assetRoutes());
+  app.get('/', (c) => c.redirect('/signin?app=demo', 302));
+  app.get('/pair', (c) => renderPage(c, <PairPage />));
+  app.route('/', signinPageRoutes(deps));
+  app.route('/', accountRoutes(deps));
+  app.route('/admin', adminPageRoutes(deps));
+  app.get('*', async (c) => {
+    const session = await pageSession(c, deps);
+    return renderPage(
+      c,
+      <MessagePage title="Page not found" viewer={session?.viewer} links={[{ href: session ? '/me' : '/signin?app=demo', label: session ? 'Go to your account' : 'Go to sign-in' }]}>
+        <p>There is no page at this address.</p>
+      </MessagePage>,
+      404,
+    );
+  });
+  return app;
 }

@@ -30,7 +30,7 @@ export function adminRoutes(deps: RelayDeps) {
     await next();
   };
   const upnParam = (c: Context): string => {
-    const upn = decodeURIComponent(c.req.param('upn') ?? '');
+    const upn = c.req.param('upn') ?? ''; // Hono has already decoded the path parameter once.
     if (!parse(UpnSchema, upn).ok) throw new ApiError(400, 'invalid_request', 'upn is invalid');
     return upn;
   };
@@ -103,7 +103,8 @@ export function adminRoutes(deps: RelayDeps) {
           since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
           until: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
         }),
-        c.req.query(),
+        // Empty filters (`?upn=&limit=`, as section 7 writes the call) mean no filter.
+        Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== '')),
       );
       if (!query.ok) throw new ApiError(400, 'invalid_request', query.message);
       const rows = await store.signins.list({ ...query.value, limit: query.value.limit ?? 100 });

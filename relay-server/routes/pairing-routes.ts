@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { LIMITS } from '../../protocol/limits.ts';
 import { RedeemPairingBody } from '../../protocol/messages.ts';
 import { pairStatement } from '../../protocol/statements.ts';
@@ -7,9 +8,15 @@ import { readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 
-/** PROTOCOL.md section 3: a device redeems a pairing offer with a fresh key. */
+/**
+ * PROTOCOL.md section 3: a device redeems a pairing offer with a fresh key. Open to any origin
+ * (the extension's is chrome-extension://…) without credentials: the single-use token is the
+ * only authority, so CORS adds no risk and spares the extension host permissions.
+ */
 export function pairingRoutes(deps: RelayDeps) {
-  return new Hono().post('/redeem', async (c) => {
+  return new Hono()
+    .use('/redeem', cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['content-type'], maxAge: 600 }))
+    .post('/redeem', async (c) => {
     const body = await readJson(c, RedeemPairingBody);
     try {
       publicKeyFromPoint(body.publicKey);

@@ -36,6 +36,11 @@ export interface SigninServiceDeps {
 export class SigninService {
   constructor(private readonly deps: SigninServiceDeps) {}
 
+  /** Where an IP is, as the challenge and the sign-in log show it. */
+  locate(ip: string): string | null {
+    return this.deps.locate(ip);
+  }
+
   async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
     const { store, clock } = this.deps;
     const appLabel = input.app === undefined ? null : appName(input.app);

@@ -7,7 +7,8 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('users')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('upn', 'text', (c) => c.notNull().unique())
+        .addColumn('upn', 'text', (c) => c.notNull())
+        .addColumn('upn_key', 'text', (c) => c.notNull().unique())
         .addColumn('display_name', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text')
         .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))

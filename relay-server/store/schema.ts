@@ -18,7 +18,10 @@ export interface Database {
 
 export interface UsersTable {
   id: string;
+  /** As the admin wrote it; shown back everywhere. */
   upn: string;
+  /** Lower-cased UPN: sign-in names match case-insensitively, as in Entra. */
+  upn_key: string;
   display_name: string;
   password_hash: string | null;
   is_admin: number;

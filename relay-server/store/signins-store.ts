@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 
 /** Sign-in requests double as the sign-in log: password and TAP sign-ins are stored already decided. */
@@ -86,7 +86,7 @@ export class SigninsStore {
 
   list(filter: { upn?: string; status?: string; since?: number; until?: number; limit: number }): Promise<SigninRow[]> {
     let query = this.db.selectFrom('signin_requests').selectAll();
-    if (filter.upn) query = query.where('upn', '=', filter.upn.toLowerCase());
+    if (filter.upn) query = query.where(sql<string>`lower(upn)`, '=', filter.upn.toLowerCase());
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);

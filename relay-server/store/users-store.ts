@@ -10,12 +10,12 @@ export interface NewUser {
   groups?: string[];
 }
 
-/** Users and their group membership. UPNs are stored lower-cased; lookups lower-case too. */
+/** Users and their group membership. UPNs keep their case and match without it. */
 export class UsersStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   byUpn(upn: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('upn', '=', upn.toLowerCase()).executeTakeFirst();
+    return this.db.selectFrom('users').selectAll().where('upn_key', '=', upn.toLowerCase()).executeTakeFirst();
   }
 
   byId(id: string): Promise<UserRow | undefined> {
@@ -23,7 +23,7 @@ export class UsersStore {
   }
 
   list(): Promise<UserRow[]> {
-    return this.db.selectFrom('users').selectAll().orderBy('upn').execute();
+    return this.db.selectFrom('users').selectAll().orderBy('upn_key').execute();
   }
 
   /** Returns null when the UPN is taken. */
@@ -34,7 +34,8 @@ export class UsersStore {
         .insertInto('users')
         .values({
           id,
-          upn: user.upn.toLowerCase(),
+          upn: user.upn,
+          upn_key: user.upn.toLowerCase(),
           display_name: user.displayName,
           password_hash: user.passwordHash,
           is_admin: user.isAdmin ? 1 : 0,
@@ -43,7 +44,7 @@ export class UsersStore {
           locked_until: null,
           created_at: now,
         })
-        .onConflict((oc) => oc.column('upn').doNothing())
+        .onConflict((oc) => oc.column('upn_key').doNothing())
         .returningAll()
         .executeTakeFirst();
       if (!inserted) return null;

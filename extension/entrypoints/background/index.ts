@@ -1,1 +1,45 @@
-export default defineBackground(() => {});
+import { browser } from 'wxt/browser';
+import { parse } from '../../../protocol/index.ts';
+import { RuntimeRequest } from '../../lib/runtime-messages.ts';
+import { DeviceService } from './device-service.ts';
+import { approvalWindowClosed, openApprovalWindow } from './notices.ts';
+
+const WATCHDOG_ALARM = 'countersign-watchdog';
+
+/**
+ * MV3 service worker. main() stays synchronous and registers every listener before anything
+ * else runs, so events that woke the worker are never missed; the work starts afterwards.
+ */
+export default defineBackground(() => {
+  const service = new DeviceService();
+  const wake = () => void service.wake().catch((error: unknown) => console.error('[countersign] wake failed', error));
+
+  browser.runtime.onInstalled.addListener(() => {
+    void browser.alarms.create(WATCHDOG_ALARM, { periodInMinutes: 0.5 });
+    wake();
+  });
+  browser.runtime.onStartup.addListener(wake);
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name !== WATCHDOG_ALARM) return;
+    wake();
+    void service.housekeeping().catch(() => undefined);
+  });
+  browser.notifications.onClicked.addListener((notificationId) => {
+    void openApprovalWindow(/^[A-Za-z0-9_-]{22}$/.test(notificationId) ? notificationId : undefined);
+  });
+  browser.windows.onRemoved.addListener((windowId) => void approvalWindowClosed(windowId).catch(() => undefined));
+  browser.runtime.onMessage.addListener((message: unknown, sender) => {
+    // Only the extension's own pages may talk to the worker.
+    if (sender.id !== browser.runtime.id || !sender.url?.startsWith(browser.runtime.getURL('/'))) return undefined;
+    if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'countersign:changed') return undefined;
+    const request = parse(RuntimeRequest, message);
+    if (!request.ok) return Promise.resolve({ ok: false, code: 'invalid_request', field: request.field });
+    return service.handle(request.value);
+  });
+
+  // The alarm persists across restarts; creating it again only resets its period.
+  void browser.alarms.get(WATCHDOG_ALARM).then((alarm) => {
+    if (!alarm) void browser.alarms.create(WATCHDOG_ALARM, { periodInMinutes: 0.5 });
+  });
+  wake();
+});

@@ -1,0 +1,103 @@
+import http from 'node:http';
+
+/**
+ * The browser side of a sign-in as the load generator plays it: plain `node:http` over a
+ * keep-alive agent (global fetch costs several times more CPU per request, which would land on
+ * the load generator's side of the ledger and blur the relay's figure).
+ */
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+}
+
+export class BrowserClient {
+  private readonly agent: http.Agent;
+
+  constructor(maxSockets: number) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  }
+
+  request(origin: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, bearer?: string, timeoutMs = 15_000): Promise<JsonResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    return new Promise((resolve, reject) => {
+      const request = http.request(`${origin}${path}`, { method, headers, agent: this.agent, timeout: timeoutMs }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = null;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            parsed = text;
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+        response.on('error', reject);
+      });
+      request.on('timeout', () => request.destroy(new Error(`${method} ${path} timed out`)));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+
+  /**
+   * Opens the Server-Sent Events stream of a sign-in and resolves with the first status other
+   * than `pending` (the moment a browser would move on); the stream is then read to its end so
+   * the connection goes back to the pool.
+   */
+  outcome(origin: string, requestId: string, browserToken: string, timeoutMs = 15_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        `${origin}/api/v1/signins/${requestId}/events`,
+        { method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${browserToken}` }, agent: this.agent, timeout: timeoutMs },
+        (response) => {
+          if (response.statusCode !== 200) {
+            response.resume();
+            reject(new Error(`events answered ${response.statusCode}`));
+            return;
+          }
+          response.setEncoding('utf8');
+          let buffer = '';
+          let settled = false;
+          response.on('data', (chunk: string) => {
+            if (settled) return;
+            buffer += chunk;
+            let end: number;
+            while (!settled && (end = buffer.indexOf('\n\n')) >= 0) {
+              const event = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const data = event.split('\n').find((line) => line.startsWith('data:'));
+              if (!data || !event.includes('event: status')) continue;
+              const status = (JSON.parse(data.slice(5)) as { status: string }).status;
+              if (status !== 'pending') {
+                settled = true;
+                resolve(status);
+              }
+            }
+          });
+          response.on('end', () => {
+            if (!settled) reject(new Error('event stream ended while pending'));
+          });
+          response.on('error', (error) => {
+            if (!settled) reject(error);
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('event stream timed out')));
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

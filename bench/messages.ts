@@ -1,0 +1,37 @@
+/** What bench/run.ts and its load-generator processes say to each other over IPC. */
+
+export type GeneratorCommand =
+  | { cmd: 'pair'; origin: string; adminToken: string; upns: { index: number; upn: string }[]; poolSize: number }
+  | { cmd: 'connect'; publicOrigin: string; socketUrls: string[]; poolSize: number }
+  | { cmd: 'run'; kind: 'relay' | 'baseline'; apiOrigins: string[]; concurrency: number; warmupMs: number; durationMs: number }
+  | { cmd: 'disconnect' }
+  | { cmd: 'exit' };
+
+/** One sign-in the generator created, and the status its browser saw (null: none). */
+export interface SigninRecord {
+  requestId: string;
+  deviceId: string;
+  seen: string | null;
+}
+
+export interface RunStats {
+  /** Round trips (ms) of the approvals that finished inside the measured window. */
+  latencies: number[];
+  failures: number;
+  failureKinds: Record<string, number>;
+  records: SigninRecord[];
+  /** requestId → how many `result approved` frames the device got for it. */
+  approvedResults: Record<string, number>;
+  duplicateChallenges: number;
+  otherResults: number;
+  /** CPU time this process spent inside the measured window. */
+  cpuSeconds: number;
+}
+
+export type GeneratorReply =
+  | { cmd: 'started' }
+  | { cmd: 'paired'; count: number }
+  | { cmd: 'connected'; connected: number; failures: number; seconds: number; firstError?: string }
+  | { cmd: 'ran'; stats: RunStats }
+  | { cmd: 'disconnected' }
+  | { cmd: 'error'; message: string };

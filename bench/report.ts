@@ -1,0 +1,95 @@
+/** The benchmark's figures, their targets, and the markdown table docs/performance.md quotes. */
+
+export interface SideResult {
+  throughput: number;
+  completed: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  failures: number;
+  failureKinds: Record<string, number>;
+  signinsCreated: number;
+  connectedDevices: number;
+  serverRssBeforeMiB: number;
+  serverRssAfterMiB: number;
+  memoryPerDeviceKiB: number;
+  heapPerDeviceKiB: number | null;
+  serverCpuCores: number;
+  generatorCpuCores: number;
+}
+
+export interface Correctness {
+  signinsCreated: number;
+  approvedInDatabase: number;
+  rowsInDatabase: number;
+  lost: number;
+  duplicated: number;
+  wrong: number;
+}
+
+export interface BenchResult {
+  at: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  options: { devices: number; concurrency: number; durationMs: number; warmupMs: number; instances: number; generators: number; browserSide: string };
+  relay: SideResult;
+  baseline: SideResult | null;
+  correctness: Correctness;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function summarize(latencies: number[], seconds: number) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { throughput: sorted.length / seconds, completed: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+const fixed = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+
+export function targets(result: BenchResult) {
+  const { relay, baseline, correctness, options } = result;
+  return [
+    { target: `${options.devices} devices connected`, met: relay.connectedDevices === options.devices },
+    { target: 'throughput ≥ 0.5 × baseline', met: baseline ? relay.throughput >= 0.5 * baseline.throughput : null },
+    { target: 'p99 ≤ 3 × baseline', met: baseline ? relay.p99 <= 3 * baseline.p99 : null },
+    { target: '≤ 16 KiB relay memory per idle connection', met: relay.memoryPerDeviceKiB <= 16 },
+    { target: 'zero lost, duplicated or wrong decisions', met: correctness.lost + correctness.duplicated + correctness.wrong === 0 && relay.failures === 0 },
+  ];
+}
+
+export function markdownReport(result: BenchResult): string {
+  const { relay, baseline, correctness, options, machine } = result;
+  const ratio = (a: number, b: number | undefined) => (b === undefined || !b ? '–' : `${(a / b).toFixed(2)}×`);
+  const row = (name: string, r: (s: SideResult) => string, ratioOf?: (s: SideResult) => number) =>
+    `| ${name} | ${r(relay)} | ${baseline ? r(baseline) : '–'} | ${ratioOf ? ratio(ratioOf(relay), baseline ? ratioOf(baseline) : undefined) : ''} |`;
+  const lines = [
+    `**${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, ${options.instances} relay instance(s)${options.instances > 1 ? ' over PostgreSQL + Redis' : ' on SQLite'}, ${options.generators} load-generator processes.** ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}. Browser side: ${options.browserSide}.`,
+    '',
+    '| figure | relay | baseline | relay / baseline |',
+    '|---|---:|---:|---:|',
+    row('sign-ins per second', (s) => fixed(s.throughput, 0), (s) => s.throughput),
+    row('round trip p50 (ms)', (s) => fixed(s.p50), (s) => s.p50),
+    row('round trip p95 (ms)', (s) => fixed(s.p95), (s) => s.p95),
+    row('round trip p99 (ms)', (s) => fixed(s.p99), (s) => s.p99),
+    row('failures', (s) => String(s.failures)),
+    row('devices connected', (s) => String(s.connectedDevices)),
+    row('server RSS idle → with devices (MiB)', (s) => `${fixed(s.serverRssBeforeMiB, 0)} → ${fixed(s.serverRssAfterMiB, 0)}`),
+    row('memory per connected device, RSS (KiB)', (s) => fixed(s.memoryPerDeviceKiB), (s) => s.memoryPerDeviceKiB),
+    row('memory per connected device, JS heap (KiB)', (s) => fixed(s.heapPerDeviceKiB)),
+    row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
+    row('load generators CPU during the run (cores)', (s) => fixed(s.generatorCpuCores, 2)),
+    '',
+    `Correctness (relay): ${correctness.signinsCreated} sign-ins created, ${correctness.approvedInDatabase} approved in the database (${correctness.rowsInDatabase} rows); lost ${correctness.lost}, duplicated ${correctness.duplicated}, wrongly applied ${correctness.wrong}.`,
+    '',
+    '| target | met |',
+    '|---|---|',
+    ...targets(result).map(({ target, met }) => `| ${target} | ${met === null ? 'not measured' : met ? 'yes' : '**no**'} |`),
+  ];
+  const kinds = Object.entries(relay.failureKinds);
+  if (kinds.length > 0) lines.push('', `Relay failures by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  if (baseline && Object.keys(baseline.failureKinds).length > 0) lines.push('', `Baseline failures by kind: ${Object.entries(baseline.failureKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  return lines.join('\n');
+}

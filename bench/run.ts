@@ -1,0 +1,341 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'libsql';
+import pg from 'pg';
+import { BrowserClient } from './browser-client.ts';
+import { GeneratorPool } from './generator-pool.ts';
+import type { RunStats } from './messages.ts';
+import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
+import { markdownReport, summarize, type BenchResult, type Correctness, type SideResult } from './report.ts';
+
+/**
+ * `npm run bench`: the relay against a bare `ws` baseline, same clients, same machine, one run.
+ * See docs/performance.md for what each figure means.
+ */
+
+const root = path.resolve(import.meta.dirname, '..');
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+const { values: flags } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '64' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    instances: { type: 'string', default: '1' },
+    generators: { type: 'string', default: '2' },
+    'json-out': { type: 'string', default: path.join(root, 'bench', 'results', 'latest.json') },
+    'cpu-prof': { type: 'boolean', default: false },
+    'skip-baseline': { type: 'boolean', default: false },
+  },
+});
+
+const options = {
+  devices: positive('devices'),
+  concurrency: positive('concurrency'),
+  durationMs: positive('duration') * 1000,
+  warmupMs: Number(flags.warmup) * 1000,
+  instances: positive('instances'),
+  generators: positive('generators'),
+};
+
+function positive(name: 'devices' | 'concurrency' | 'duration' | 'instances' | 'generators'): number {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a positive integer`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+interface Services {
+  databaseUrl: string;
+  redisUrl: string;
+  drop(): Promise<void>;
+}
+
+/** Instances mode: the project's private PostgreSQL + Redis, and a fresh database for this run. */
+async function startServices(): Promise<Services> {
+  execFileSync('bash', [path.join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = Object.fromEntries(
+    readFileSync(path.join(root, '.tmp', 'services', 'env'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  ) as Record<string, string>;
+  const adminUrl = env.COUNTERSIGN_TEST_DATABASE_URL!;
+  const name = `countersign_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    redisUrl: env.COUNTERSIGN_TEST_REDIS_URL!,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+interface RelayCluster {
+  publicOrigin: string;
+  origins: string[];
+  processes: ServerProcess[];
+}
+
+async function startRelays(ports: number[], dataDir: string, services: Services | undefined, profileDir?: string): Promise<RelayCluster> {
+  const origins = ports.map((port) => `http://127.0.0.1:${port}`);
+  const publicOrigin = origins[0]!;
+  const processes = await Promise.all(
+    ports.map((port, index) =>
+      startServer(
+        path.join(root, 'relay-server', 'main.ts'),
+        {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          RELAY_ORIGIN: publicOrigin,
+          DATA_DIR: path.join(dataDir, `instance-${index}`),
+          ADMIN_TOKEN,
+          LOG_LEVEL: 'warn',
+          ...(services ? { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl } : {}),
+        },
+        /listening on/,
+        profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      ),
+    ),
+  );
+  return { publicOrigin, origins, processes };
+}
+
+async function relayGauge(client: BrowserClient, origin: string, name: string): Promise<number> {
+  const response = await client.request(origin, 'GET', '/metrics');
+  const text = typeof response.body === 'string' ? response.body : '';
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const mergeStats = (stats: RunStats[]) => ({
+  latencies: stats.flatMap((s) => s.latencies),
+  failures: sum(stats.map((s) => s.failures)),
+  failureKinds: stats.reduce<Record<string, number>>((all, s) => {
+    for (const [kind, count] of Object.entries(s.failureKinds)) all[kind] = (all[kind] ?? 0) + count;
+    return all;
+  }, {}),
+  records: stats.flatMap((s) => s.records),
+  approvedResults: Object.assign({}, ...stats.map((s) => s.approvedResults)) as Record<string, number>,
+  duplicateChallenges: sum(stats.map((s) => s.duplicateChallenges)),
+  otherResults: sum(stats.map((s) => s.otherResults)),
+  generatorCpuSeconds: sum(stats.map((s) => s.cpuSeconds)),
+});
+
+/** Connects every device to `socketUrls`, measuring the server's memory before and after. */
+async function connectAll(generators: GeneratorPool, publicOrigin: string, socketUrls: string[], pids: number[], heap?: () => Promise<number>) {
+  await pause(1_000);
+  const rssBefore = sum(pids.map(rssBytes));
+  const heapBefore = heap ? await heap() : NaN;
+  const replies = await generators.all('connected', () => ({ cmd: 'connect', publicOrigin, socketUrls, poolSize: 256 }));
+  const connected = sum(replies.map((r) => r.connected));
+  const firstError = replies.find((r) => r.firstError)?.firstError;
+  log(`connected ${connected}/${options.devices} devices in ${Math.max(...replies.map((r) => r.seconds)).toFixed(1)} s${firstError ? ` (first error: ${firstError})` : ''}`);
+  // Let the connection burst's garbage go before reading memory.
+  await pause(3_000);
+  const rssAfter = sum(pids.map(rssBytes));
+  const heapAfter = heap ? await heap() : NaN;
+  return { connected, rssBefore, rssAfter, heapBefore, heapAfter };
+}
+
+/** Runs the sign-in loops on every generator while sampling the server processes' CPU. */
+async function runLoad(generators: GeneratorPool, kind: 'relay' | 'baseline', apiOrigins: string[], serverPids: number[]) {
+  const concurrencies = Array.from({ length: generators.size }, (_, i) =>
+    Math.floor(options.concurrency / generators.size) + (i < options.concurrency % generators.size ? 1 : 0),
+  );
+  let cpuStart = 0;
+  let cpuEnd = 0;
+  const startTimer = setTimeout(() => (cpuStart = sum(serverPids.map(cpuSeconds))), options.warmupMs);
+  const endTimer = setTimeout(() => (cpuEnd = sum(serverPids.map(cpuSeconds))), options.warmupMs + options.durationMs);
+  const replies = await generators.all('ran', (i) => ({
+    cmd: 'run',
+    kind,
+    apiOrigins,
+    concurrency: Math.max(1, concurrencies[i]!),
+    warmupMs: options.warmupMs,
+    durationMs: options.durationMs,
+  }));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  return { ...mergeStats(replies.map((r) => r.stats)), serverCpuSeconds: cpuEnd - cpuStart };
+}
+
+type Merged = Awaited<ReturnType<typeof runLoad>>;
+
+function side(merged: Merged, memory: Awaited<ReturnType<typeof connectAll>>): SideResult {
+  const seconds = options.durationMs / 1000;
+  return {
+    ...summarize(merged.latencies, seconds),
+    failures: merged.failures,
+    failureKinds: merged.failureKinds,
+    signinsCreated: merged.records.length,
+    connectedDevices: memory.connected,
+    serverRssBeforeMiB: memory.rssBefore / 2 ** 20,
+    serverRssAfterMiB: memory.rssAfter / 2 ** 20,
+    memoryPerDeviceKiB: (memory.rssAfter - memory.rssBefore) / 1024 / Math.max(1, memory.connected),
+    heapPerDeviceKiB: Number.isNaN(memory.heapAfter) ? null : (memory.heapAfter - memory.heapBefore) / 1024 / Math.max(1, memory.connected),
+    serverCpuCores: merged.serverCpuSeconds / seconds,
+    generatorCpuCores: merged.generatorCpuSeconds / seconds,
+  };
+}
+
+/** Checks every sign-in the generators made against the relay's own records. */
+async function verify(merged: Merged, rows: { id: string; device_id: string | null; status: string }[]): Promise<Correctness> {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const created = new Map(merged.records.map((record) => [record.requestId, record]));
+  let lost = 0;
+  let wrong = 0;
+  let duplicated = merged.duplicateChallenges;
+  for (const record of merged.records) {
+    const row = byId.get(record.requestId);
+    const results = merged.approvedResults[record.requestId] ?? 0;
+    if (results > 1) duplicated += results - 1;
+    if (!row || row.status !== 'approved' || record.seen !== 'approved' || results === 0) {
+      lost += 1;
+      if (process.env.BENCH_DEBUG) console.log('lost', record, row?.status, results);
+    }
+    else if (row.device_id !== record.deviceId) wrong += 1;
+  }
+  // A row no generator created, or a device told anything but `approved`, is a wrong application.
+  for (const row of rows) if (!created.has(row.id)) wrong += 1;
+  wrong += merged.otherResults;
+  return {
+    signinsCreated: merged.records.length,
+    approvedInDatabase: rows.filter((row) => row.status === 'approved').length,
+    rowsInDatabase: rows.length,
+    lost,
+    duplicated,
+    wrong,
+  };
+}
+
+async function databaseRows(dataDir: string, services: Services | undefined) {
+  if (services) {
+    const client = new pg.Client({ connectionString: services.databaseUrl });
+    await client.connect();
+    const result = await client.query<{ id: string; device_id: string | null; status: string }>('select id, device_id, status from signin_requests');
+    await client.end();
+    return result.rows;
+  }
+  const db = new Database(path.join(dataDir, 'instance-0', 'countersign.db'), { readonly: true });
+  const rows = db.prepare('select id, device_id, status from signin_requests').all() as { id: string; device_id: string | null; status: string }[];
+  db.close();
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const nofile = Number(execFileSync('bash', ['-c', 'ulimit -n']).toString().trim());
+  const perGenerator = Math.ceil(options.devices / options.generators) + options.concurrency * 2 + 100;
+  if (nofile < options.devices + 200 || nofile < perGenerator) {
+    console.error(`The open-file limit is ${nofile}; ${options.devices} devices need about ${options.devices + 200}. Run \`ulimit -n 65536\` (or as high as the hard limit allows) first.`);
+    process.exit(2);
+  }
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
+  log(`${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s (+${options.warmupMs / 1000} s warm-up), ${options.instances} instance(s), ${options.generators} load generator(s); ${machine.cpus} cores`);
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-bench-'));
+  const services = options.instances > 1 ? await startServices() : undefined;
+  const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
+  const profileDir = flags['cpu-prof'] ? path.join(root, 'bench', 'results', 'profile') : undefined;
+  const client = new BrowserClient(8);
+  let relays = await startRelays(ports, dataDir, services);
+  const generators = await GeneratorPool.start(options.generators);
+  let baseline: ServerProcess | undefined;
+  try {
+    // The push budget must not limit the benchmark (the protocol allows up to 1000 per 10 min).
+    const policy = await client.request(relays.origins[0]!, 'GET', '/api/v1/admin/policy', undefined, ADMIN_TOKEN);
+    const put = await client.request(relays.origins[0]!, 'PUT', '/api/v1/admin/policy', { ...(policy.body as object), maxPushesPer10Min: 1000 }, ADMIN_TOKEN);
+    if (put.status !== 200) throw new Error(`policy: ${put.status} ${JSON.stringify(put.body)}`);
+
+    const pairStart = Date.now();
+    await generators.all('paired', (g) => ({
+      cmd: 'pair',
+      origin: relays.origins[g % relays.origins.length]!,
+      adminToken: ADMIN_TOKEN,
+      upns: Array.from({ length: options.devices }, (_, index) => ({ index, upn: `bench-${index}@bench.test` })).filter(({ index }) => index % options.generators === g),
+      poolSize: 16,
+    }));
+    log(`created and paired ${options.devices} users and devices in ${((Date.now() - pairStart) / 1000).toFixed(1)} s`);
+
+    // A fresh relay process, so "before" is the memory of a relay with nothing connected.
+    await Promise.all(relays.processes.map((relay) => relay.stop()));
+    relays = await startRelays(ports, dataDir, services, profileDir);
+    const relayPids = relays.processes.map((p) => p.pid);
+    const heap = async () => sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_nodejs_heap_size_used_bytes'))));
+    const socketUrls = relays.origins.map((origin) => `${origin.replace('http', 'ws')}/api/v1/devices/connect`);
+    const relayMemory = await connectAll(generators, relays.publicOrigin, socketUrls, relayPids, heap);
+    const onRelays = sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_connected_devices'))));
+    log(`the relay counts ${onRelays} connected devices; RSS ${(relayMemory.rssBefore / 2 ** 20).toFixed(0)} → ${(relayMemory.rssAfter / 2 ** 20).toFixed(0)} MiB`);
+    log(`running sign-ins against the relay...`);
+    const relayRun = await runLoad(generators, 'relay', relays.origins, relayPids);
+    const relaySide = side(relayRun, relayMemory);
+    log(`relay: ${relaySide.throughput.toFixed(0)} sign-ins/s, p99 ${relaySide.p99.toFixed(1)} ms, ${relaySide.failures} failures`);
+    await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
+    await Promise.all(relays.processes.map((relay) => relay.stop()));
+    const correctness = await verify(relayRun, await databaseRows(dataDir, services));
+    log(`checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`);
+
+    let baselineSide: SideResult | null = null;
+    if (!flags['skip-baseline']) {
+      const baselinePort = await freePort();
+      baseline = await startServer(path.join(root, 'bench', 'baseline-server.ts'), { PORT: String(baselinePort) }, /listening on/);
+      const origin = `http://127.0.0.1:${baselinePort}`;
+      const baselineMemory = await connectAll(generators, origin, [`ws://127.0.0.1:${baselinePort}/api/v1/devices/connect`], [baseline.pid]);
+      log(`running sign-ins against the baseline...`);
+      const baselineRun = await runLoad(generators, 'baseline', [origin], [baseline.pid]);
+      baselineSide = side(baselineRun, baselineMemory);
+      log(`baseline: ${baselineSide.throughput.toFixed(0)} sign-ins/s, p99 ${baselineSide.p99.toFixed(1)} ms, ${baselineSide.failures} failures`);
+      await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
+      await baseline.stop();
+    }
+
+    const result: BenchResult = {
+      at: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine,
+      options: { ...options, browserSide: 'Server-Sent Events (GET /api/v1/signins/{id}/events)' },
+      relay: relaySide,
+      baseline: baselineSide,
+      correctness,
+    };
+    const markdown = markdownReport(result);
+    console.log('\n' + markdown);
+    const jsonOut = path.resolve(flags['json-out']!);
+    mkdirSync(path.dirname(jsonOut), { recursive: true });
+    writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
+    log(`wrote ${jsonOut} and its .md`);
+    if (profileDir) log(`CPU profiles of the relay in ${profileDir}`);
+  } finally {
+    generators.close();
+    await baseline?.stop();
+    await Promise.all(relays.processes.map((relay) => relay.stop()));
+    client.close();
+    await services?.drop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

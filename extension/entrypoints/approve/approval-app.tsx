@@ -1,0 +1,276 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Decision } from '../../../protocol/index.ts';
+import { OutcomeView } from '../../components/outcome-view.tsx';
+import { failureText } from '../../components/pin-messages.ts';
+import { formatSeconds, useNow } from '../../components/use-now.ts';
+import type { HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
+import { call, onChanged } from '../../lib/runtime-client.ts';
+
+type View =
+  | { kind: 'loading' }
+  | { kind: 'empty' }
+  | { kind: 'pending'; pending: PendingChallenge; pinRemembered: boolean; pinRetryAt: number | null; rememberByDefault: boolean }
+  | { kind: 'outcome'; outcome: HistoryOutcome; upn?: string };
+
+/** The approval window: one sign-in request, its context, number matching and the decision. */
+export function ApprovalApp({ initialRequestId }: { initialRequestId: string | null }) {
+  const [requestId, setRequestId] = useState(initialRequestId);
+  const [view, setView] = useState<View>({ kind: 'loading' });
+  const [nextCount, setNextCount] = useState(0);
+  const decidedLocally = useRef<HistoryOutcome | null>(null);
+
+  const load = useCallback(async () => {
+    const state = await call({ type: 'getState' });
+    const others = state.pending.filter((p) => p.requestId !== requestId);
+    setNextCount(others.length);
+    if (!requestId) {
+      const first = state.pending[0];
+      if (first) setRequestId(first.requestId);
+      else setView({ kind: 'empty' });
+      return;
+    }
+    const answer = await call({ type: 'getRequest', requestId });
+    if (answer.pending) {
+      setView({
+        kind: 'pending',
+        pending: answer.pending,
+        pinRemembered: answer.pinRemembered,
+        pinRetryAt: answer.pinRetryAt,
+        rememberByDefault: answer.rememberByDefault,
+      });
+    } else if (answer.history) {
+      setView({ kind: 'outcome', outcome: answer.history.outcome, upn: answer.history.upn });
+    } else if (decidedLocally.current) {
+      setView({ kind: 'outcome', outcome: decidedLocally.current });
+    } else {
+      setView({ kind: 'empty' });
+    }
+  }, [requestId]);
+
+  useEffect(() => {
+    void load();
+    return onChanged(() => void load());
+  }, [load]);
+
+  useEffect(() => {
+    document.title = view.kind === 'pending' ? 'Approve sign-in? – Countersign' : 'Countersign';
+  }, [view.kind]);
+
+  const showNext = () => {
+    decidedLocally.current = null;
+    setView({ kind: 'loading' });
+    setRequestId(null);
+  };
+
+  return (
+    <main data-testid="approval" data-state={view.kind}>
+      <h1>
+        <img src="/icon/32.png" alt="" /> Countersign
+      </h1>
+      {view.kind === 'loading' && <p class="muted">Loading…</p>}
+      {view.kind === 'empty' && (
+        <div class="card outcome" data-testid="outcome" data-outcome="none">
+          <p>No sign-in request is waiting.</p>
+        </div>
+      )}
+      {view.kind === 'pending' && (
+        <PendingRequest
+          key={view.pending.requestId}
+          pending={view.pending}
+          pinRemembered={view.pinRemembered}
+          pinRetryAt={view.pinRetryAt}
+          rememberByDefault={view.rememberByDefault}
+          onSettled={(outcome) => {
+            decidedLocally.current = outcome;
+            setView({ kind: 'outcome', outcome, upn: view.pending.challenge.account.upn });
+          }}
+        />
+      )}
+      {view.kind === 'outcome' && <OutcomeView outcome={view.outcome} upn={view.upn} />}
+      {view.kind !== 'pending' && view.kind !== 'loading' && (
+        <div class="row" style="margin-top:12px">
+          {nextCount > 0 && (
+            <button class="primary grow" data-testid="next-request" onClick={showNext}>
+              Next request ({nextCount})
+            </button>
+          )}
+          <button class="grow" onClick={() => window.close()}>
+            Close
+          </button>
+        </div>
+      )}
+    </main>
+  );
+}
+
+function PendingRequest(props: {
+  pending: PendingChallenge;
+  pinRemembered: boolean;
+  pinRetryAt: number | null;
+  rememberByDefault: boolean;
+  onSettled(outcome: HistoryOutcome): void;
+}) {
+  const { challenge } = props.pending;
+  const now = useNow(250);
+  const [number, setNumber] = useState('');
+  const [pin, setPin] = useState('');
+  const [remember, setRemember] = useState(props.rememberByDefault || props.pinRemembered);
+  const [busy, setBusy] = useState<Decision | null>(null);
+  const [error, setError] = useState<{ code: string; retryAt?: number | undefined } | null>(
+    props.pinRetryAt ? { code: 'locked', retryAt: props.pinRetryAt } : null,
+  );
+  const numberField = useRef<HTMLInputElement>(null);
+  const remaining = challenge.expiresAt - now;
+  const needsPin = !props.pinRemembered;
+  const digits = challenge.match.digits;
+
+  useEffect(() => {
+    if (remaining <= 0) props.onSettled('expired');
+  }, [remaining <= 0]);
+
+  useEffect(() => numberField.current?.focus(), []);
+
+  const decide = async (decision: Decision) => {
+    setError(null);
+    setBusy(decision);
+    try {
+      const result = await call({
+        type: 'decide',
+        requestId: challenge.requestId,
+        decision,
+        number: decision === 'approve' ? number : '',
+        ...(needsPin ? { pin } : {}),
+        remember,
+      });
+      if (result.ok) props.onSettled(result.outcome);
+      else {
+        setError({ code: result.code, retryAt: result.retryAt });
+        if (result.code.startsWith('already_')) props.onSettled(result.code.slice('already_'.length) as HistoryOutcome);
+        if (result.code === 'wrong_pin' || result.code === 'locked') setPin('');
+      }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const numberReady = number.length === digits && /^[0-9]+$/.test(number);
+  const pinReady = !needsPin || pin.length >= 6;
+  const { context } = challenge;
+
+  return (
+    <form
+      class="stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (numberReady && pinReady && !busy) void decide('approve');
+      }}
+    >
+      <div class="card stack">
+        <div class="row">
+          <strong class="grow" style="font-size:16px">Are you trying to sign in?</strong>
+          <span class={`countdown${remaining < 15_000 ? ' low' : ''}`} data-testid="countdown" aria-label="Time left">
+            {formatSeconds(remaining)}
+          </span>
+        </div>
+        <dl class="facts">
+          <dt>Account</dt>
+          <dd data-testid="request-account">
+            {challenge.account.displayName} ({challenge.account.upn})
+          </dd>
+          <dt>App</dt>
+          <dd data-testid="request-app">{challenge.app?.name ?? 'Not shown'}</dd>
+          <dt>Location</dt>
+          <dd data-testid="request-location">{context.location ?? 'Unknown'}</dd>
+          <dt>IP address</dt>
+          <dd data-testid="request-ip">{context.ip}</dd>
+          <dt>Browser</dt>
+          <dd data-testid="request-browser">
+            {context.browser} on {context.os}
+          </dd>
+          <dt>Relay</dt>
+          <dd>{props.pending.relayOrigin}</dd>
+        </dl>
+      </div>
+
+      <div class="card stack">
+        {challenge.match.mode === 'type' ? (
+          <div>
+            <label for="number">Enter the number shown on the sign-in page</label>
+            <input
+              id="number"
+              ref={numberField}
+              class="number"
+              type="text"
+              inputMode="numeric"
+              autocomplete="off"
+              pattern={`[0-9]{${digits}}`}
+              maxLength={digits}
+              placeholder={'0'.repeat(digits)}
+              data-testid="number-input"
+              value={number}
+              onInput={(event) => setNumber(event.currentTarget.value.replace(/[^0-9]/g, '').slice(0, digits))}
+            />
+          </div>
+        ) : (
+          <fieldset style="border:0;padding:0;margin:0">
+            <legend style="font-weight:600;margin-bottom:6px">Pick the number shown on the sign-in page</legend>
+            <div class="choices">
+              {challenge.match.choices.map((choice, index) => (
+                <button
+                  type="button"
+                  key={choice}
+                  ref={index === 0 ? (numberField as never) : undefined}
+                  data-testid="choice"
+                  aria-pressed={number === choice}
+                  aria-label={`Number ${choice}`}
+                  onClick={() => setNumber(choice)}
+                >
+                  {choice}
+                </button>
+              ))}
+            </div>
+          </fieldset>
+        )}
+        {needsPin ? (
+          <div>
+            <label for="pin">Your PIN</label>
+            <input
+              id="pin"
+              type="password"
+              inputMode="numeric"
+              autocomplete="off"
+              data-testid="pin-input"
+              value={pin}
+              onInput={(event) => setPin(event.currentTarget.value)}
+            />
+          </div>
+        ) : (
+          <p class="muted" data-testid="pin-remembered">
+            PIN remembered for a few minutes.
+          </p>
+        )}
+        <label class="check">
+          <input type="checkbox" data-testid="remember-pin" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
+          Remember my PIN for 5 minutes
+        </label>
+        {error && (
+          <p class="alert" role="alert" data-testid="error" data-code={error.code}>
+            {failureText(error.code, error.retryAt, now)}
+          </p>
+        )}
+      </div>
+
+      <div class="actions">
+        <button class="primary" type="submit" data-testid="approve" disabled={!numberReady || !pinReady || busy !== null}>
+          {busy === 'approve' ? 'Approving…' : 'Approve'}
+        </button>
+        <button type="button" data-testid="deny" disabled={!pinReady || busy !== null} onClick={() => void decide('deny')}>
+          Deny
+        </button>
+        <button type="button" class="danger" data-testid="report" disabled={!pinReady || busy !== null} onClick={() => void decide('report')}>
+          It wasn't me
+        </button>
+      </div>
+    </form>
+  );
+}

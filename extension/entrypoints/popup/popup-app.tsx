@@ -1,0 +1,257 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { failureText } from '../../components/pin-messages.ts';
+import { formatSeconds, useNow } from '../../components/use-now.ts';
+import { call, onChanged } from '../../lib/runtime-client.ts';
+import type { AppState } from '../../lib/runtime-messages.ts';
+import { scanVisibleTab } from './scan-qr.ts';
+
+const CONNECTION_LABELS = {
+  idle: 'Not connected',
+  connecting: 'Connecting',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting',
+  error: 'Error',
+} as const;
+
+/** The toolbar popup: set the PIN, then accounts, pending requests, pairing and settings. */
+export function PopupApp() {
+  const [state, setState] = useState<AppState | null>(null);
+  const load = useCallback(async () => setState(await call({ type: 'getState' })), []);
+  useEffect(() => {
+    void load();
+    return onChanged(() => void load());
+  }, [load]);
+
+  if (!state) return <main class="muted">Loading…</main>;
+  return (
+    <main data-testid="popup" data-has-pin={String(state.hasPin)}>
+      <h1>
+        <img src="/icon/32.png" alt="" /> Countersign
+      </h1>
+      {state.hasPin ? <Home state={state} /> : <SetupPin />}
+    </main>
+  );
+}
+
+function SetupPin() {
+  const [pin, setPin] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!/^[0-9]{6,32}$/.test(pin)) return setError('The PIN must be at least 6 digits.');
+    if (pin !== again) return setError('The two PINs differ.');
+    setBusy(true);
+    const result = await call({ type: 'setupPin', pin });
+    setBusy(false);
+    if (!result.ok) setError(failureText(result.code, undefined, Date.now()));
+  };
+  return (
+    <form class="card stack" data-testid="setup-pin-form" onSubmit={(e) => void submit(e)}>
+      <p>
+        <strong>Lock this authenticator with a PIN.</strong>
+        <br />
+        <span class="muted">You enter it to approve each sign-in. At least 6 digits.</span>
+      </p>
+      <div>
+        <label for="new-pin">New PIN</label>
+        <input id="new-pin" type="password" inputMode="numeric" autocomplete="new-password" data-testid="setup-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+      </div>
+      <div>
+        <label for="new-pin-again">Repeat the PIN</label>
+        <input id="new-pin-again" type="password" inputMode="numeric" autocomplete="new-password" data-testid="setup-pin-again" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
+      </div>
+      {error && <p class="alert" role="alert">{error}</p>}
+      <button class="primary" type="submit" disabled={busy}>
+        {busy ? 'Setting…' : 'Set PIN'}
+      </button>
+    </form>
+  );
+}
+
+function Home({ state }: { state: AppState }) {
+  const now = useNow();
+  const [adding, setAdding] = useState(state.accounts.length === 0);
+  return (
+    <div>
+      {state.pending.length > 0 && (
+        <section aria-labelledby="pending-title">
+          <h2 id="pending-title">Waiting for you</h2>
+          <ul class="list card" data-testid="pending-list">
+            {state.pending.map((pending) => (
+              <li key={pending.requestId} class="row" data-testid="pending-request">
+                <div class="grow">
+                  <div>
+                    <strong>{pending.challenge.app?.name ?? 'Sign-in'}</strong> · {pending.challenge.account.upn}
+                  </div>
+                  <div class="muted">{formatSeconds(pending.challenge.expiresAt - now)} left</div>
+                </div>
+                <button class="primary" onClick={() => void call({ type: 'openApproval', requestId: pending.requestId })}>
+                  Review
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="accounts-title">
+        <h2 id="accounts-title">Accounts</h2>
+        {state.accounts.length === 0 ? (
+          <p class="muted">No account yet. Add one with the pairing link or QR code from your security info page.</p>
+        ) : (
+          <ul class="list card" data-testid="account-list">
+            {state.accounts.map((account) => (
+              <li key={account.deviceId} class="row" data-testid="account" data-upn={account.upn} data-connection={account.connection}>
+                <span class="dot" data-state={account.connection} aria-hidden="true" />
+                <div class="grow">
+                  <div>
+                    <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
+                  </div>
+                  <div class="muted">
+                    {account.relayName} · <span data-testid="connection-state">{CONNECTION_LABELS[account.connection]}</span>
+                    {account.authError && ` (${account.authError})`}
+                  </div>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {adding ? (
+        <AddAccount pinRemembered={state.pinRemembered} onDone={() => setAdding(false)} />
+      ) : (
+        <button style="margin-top:12px;width:100%" data-testid="add-account" onClick={() => setAdding(true)}>
+          Add account
+        </button>
+      )}
+      <Settings state={state} />
+    </div>
+  );
+}
+
+function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(): void }) {
+  const [link, setLink] = useState('');
+  const [pin, setPin] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const scan = async () => {
+    setMessage(null);
+    try {
+      const found = await scanVisibleTab();
+      if (found) setLink(found);
+      setMessage(found ? { ok: true, text: 'QR code found. Enter your PIN to add the account.' } : { ok: false, text: 'No QR code found on this page.' });
+    } catch (error) {
+      setMessage({ ok: false, text: `Could not read this page (${error instanceof Error ? error.message : 'unknown error'}).` });
+    }
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setMessage(null);
+    const result = await call({ type: 'pair', link, ...(pinRemembered ? {} : { pin }) });
+    setBusy(false);
+    if (result.ok) {
+      setMessage({ ok: true, text: `Added ${result.account.upn} as “${result.account.deviceName}”.` });
+      setLink('');
+      setPin('');
+    } else setMessage({ ok: false, text: failureText(result.code, result.retryAt, Date.now()) });
+  };
+
+  return (
+    <form class="card stack" style="margin-top:12px" data-testid="add-account-form" onSubmit={(e) => void submit(e)}>
+      <strong>Add account</strong>
+      <div>
+        <label for="pairing-link">Pairing link</label>
+        <textarea id="pairing-link" data-testid="pairing-link-input" placeholder="https://…/pair#v=1&token=…" value={link} onInput={(e) => setLink(e.currentTarget.value)} />
+      </div>
+      <button type="button" data-testid="scan-qr" onClick={() => void scan()}>
+        Scan QR code on this page
+      </button>
+      {!pinRemembered && (
+        <div>
+          <label for="pair-pin">Your PIN</label>
+          <input id="pair-pin" type="password" inputMode="numeric" autocomplete="off" data-testid="pair-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+        </div>
+      )}
+      {message && (
+        <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="pair-message" data-ok={String(message.ok)}>
+          {message.text}
+        </p>
+      )}
+      <div class="row">
+        <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link}>
+          {busy ? 'Adding…' : 'Add account'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Settings({ state }: { state: AppState }) {
+  const [oldPin, setOldPin] = useState('');
+  const [newPin, setNewPin] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const changePin = async (event: Event) => {
+    event.preventDefault();
+    const result = await call({ type: 'changePin', oldPin, newPin });
+    setMessage(result.ok ? { ok: true, text: 'PIN changed.' } : { ok: false, text: failureText(result.code, result.retryAt, Date.now()) });
+    if (result.ok) {
+      setOldPin('');
+      setNewPin('');
+    }
+  };
+  return (
+    <details class="card" style="margin-top:12px" data-testid="settings">
+      <summary>Settings</summary>
+      <div class="stack" style="margin-top:10px">
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="auto-open"
+            checked={state.prefs.autoOpen}
+            onChange={(e) => void call({ type: 'setPrefs', autoOpen: e.currentTarget.checked })}
+          />
+          Open the approval window when a request arrives
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="remember-pin-default"
+            checked={state.prefs.rememberPin}
+            onChange={(e) => void call({ type: 'setPrefs', rememberPin: e.currentTarget.checked })}
+          />
+          Offer to remember my PIN for 5 minutes
+        </label>
+        {state.pinRemembered && (
+          <button type="button" onClick={() => void call({ type: 'forgetPin' })}>
+            Forget the remembered PIN now
+          </button>
+        )}
+        <form class="stack" onSubmit={(e) => void changePin(e)} aria-label="Change PIN">
+          <div>
+            <label for="old-pin">Current PIN</label>
+            <input id="old-pin" type="password" inputMode="numeric" data-testid="old-pin" value={oldPin} onInput={(e) => setOldPin(e.currentTarget.value)} />
+          </div>
+          <div>
+            <label for="changed-pin">New PIN (6+ digits)</label>
+            <input id="changed-pin" type="password" inputMode="numeric" data-testid="changed-pin" value={newPin} onInput={(e) => setNewPin(e.currentTarget.value)} />
+          </div>
+          {message && (
+            <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="change-pin-message">
+              {message.text}
+            </p>
+          )}
+          <button type="submit" data-testid="change-pin">
+            Change PIN
+          </button>
+        </form>
+      </div>
+    </details>
+  );
+}

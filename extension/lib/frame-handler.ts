@@ -1,0 +1,150 @@
+import type { ChallengeMessage, RelayToDeviceMessage, ResultOutcome, CancelReason } from '../../protocol/index.ts';
+import type { Db, HistoryEntry, HistoryOutcome, PendingChallenge } from './db.ts';
+
+/**
+ * What the device does with each (already validated) relay frame after `ready`: challenges are
+ * stored until a cancel, a result or their expiry; `revoked` forgets the account. Side effects
+ * beyond the database (notifications, badge, waiting UI) go through `FrameEffects`.
+ */
+
+export interface FrameEffects {
+  now(): number;
+  /** A new challenge was stored (show a notification, maybe open the approval window). */
+  challengeArrived(pending: PendingChallenge): void;
+  /** A challenge is no longer pending; `outcome` is what the user should see. */
+  challengeSettled(requestId: string, outcome: HistoryOutcome): void;
+  /** Accounts changed (revoked): connections should be re-synced. */
+  accountsChanged(): void;
+}
+
+export type FrameHandling = 'stored' | 'removed' | 'forgotten' | 'ignored';
+
+const CANCEL_OUTCOMES: Record<CancelReason, HistoryOutcome> = {
+  approved_elsewhere: 'handled_elsewhere',
+  denied_elsewhere: 'handled_elsewhere',
+  expired: 'expired',
+  cancelled: 'cancelled',
+  superseded: 'superseded',
+};
+
+const RESULT_OUTCOMES: Record<ResultOutcome, HistoryOutcome> = {
+  approved: 'approved',
+  denied: 'denied',
+  reported: 'reported',
+  wrong_number: 'wrong_number',
+  expired: 'expired',
+  already_decided: 'already_decided',
+  rejected: 'rejected',
+};
+
+export async function handleRelayFrame(
+  db: Db,
+  relayOrigin: string,
+  frame: RelayToDeviceMessage,
+  effects: FrameEffects,
+): Promise<FrameHandling> {
+  switch (frame.type) {
+    case 'challenge':
+      return storeChallenge(db, relayOrigin, frame, effects);
+    case 'cancel':
+      return settle(db, relayOrigin, frame.requestId, CANCEL_OUTCOMES[frame.reason], null, effects);
+    case 'result':
+      return settle(db, relayOrigin, frame.requestId, RESULT_OUTCOMES[frame.outcome], null, effects);
+    case 'revoked':
+      return forgetAccount(db, relayOrigin, frame.deviceId, effects);
+    default:
+      // hello, ready, ping and error belong to the connection itself.
+      return 'ignored';
+  }
+}
+
+async function storeChallenge(
+  db: Db,
+  relayOrigin: string,
+  challenge: ChallengeMessage,
+  effects: FrameEffects,
+): Promise<FrameHandling> {
+  const now = effects.now();
+  if (challenge.expiresAt <= now) return 'ignored';
+  const account = await db.get('accounts', challenge.deviceId);
+  // A relay may only address accounts it holds; anything else is ignored.
+  if (!account || account.relayOrigin !== relayOrigin) return 'ignored';
+  const tx = db.transaction(['pending', 'history'], 'readwrite');
+  const [existing, decided] = await Promise.all([
+    tx.objectStore('pending').get(challenge.requestId),
+    tx.objectStore('history').get(challenge.requestId),
+  ]);
+  if (decided) {
+    await tx.done;
+    return 'ignored';
+  }
+  const pending: PendingChallenge = {
+    requestId: challenge.requestId,
+    relayOrigin,
+    challenge,
+    receivedAt: existing?.receivedAt ?? now,
+  };
+  await tx.objectStore('pending').put(pending);
+  await tx.done;
+  // The relay re-sends pending challenges after each `ready`: notify only the first time.
+  if (!existing) effects.challengeArrived(pending);
+  return 'stored';
+}
+
+/** Removes a pending challenge and records its outcome. Also used by the UI and the expiry sweep. */
+export async function settle(
+  db: Db,
+  relayOrigin: string | null,
+  requestId: string,
+  outcome: HistoryOutcome,
+  decision: HistoryEntry['decision'],
+  effects: Pick<FrameEffects, 'now' | 'challengeSettled'>,
+): Promise<FrameHandling> {
+  const tx = db.transaction(['pending', 'history'], 'readwrite');
+  const pending = await tx.objectStore('pending').get(requestId);
+  if (!pending || (relayOrigin && pending.relayOrigin !== relayOrigin)) {
+    await tx.done;
+    return 'ignored';
+  }
+  await tx.objectStore('pending').delete(requestId);
+  const source = pending.challenge;
+  await tx.objectStore('history').put({
+    requestId,
+    deviceId: source.deviceId,
+    upn: source.account.upn,
+    appName: source.app?.name ?? null,
+    decision: decision ?? pending.sentDecision ?? null,
+    outcome,
+    at: effects.now(),
+  });
+  await tx.done;
+  effects.challengeSettled(requestId, outcome);
+  return 'removed';
+}
+
+/** Drops every pending challenge whose time ran out; returns how many. */
+export async function sweepExpired(db: Db, effects: Pick<FrameEffects, 'now' | 'challengeSettled'>): Promise<number> {
+  const expired = await db.getAllFromIndex('pending', 'byExpiry', IDBKeyRange.upperBound(effects.now()));
+  for (const pending of expired) await settle(db, null, pending.requestId, 'expired', null, effects);
+  return expired.length;
+}
+
+async function forgetAccount(db: Db, relayOrigin: string, deviceId: string, effects: FrameEffects): Promise<FrameHandling> {
+  const account = await db.get('accounts', deviceId);
+  if (!account || account.relayOrigin !== relayOrigin) return 'ignored';
+  const tx = db.transaction(['accounts', 'pending'], 'readwrite');
+  await tx.objectStore('accounts').delete(deviceId);
+  const dropped: string[] = [];
+  let cursor = await tx.objectStore('pending').openCursor();
+  while (cursor) {
+    if (cursor.value.challenge.deviceId === deviceId) {
+      dropped.push(cursor.value.requestId);
+      await cursor.delete();
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  for (const requestId of dropped) effects.challengeSettled(requestId, 'revoked');
+  effects.accountsChanged();
+  return 'forgotten';
+}

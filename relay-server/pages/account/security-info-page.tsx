@@ -1,0 +1,126 @@
+/** @jsxImportSource hono/jsx */
+import { ASSETS } from '../asset-routes.ts';
+import { absoluteTime, clockTime, relativeTime } from '../human-time.ts';
+import { CsrfField, Layout, Notice } from '../layout.tsx';
+import type { PageSession } from '../page-session.ts';
+import type { DeviceRow } from '../../store/schema.ts';
+
+export interface PairingOffer {
+  link: string;
+  /** An SVG data URL of the link as a QR code. */
+  qr: string;
+  expiresAt: number;
+}
+
+export interface SecurityInfoPageProps {
+  session: PageSession;
+  devices: DeviceRow[];
+  now: number;
+  pairing?: PairingOffer | undefined;
+  notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+}
+
+/** A device as the page and its polling script show it. */
+export function deviceView(device: DeviceRow, now: number) {
+  return {
+    id: device.id,
+    name: device.name,
+    added: relativeTime(device.created_at, now),
+    addedAt: device.created_at,
+    lastUsed: device.last_used_at === null ? 'never' : relativeTime(device.last_used_at, now),
+    lastUsedAt: device.last_used_at,
+  };
+}
+
+/** Your authenticators: list, remove, and add one by pairing the extension. */
+export function SecurityInfoPage({ session, devices, now, pairing, notice }: SecurityInfoPageProps) {
+  const { viewer } = session;
+  return (
+    <Layout title="Security info" width="wide" viewer={viewer} scripts={[ASSETS.securityInfo.url]}>
+      <h1>Security info</h1>
+      <p class="muted">
+        These are the authenticators you use to sign in as <span class="mono">{viewer.upn}</span>. When someone signs in as
+        you, each one is asked to approve.
+      </p>
+      {notice ? (
+        <Notice kind={notice.kind}>
+          <p>{notice.text}</p>
+        </Notice>
+      ) : null}
+      <Notice kind="ok" id="paired-notice" hidden>
+        {''}
+      </Notice>
+
+      <h2>Your authenticators</h2>
+      <ul class="device-list" data-testid="device-list" data-csrf={viewer.csrf} aria-label="Your authenticators">
+        {devices.map((device) => {
+          const view = deviceView(device, now);
+          return (
+            <li class="device" data-testid="device" data-device-id={device.id}>
+              <div class="device-main">
+                <span class="device-icon" aria-hidden="true">
+                  ✓
+                </span>
+                <div>
+                  <div class="device-name">{device.name}</div>
+                  <div class="device-meta">
+                    Added <time datetime={new Date(device.created_at).toISOString()} title={absoluteTime(device.created_at)}>{view.added}</time>
+                    {' · '}Last used{' '}
+                    {device.last_used_at === null ? (
+                      'never'
+                    ) : (
+                      <time datetime={new Date(device.last_used_at).toISOString()} title={absoluteTime(device.last_used_at)}>
+                        {view.lastUsed}
+                      </time>
+                    )}
+                  </div>
+                </div>
+              </div>
+              <form method="post" action={`/security-info/devices/${encodeURIComponent(device.id)}/remove`}>
+                <CsrfField token={viewer.csrf} />
+                <button type="submit" class="button danger small" aria-label={`Remove ${device.name}`}>
+                  Remove
+                </button>
+              </form>
+            </li>
+          );
+        })}
+      </ul>
+      <p class="empty" id="no-devices" hidden={devices.length > 0}>
+        You have no authenticators yet. Add one to sign in without a password.
+      </p>
+
+      {pairing ? (
+        <section class="pairing" id="pairing" data-expires-at={String(pairing.expiresAt)} aria-labelledby="pairing-title">
+          <img class="pairing-qr" data-testid="pairing-qr" src={pairing.qr} width={200} height={200} alt="QR code of the pairing link" />
+          <div>
+            <h3 id="pairing-title">Add the Countersign extension</h3>
+            <ol>
+              <li>Open the Countersign extension.</li>
+              <li>Choose <strong>Add account</strong>.</li>
+              <li>Scan the QR code on this page, or paste the link below.</li>
+            </ol>
+            <label for="pairing-link">Pairing link</label>
+            <div class="copy-row">
+              <input id="pairing-link" type="text" readonly data-testid="pairing-link" value={pairing.link} />
+              <button type="button" class="button secondary small" id="copy-link">
+                Copy
+              </button>
+            </div>
+            <p class="field-hint" id="copy-status" role="status"></p>
+            <p class="small muted" data-testid="pairing-expires">
+              Expires in {Math.max(1, Math.round((pairing.expiresAt - now) / 60_000))} minutes (at {clockTime(pairing.expiresAt)}). The link works once; keep it to yourself.
+            </p>
+          </div>
+        </section>
+      ) : null}
+
+      <form method="post" action="/security-info/pairings" class="actions start">
+        <CsrfField token={viewer.csrf} />
+        <button type="submit" class="button" data-testid="add-authenticator">
+          {pairing ? 'Make a new pairing code' : 'Add authenticator'}
+        </button>
+      </form>
+    </Layout>
+  );
+}

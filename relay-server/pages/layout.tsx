@@ -1,0 +1,92 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from 'hono/jsx';
+import { ASSETS } from './asset-routes.ts';
+import { CSRF_FIELD } from './csrf.ts';
+
+/** Who is signed in, as the top bar shows it. */
+export interface Viewer {
+  upn: string;
+  displayName: string;
+  isAdmin: boolean;
+  csrf: string;
+}
+
+export interface LayoutProps {
+  title: string;
+  children?: Child;
+  /** `narrow` is the sign-in card; `wide` and `full` are for lists and admin tables. */
+  width?: 'narrow' | 'wide' | 'full';
+  viewer?: Viewer | undefined;
+  scripts?: readonly string[];
+}
+
+/** Every page: one stylesheet, external scripts only (the CSP allows no inline script or style). */
+export function Layout({ title, children, width = 'narrow', viewer, scripts = [] }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* Forms need an Origin header the relay can check; the default no-referrer policy would send "null". */}
+        <meta name="referrer" content="same-origin" />
+        <title>{`${title} · Countersign`}</title>
+        <link rel="stylesheet" href={ASSETS.css.url} />
+        {scripts.map((src) => (
+          <script src={src} defer></script>
+        ))}
+      </head>
+      <body>
+        {viewer ? <TopBar viewer={viewer} /> : null}
+        <main>
+          <div class={width === 'narrow' ? 'card' : `card ${width}`}>
+            {viewer ? null : <Brand />}
+            {children}
+          </div>
+        </main>
+        <footer>Countersign · passwordless sign-in with number matching</footer>
+      </body>
+    </html>
+  );
+}
+
+export function Brand() {
+  return (
+    <a class="brand" href="/">
+      <span class="brand-mark" aria-hidden="true">
+        C
+      </span>
+      Countersign
+    </a>
+  );
+}
+
+function TopBar({ viewer }: { viewer: Viewer }) {
+  return (
+    <header class="topbar">
+      <Brand />
+      <nav aria-label="Account">
+        <a href="/me">My account</a>
+        <a href="/security-info">Security info</a>
+        {viewer.isAdmin ? <a href="/admin">Admin</a> : null}
+        <form method="post" action="/signout">
+          <CsrfField token={viewer.csrf} />
+          <button type="submit" class="link-button">
+            Sign out
+          </button>
+        </form>
+      </nav>
+    </header>
+  );
+}
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
+
+export function Notice({ kind, children, id, hidden }: { kind: 'error' | 'ok' | 'warn' | 'info'; children?: Child; id?: string; hidden?: boolean }) {
+  return (
+    <div class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'} id={id} hidden={hidden}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import type { RelayDeps } from '../relay-deps.ts';
+import { currentSession, type SignedInUser } from '../session/browser-session.ts';
+import { csrfToken } from './csrf.ts';
+import type { Viewer } from './layout.tsx';
+
+export interface PageSession extends SignedInUser {
+  viewer: Viewer;
+}
+
+/** The signed-in user of this request with what the top bar needs, or undefined. */
+export async function pageSession(c: Context, deps: RelayDeps): Promise<PageSession | undefined> {
+  const signedIn = await currentSession(c, deps.store, deps.clock);
+  if (!signedIn) return undefined;
+  const viewer: Viewer = {
+    upn: signedIn.user.upn,
+    displayName: signedIn.user.display_name,
+    isAdmin: signedIn.user.is_admin === 1,
+    csrf: csrfToken(c, deps.relayOrigin()),
+  };
+  return { ...signedIn, viewer };
+}
+
+/** How a session's amr reads to a person. */
+export function describeAmr(amr: readonly string[]): string {
+  if (amr.includes('otp')) return 'Temporary Access Pass';
+  if (amr.includes('pwd') && (amr.includes('swk') || amr.includes('mfa'))) return 'Password + authenticator approval';
+  if (amr.includes('swk')) return 'Passwordless phone sign-in';
+  if (amr.includes('pwd')) return 'Password';
+  return 'Unknown method';
+}
