@@ -209,10 +209,7 @@ async function verify(merged: Merged, rows: { id: string; device_id: string | nu
     const row = byId.get(record.requestId);
     const results = merged.approvedResults[record.requestId] ?? 0;
     if (results > 1) duplicated += results - 1;
-    if (!row || row.status !== 'approved' || record.seen !== 'approved' || results === 0) {
-      lost += 1;
-      if (process.env.BENCH_DEBUG) console.log('lost', record, row?.status, results);
-    }
+    if (!row || row.status !== 'approved' || record.seen !== 'approved' || results === 0) lost += 1;
     else if (row.device_id !== record.deviceId) wrong += 1;
   }
   // A row no generator created, or a device told anything but `approved`, is a wrong application.

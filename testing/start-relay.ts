@@ -7,7 +7,10 @@ import { DEFAULT_TIMING, loadConfig, type RelayTiming } from '../relay-server/co
 import { createRelay, type Relay } from '../relay-server/relay.ts';
 
 export interface RunningRelay {
+  /** The public origin devices sign for (RELAY_ORIGIN when set, else the address). */
   origin: string;
+  /** Where this instance really listens, e.g. http://127.0.0.1:40123; differs from `origin` behind a shared RELAY_ORIGIN. */
+  address: string;
   adminToken: string;
   dataDir: string;
   /** The in-process relay, for tests that need to reach inside (expire requests, count sockets). */
@@ -41,10 +44,11 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   });
   config.timing = { ...DEFAULT_TIMING, ...options.timing };
   const relay = await createRelay({ config, logger: pino({ level: process.env.COUNTERSIGN_TEST_LOG ?? 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
-  await relay.listen();
+  const port = await relay.listen();
   const removeDataDir = options.removeDataDir ?? options.dataDir === undefined;
   return {
     origin: relay.origin,
+    address: `http://127.0.0.1:${port}`,
     adminToken: config.adminToken,
     dataDir,
     relay,

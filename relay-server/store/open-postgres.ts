@@ -10,5 +10,9 @@ export function openPostgres(databaseUrl: string): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the relay; the pool replaces it.
   pool.on('error', () => {});
+  // A client checked out while the connection drops (between a transaction's queries, say) emits
+  // 'error' with no pool listener attached: unheard, that killed the process (found by
+  // tests/integration/faults/database-loss.test.ts). The query or the next checkout still fails.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -38,8 +38,10 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
   it('lets a device on instance A approve a sign-in started on B while the browser waits on C', async () => {
     const [, onB, onC] = instances as [RunningRelay, RunningRelay, RunningRelay];
     const challenge = device.waitForChallenge();
-    const signin = await new SigninClient(onB.origin).createSignin({ upn: 'scale@example.test' });
-    const outcome = new SigninClient(onC.origin).waitForOutcome(signin);
+    expect(new Set(instances.map((instance) => instance.address)).size).toBe(3);
+    expect(instances.map((instance) => instance.relay.hub.connectedDevices)).toEqual([1, 0, 0]);
+    const signin = await new SigninClient(onB.address).createSignin({ upn: 'scale@example.test' });
+    const outcome = new SigninClient(onC.address).waitForOutcome(signin);
     const pushed = await challenge;
     expect(pushed.requestId).toBe(signin.requestId);
     expect((await device.approve(signin.requestId, signin.number)).outcome).toBe('approved');
