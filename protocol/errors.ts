@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'frame_too_large'
   | 'csrf_failed'
   | 'not_implemented'
+  | 'unavailable'
   | 'internal_error';
 
 /** A failure with a stable code; `message` is for humans and never holds secrets or expected values. */

@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { LIMITS } from '../protocol/limits.ts';
 import { ApiError } from './api-error.ts';
 import { errorResponse } from './http/error-body.ts';
+import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -54,7 +55,8 @@ export function createApp(deps: RelayDeps) {
   });
   app.route('/', pageRoutes(deps));
   app.onError((error, c) => {
-    if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    if (isDatabaseUnavailable(error)) deps.logger.warn({ path: c.req.path, code: (error as { code?: string }).code }, 'database unavailable');
+    else if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'unhandled error');
     return errorResponse(c, error);
   });
   app.notFound((c) => (c.req.path.startsWith('/api/') ? errorResponse(c, new ApiError(404, 'not_found', 'No such endpoint.')) : c.text('Not found', 404)));

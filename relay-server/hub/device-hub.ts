@@ -16,6 +16,7 @@ import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
 import type { RelayTiming } from '../config.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
+import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import type { Store } from '../store/store.ts';
 import type { Fanout } from './fanout.ts';
 
@@ -107,7 +108,16 @@ export class DeviceHub {
     socket.on('message', (data, isBinary) => {
       connection.queue = connection.queue
         .then(() => this.receive(connection, data, isBinary))
-        .catch((error: unknown) => this.deps.onError?.(error));
+        .catch((error: unknown) => {
+          this.deps.onError?.(error);
+          // The frame was fine; the relay was not. Say so, so the device can retry.
+          const unavailable = isDatabaseUnavailable(error);
+          this.send(connection, {
+            type: 'error',
+            code: unavailable ? 'unavailable' : 'internal_error',
+            message: unavailable ? 'The relay cannot reach its database right now; try again shortly.' : 'The relay could not handle this frame.',
+          });
+        });
     });
     socket.on('close', () => this.forget(connection));
     socket.on('error', () => this.forget(connection));
