@@ -6,8 +6,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.tmp/services"
-pg_port=${COUNTERSIGN_PG_PORT:-54329}
-redis_port=${COUNTERSIGN_REDIS_PORT:-63799}
+# Ports follow from the checkout's path, so two checkouts on one machine do not collide.
+slot=$(( $(printf '%s' "$root" | cksum | cut -d' ' -f1) % 900 ))
+pg_port=${COUNTERSIGN_PG_PORT:-$(( 54000 + slot ))}
+redis_port=${COUNTERSIGN_REDIS_PORT:-$(( 63000 + slot ))}
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_missing() {

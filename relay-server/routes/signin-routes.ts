@@ -27,19 +27,35 @@ export function signinRoutes(deps: RelayDeps) {
     .get('/:id/events', async (c) => {
       const requestId = c.req.param('id');
       const token = requireToken(bearerToken(c) ?? c.req.query('token'));
-      await deps.signins.authorized(requestId, token);
+      // Subscribe before reading, so a change between the read and the stream is not missed;
+      // what arrives early is held until the stream is open.
+      const early: SigninStatusResponse[] = [];
+      let deliver = (status: SigninStatusResponse) => void early.push(status);
+      const unsubscribe = deps.fanout.subscribeStatus(requestId, (status) => deliver(status));
+      let current;
+      try {
+        current = await deps.signins.authorized(requestId, token);
+      } catch (error) {
+        unsubscribe();
+        throw error;
+      }
       return streamSSE(c, async (stream) => {
         let finish!: () => void;
         const finished = new Promise<void>((resolve) => (finish = resolve));
+        let done = false;
         const write = async (status: SigninStatusResponse) => {
+          if (done) return;
+          const terminal = status.status !== 'pending';
+          if (terminal) done = true;
           await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
-          if (status.status !== 'pending') finish();
+          if (terminal) finish();
         };
-        const unsubscribe = deps.fanout.subscribeStatus(requestId, (status) => void write(status));
         const keepalive = setInterval(() => void stream.write(': keepalive\n\n'), KEEPALIVE_MS);
         stream.onAbort(finish);
         try {
-          await write(statusOf(await deps.signins.authorized(requestId, token)));
+          await write(statusOf(current));
+          for (const status of early) await write(status);
+          deliver = (status) => void write(status);
           await finished;
         } finally {
           clearInterval(keepalive);

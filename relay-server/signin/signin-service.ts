@@ -45,7 +45,7 @@ export class SigninService {
     const { store, clock } = this.deps;
     const appLabel = input.app === undefined ? null : appName(input.app);
     if (appLabel === undefined) throw new ApiError(400, 'invalid_request', 'app is invalid: not an application this relay knows');
-    const policy = await store.policy.get();
+    const policy = await store.policy.current();
     const user = await store.users.byUpn(input.upn);
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
@@ -167,7 +167,7 @@ export class SigninService {
       this.deps.onSecurityEvent({ type: 'signin.reported', upn: row.upn, requestId: row.id, ip: row.ip, app: row.app_name, at: clock.now() });
       return;
     }
-    const policy = await store.policy.get();
+    const policy = await store.policy.current();
     await store.users.recordFailure(row.user_id, policy.lockoutAfterFailures, clock.now());
   }
 
@@ -242,7 +242,7 @@ export class SigninService {
     const userIds = [...new Set(devices.map((device) => device.userId))];
     const rows = await store.signins.pendingForUsers(userIds, clock.now());
     if (rows.length === 0) return [];
-    const policy = await store.policy.get();
+    const policy = await store.policy.current();
     const users = new Map<string, { upn: string; display_name: string }>();
     for (const userId of new Set(rows.map((row) => row.user_id!))) {
       const user = await store.users.byId(userId);

@@ -108,7 +108,13 @@ export class UsersStore {
   }
 
   async recordSuccess(userId: string): Promise<void> {
-    await this.db.updateTable('users').set({ failure_count: 0, locked_until: null }).where('id', '=', userId).execute();
+    // Conditional, so the common case (nothing to reset) writes nothing.
+    await this.db
+      .updateTable('users')
+      .set({ failure_count: 0, locked_until: null })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('failure_count', '!=', 0), eb('locked_until', 'is not', null)]))
+      .execute();
   }
 
   async setPushBlocked(userId: string, blocked: boolean): Promise<void> {
