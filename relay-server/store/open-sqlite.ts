@@ -22,25 +22,25 @@ function safeDatabase(file: string): unknown {
   // Kysely prepares every query anew; compiling the SQL was half the cost of a query (found by
   // `npm run bench -- --cpu-prof`). Kysely runs one query at a time on this connection, so a
   // statement is never in use twice at once; the cache is bounded as query shapes are (IN lists vary).
-  const statements = new Map<string, ReturnType<typeof prepare>>();
+  // `reader` is a native call on every read, and never changes for a statement: keep it too.
+  const statements = new Map<string, { statement: ReturnType<typeof prepare>; reader: boolean }>();
   const cached = (sql: string) => {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = prepare(sql);
+    let entry = statements.get(sql);
+    if (!entry) {
+      const statement = prepare(sql);
+      entry = { statement, reader: statement.reader };
       if (statements.size >= 500) statements.delete(statements.keys().next().value!);
-      statements.set(sql, statement);
+      statements.set(sql, entry);
     }
-    return statement;
+    return entry;
   };
   return {
     close: () => db.close(),
     prepare(sql: string) {
-      const statement = cached(sql);
+      const { statement, reader } = cached(sql);
       const convert = (params: unknown[]) => params.map(toSqliteValue);
       return {
-        get reader() {
-          return statement.reader;
-        },
+        reader,
         all: (params: unknown[]) => statement.all(convert(params)),
         run: (params: unknown[]) => statement.run(convert(params)),
         iterate: (params: unknown[]) => statement.iterate(convert(params)),
