@@ -11,9 +11,8 @@ export default defineConfig({
     // storage: IndexedDB needs none, but storage.session (remembered PIN, window id) does.
     // activeTab: "Scan QR code on this page" captures the tab the popup was opened on.
     permissions: ['storage', 'notifications', 'alarms', 'activeTab'],
-    // Relays are reached by WebSocket (no host permission needed) and the pairing POST relies
-    // on the relay's CORS answer; these stay optional, for relays that cannot send CORS.
-    optional_host_permissions: ['http://*/*', 'https://*/*'],
+    // No host permissions: relays are reached by WebSocket (no CORS) and the pairing POST is
+    // answered with CORS by the relay, so the extension can read no site's data.
     action: { default_title: 'Countersign' },
     ...(browser === 'firefox'
       ? { browser_specific_settings: { gecko: { id: 'authenticator@countersign.dev', strict_min_version: '121.0' } } }
