@@ -103,6 +103,25 @@ describe('the password page', () => {
     expect(again.status).toBe(401);
   });
 
+  it('accepts a multi-use Temporary Access Pass again and again until it expires', async () => {
+    const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
+    const tap = await env.relay.store.taps.issue(user.id, 10 * 60_000, false, env.clock.now());
+    for (let i = 0; i < 3; i++) {
+      const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+      expect(response.status).toBe(303);
+    }
+    env.clock.advance(10 * 60_000);
+    const late = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+    expect(late.status).toBe(401);
+  });
+
+  it('does not let one user\'s pass sign in another user', async () => {
+    const bob = (await env.relay.store.users.byUpn('bob@demo.test'))!;
+    const tap = await env.relay.store.taps.issue(bob.id, 60 * 60_000, false, env.clock.now());
+    const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', tap.code);
+    expect(response.status).toBe(401);
+  });
+
   it('refuses an expired Temporary Access Pass', async () => {
     const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(user.id, 10 * 60_000, false, env.clock.now() - 11 * 60_000);
