@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { HistoryOutcome } from '../extension/lib/db.ts';
+import type { Decision } from '../protocol/statements.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, chromium, expect, type Browser, type BrowserContext, type CDPSession, type Locator, type Page, type Worker } from '@playwright/test';
@@ -95,19 +97,9 @@ export async function launchAuthenticator(options: { headless?: boolean } = {}):
   };
 }
 
-export type Decision = 'approve' | 'deny' | 'report';
-export type Outcome =
-  | 'approved'
-  | 'denied'
-  | 'reported'
-  | 'wrong_number'
-  | 'expired'
-  | 'handled_elsewhere'
-  | 'cancelled'
-  | 'superseded'
-  | 'already_decided'
-  | 'rejected'
-  | 'revoked';
+export type { Decision } from '../protocol/statements.ts';
+/** What the approval window ends on: the extension's own history outcomes. */
+export type Outcome = HistoryOutcome;
 
 /** The approval window (approve.html) as a page object. */
 export class ApprovalWindow {

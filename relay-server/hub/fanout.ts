@@ -1,4 +1,5 @@
 import type { RelayToDeviceMessage, SigninStatusResponse } from '../../protocol/messages.ts';
+import { StatusListeners } from './status-listeners.ts';
 
 /**
  * How messages reach devices and waiting browsers. The in-process one below serves a single
@@ -17,24 +18,18 @@ export interface Fanout {
 
 export class InProcessFanout implements Fanout {
   private deviceSink: (deviceId: string, message: RelayToDeviceMessage) => void = () => {};
-  private readonly statusListeners = new Map<string, Set<(status: SigninStatusResponse) => void>>();
+  private readonly statusListeners = new StatusListeners();
 
   sendToDevice(deviceId: string, message: RelayToDeviceMessage): void {
     this.deviceSink(deviceId, message);
   }
 
   publishStatus(requestId: string, status: SigninStatusResponse): void {
-    for (const listener of this.statusListeners.get(requestId) ?? []) listener(status);
+    this.statusListeners.notify(requestId, status);
   }
 
   subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void {
-    let listeners = this.statusListeners.get(requestId);
-    if (!listeners) this.statusListeners.set(requestId, (listeners = new Set()));
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.statusListeners.delete(requestId);
-    };
+    return this.statusListeners.add(requestId, listener);
   }
 
   setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { RelayToDeviceMessage, SigninStatusResponse } from '../../protocol/messages.ts';
+import { StatusListeners } from './status-listeners.ts';
 import type { Fanout } from './fanout.ts';
 
 const DEVICE_CHANNEL = 'countersign:v1:devices';
@@ -14,7 +15,7 @@ export class RedisFanout implements Fanout {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private deviceSink: (deviceId: string, message: RelayToDeviceMessage) => void = () => {};
-  private readonly statusListeners = new Map<string, Set<(status: SigninStatusResponse) => void>>();
+  private readonly statusListeners = new StatusListeners();
   readonly ready: Promise<void>;
 
   constructor(redisUrl: string, onError: (error: unknown) => void = () => {}) {
@@ -36,13 +37,7 @@ export class RedisFanout implements Fanout {
   }
 
   subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void {
-    let listeners = this.statusListeners.get(requestId);
-    if (!listeners) this.statusListeners.set(requestId, (listeners = new Set()));
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.statusListeners.delete(requestId);
-    };
+    return this.statusListeners.add(requestId, listener);
   }
 
   setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void {
@@ -64,7 +59,7 @@ export class RedisFanout implements Fanout {
         this.deviceSink(deviceId, message);
       } else if (channel === STATUS_CHANNEL) {
         const { requestId, status } = JSON.parse(payload) as { requestId: string; status: SigninStatusResponse };
-        for (const listener of this.statusListeners.get(requestId) ?? []) listener(status);
+        this.statusListeners.notify(requestId, status);
       }
     } catch {
       // Only relays publish here; a payload we cannot read is dropped rather than crash the hub.
