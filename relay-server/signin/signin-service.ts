@@ -9,6 +9,7 @@ import type { Fanout } from '../hub/fanout.ts';
 import { allowsFlow, isTargeted, type PushFlow } from '../policy/evaluate-policy.ts';
 import { hashSecret, secretsEqual } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
+import { PasswordThrottle } from '../security/password-throttle.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { SigninRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -34,7 +35,12 @@ export interface SigninServiceDeps {
 
 /** Sign-in requests from creation to session: PROTOCOL.md sections 4 (decisions) and 5. */
 export class SigninService {
-  constructor(private readonly deps: SigninServiceDeps) {}
+  /** Shared by the API's password path and the password page. */
+  readonly passwordThrottle: PasswordThrottle;
+
+  constructor(private readonly deps: SigninServiceDeps) {
+    this.passwordThrottle = new PasswordThrottle(() => deps.clock.now());
+  }
 
   /** Where an IP is, as the challenge and the sign-in log show it. */
   locate(ip: string): string | null {
@@ -49,8 +55,15 @@ export class SigninService {
     const user = await store.users.byUpn(input.upn);
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
+      if (!this.passwordThrottle.allows(input.upn)) {
+        throw new ApiError(429, 'rate_limited', 'Too many wrong passwords for this account. Try again later.');
+      }
       const passwordOk = await verifyPassword(input.password, user?.password_hash);
-      if (!passwordOk || !user) throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
+      if (!passwordOk || !user) {
+        this.passwordThrottle.recordFailure(input.upn);
+        throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
+      }
+      this.passwordThrottle.recordSuccess(input.upn);
       flow = 'push_after_password';
     }
     const noPushMethod = new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');

@@ -8,6 +8,8 @@ import type { RequestContext } from '../../signin/request-context.ts';
 import type { SigninMethod, UserRow } from '../../store/schema.ts';
 
 export type PasswordSigninOutcome =
+  /** Too many wrong passwords for this name lately: not checked at all. */
+  | { kind: 'throttled' }
   /** Wrong password (or TAP) or unknown user: one answer for all, nothing changes but the log. */
   | { kind: 'invalid' }
   /** The first factor is enough: start a session with this amr. */
@@ -27,6 +29,8 @@ export async function passwordSignin(
   input: { upn: string; secret: string; app: { id: string; name: string } | undefined; context: RequestContext },
 ): Promise<PasswordSigninOutcome> {
   const { store, clock } = deps;
+  const throttle = deps.signins.passwordThrottle;
+  if (!throttle.allows(input.upn)) return { kind: 'throttled' };
   const user = await store.users.byUpn(input.upn);
   const passwordOk = await verifyPassword(input.secret, user?.password_hash);
   let method: SigninMethod | undefined;
@@ -34,10 +38,12 @@ export async function passwordSignin(
   else if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';
 
   if (!user || !method) {
+    throttle.recordFailure(input.upn);
     await logSignin(deps, { upn: user?.upn ?? input.upn.toLowerCase(), userId: user?.id ?? null, method: 'password', app: input.app, context: input.context, approved: false });
     return { kind: 'invalid' };
   }
 
+  throttle.recordSuccess(input.upn);
   if (method === 'password') {
     const policy = await store.policy.get();
     const wantsPush =

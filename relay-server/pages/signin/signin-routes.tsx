@@ -103,6 +103,8 @@ export function signinPageRoutes(deps: RelayDeps) {
       switch (outcome.kind) {
         case 'invalid':
           return showPasswordPage(c, { app, upn, error: incorrect }, 401);
+        case 'throttled':
+          return showPasswordPage(c, { app, upn, error: 'Too many wrong passwords for this account. Wait 15 minutes and try again.' }, 429);
         case 'push_refused':
           return showPasswordPage(
             c,
