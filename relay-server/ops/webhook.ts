@@ -11,10 +11,10 @@ export function webhookSender(url: string, secret: string, logger: Logger) {
   return (event: SecurityEvent): Promise<void> => {
     const body = JSON.stringify(event);
     const timestamp = String(Date.now());
-    const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+    const signature = signWebhookBody(secret, timestamp, body);
     return fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-countersign-timestamp': timestamp, 'x-countersign-signature': `sha256=${signature}` },
+      headers: { 'content-type': 'application/json', 'x-countersign-timestamp': timestamp, 'x-countersign-signature': signature },
       body,
       signal: AbortSignal.timeout(5_000),
     }).then(

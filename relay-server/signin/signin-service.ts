@@ -109,17 +109,7 @@ export class SigninService {
       decided_at: null,
       completed_at: null,
     };
-    const superseded = await store.db.transaction().execute(async (trx) => {
-      const older = await trx
-        .updateTable('signin_requests')
-        .set({ status: 'cancelled', reason: 'superseded', decided_at: now })
-        .where('user_id', '=', user.id)
-        .where('status', '=', 'pending')
-        .returningAll()
-        .execute();
-      await trx.insertInto('signin_requests').values(row).execute();
-      return older;
-    });
+    const superseded = await store.signins.openRequest({ ...row, user_id: user.id });
     for (const older of superseded) await this.announceSettled(older, 'superseded', null);
     for (const device of devices) this.deps.fanout.sendToDevice(device.id, challengeMessage(row, device.id, user, policy));
     this.deps.metrics?.signins.inc();

@@ -13,15 +13,22 @@ export class SigninsStore {
     await this.db.insertInto('signin_requests').values(row).execute();
   }
 
-  /** Marks the user's open push requests superseded and returns them (their devices get `cancel`). */
-  supersedePending(userId: string, now: number): Promise<SigninRow[]> {
-    return this.db
-      .updateTable('signin_requests')
-      .set({ status: 'cancelled', reason: 'superseded', decided_at: now })
-      .where('user_id', '=', userId)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .execute();
+  /**
+   * Opens a push request and, in the same transaction, marks the user's older pending ones
+   * superseded; returns those (their devices get `cancel`), so a user has one pending request.
+   */
+  openRequest(row: NewSigninRow & { user_id: string }): Promise<SigninRow[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const older = await trx
+        .updateTable('signin_requests')
+        .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
+        .where('user_id', '=', row.user_id)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .execute();
+      await trx.insertInto('signin_requests').values(row).execute();
+      return older;
+    });
   }
 
   /**

@@ -90,10 +90,6 @@ export class UsersStore {
     return rows.map((row) => ({ name: row.name, members: Number(row.members) }));
   }
 
-  async ensureGroup(name: string, now: number): Promise<void> {
-    await this.db.insertInto('groups').values({ id: randomId(), name, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
-  }
-
   /** Records a failed push (deny, wrong number, expiry) and locks pushes with a doubling backoff at the threshold. */
   async recordFailure(userId: string, threshold: number, now: number): Promise<void> {
     const user = await this.db
