@@ -1,3 +1,4 @@
+import { DEVICE_CONNECT_PATH } from '../protocol/paths.ts';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -87,7 +88,7 @@ const server = http.createServer((request, response) => {
   json(response, 404, { error: { code: 'not_found', message: 'no such endpoint' } });
 });
 
-const wss = new WebSocketServer({ server, path: '/api/v1/devices/connect', perMessageDeflate: false });
+const wss = new WebSocketServer({ server, path: DEVICE_CONNECT_PATH, perMessageDeflate: false });
 wss.on('connection', (socket) => {
   const deviceIds: string[] = [];
   socket.send(JSON.stringify({ type: 'hello', nonce: id(), serverTime: Date.now() }));

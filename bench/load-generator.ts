@@ -1,3 +1,4 @@
+import { REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import {
@@ -68,7 +69,7 @@ async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promis
     const keys = generateDeviceKeyPair();
     const deviceName = 'Bench device';
     const signature = signStatement(pairStatement({ relayOrigin: link.relayOrigin, pairingToken: link.token, publicKey: keys.publicKey, deviceName }), keys.secretKey);
-    const redeemed = await client.request(command.origin, 'POST', '/api/v1/pairings/redeem', { token: link.token, publicKey: keys.publicKey, deviceName, signature });
+    const redeemed = await client.request(command.origin, 'POST', REDEEM_PAIRING_PATH, { token: link.token, publicKey: keys.publicKey, deviceName, signature });
     if (redeemed.status !== 201) throw new Error(`redeem for ${upn}: ${redeemed.status} ${JSON.stringify(redeemed.body)}`);
     devices.push({ index, upn, deviceId: (redeemed.body as { deviceId: string }).deviceId, secretKey: keys.secretKey, socket: null, instance: 0 });
   });

@@ -1,3 +1,4 @@
+import { DEVICE_CONNECT_PATH } from '../protocol/paths.ts';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
     relays = await startRelays(ports, dataDir, services, profileDir);
     const relayPids = relays.processes.map((p) => p.pid);
     const heap = async () => sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_nodejs_heap_size_used_bytes'))));
-    const socketUrls = relays.origins.map((origin) => `${origin.replace('http', 'ws')}/api/v1/devices/connect`);
+    const socketUrls = relays.origins.map((origin) => `${origin.replace('http', 'ws')}${DEVICE_CONNECT_PATH}`);
     const relayMemory = await connectAll(generators, relays.publicOrigin, socketUrls, relayPids, heap);
     const onRelays = sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_connected_devices'))));
     log(`the relay counts ${onRelays} connected devices; RSS ${(relayMemory.rssBefore / 2 ** 20).toFixed(0)} → ${(relayMemory.rssAfter / 2 ** 20).toFixed(0)} MiB`);
@@ -296,7 +297,7 @@ async function main(): Promise<void> {
       const baselinePort = await freePort();
       baseline = await startServer(path.join(root, 'bench', 'baseline-server.ts'), { PORT: String(baselinePort) }, /listening on/);
       const origin = `http://127.0.0.1:${baselinePort}`;
-      const baselineMemory = await connectAll(generators, origin, [`ws://127.0.0.1:${baselinePort}/api/v1/devices/connect`], [baseline.pid]);
+      const baselineMemory = await connectAll(generators, origin, [`ws://127.0.0.1:${baselinePort}${DEVICE_CONNECT_PATH}`], [baseline.pid]);
       log(`running sign-ins against the baseline...`);
       const baselineRun = await runLoad(generators, 'baseline', [origin], [baseline.pid]);
       baselineSide = side(baselineRun, baselineMemory);

@@ -7,4 +7,5 @@ export * from './messages.ts';
 export * from './number-match.ts';
 export * from './pairing-link.ts';
 export * from './parse.ts';
+export * from './paths.ts';
 export * from './statements.ts';

@@ -33,8 +33,8 @@ import { DeviceStore, type AccountInfo, type DeviceAccount } from './device-stor
  * them play a misbehaving device too.
  */
 
-export const DEVICE_CONNECT_PATH = '/api/v1/devices/connect';
-export const REDEEM_PAIRING_PATH = '/api/v1/pairings/redeem';
+export { DEVICE_CONNECT_PATH, REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
+import { DEVICE_CONNECT_PATH, REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
 
 /** Every message from a relay comes tagged with the relay it came from. */
 export type FromRelay<T> = T & { relayOrigin: string };

@@ -1,3 +1,4 @@
+import { DEVICE_CONNECT_PATH } from '../../protocol/paths.ts';
 import {
   CLOSE_CODES,
   LIMITS,
@@ -56,7 +57,7 @@ export function reconnectDelayMs(attempt: number, random: number, closeCode?: nu
 }
 
 export function connectUrl(relayOrigin: string): string {
-  return `${relayOrigin.replace(/^http/, 'ws')}/api/v1/devices/connect`;
+  return `${relayOrigin.replace(/^http/, 'ws')}${DEVICE_CONNECT_PATH}`;
 }
 
 /** A quiet socket for this long is presumed dead (the relay pings every 20 s). */

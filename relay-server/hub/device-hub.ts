@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { randomId } from '../../protocol/encoding.ts';
 import { CLOSE_CODES, LIMITS } from '../../protocol/limits.ts';
+import { DEVICE_CONNECT_PATH } from '../../protocol/paths.ts';
 import {
   DeviceToRelayMessage,
   type AuthMessage,
@@ -20,7 +21,6 @@ import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import type { Store } from '../store/store.ts';
 import type { Fanout } from './fanout.ts';
 
-export const DEVICE_CONNECT_PATH = '/api/v1/devices/connect';
 
 /** What the hub asks of the sign-in side; kept narrow so the hub knows nothing of HTTP. */
 export interface DeviceHubHandlers {

@@ -1,3 +1,4 @@
+import { REDEEM_PAIRING_PATH } from '../../../protocol/paths.ts';
 import { browser } from 'wxt/browser';
 import {
   RedeemPairingResponse,
@@ -300,7 +301,7 @@ export class DeviceService {
       );
       let response: Response;
       try {
-        response = await fetch(`${offer.relayOrigin}/api/v1/pairings/redeem`, {
+        response = await fetch(`${offer.relayOrigin}${REDEEM_PAIRING_PATH}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ token: offer.token, publicKey, deviceName, signature }),
