@@ -6,7 +6,7 @@ import { buildPairingLink } from '../../../protocol/pairing-link.ts';
 import { revokeDevice } from '../../admin/revoke-device.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
 import { CsrfError, readProtectedForm } from '../csrf.ts';
-import { Notice } from '../layout.tsx';
+import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
 import { pageSession, type PageSession } from '../page-session.ts';
 import { renderPage } from '../render-page.ts';
@@ -32,15 +32,7 @@ export function accountRoutes(deps: RelayDeps) {
         form = await readProtectedForm(c, deps.relayOrigin());
       } catch (error) {
         if (!(error instanceof CsrfError)) throw error;
-        return renderPage(
-          c,
-          <MessagePage title="Please try again" viewer={session.viewer} links={[{ href: '/security-info', label: 'Back to Security info' }]}>
-            <Notice kind="error">
-              <p data-testid="csrf-error">This form expired or didn't come from this site, so nothing was changed. Reload the page and try again.</p>
-            </Notice>
-          </MessagePage>,
-          403,
-        );
+        return csrfFailurePage(c, { href: '/security-info', label: 'Back to Security info' }, session.viewer);
       }
       return handler(c, session, form);
     });

@@ -11,7 +11,7 @@ import type { RelayDeps } from '../../relay-deps.ts';
 import { hashPassword } from '../../security/passwords.ts';
 import type { SigninRow } from '../../store/schema.ts';
 import { CsrfError, readProtectedForm, type FormFields } from '../csrf.ts';
-import { Notice } from '../layout.tsx';
+import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
 import { pageSession, type PageSession } from '../page-session.ts';
 import { renderPage } from '../render-page.ts';
@@ -58,16 +58,7 @@ export function adminPageRoutes(deps: RelayDeps) {
       403,
     );
 
-  const csrfFailure = (c: Context, session: PageSession) =>
-    renderPage(
-      c,
-      <MessagePage title="Please try again" viewer={session.viewer} links={[{ href: '/admin', label: 'Back to admin' }]}>
-        <Notice kind="error">
-          <p data-testid="csrf-error">This form expired or didn't come from this site, so nothing was changed. Reload the page and try again.</p>
-        </Notice>
-      </MessagePage>,
-      403,
-    );
+  const csrfFailure = (c: Context, session: PageSession) => csrfFailurePage(c, { href: '/admin', label: 'Back to admin' }, session.viewer);
 
   /** Signed-in administrators only: others are sent to sign in, or shown a 403 page. */
   const admin = (handler: (c: Context, session: PageSession) => Promise<Response>) => async (c: Context) => {

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { CsrfField, Layout, Notice } from '../layout.tsx';
+import { UpnField } from './upn-field.tsx';
 
 export interface PasswordPageProps {
   csrf: string;
@@ -28,21 +29,7 @@ export function PasswordPage({ csrf, app, upn, error, passwordless }: PasswordPa
       <form method="post" action="/signin/password" data-testid="password-form">
         <CsrfField token={csrf} />
         {app ? <input type="hidden" name="app" value={app.id} /> : null}
-        <label for="upn">Email or username</label>
-        <input
-          id="upn"
-          name="upn"
-          type="text"
-          inputmode="email"
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck={false}
-          maxlength={254}
-          required
-          value={upn ?? ''}
-          autofocus={!upn}
-          aria-invalid={error ? 'true' : undefined}
-        />
+        <UpnField value={upn} autofocus={!upn} invalid={Boolean(error)} />
         <label for="password">Password</label>
         <input
           id="password"

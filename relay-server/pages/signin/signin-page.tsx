@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { ASSETS } from '../asset-routes.ts';
+import { UpnField } from './upn-field.tsx';
 import { Layout, Notice } from '../layout.tsx';
 
 /** A push request the server already made (password first, then approval), shown straight away. */
@@ -58,21 +59,7 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           {/* Without the script (or without passwordless), the username goes on to the password page. */}
           <form data-testid="upn-form" method="get" action="/signin/password" novalidate>
             {app ? <input type="hidden" name="app" value={app.id} /> : null}
-            <label for="upn">Email or username</label>
-            <input
-              id="upn"
-              name="upn"
-              type="text"
-              inputmode="email"
-              autocomplete="username"
-              autocapitalize="none"
-              spellcheck={false}
-              maxlength={254}
-              required
-              autofocus
-              placeholder="someone@example.com"
-              value={upn ?? ''}
-            />
+            <UpnField value={upn} autofocus placeholder="someone@example.com" />
             <div class="actions">
               <button type="submit" class="button">
                 Next

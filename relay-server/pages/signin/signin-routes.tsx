@@ -9,7 +9,7 @@ import type { RelayDeps } from '../../relay-deps.ts';
 import { endSession, startSession } from '../../session/browser-session.ts';
 import { appName } from '../../signin/known-apps.ts';
 import { CsrfError, csrfToken, readProtectedForm } from '../csrf.ts';
-import { Notice } from '../layout.tsx';
+import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
 import { renderPage } from '../render-page.ts';
 import { PasswordPage } from './password-page.tsx';
@@ -43,17 +43,6 @@ function unknownAppPage(c: Context) {
   );
 }
 
-export function csrfFailurePage(c: Context, back: string) {
-  return renderPage(
-    c,
-    <MessagePage title="Please try again" links={[{ href: back, label: 'Go back and try again' }]}>
-      <Notice kind="error">
-        <p data-testid="csrf-error">This form expired or didn't come from this site, so nothing was changed. Reload the page and try again.</p>
-      </Notice>
-    </MessagePage>,
-    403,
-  );
-}
 
 const upnQuery = (value: string | undefined) => (value !== undefined && parse(UpnSchema, value).ok ? value : undefined);
 
@@ -86,7 +75,7 @@ export function signinPageRoutes(deps: RelayDeps) {
       try {
         form = await readProtectedForm(c, deps.relayOrigin());
       } catch (error) {
-        if (error instanceof CsrfError) return csrfFailurePage(c, '/signin/password');
+        if (error instanceof CsrfError) return csrfFailurePage(c, { href: '/signin/password', label: 'Go back and try again' });
         throw error;
       }
       const choice = chosenApp(form.value('app'));
@@ -140,7 +129,7 @@ export function signinPageRoutes(deps: RelayDeps) {
       try {
         await readProtectedForm(c, deps.relayOrigin());
       } catch (error) {
-        if (error instanceof CsrfError) return csrfFailurePage(c, '/me');
+        if (error instanceof CsrfError) return csrfFailurePage(c, { href: '/me', label: 'Go back and try again' });
         throw error;
       }
       await endSession(c, deps.store);
