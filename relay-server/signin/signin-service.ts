@@ -11,7 +11,7 @@ import { hashSecret, secretsEqual } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { PasswordThrottle } from '../security/password-throttle.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
-import type { SigninRow } from '../store/schema.ts';
+import type { SigninRow, UserRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { challengeMessage } from './challenge-message.ts';
 import { appName } from './known-apps.ts';
@@ -47,12 +47,10 @@ export class SigninService {
     return this.deps.locate(ip);
   }
 
+  /** `POST /api/v1/signins`: passwordless, or push after the password given here. */
   async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
-    const { store, clock } = this.deps;
-    const appLabel = input.app === undefined ? null : appName(input.app);
-    if (appLabel === undefined) throw new ApiError(400, 'invalid_request', 'app is invalid: not an application this relay knows');
-    const policy = await store.policy.current();
-    const user = await store.users.byUpn(input.upn);
+    const appLabel = this.appLabel(input.app);
+    const user = await this.deps.store.users.byUpn(input.upn);
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
       if (!this.passwordThrottle.allows(input.upn)) {
@@ -66,6 +64,29 @@ export class SigninService {
       this.passwordThrottle.recordSuccess(input.upn);
       flow = 'push_after_password';
     }
+    return this.openPush(user, flow, input.app, appLabel, input.context);
+  }
+
+  /** The push after a password the caller (the password page) has already checked. */
+  createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
+    return this.openPush(input.user, 'push_after_password', input.app, this.appLabel(input.app), input.context);
+  }
+
+  private appLabel(appId: string | undefined): string | null {
+    const label = appId === undefined ? null : appName(appId);
+    if (label === undefined) throw new ApiError(400, 'invalid_request', 'app is invalid: not an application this relay knows');
+    return label;
+  }
+
+  private async openPush(
+    user: UserRow | undefined,
+    flow: PushFlow,
+    appId: string | undefined,
+    appLabel: string | null,
+    context: RequestContext,
+  ): Promise<CreateSigninResponse> {
+    const { store, clock } = this.deps;
+    const policy = await store.policy.current();
     const noPushMethod = new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');
     if (!user) throw noPushMethod;
     const groups = await store.users.groupsOf(user.id);
@@ -89,12 +110,12 @@ export class SigninService {
       id: randomId(),
       user_id: user.id,
       upn: user.upn,
-      app_id: input.app ?? null,
+      app_id: appId ?? null,
       app_name: appLabel,
-      ip: input.context.ip,
-      location: this.deps.locate(input.context.ip),
-      browser: input.context.browser,
-      os: input.context.os,
+      ip: context.ip,
+      location: this.deps.locate(context.ip),
+      browser: context.browser,
+      os: context.os,
       method: flow,
       number,
       match_mode: policy.match.mode,

@@ -53,12 +53,7 @@ export async function passwordSignin(
       (await store.devices.ofUser(user.id)).length > 0;
     if (wantsPush) {
       try {
-        const request = await deps.signins.create({
-          upn: user.upn,
-          ...(input.app ? { app: input.app.id } : {}),
-          password: input.secret,
-          context: input.context,
-        });
+        const request = await deps.signins.createAfterPassword({ user, ...(input.app ? { app: input.app.id } : {}), context: input.context });
         return { kind: 'push', user, request };
       } catch (error) {
         if (error instanceof ApiError) return { kind: 'push_refused', user, error };
