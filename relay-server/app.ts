@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import { LIMITS } from '../protocol/limits.ts';
 import { ApiError } from './api-error.ts';
 import { errorResponse } from './http/error-body.ts';
+import { limitBody } from './http/limit-body.ts';
 import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
@@ -11,24 +10,14 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
 import { signinRoutes } from './routes/signin-routes.ts';
 
-/** The relay's HTTP side. Everything with state comes in through `deps`. */
+/**
+ * The relay's HTTP side. Everything with state comes in through `deps`. The security headers are
+ * added by the HTTP server around it (http/security-headers.ts).
+ */
 export function createApp(deps: RelayDeps) {
   const app = new Hono();
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-      referrerPolicy: 'no-referrer',
-    }),
-  );
   app.use('*', async (c, next) => {
+    if (!deps.logger.isLevelEnabled('debug')) return next();
     const started = performance.now();
     await next();
     // The path only: query strings may carry the SSE browser token.
@@ -36,10 +25,7 @@ export function createApp(deps: RelayDeps) {
   });
   app.use(
     '*',
-    bodyLimit({
-      maxSize: LIMITS.httpBodyBytes,
-      onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'The request body is over 16 KiB.')),
-    }),
+    limitBody(LIMITS.httpBodyBytes, (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'The request body is over 16 KiB.'))),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => ((await deps.ops?.ready()) ?? true ? c.json({ status: 'ready' }) : c.json({ status: 'not_ready' }, 503)));

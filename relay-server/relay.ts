@@ -1,5 +1,7 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withSecurityHeaders } from './http/security-headers.ts';
+import { getRequestListener } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -96,14 +98,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     listen() {
       return new Promise((resolve, reject) => {
-        const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-          if (!config.relayOrigin) origin = `http://${config.host}:${info.port}`;
+        const listening = createServer(withSecurityHeaders(getRequestListener(app.fetch)));
+        listening.listen(config.port, config.host, () => {
+          const port = (listening.address() as AddressInfo).port;
+          if (!config.relayOrigin) origin = `http://${config.host}:${port}`;
           sweeper = setInterval(() => {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
           }, config.timing.expirySweepMs);
           sweeper.unref();
-          resolve(info.port);
-        }) as Server;
+          resolve(port);
+        });
         server = listening;
         listening.once('error', reject);
         listening.on('upgrade', (request, socket, head) => {

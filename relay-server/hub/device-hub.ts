@@ -16,7 +16,8 @@ import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
 import type { RelayTiming } from '../config.ts';
-import { verifyDeviceSignature } from '../security/verify-signature.ts';
+import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
+import type { DecidingDevice } from '../signin/deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import type { Store } from '../store/store.ts';
 import type { Fanout } from './fanout.ts';
@@ -24,7 +25,7 @@ import type { Fanout } from './fanout.ts';
 
 /** What the hub asks of the sign-in side; kept narrow so the hub knows nothing of HTTP. */
 export interface DeviceHubHandlers {
-  decide(deviceId: string, decision: DecisionMessage): Promise<ResultMessage>;
+  decide(device: DecidingDevice, decision: DecisionMessage): Promise<ResultMessage>;
   pendingChallenges(devices: readonly { deviceId: string; userId: string }[]): Promise<ChallengeMessage[]>;
 }
 
@@ -45,8 +46,8 @@ const RATE_PER_SECOND = 20;
 interface Connection {
   socket: WebSocket;
   nonce: string;
-  /** deviceId → userId, for the credentials accepted on this socket. */
-  devices: Map<string, string> | null;
+  /** The credentials accepted on this socket, by device id. */
+  devices: Map<string, DecidingDevice> | null;
   malformedFrames: number;
   authTimer: NodeJS.Timeout | undefined;
   tokens: number;
@@ -63,11 +64,15 @@ export class DeviceHub {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   private readonly connections = new Set<Connection>();
   private readonly byDevice = new Map<string, Set<Connection>>();
+  private readonly byUser = new Map<string, Set<Connection>>();
   private readonly pingTimer: NodeJS.Timeout;
   private closing = false;
 
   constructor(private readonly deps: DeviceHubDeps) {
-    deps.fanout.setDeviceSink((deviceId, message) => this.deliverLocal(deviceId, message));
+    deps.fanout.setDeviceSink({
+      toDevice: (deviceId, message) => this.deliverLocal(deviceId, message),
+      toUserDevices: (userId, message, exceptDeviceId) => this.deliverToUserLocal(userId, message, exceptDeviceId),
+    });
     this.pingTimer = setInterval(() => this.pingAll(), deps.timing.pingIntervalMs);
     this.pingTimer.unref();
   }
@@ -145,18 +150,19 @@ export class DeviceHub {
       return this.authenticate(connection, message);
     }
     if (!connection.devices) return this.close(connection, CLOSE_CODES.notAuthenticated, 'not authenticated');
-    if (!connection.devices.has(message.deviceId)) {
+    const device = connection.devices.get(message.deviceId);
+    if (!device) {
       this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'unknown_device' });
       return;
     }
-    this.send(connection, await this.deps.handlers.decide(message.deviceId, message));
+    this.send(connection, await this.deps.handlers.decide(device, message));
   }
 
   private async authenticate(connection: Connection, auth: AuthMessage): Promise<void> {
     clearTimeout(connection.authTimer);
     const ids = [...new Set(auth.credentials.map((credential) => credential.deviceId))];
     const devices = new Map((await this.deps.store.devices.byIds(ids)).map((device) => [device.id, device]));
-    const accepted = new Map<string, string>();
+    const accepted = new Map<string, DecidingDevice>();
     const rejected: { deviceId: string; code: string }[] = [];
     for (const { deviceId, signature } of auth.credentials) {
       if (accepted.has(deviceId)) continue;
@@ -166,18 +172,21 @@ export class DeviceHub {
         continue;
       }
       const statement = connectStatement({ relayOrigin: this.deps.relayOrigin(), nonce: connection.nonce, deviceId });
-      if (verifyDeviceSignature(statement, signature, device.public_key)) accepted.set(deviceId, device.user_id);
-      else rejected.push({ deviceId, code: 'bad_signature' });
+      const publicKey = publicKeyOrNull(device.public_key);
+      if (publicKey && verifyDeviceSignature(statement, signature, publicKey)) {
+        accepted.set(deviceId, { id: deviceId, userId: device.user_id, publicKey, lastUsedAt: device.last_used_at ?? 0 });
+      } else {
+        rejected.push({ deviceId, code: 'bad_signature' });
+      }
     }
     this.send(connection, { type: 'ready', accepted: [...accepted.keys()], rejected });
     if (accepted.size === 0) return this.close(connection, CLOSE_CODES.notAuthenticated, 'no credential accepted');
     connection.devices = accepted;
-    for (const deviceId of accepted.keys()) {
-      let set = this.byDevice.get(deviceId);
-      if (!set) this.byDevice.set(deviceId, (set = new Set()));
-      set.add(connection);
+    for (const device of accepted.values()) {
+      addTo(this.byDevice, device.id, connection);
+      addTo(this.byUser, device.userId, connection);
     }
-    const pending = await this.deps.handlers.pendingChallenges([...accepted].map(([deviceId, userId]) => ({ deviceId, userId })));
+    const pending = await this.deps.handlers.pendingChallenges([...accepted.values()].map((device) => ({ deviceId: device.id, userId: device.userId })));
     for (const challenge of pending) this.send(connection, challenge);
   }
 
@@ -187,12 +196,26 @@ export class DeviceHub {
     if (!connections) return;
     for (const connection of [...connections]) {
       this.send(connection, message);
-      if (message.type !== 'revoked') continue;
-      connection.devices?.delete(deviceId);
-      connections.delete(connection);
-      if (connection.devices?.size === 0) this.close(connection, CLOSE_CODES.allRevoked, 'all credentials revoked');
+      if (message.type === 'revoked') this.dropCredential(connection, deviceId);
     }
-    if (connections.size === 0) this.byDevice.delete(deviceId);
+  }
+
+  private dropCredential(connection: Connection, deviceId: string): void {
+    const devices = connection.devices!;
+    const userId = devices.get(deviceId)!.userId;
+    devices.delete(deviceId);
+    removeFrom(this.byDevice, deviceId, connection);
+    if (![...devices.values()].some((device) => device.userId === userId)) removeFrom(this.byUser, userId, connection);
+    if (devices.size === 0) this.close(connection, CLOSE_CODES.allRevoked, 'all credentials revoked');
+  }
+
+  /** Delivers to this instance's sockets holding a device of the user, one copy per device but `exceptDeviceId`. */
+  private deliverToUserLocal(userId: string, message: RelayToDeviceMessage, exceptDeviceId: string | null): void {
+    for (const connection of this.byUser.get(userId) ?? []) {
+      for (const device of connection.devices?.values() ?? []) {
+        if (device.userId === userId && device.id !== exceptDeviceId) this.send(connection, message);
+      }
+    }
   }
 
   private malformed(connection: Connection, reason: string): void {
@@ -222,10 +245,9 @@ export class DeviceHub {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     if (!this.connections.delete(connection)) return;
-    for (const deviceId of connection.devices?.keys() ?? []) {
-      const set = this.byDevice.get(deviceId);
-      set?.delete(connection);
-      if (set?.size === 0) this.byDevice.delete(deviceId);
+    for (const device of connection.devices?.values() ?? []) {
+      removeFrom(this.byDevice, device.id, connection);
+      removeFrom(this.byUser, device.userId, connection);
     }
   }
 
@@ -257,4 +279,24 @@ export class DeviceHub {
     await Promise.all(closed);
     this.server.close();
   }
+}
+
+function publicKeyOrNull(publicKey: string) {
+  try {
+    return publicKeyFromPoint(publicKey);
+  } catch {
+    return null;
+  }
+}
+
+function addTo<K>(index: Map<K, Set<Connection>>, key: K, connection: Connection): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(connection);
+}
+
+function removeFrom<K>(index: Map<K, Set<Connection>>, key: K, connection: Connection): void {
+  const set = index.get(key);
+  set?.delete(connection);
+  if (set?.size === 0) index.delete(key);
 }

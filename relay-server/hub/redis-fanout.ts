@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { RelayToDeviceMessage, SigninStatusResponse } from '../../protocol/messages.ts';
 import { StatusListeners } from './status-listeners.ts';
-import type { Fanout } from './fanout.ts';
+import { NO_DEVICE_SINK, type DeviceSink, type Fanout } from './fanout.ts';
 
 const DEVICE_CHANNEL = 'countersign:v1:devices';
 const STATUS_CHANNEL = 'countersign:v1:status';
@@ -14,7 +14,7 @@ const STATUS_CHANNEL = 'countersign:v1:status';
 export class RedisFanout implements Fanout {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private deviceSink: (deviceId: string, message: RelayToDeviceMessage) => void = () => {};
+  private deviceSink = NO_DEVICE_SINK;
   private readonly statusListeners = new StatusListeners();
   readonly ready: Promise<void>;
 
@@ -32,6 +32,10 @@ export class RedisFanout implements Fanout {
     void this.publisher.publish(DEVICE_CHANNEL, JSON.stringify({ deviceId, message })).catch(() => {});
   }
 
+  sendToUserDevices(userId: string, message: RelayToDeviceMessage, exceptDeviceId: string | null): void {
+    void this.publisher.publish(DEVICE_CHANNEL, JSON.stringify({ userId, exceptDeviceId, message })).catch(() => {});
+  }
+
   publishStatus(requestId: string, status: SigninStatusResponse): void {
     void this.publisher.publish(STATUS_CHANNEL, JSON.stringify({ requestId, status })).catch(() => {});
   }
@@ -40,7 +44,7 @@ export class RedisFanout implements Fanout {
     return this.statusListeners.add(requestId, listener);
   }
 
-  setDeviceSink(sink: (deviceId: string, message: RelayToDeviceMessage) => void): void {
+  setDeviceSink(sink: DeviceSink): void {
     this.deviceSink = sink;
   }
 
@@ -55,8 +59,11 @@ export class RedisFanout implements Fanout {
   private receive(channel: string, payload: string): void {
     try {
       if (channel === DEVICE_CHANNEL) {
-        const { deviceId, message } = JSON.parse(payload) as { deviceId: string; message: RelayToDeviceMessage };
-        this.deviceSink(deviceId, message);
+        const addressed = JSON.parse(payload) as
+          | { deviceId: string; message: RelayToDeviceMessage }
+          | { userId: string; exceptDeviceId: string | null; message: RelayToDeviceMessage };
+        if ('deviceId' in addressed) this.deviceSink.toDevice(addressed.deviceId, addressed.message);
+        else this.deviceSink.toUserDevices(addressed.userId, addressed.message, addressed.exceptDeviceId);
       } else if (channel === STATUS_CHANNEL) {
         const { requestId, status } = JSON.parse(payload) as { requestId: string; status: SigninStatusResponse };
         this.statusListeners.notify(requestId, status);

@@ -19,16 +19,13 @@ export function publicKeyFromPoint(publicKey: string): KeyObject {
   });
 }
 
-const keyCache = new Map<string, KeyObject>();
-
-export function verifyDeviceSignature(statement: Uint8Array, signature: string, publicKey: string): boolean {
+/**
+ * `publicKey` is the encoded point, or a key already imported with `publicKeyFromPoint` (an
+ * authenticated socket keeps its devices' keys, so a decision costs no import).
+ */
+export function verifyDeviceSignature(statement: Uint8Array, signature: string, publicKey: string | KeyObject): boolean {
   try {
-    let key = keyCache.get(publicKey);
-    if (!key) {
-      key = publicKeyFromPoint(publicKey);
-      if (keyCache.size > 50_000) keyCache.clear();
-      keyCache.set(publicKey, key);
-    }
+    const key = typeof publicKey === 'string' ? publicKeyFromPoint(publicKey) : publicKey;
     const bytes = fromBase64Url(signature);
     if (bytes.length !== 64) return false;
     return verify('sha256', statement, { key, dsaEncoding: 'ieee-p1363' }, bytes);

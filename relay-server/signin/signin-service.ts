@@ -1,12 +1,12 @@
 import { randomId } from '../../protocol/encoding.ts';
 import type { CancelReason, CreateSigninResponse, DecisionMessage, ResultMessage, SigninStatus, SigninStatusResponse } from '../../protocol/messages.ts';
-import { isMatchNumber, matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
+import { matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
 import { decisionStatement } from '../../protocol/statements.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { ApiError } from '../api-error.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
-import { allowsFlow, isTargeted, type PushFlow } from '../policy/evaluate-policy.ts';
+import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy/evaluate-policy.ts';
 import { hashSecret, secretsEqual } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { PasswordThrottle } from '../security/password-throttle.ts';
@@ -18,6 +18,7 @@ import { appName } from './known-apps.ts';
 import type { LocateIp } from './locate-ip.ts';
 import type { RequestContext } from './request-context.ts';
 import type { SecurityEventSink } from './security-events.ts';
+import { LAST_USED_RESOLUTION_MS, type DecidingDevice } from './deciding-device.ts';
 import { amrFor } from './amr.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 
@@ -87,12 +88,13 @@ export class SigninService {
   ): Promise<CreateSigninResponse> {
     const { store, clock } = this.deps;
     const policy = await store.policy.current();
-    const noPushMethod = new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');
-    if (!user) throw noPushMethod;
-    const groups = await store.users.groupsOf(user.id);
-    if (!isTargeted(policy, groups) || !allowsFlow(policy, flow)) throw noPushMethod;
+    // Built only when thrown: an Error captures a stack trace, too dear for every sign-in.
+    const noPushMethod = () => new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');
+    if (!user) throw noPushMethod();
+    const groups = targetsByGroup(policy) ? await store.users.groupsOf(user.id) : [];
+    if (!isTargeted(policy, groups) || !allowsFlow(policy, flow)) throw noPushMethod();
     const devices = await store.devices.ofUser(user.id);
-    if (devices.length === 0) throw noPushMethod;
+    if (devices.length === 0) throw noPushMethod();
 
     const now = clock.now();
     if (user.push_blocked) throw new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account. Ask your administrator.');
@@ -131,55 +133,73 @@ export class SigninService {
       completed_at: null,
     };
     const superseded = await store.signins.openRequest({ ...row, user_id: user.id });
-    for (const older of superseded) await this.announceSettled(older, 'superseded', null);
+    for (const older of superseded) this.announceSettled(older, 'superseded', null);
     for (const device of devices) this.deps.fanout.sendToDevice(device.id, challengeMessage(row, device.id, user, policy));
     this.deps.metrics?.signins.inc();
     this.deps.metrics?.pushes.inc(devices.length);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
   }
 
-  /** Applies a device's signed decision; the answer is the `result` for that device. */
-  async decide(deviceId: string, decision: DecisionMessage): Promise<ResultMessage> {
+  /**
+   * Applies a device's signed decision; the answer is the `result` for that device. The common
+   * case is one write: the signature is checked with the key the socket already holds, and the
+   * write itself checks the request (pending, unexpired, this user's) and that the device still
+   * exists. Only when it lands nowhere does a read find out why.
+   */
+  async decide(device: DecidingDevice, decision: DecisionMessage): Promise<ResultMessage> {
     const { store, clock } = this.deps;
     const result = (outcome: ResultMessage['outcome'], code?: string): ResultMessage =>
       code === undefined ? { type: 'result', requestId: decision.requestId, outcome } : { type: 'result', requestId: decision.requestId, outcome, code };
-    const [device, request] = await Promise.all([store.devices.byId(deviceId), store.signins.byId(decision.requestId)]);
-    if (!device) return result('rejected', 'unknown_device');
-    if (!request || request.user_id !== device.user_id || request.method === 'password' || request.method === 'tap') {
-      return result('rejected', 'not_addressed');
-    }
     const statement = decisionStatement({
       relayOrigin: this.deps.relayOrigin(),
       requestId: decision.requestId,
-      deviceId,
+      deviceId: device.id,
       decision: decision.decision,
       number: decision.number,
       signedAt: decision.signedAt,
     });
-    if (!verifyDeviceSignature(statement, decision.signature, device.public_key)) return result('rejected', 'bad_signature');
+    if (!verifyDeviceSignature(statement, decision.signature, device.publicKey)) return result('rejected', 'bad_signature');
     const now = clock.now();
     if (Math.abs(decision.signedAt - now) > LIMITS.maxClockSkewMs) return result('rejected', 'clock_skew');
     if (decision.decision !== 'approve' && decision.number !== '') return result('rejected', 'invalid_request');
+
+    const settled = await store.signins.applyDecision({
+      requestId: decision.requestId,
+      deviceId: device.id,
+      userId: device.userId,
+      decision: decision.decision,
+      number: decision.number,
+      now,
+    });
+    if (!settled) return result(...(await this.whyNotApplied(device, decision.requestId, now)));
+    const { user_failures: userFailures, ...row } = settled;
+    // applyDecision writes only these.
+    const status = row.status as 'approved' | 'wrong_number' | 'denied' | 'reported';
+    this.deps.metrics?.decisions.inc({ outcome: status });
+    this.deps.metrics?.roundTrip.observe(Math.max(0, now - row.created_at) / 1000);
+    if (now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      device.lastUsedAt = now;
+      await store.devices.touch(device.id, now);
+    }
+    if (status !== 'approved' || Number(userFailures) > 0) await this.afterDecision(row, status);
+    this.announceSettled(row, status === 'approved' ? 'approved_elsewhere' : 'denied_elsewhere', device.id);
+    return result(status);
+  }
+
+  /** Why a decision landed nowhere, read after the fact (the rare path). */
+  private async whyNotApplied(device: DecidingDevice, requestId: string, now: number): Promise<[ResultMessage['outcome'], string?]> {
+    const { store } = this.deps;
+    const [stored, request] = await Promise.all([store.devices.byId(device.id), store.signins.byId(requestId)]);
+    if (!stored || stored.user_id !== device.userId) return ['rejected', 'unknown_device'];
+    if (!request || request.user_id !== device.userId || request.method === 'password' || request.method === 'tap') {
+      return ['rejected', 'not_addressed'];
+    }
     if (request.status === 'pending' && request.expires_at <= now) {
       await this.expire(request.id);
-      return result('expired');
+      return ['expired'];
     }
-    if (request.status === 'expired') return result('expired');
-    if (request.status !== 'pending') return result('already_decided');
-
-    const status: SigninStatus =
-      decision.decision === 'deny' ? 'denied'
-      : decision.decision === 'report' ? 'reported'
-      : isMatchNumber(decision.number, request.digits ?? 0) && decision.number === request.number ? 'approved'
-      : 'wrong_number';
-    const settled = await store.signins.settle(request.id, { status, reason: status === 'approved' ? null : status, deviceId }, now);
-    if (!settled) return result('already_decided');
-    this.deps.metrics?.decisions.inc({ outcome: status });
-    this.deps.metrics?.roundTrip.observe(Math.max(0, now - settled.created_at) / 1000);
-    await store.devices.touch(deviceId, now);
-    await this.afterDecision(settled, status);
-    await this.announceSettled(settled, status === 'approved' ? 'approved_elsewhere' : 'denied_elsewhere', deviceId);
-    return result(status);
+    if (request.status === 'expired') return ['expired'];
+    return ['already_decided'];
   }
 
   private async afterDecision(row: SigninRow, status: SigninStatus): Promise<void> {
@@ -210,16 +230,12 @@ export class SigninService {
   private async afterExpiry(row: SigninRow): Promise<void> {
     this.deps.metrics?.decisions.inc({ outcome: 'expired' });
     await this.afterDecision(row, 'expired');
-    await this.announceSettled(row, 'expired', null);
+    this.announceSettled(row, 'expired', null);
   }
 
   /** Tells the request's devices (except the decider) to withdraw it, and the browser its status. */
-  private async announceSettled(row: SigninRow, reason: CancelReason, exceptDeviceId: string | null): Promise<void> {
-    if (row.user_id) {
-      for (const device of await this.deps.store.devices.ofUser(row.user_id)) {
-        if (device.id !== exceptDeviceId) this.deps.fanout.sendToDevice(device.id, { type: 'cancel', requestId: row.id, reason });
-      }
-    }
+  private announceSettled(row: SigninRow, reason: CancelReason, exceptDeviceId: string | null): void {
+    if (row.user_id) this.deps.fanout.sendToUserDevices(row.user_id, { type: 'cancel', requestId: row.id, reason }, exceptDeviceId);
     this.deps.fanout.publishStatus(row.id, statusOf(row));
   }
 
@@ -245,7 +261,7 @@ export class SigninService {
     const row = await this.authorized(requestId, browserToken);
     const settled = await this.deps.store.signins.settle(row.id, { status: 'cancelled', reason: 'cancelled', deviceId: null }, this.deps.clock.now());
     if (!settled) throw new ApiError(409, 'already_decided', 'This sign-in request is already settled.');
-    await this.announceSettled(settled, 'cancelled', null);
+    this.announceSettled(settled, 'cancelled', null);
     return statusOf(settled);
   }
 

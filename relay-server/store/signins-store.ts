@@ -45,6 +45,47 @@ export class SigninsStore {
       .executeTakeFirst();
   }
 
+  /**
+   * A device's decision in one statement: it lands only on a pending, unexpired push request of
+   * the device's own user while the device still exists (a revocation racing the decision wins),
+   * and the first decision wins across instances. An approval whose number differs lands as
+   * `wrong_number`. Returns undefined when nothing was settled; the caller then reads why.
+   * `user_failures` tells whether the user's failure count needs resetting, without another read.
+   */
+  applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: 'approve' | 'deny' | 'report'; number: string; now: number }) {
+    const { requestId, deviceId, userId, decision, now } = input;
+    return this.db
+      .updateTable('signin_requests')
+      .set((eb) => {
+        if (decision !== 'approve') {
+          const status = decision === 'deny' ? 'denied' : 'reported';
+          return { status, reason: status, device_id: deviceId, decided_at: now };
+        }
+        const numberMatches = eb('number', '=', input.number);
+        return {
+          status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
+          reason: eb.case().when(numberMatches).then(sql<null>`null`).else('wrong_number').end(),
+          device_id: deviceId,
+          decided_at: now,
+        };
+      })
+      .where('id', '=', requestId)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .where('method', 'not in', ['password', 'tap'])
+      .where((eb) => eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)))
+      .returningAll()
+      .returning((eb) =>
+        eb
+          .selectFrom('users')
+          .select((inner) => inner('users.failure_count', '+', inner.case().when('users.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
+          .whereRef('users.id', '=', 'signin_requests.user_id')
+          .as('user_failures'),
+      )
+      .executeTakeFirst();
+  }
+
   /** Settles every pending request whose time ran out; returns those it settled. */
   expireDue(now: number): Promise<SigninRow[]> {
     return this.db

@@ -90,6 +90,22 @@ describe('GET /api/v1/admin/users/{upn}', () => {
     expect(user.devices[0]!.lastUsedAt).toBe(relay.clock.now());
   });
 
+  it('writes lastUsedAt at most once a minute, so a busy device costs no write per decision', async () => {
+    const relay = await relayWithDevice();
+    const approveOne = async () => {
+      const created = await relay.signin.createSignin({ upn: relay.user.upn });
+      expect((await relay.device.approve(created.requestId, created.number)).outcome).toBe('approved');
+    };
+    await approveOne();
+    const firstUse = relay.clock.now();
+    relay.clock.advance(59_000);
+    await approveOne();
+    expect((await relay.admin.getUser(relay.user.upn)).devices[0]!.lastUsedAt).toBe(firstUse);
+    relay.clock.advance(1_000);
+    await approveOne();
+    expect((await relay.admin.getUser(relay.user.upn)).devices[0]!.lastUsedAt).toBe(relay.clock.now());
+  });
+
   it.each(['pct%41@example.test', '100%real@example.test', 'plus+tag@example.test'])('finds the user %s by its percent-encoded upn (decoded once)', async (upn) => {
     const relay = await startTestRelay();
     const created = await relay.createUser({ upn });

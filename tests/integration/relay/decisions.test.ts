@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { relayWithDevice, type RelayWithDevice } from '../helpers/test-relay.ts';
+import type { DecisionMessage } from '../../../protocol/index.ts';
+import { publicKeyFromPoint } from '../../../relay-server/security/verify-signature.ts';
 
 /** A sign-in for the fixture's user and the challenge its device received for it. */
 async function pendingSignin(relay: RelayWithDevice, body: { password?: string; app?: string } = {}) {
@@ -334,6 +336,20 @@ describe('decisions over the device socket', () => {
     expect((await second.waitForCancel(created.requestId)).reason).toBe('expired');
     expect(await stream).toEqual({ status: 'expired' });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'expired' });
+  });
+
+  it('rejects a decision from a device revoked while its socket still holds it, and leaves the request pending', async () => {
+    const relay = await relayWithDevice();
+    const keys = await pairKeys(relay, relay.user.upn);
+    const { created } = await pendingSignin(relay);
+    const { store, signins } = relay.running.relay;
+    const stored = (await store.devices.byId(keys.deviceId))!;
+    // The row is gone but the hub has not heard yet: the decision's own write must notice.
+    await store.devices.remove(keys.deviceId);
+    const decision = decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }) as DecisionMessage;
+    const device = { id: stored.id, userId: stored.user_id, publicKey: publicKeyFromPoint(stored.public_key), lastUsedAt: 0 };
+    expect(await signins.decide(device, decision)).toEqual({ type: 'result', requestId: created.requestId, outcome: 'rejected', code: 'unknown_device' });
+    expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
   });
 
   it('sends nothing to a device after it was revoked', async () => {

@@ -11,6 +11,18 @@ function expectErrorBody(answer: HttpAnswer, status: number, code?: string): voi
   expect(answer.body).toEqual({ error: expect.objectContaining({ code: code ?? expect.any(String), message: expect.any(String) }) });
 }
 
+/** POSTs JSON as a chunked body (no Content-Length), one chunk per string. */
+function postChunked(url: string, chunks: string[]): Promise<Response> {
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const chunk = chunks.shift();
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(new TextEncoder().encode(chunk));
+    },
+  });
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+}
+
 describe('POST /api/v1/signins', () => {
   it('answers 201 with requestId, a digits-long number, digits, expiresAt and a browser token', async () => {
     const relay = await relayWithDevice();
@@ -158,17 +170,22 @@ describe('POST /api/v1/signins', () => {
     const relay = await relayWithDevice();
     const json = JSON.stringify({ upn: relay.user.upn, padding: 'x'.repeat(20 * 1024) });
     const chunks = [json.slice(0, 8000), json.slice(8000)];
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const chunk = chunks.shift();
-        if (chunk === undefined) controller.close();
-        else controller.enqueue(new TextEncoder().encode(chunk));
-      },
-    });
-    const response = await fetch(`${relay.origin}${SIGNINS}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    const response = await postChunked(`${relay.origin}${SIGNINS}`, chunks);
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
     expect(await relay.admin.listSignins({ upn: relay.user.upn })).toEqual([]);
+  });
+});
+
+describe('HTTP bodies under 16 KiB', () => {
+  it('accepts a chunked body (no Content-Length) and creates the sign-in', async () => {
+    const relay = await relayWithDevice();
+    const json = JSON.stringify({ upn: relay.user.upn });
+    const chunks = [json.slice(0, 5), json.slice(5)];
+    const response = await postChunked(`${relay.origin}${SIGNINS}`, chunks);
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { requestId: string };
+    expect((await relay.device.waitForChallenge()).requestId).toBe(created.requestId);
   });
 });
 

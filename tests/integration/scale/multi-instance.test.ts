@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionStatement, fromBase64Url, signStatement } from '../../../protocol/index.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { DeviceStore } from '../../../testing/device-store.ts';
+import { publicKeyFromPoint } from '../../../relay-server/security/verify-signature.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { freshPostgresDatabase, SERVICES, servicesAvailable } from './scale-services.ts';
@@ -58,9 +59,11 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
     const secretKey = fromBase64Url(keys.find(account.deviceId)!.secretKey);
     const fields = { relayOrigin: onA.origin, requestId: signin.requestId, deviceId: account.deviceId, decision: 'approve' as const, number: signin.number, signedAt };
     const decision = { type: 'decision' as const, ...fields, signature: signStatement(decisionStatement(fields), secretKey) };
+    const stored = (await onA.relay.store.devices.byId(account.deviceId))!;
+    const deciding = () => ({ id: stored.id, userId: stored.user_id, publicKey: publicKeyFromPoint(stored.public_key), lastUsedAt: 0 });
     const results = await Promise.all([
-      onA.relay.signins.decide(account.deviceId, decision),
-      onB.relay.signins.decide(account.deviceId, decision),
+      onA.relay.signins.decide(deciding(), decision),
+      onB.relay.signins.decide(deciding(), decision),
     ]);
     expect(results.map((result) => result.outcome).sort()).toEqual(['already_decided', 'approved']);
     const log = await new AdminClient(onA.origin, ADMIN_TOKEN).listSignins({ upn: 'scale@example.test', limit: 1 });

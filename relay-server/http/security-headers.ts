@@ -1,0 +1,34 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+/** The page policy: our own scripts, styles and images (QR codes are data: URLs), never framed. */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/**
+ * What every answer carries: the set Hono's `secureHeaders` sends by default, with our CSP and
+ * `Referrer-Policy: no-referrer`. They are set on the Node response before Hono runs instead of
+ * by that middleware, which rewrote each response's `Headers` after the handler: a quarter of the
+ * cost of a small request (`wrk` on /healthz: 15k requests/s with it, 20k without). A header a
+ * route sets itself still wins, as `writeHead` takes precedence over `setHeader`.
+ */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+];
+
+/** Wraps the HTTP server's request listener so every response starts with the headers above. */
+export function withSecurityHeaders(listener: RequestListener): RequestListener {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    for (const [name, value] of SECURITY_HEADERS) response.setHeader(name, value);
+    return listener(request, response);
+  };
+}
