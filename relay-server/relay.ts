@@ -33,6 +33,7 @@ export interface Relay {
   readonly hub: DeviceHub;
   readonly signins: SigninService;
   readonly store: Store;
+  readonly fanout: Fanout;
   readonly origin: string;
   /** Starts serving HTTP and device sockets; resolves with the bound port. */
   listen(): Promise<number>;
@@ -93,6 +94,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     hub: deviceHub,
     signins,
     store,
+    fanout,
     get origin() {
       return origin;
     },

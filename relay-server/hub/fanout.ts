@@ -13,6 +13,8 @@ export interface Fanout {
   /** Tells every browser waiting on this request, on any instance, its new status. */
   publishStatus(requestId: string, status: SigninStatusResponse): void;
   subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void;
+  /** Browsers waiting on this instance (open event streams). */
+  readonly waitingBrowsers: number;
   /** The local hub registers here to receive device messages meant for its sockets. */
   setDeviceSink(sink: DeviceSink): void;
   close(): Promise<void>;
@@ -44,6 +46,10 @@ export class InProcessFanout implements Fanout {
 
   subscribeStatus(requestId: string, listener: (status: SigninStatusResponse) => void): () => void {
     return this.statusListeners.add(requestId, listener);
+  }
+
+  get waitingBrowsers(): number {
+    return this.statusListeners.size;
   }
 
   setDeviceSink(sink: DeviceSink): void {

@@ -44,6 +44,10 @@ export class RedisFanout implements Fanout {
     return this.statusListeners.add(requestId, listener);
   }
 
+  get waitingBrowsers(): number {
+    return this.statusListeners.size;
+  }
+
   setDeviceSink(sink: DeviceSink): void {
     this.deviceSink = sink;
   }

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { CreateSigninBody, type SigninStatusResponse } from '../../protocol/messages.ts';
 import { ApiError } from '../api-error.ts';
 import { clientContext } from '../http/client-context.ts';
+import { openEventStream } from '../http/event-stream.ts';
 import { bearerToken, readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { startSession } from '../session/browser-session.ts';
@@ -30,7 +30,7 @@ export function signinRoutes(deps: RelayDeps) {
       // Subscribe before reading, so a change between the read and the stream is not missed;
       // what arrives early is held until the stream is open.
       const early: SigninStatusResponse[] = [];
-      let deliver = (status: SigninStatusResponse) => void early.push(status);
+      let deliver: (status: SigninStatusResponse) => void = (status) => void early.push(status);
       const unsubscribe = deps.fanout.subscribeStatus(requestId, (status) => deliver(status));
       let current;
       try {
@@ -39,29 +39,21 @@ export function signinRoutes(deps: RelayDeps) {
         unsubscribe();
         throw error;
       }
-      return streamSSE(c, async (stream) => {
-        let finish!: () => void;
-        const finished = new Promise<void>((resolve) => (finish = resolve));
-        let done = false;
-        const write = async (status: SigninStatusResponse) => {
-          if (done) return;
-          const terminal = status.status !== 'pending';
-          if (terminal) done = true;
-          await stream.writeSSE({ event: 'status', data: JSON.stringify(status) });
-          if (terminal) finish();
-        };
-        const keepalive = setInterval(() => void stream.write(': keepalive\n\n'), KEEPALIVE_MS);
-        stream.onAbort(finish);
-        try {
-          await write(statusOf(current));
-          for (const status of early) await write(status);
-          deliver = (status) => void write(status);
-          await finished;
-        } finally {
-          clearInterval(keepalive);
-          unsubscribe();
-        }
+      const { stream, response } = openEventStream(c);
+      const keepalive = setInterval(() => stream.comment('keepalive'), KEEPALIVE_MS);
+      stream.onClose(() => {
+        clearInterval(keepalive);
+        unsubscribe();
       });
+      const write = (status: SigninStatusResponse) => {
+        stream.send('status', JSON.stringify(status));
+        // A settled request changes no more: the browser has its answer.
+        if (status.status !== 'pending') stream.end();
+      };
+      write(statusOf(current));
+      for (const status of early) write(status);
+      deliver = write;
+      return response;
     })
     .post('/:id/cancel', async (c) => c.json(await deps.signins.cancel(c.req.param('id'), requireToken(bearerToken(c)))))
     .post('/:id/complete', async (c) => {

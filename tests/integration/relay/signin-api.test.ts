@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventStreamReader } from '../helpers/event-stream.ts';
-import { relayWithDevice, startTestRelay, type HttpAnswer } from '../helpers/test-relay.ts';
+import { relayWithDevice, startTestRelay, WAIT_MS, type HttpAnswer } from '../helpers/test-relay.ts';
 
 const SIGNINS = '/api/v1/signins';
 
@@ -269,6 +269,38 @@ describe('GET /api/v1/signins/{id}/events', () => {
     const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${created.requestId}/events`, { authorization: `Bearer ${created.browserToken}` });
     await stream.waitForEnd();
     expect(stream.statuses()).toEqual([{ status: 'denied' }]);
+  });
+
+  it('stops listening for the request when the stream ends, by a settled request or a browser gone away', async () => {
+    const relay = await relayWithDevice();
+    const { fanout } = relay.running.relay;
+    const settled = await relay.signin.createSignin({ upn: relay.user.upn });
+    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${settled.requestId}/events`, { authorization: `Bearer ${settled.browserToken}` });
+    await stream.waitForStatus('pending');
+    expect(fanout.waitingBrowsers).toBe(1);
+    await relay.device.approve(settled.requestId, settled.number);
+    await stream.waitForEnd();
+    await vi.waitFor(() => expect(fanout.waitingBrowsers).toBe(0), { timeout: WAIT_MS });
+
+    const abandoned = await relay.signin.createSignin({ upn: relay.user.upn });
+    const browser = new AbortController();
+    const response = await fetch(`${relay.origin}${SIGNINS}/${abandoned.requestId}/events`, { headers: { authorization: `Bearer ${abandoned.browserToken}` }, signal: browser.signal });
+    expect(response.status).toBe(200);
+    await vi.waitFor(() => expect(fanout.waitingBrowsers).toBe(1), { timeout: WAIT_MS });
+    browser.abort();
+    await vi.waitFor(() => expect(fanout.waitingBrowsers).toBe(0), { timeout: WAIT_MS });
+  });
+
+  it('streams the same events to an in-process app.request() (no Node response to write to)', async () => {
+    const relay = await relayWithDevice();
+    const created = await relay.signin.createSignin({ upn: relay.user.upn });
+    const response = await relay.running.relay.app.request(`${SIGNINS}/${created.requestId}/events`, { headers: { authorization: `Bearer ${created.browserToken}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = response.text();
+    await relay.device.approve(created.requestId, created.number);
+    expect(await text).toBe('event: status\ndata: {"status":"pending"}\n\nevent: status\ndata: {"status":"approved"}\n\n');
+    expect(relay.running.relay.fanout.waitingBrowsers).toBe(0);
   });
 
   it('streams wrong_number', async () => {
