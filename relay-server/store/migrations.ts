@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 /** Migrations in order; written with Kysely's schema builder so SQLite and PostgreSQL share them. */
 const migrations: Record<string, Migration> = {
@@ -101,12 +101,41 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_one_pending_request_per_user': {
+    async up(db: Kysely<any>) {
+      // Concurrent sign-ins on PostgreSQL could leave two pending requests for one user; keep the
+      // newest, as the relay's supersede would have, before the index makes it the database's rule.
+      await db
+        .updateTable('signin_requests as older')
+        .set({ status: 'cancelled', reason: 'superseded', decided_at: Date.now() })
+        .where('older.status', '=', 'pending')
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('signin_requests as newer')
+              .select('newer.id')
+              .whereRef('newer.user_id', '=', 'older.user_id')
+              .where('newer.status', '=', 'pending')
+              .where(({ eb, or, and, ref }) =>
+                or([eb('newer.created_at', '>', ref('older.created_at')), and([eb('newer.created_at', '=', ref('older.created_at')), eb('newer.id', '>', ref('older.id'))])]),
+              ),
+          ),
+        )
+        .execute();
+      await db.schema
+        .createIndex('signin_requests_one_pending')
+        .on('signin_requests')
+        .column('user_id')
+        .unique()
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

@@ -14,21 +14,37 @@ export class SigninsStore {
   }
 
   /**
-   * Opens a push request and, in the same transaction, marks the user's older pending ones
-   * superseded; returns those (their devices get `cancel`), so a user has one pending request.
+   * Opens a push request; the user's older pending ones are marked superseded and returned (their
+   * devices get `cancel`). A partial unique index keeps one pending request per user, so the
+   * common case, nothing pending, is a single insert; only when it meets a pending request does
+   * the supersede-and-insert transaction run, again if a concurrent sign-in slipped in between.
    */
-  openRequest(row: NewSigninRow & { user_id: string }): Promise<SigninRow[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const older = await trx
-        .updateTable('signin_requests')
-        .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
-        .where('user_id', '=', row.user_id)
-        .where('status', '=', 'pending')
-        .returningAll()
-        .execute();
-      await trx.insertInto('signin_requests').values(row).execute();
-      return older;
-    });
+  async openRequest(row: NewSigninRow & { user_id: string }): Promise<SigninRow[]> {
+    if (await this.insertUnlessPending(this.db, row)) return [];
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const superseded = await this.db.transaction().execute(async (trx) => {
+        const older = await trx
+          .updateTable('signin_requests')
+          .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
+          .where('user_id', '=', row.user_id)
+          .where('status', '=', 'pending')
+          .returningAll()
+          .execute();
+        return (await this.insertUnlessPending(trx, row)) ? older : undefined;
+      });
+      if (superseded) return superseded;
+    }
+    throw new Error('could not open a sign-in request: other requests for the user kept arriving');
+  }
+
+  private async insertUnlessPending(db: Kysely<Database>, row: NewSigninRow & { user_id: string }): Promise<boolean> {
+    const inserted = await db
+      .insertInto('signin_requests')
+      .values(row)
+      // The predicate must be spelled as in the index: SQLite does not match a bound parameter.
+      .onConflict((oc) => oc.column('user_id').where(sql<boolean>`status = 'pending'`).doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /**
