@@ -13,6 +13,7 @@ import { PasswordThrottle } from '../security/password-throttle.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { SigninRow, UserRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
 import { appName } from './known-apps.ts';
 import type { LocateIp } from './locate-ip.ts';
@@ -51,26 +52,32 @@ export class SigninService {
   /** `POST /api/v1/signins`: passwordless, or push after the password given here. */
   async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
     const appLabel = this.appLabel(input.app);
-    const user = await this.deps.store.users.byUpn(input.upn);
+    const target = await this.deps.store.users.pushTarget({ upn: input.upn }, this.pushBudgetStart());
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
       if (!this.passwordThrottle.allows(input.upn)) {
         throw new ApiError(429, 'rate_limited', 'Too many wrong passwords for this account. Try again later.');
       }
-      const passwordOk = await verifyPassword(input.password, user?.password_hash);
-      if (!passwordOk || !user) {
+      const passwordOk = await verifyPassword(input.password, target?.user.password_hash);
+      if (!passwordOk || !target) {
         this.passwordThrottle.recordFailure(input.upn);
         throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
       }
       this.passwordThrottle.recordSuccess(input.upn);
       flow = 'push_after_password';
     }
-    return this.openPush(user, flow, input.app, appLabel, input.context);
+    return this.openPush(target, flow, input.app, appLabel, input.context);
   }
 
   /** The push after a password the caller (the password page) has already checked. */
-  createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
-    return this.openPush(input.user, 'push_after_password', input.app, this.appLabel(input.app), input.context);
+  async createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
+    const appLabel = this.appLabel(input.app);
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart());
+    return this.openPush(target, 'push_after_password', input.app, appLabel, input.context);
+  }
+
+  private pushBudgetStart(): number {
+    return this.deps.clock.now() - PUSH_BUDGET_WINDOW_MS;
   }
 
   private appLabel(appId: string | undefined): string | null {
@@ -80,7 +87,7 @@ export class SigninService {
   }
 
   private async openPush(
-    user: UserRow | undefined,
+    target: PushTarget | undefined,
     flow: PushFlow,
     appId: string | undefined,
     appLabel: string | null,
@@ -90,18 +97,18 @@ export class SigninService {
     const policy = await store.policy.current();
     // Built only when thrown: an Error captures a stack trace, too dear for every sign-in.
     const noPushMethod = () => new ApiError(422, 'no_push_method', 'No push sign-in is available for this account.');
-    if (!user) throw noPushMethod();
+    if (!target) throw noPushMethod();
+    const { user, deviceIds } = target;
     const groups = targetsByGroup(policy) ? await store.users.groupsOf(user.id) : [];
     if (!isTargeted(policy, groups) || !allowsFlow(policy, flow)) throw noPushMethod();
-    const devices = await store.devices.ofUser(user.id);
-    if (devices.length === 0) throw noPushMethod();
+    if (deviceIds.length === 0) throw noPushMethod();
 
     const now = clock.now();
     if (user.push_blocked) throw new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account. Ask your administrator.');
     if (user.locked_until !== null && user.locked_until > now) {
       throw new ApiError(429, 'rate_limited', 'Too many failed push sign-ins. Try again later or use another method.');
     }
-    if ((await store.signins.countPushesSince(user.id, now - PUSH_BUDGET_WINDOW_MS)) >= policy.maxPushesPer10Min) {
+    if (target.recentPushes >= policy.maxPushesPer10Min) {
       throw new ApiError(429, 'rate_limited', 'Too many push sign-ins for this account. Try again later.');
     }
 
@@ -134,9 +141,9 @@ export class SigninService {
     };
     const superseded = await store.signins.openRequest({ ...row, user_id: user.id });
     for (const older of superseded) this.announceSettled(older, 'superseded', null);
-    for (const device of devices) this.deps.fanout.sendToDevice(device.id, challengeMessage(row, device.id, user, policy));
+    for (const deviceId of deviceIds) this.deps.fanout.sendToDevice(deviceId, challengeMessage(row, deviceId, user, policy));
     this.deps.metrics?.signins.inc();
-    this.deps.metrics?.pushes.inc(devices.length);
+    this.deps.metrics?.pushes.inc(deviceIds.length);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
   }
 

@@ -125,17 +125,6 @@ export class SigninsStore {
       .execute();
   }
 
-  async countPushesSince(userId: string, since: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('signin_requests')
-      .select((eb) => eb.fn.countAll<string | number>().as('pushes'))
-      .where('user_id', '=', userId)
-      .where('method', 'in', ['passwordless', 'push_after_password'])
-      .where('created_at', '>=', since)
-      .executeTakeFirstOrThrow();
-    return Number(row.pushes);
-  }
-
   /** Turns an approved request into a session once; undefined when it was already used. */
   markCompleted(id: string, now: number) {
     return this.db

@@ -2,6 +2,15 @@ import type { Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
 import type { Database, UserRow } from './schema.ts';
 
+/** A user with what opening a push needs, read at once. */
+export interface PushTarget {
+  user: UserRow;
+  /** The user's devices, oldest first. */
+  deviceIds: string[];
+  /** Push requests created for the user since the time asked about (the push budget). */
+  recentPushes: number;
+}
+
 export interface NewUser {
   upn: string;
   displayName: string;
@@ -16,6 +25,31 @@ export class UsersStore {
 
   byUpn(upn: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('upn_key', '=', upn.toLowerCase()).executeTakeFirst();
+  }
+
+  /** The user (by sign-in name or id) with its devices and recent pushes, in one query. */
+  async pushTarget(by: { upn: string } | { id: string }, pushesSince: number): Promise<PushTarget | undefined> {
+    const rows = await this.db
+      .selectFrom('users')
+      .leftJoin('devices', 'devices.user_id', 'users.id')
+      .selectAll('users')
+      .select('devices.id as device_id')
+      .select((eb) =>
+        eb
+          .selectFrom('signin_requests')
+          .select((count) => count.fn.countAll<string | number>().as('pushes'))
+          .whereRef('signin_requests.user_id', '=', 'users.id')
+          .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
+          .where('signin_requests.created_at', '>=', pushesSince)
+          .as('recent_pushes'),
+      )
+      .where((eb) => ('upn' in by ? eb('users.upn_key', '=', by.upn.toLowerCase()) : eb('users.id', '=', by.id)))
+      .orderBy('devices.created_at')
+      .execute();
+    const first = rows[0];
+    if (!first) return undefined;
+    const { device_id: _device, recent_pushes: recentPushes, ...user } = first;
+    return { user, deviceIds: rows.flatMap((row) => (row.device_id === null ? [] : [row.device_id])), recentPushes: Number(recentPushes ?? 0) };
   }
 
   byId(id: string): Promise<UserRow | undefined> {
