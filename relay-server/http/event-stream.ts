@@ -8,8 +8,8 @@ export interface EventStream {
   send(event: string, data: string): void;
   /** A comment line, which keeps proxies from closing an idle stream. */
   comment(text: string): void;
-  /** Ends the stream; `onClose` listeners run. */
-  end(): void;
+  /** Ends the stream, after one last event if given; `onClose` listeners run. */
+  end(last?: { event: string; data: string }): void;
   /** Runs once when the stream ends, by `end()` or because the client went away. */
   onClose(listener: () => void): void;
 }
@@ -57,8 +57,9 @@ function nodeEventStream(outgoing: ServerResponse): { stream: EventStream; respo
   const stream: EventStream = {
     send: (event, data) => write(frame(event, data)),
     comment: (text) => write(`: ${text}\n\n`),
-    end() {
-      if (lifecycle.close()) outgoing.end();
+    end(last) {
+      // The last event and the end of the body in one write: one syscall less per sign-in.
+      if (lifecycle.close()) outgoing.end(last === undefined ? undefined : frame(last.event, last.data));
     },
     onClose: lifecycle.onClose,
   };
@@ -83,8 +84,10 @@ function webEventStream(c: Context): { stream: EventStream; response: Response }
   const stream: EventStream = {
     send: (event, data) => write(frame(event, data)),
     comment: (text) => write(`: ${text}\n\n`),
-    end() {
-      if (lifecycle.close()) controller.close();
+    end(last) {
+      if (!lifecycle.close()) return;
+      if (last) write(frame(last.event, last.data));
+      controller.close();
     },
     onClose: lifecycle.onClose,
   };

@@ -6,7 +6,6 @@ import { openEventStream } from '../http/event-stream.ts';
 import { bearerToken, readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { startSession } from '../session/browser-session.ts';
-import { statusOf } from '../signin/signin-service.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -34,7 +33,7 @@ export function signinRoutes(deps: RelayDeps) {
       const unsubscribe = deps.fanout.subscribeStatus(requestId, (status) => deliver(status));
       let current;
       try {
-        current = await deps.signins.authorized(requestId, token);
+        current = await deps.signins.status(requestId, token);
       } catch (error) {
         unsubscribe();
         throw error;
@@ -46,11 +45,12 @@ export function signinRoutes(deps: RelayDeps) {
         unsubscribe();
       });
       const write = (status: SigninStatusResponse) => {
-        stream.send('status', JSON.stringify(status));
+        const event = { event: 'status', data: JSON.stringify(status) };
         // A settled request changes no more: the browser has its answer.
-        if (status.status !== 'pending') stream.end();
+        if (status.status === 'pending') stream.send(event.event, event.data);
+        else stream.end(event);
       };
-      write(statusOf(current));
+      write(current);
       for (const status of early) write(status);
       deliver = write;
       return response;

@@ -12,6 +12,7 @@ import { verifyPassword } from '../security/passwords.ts';
 import { PasswordThrottle } from '../security/password-throttle.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { SigninRow, UserRow } from '../store/schema.ts';
+import type { SettledRequest } from '../store/signins-store.ts';
 import type { Store } from '../store/store.ts';
 import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
@@ -209,7 +210,7 @@ export class SigninService {
     return ['already_decided'];
   }
 
-  private async afterDecision(row: SigninRow, status: SigninStatus): Promise<void> {
+  private async afterDecision(row: SettledRequest, status: SigninStatus): Promise<void> {
     if (!row.user_id) return;
     const { store, clock } = this.deps;
     if (status === 'approved') return store.users.recordSuccess(row.user_id);
@@ -234,34 +235,44 @@ export class SigninService {
     if (row) await this.afterExpiry(row);
   }
 
-  private async afterExpiry(row: SigninRow): Promise<void> {
+  private async afterExpiry(row: SettledRequest): Promise<void> {
     this.deps.metrics?.decisions.inc({ outcome: 'expired' });
     await this.afterDecision(row, 'expired');
     this.announceSettled(row, 'expired', null);
   }
 
   /** Tells the request's devices (except the decider) to withdraw it, and the browser its status. */
-  private announceSettled(row: SigninRow, reason: CancelReason, exceptDeviceId: string | null): void {
+  private announceSettled(row: SettledRequest, reason: CancelReason, exceptDeviceId: string | null): void {
     if (row.user_id) this.deps.fanout.sendToUserDevices(row.user_id, { type: 'cancel', requestId: row.id, reason }, exceptDeviceId);
     this.deps.fanout.publishStatus(row.id, statusOf(row));
   }
 
   /** The request if `browserToken` is its token; expires it first when its time is up. */
   async authorized(requestId: string, browserToken: string): Promise<SigninRow> {
-    const row = await this.deps.store.signins.byId(requestId);
+    const read = () => this.deps.store.signins.byId(requestId);
+    return this.checkToken(await read(), browserToken, read);
+  }
+
+  /** The request's status if `browserToken` is its token: what a waiting browser reads, so only those columns. */
+  async status(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
+    const read = () => this.deps.store.signins.statusById(requestId);
+    return statusOf(await this.checkToken(await read(), browserToken, read));
+  }
+
+  private async checkToken<Row extends Pick<SigninRow, 'id' | 'browser_token_hash' | 'status' | 'expires_at'>>(
+    row: Row | undefined,
+    browserToken: string,
+    reread: () => Promise<Row | undefined>,
+  ): Promise<Row> {
     if (!row || !row.browser_token_hash) throw new ApiError(404, 'not_found', 'No such sign-in request.');
     if (!secretsEqual(row.browser_token_hash, hashSecret(browserToken))) {
       throw new ApiError(401, 'unauthorized', 'The browser token does not match this request.');
     }
     if (row.status === 'pending' && row.expires_at <= this.deps.clock.now()) {
       await this.expire(row.id);
-      return (await this.deps.store.signins.byId(requestId))!;
+      return (await reread())!;
     }
     return row;
-  }
-
-  async status(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
-    return statusOf(await this.authorized(requestId, browserToken));
   }
 
   async cancel(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
@@ -303,7 +314,7 @@ export class SigninService {
   }
 }
 
-export function statusOf(row: SigninRow): SigninStatusResponse {
+export function statusOf(row: Pick<SigninRow, 'status' | 'reason'>): SigninStatusResponse {
   const status = row.status as SigninStatus;
   return row.reason && row.reason !== status ? { status, reason: row.reason } : { status };
 }

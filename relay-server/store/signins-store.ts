@@ -1,12 +1,21 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 
+/** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
+const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'app_name', 'status', 'reason', 'created_at'] as const;
+export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
+
 /** Sign-in requests double as the sign-in log: password and TAP sign-ins are stored already decided. */
 export class SigninsStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   byId(id: string): Promise<SigninRow | undefined> {
     return this.db.selectFrom('signin_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Only what a waiting browser needs: the status, and the token digest to check its token against. */
+  statusById(id: string) {
+    return this.db.selectFrom('signin_requests').select(['id', 'status', 'reason', 'browser_token_hash', 'expires_at']).where('id', '=', id).executeTakeFirst();
   }
 
   async insert(row: NewSigninRow): Promise<void> {
@@ -91,7 +100,7 @@ export class SigninsStore {
       .where('expires_at', '>', now)
       .where('method', 'not in', ['password', 'tap'])
       .where((eb) => eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)))
-      .returningAll()
+      .returning(SETTLED_COLUMNS)
       .returning((eb) =>
         eb
           .selectFrom('users')
