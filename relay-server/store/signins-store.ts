@@ -1,21 +1,59 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 
 /** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
 const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'app_name', 'status', 'reason', 'created_at'] as const;
 export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
 
+/** Every column, in the order the prepared insert binds them. */
+const SIGNIN_COLUMNS = [
+  'id', 'user_id', 'upn', 'app_id', 'app_name', 'ip', 'location', 'browser', 'os', 'method', 'number', 'match_mode', 'digits',
+  'choices', 'browser_token_hash', 'status', 'reason', 'device_id', 'created_at', 'expires_at', 'decided_at', 'completed_at',
+] as const;
+const everyColumnListed: Exclude<keyof SigninRow, (typeof SIGNIN_COLUMNS)[number]> extends never ? true : never = true;
+void everyColumnListed;
+
+type Decision = 'approve' | 'deny' | 'report';
+
 /** Sign-in requests double as the sign-in log: password and TAP sign-ins are stored already decided. */
 export class SigninsStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // The statements every sign-in runs, compiled once (store/prepared-query.ts).
+  private readonly insertPending;
+  private readonly selectStatus;
+  private readonly applyApproval;
+  private readonly applyRefusal;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.insertPending = preparedQuery(
+      db,
+      (...values: unknown[]) => insertUnlessPending(db, Object.fromEntries(SIGNIN_COLUMNS.map((column, i) => [column, values[i]])) as NewSigninRow),
+      SIGNIN_COLUMNS.length,
+    );
+    this.selectStatus = preparedQuery(db, (id: string) =>
+      db.selectFrom('signin_requests').select(['id', 'status', 'reason', 'browser_token_hash', 'expires_at']).where('id', '=', id),
+    );
+    this.applyApproval = preparedQuery(db, (requestId: string, deviceId: string, userId: string, number: string, now: number) =>
+      decisionUpdate(db, { requestId, deviceId, userId, now }, (eb) => {
+        const numberMatches = eb('number', '=', number);
+        return {
+          status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
+          reason: eb.case().when(numberMatches).then(sql<null>`null`).else('wrong_number').end(),
+        };
+      }),
+    );
+    this.applyRefusal = preparedQuery(db, (requestId: string, deviceId: string, userId: string, status: string, now: number) =>
+      decisionUpdate(db, { requestId, deviceId, userId, now }, () => ({ status, reason: status })),
+    );
+  }
 
   byId(id: string): Promise<SigninRow | undefined> {
     return this.db.selectFrom('signin_requests').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** Only what a waiting browser needs: the status, and the token digest to check its token against. */
-  statusById(id: string) {
-    return this.db.selectFrom('signin_requests').select(['id', 'status', 'reason', 'browser_token_hash', 'expires_at']).where('id', '=', id).executeTakeFirst();
+  async statusById(id: string) {
+    return (await this.selectStatus(id)).rows[0];
   }
 
   async insert(row: NewSigninRow): Promise<void> {
@@ -29,7 +67,8 @@ export class SigninsStore {
    * the supersede-and-insert transaction run, again if a concurrent sign-in slipped in between.
    */
   async openRequest(row: NewSigninRow & { user_id: string }): Promise<SigninRow[]> {
-    if (await this.insertUnlessPending(this.db, row)) return [];
+    const inserted = await this.insertPending(...SIGNIN_COLUMNS.map((column) => row[column] ?? null));
+    if (Number(inserted.numAffectedRows ?? 0) === 1) return [];
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const superseded = await this.db.transaction().execute(async (trx) => {
         const older = await trx
@@ -39,21 +78,12 @@ export class SigninsStore {
           .where('status', '=', 'pending')
           .returningAll()
           .execute();
-        return (await this.insertUnlessPending(trx, row)) ? older : undefined;
+        const inserted = await insertUnlessPending(trx, row).executeTakeFirst();
+        return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1 ? older : undefined;
       });
       if (superseded) return superseded;
     }
     throw new Error('could not open a sign-in request: other requests for the user kept arriving');
-  }
-
-  private async insertUnlessPending(db: Kysely<Database>, row: NewSigninRow & { user_id: string }): Promise<boolean> {
-    const inserted = await db
-      .insertInto('signin_requests')
-      .values(row)
-      // The predicate must be spelled as in the index: SQLite does not match a bound parameter.
-      .onConflict((oc) => oc.column('user_id').where(sql<boolean>`status = 'pending'`).doNothing())
-      .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /**
@@ -77,38 +107,13 @@ export class SigninsStore {
    * `wrong_number`. Returns undefined when nothing was settled; the caller then reads why.
    * `user_failures` tells whether the user's failure count needs resetting, without another read.
    */
-  applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: 'approve' | 'deny' | 'report'; number: string; now: number }) {
-    const { requestId, deviceId, userId, decision, now } = input;
-    return this.db
-      .updateTable('signin_requests')
-      .set((eb) => {
-        if (decision !== 'approve') {
-          const status = decision === 'deny' ? 'denied' : 'reported';
-          return { status, reason: status, device_id: deviceId, decided_at: now };
-        }
-        const numberMatches = eb('number', '=', input.number);
-        return {
-          status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
-          reason: eb.case().when(numberMatches).then(sql<null>`null`).else('wrong_number').end(),
-          device_id: deviceId,
-          decided_at: now,
-        };
-      })
-      .where('id', '=', requestId)
-      .where('user_id', '=', userId)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .where('method', 'not in', ['password', 'tap'])
-      .where((eb) => eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)))
-      .returning(SETTLED_COLUMNS)
-      .returning((eb) =>
-        eb
-          .selectFrom('users')
-          .select((inner) => inner('users.failure_count', '+', inner.case().when('users.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
-          .whereRef('users.id', '=', 'signin_requests.user_id')
-          .as('user_failures'),
-      )
-      .executeTakeFirst();
+  async applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: Decision; number: string; now: number }) {
+    const { requestId, deviceId, userId, decision, number, now } = input;
+    const applied =
+      decision === 'approve'
+        ? await this.applyApproval(requestId, deviceId, userId, number, now)
+        : await this.applyRefusal(requestId, deviceId, userId, decision === 'deny' ? 'denied' : 'reported', now);
+    return applied.rows[0];
   }
 
   /** Settles every pending request whose time ran out; returns those it settled. */
@@ -154,4 +159,41 @@ export class SigninsStore {
     if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
     return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
   }
+}
+
+/** Inserts the request unless its user has a pending one (the partial unique index of migration 0002). */
+function insertUnlessPending(db: Kysely<Database>, row: NewSigninRow) {
+  return (
+    db
+      .insertInto('signin_requests')
+      .values(row)
+      // The predicate must be spelled as in the index: SQLite does not match a bound parameter.
+      .onConflict((oc) => oc.column('user_id').where(sql<boolean>`status = 'pending'`).doNothing())
+  );
+}
+
+/** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */
+function decisionUpdate(
+  db: Kysely<Database>,
+  where: { requestId: string; deviceId: string; userId: string; now: number },
+  outcome: (eb: ExpressionBuilder<Database, 'signin_requests'>) => { status: string | Expression<string>; reason: string | Expression<string | null> },
+) {
+  const { requestId, deviceId, userId, now } = where;
+  return db
+    .updateTable('signin_requests')
+    .set((eb) => ({ ...outcome(eb), device_id: deviceId, decided_at: now }))
+    .where('id', '=', requestId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .where('method', 'not in', ['password', 'tap'])
+    .where((eb) => eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)))
+    .returning(SETTLED_COLUMNS)
+    .returning((eb) =>
+      eb
+        .selectFrom('users')
+        .select((inner) => inner('users.failure_count', '+', inner.case().when('users.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
+        .whereRef('users.id', '=', 'signin_requests.user_id')
+        .as('user_failures'),
+    );
 }

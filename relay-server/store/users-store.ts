@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
 
 /** A user with what opening a push needs, read at once. */
@@ -21,7 +22,14 @@ export interface NewUser {
 
 /** Users and their group membership. UPNs keep their case and match without it. */
 export class UsersStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Run for every sign-in, so compiled once (store/prepared-query.ts).
+  private readonly pushTargetByUpn;
+  private readonly pushTargetById;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number) => pushTargetQuery(db, since).where('users.upn_key', '=', upnKey));
+    this.pushTargetById = preparedQuery(db, (id: string, since: number) => pushTargetQuery(db, since).where('users.id', '=', id));
+  }
 
   byUpn(upn: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('upn_key', '=', upn.toLowerCase()).executeTakeFirst();
@@ -29,23 +37,7 @@ export class UsersStore {
 
   /** The user (by sign-in name or id) with its devices and recent pushes, in one query. */
   async pushTarget(by: { upn: string } | { id: string }, pushesSince: number): Promise<PushTarget | undefined> {
-    const rows = await this.db
-      .selectFrom('users')
-      .leftJoin('devices', 'devices.user_id', 'users.id')
-      .selectAll('users')
-      .select('devices.id as device_id')
-      .select((eb) =>
-        eb
-          .selectFrom('signin_requests')
-          .select((count) => count.fn.countAll<string | number>().as('pushes'))
-          .whereRef('signin_requests.user_id', '=', 'users.id')
-          .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
-          .where('signin_requests.created_at', '>=', pushesSince)
-          .as('recent_pushes'),
-      )
-      .where((eb) => ('upn' in by ? eb('users.upn_key', '=', by.upn.toLowerCase()) : eb('users.id', '=', by.id)))
-      .orderBy('devices.created_at')
-      .execute();
+    const { rows } = 'upn' in by ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince) : await this.pushTargetById(by.id, pushesSince);
     const first = rows[0];
     if (!first) return undefined;
     const { device_id: _device, recent_pushes: recentPushes, ...user } = first;
@@ -151,6 +143,25 @@ export class UsersStore {
     const values = blocked ? { push_blocked: 1 } : { push_blocked: 0, failure_count: 0, locked_until: null };
     await this.db.updateTable('users').set(values).where('id', '=', userId).execute();
   }
+}
+
+/** The user's row once per device (device_id null when it has none), with its pushes since `since`. */
+function pushTargetQuery(db: Kysely<Database>, since: number) {
+  return db
+    .selectFrom('users')
+    .leftJoin('devices', 'devices.user_id', 'users.id')
+    .selectAll('users')
+    .select('devices.id as device_id')
+    .select((eb) =>
+      eb
+        .selectFrom('signin_requests')
+        .select((count) => count.fn.countAll<string | number>().as('pushes'))
+        .whereRef('signin_requests.user_id', '=', 'users.id')
+        .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
+        .where('signin_requests.created_at', '>=', since)
+        .as('recent_pushes'),
+    )
+    .orderBy('devices.created_at');
 }
 
 async function setGroups(trx: Kysely<Database>, userId: string, groups: string[], now: number): Promise<void> {
