@@ -7,7 +7,7 @@ import { ApiError } from '../api-error.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy/evaluate-policy.ts';
-import { hashSecret, secretsEqual } from '../security/secrets.ts';
+import { hashSecret, matchesDigest } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { PasswordThrottle } from '../security/password-throttle.ts';
 import { verifyDeviceSignature } from '../security/verify-signature.ts';
@@ -265,7 +265,7 @@ export class SigninService {
     reread: () => Promise<Row | undefined>,
   ): Promise<Row> {
     if (!row || !row.browser_token_hash) throw new ApiError(404, 'not_found', 'No such sign-in request.');
-    if (!secretsEqual(row.browser_token_hash, hashSecret(browserToken))) {
+    if (!matchesDigest(browserToken, row.browser_token_hash)) {
       throw new ApiError(401, 'unauthorized', 'The browser token does not match this request.');
     }
     if (row.status === 'pending' && row.expires_at <= this.deps.clock.now()) {

@@ -15,13 +15,13 @@ export class PolicyStore {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The policy as the sign-in path sees it: at most POLICY_CACHE_MS old. */
-  async current(): Promise<Policy> {
+  /** The policy as the sign-in path sees it: at most POLICY_CACHE_MS old, and frozen (shared, not copied per call). */
+  async current(): Promise<Readonly<Policy>> {
     const now = performance.now();
-    if (this.cached && now - this.cached.readAt < POLICY_CACHE_MS) return structuredClone(this.cached.policy);
-    const policy = await this.get();
+    if (this.cached && now - this.cached.readAt < POLICY_CACHE_MS) return this.cached.policy;
+    const policy = deepFreeze(await this.get());
     this.cached = { policy, readAt: now };
-    return structuredClone(policy);
+    return policy;
   }
 
   /** The policy as stored, for administrators. */
@@ -42,4 +42,12 @@ export class PolicyStore {
       .execute();
     this.cached = undefined;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
-import { hashSecret, secretsEqual } from '../security/secrets.ts';
+import { hashSecret, matchesDigest } from '../security/secrets.ts';
 import type { Database } from './schema.ts';
 
 /** Temporary Access Passes: time-limited codes an admin issues in place of a password. */
@@ -25,7 +25,7 @@ export class TapsStore {
       .where('user_id', '=', userId)
       .where('expires_at', '>', now)
       .execute();
-    const match = passes.find((pass) => secretsEqual(pass.code_hash, hashSecret(code)));
+    const match = passes.find((pass) => matchesDigest(code, pass.code_hash));
     if (!match) return false;
     if (!match.one_time) return true;
     const claimed = await this.db
