@@ -81,3 +81,28 @@ describe('randomInt()', () => {
     expect(() => randomInt(bound)).toThrow(RangeError);
   });
 });
+
+describe('randomBytes() from its pool', () => {
+  it('never hands out the same bytes twice, across many pool refills and sizes', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const bytes = randomBytes(16 + (i % 7));
+      expect(bytes).toHaveLength(16 + (i % 7));
+      const hex = Buffer.from(bytes).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+  });
+
+  it('gives each caller its own copy, and large requests straight from the CSPRNG', () => {
+    const first = randomBytes(32);
+    const copy = Uint8Array.from(first);
+    randomBytes(32);
+    expect(first).toEqual(copy);
+    expect(randomBytes(1000)).toHaveLength(1000);
+    // Roughly uniform: the mean of many bytes is near 127.5.
+    const many = randomBytes(60_000);
+    const mean = many.reduce((total, byte) => total + byte, 0) / many.length;
+    expect(Math.abs(mean - 127.5)).toBeLessThan(2);
+  });
+});
