@@ -21,7 +21,9 @@ function safeDatabase(file: string): unknown {
     db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
     // A 64 MiB page cache and memory-mapped reads instead of SQLite's 2 MiB default and a read()
     // per page: +10 % sign-ins per second in `npm run bench` once the sign-in log outgrew 2 MiB.
-    db.exec('PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;');
+    // Checkpoints every 8,000 WAL pages (32 MiB) instead of 1,000: a page that every sign-in
+    // touches is copied back once per checkpoint, not once per 1,000 pages (+7 %).
+    db.exec('PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 8000;');
     // The relay holds the file exclusively while it runs: no file-lock system calls around every
     // statement (+8 %), and a second relay started on the same DATA_DIR is refused at once rather
     // than let in to fail later. An empty write transaction takes the lock now.
