@@ -4,13 +4,13 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 /**
- * What every answer carries: the set Hono's `secureHeaders` sends by default, with our CSP and
+ * What every page carries: the set Hono's `secureHeaders` sends by default, with our CSP and
  * `Referrer-Policy: no-referrer`. They are set on the Node response before Hono runs instead of
  * by that middleware, which rewrote each response's `Headers` after the handler: a quarter of the
  * cost of a small request (`wrk` on /healthz: 15k requests/s with it, 20k without). A header a
  * route sets itself still wins, as `writeHead` takes precedence over `setHeader`.
  */
-export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+export const PAGE_HEADERS: readonly (readonly [string, string])[] = [
   ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
@@ -25,10 +25,26 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-XSS-Protection', '0'],
 ];
 
+/**
+ * What every answer under /api/ carries: OWASP's set for REST APIs. JSON is never a document, so
+ * nothing may load or frame it, and answers holding tokens (a sign-in's browser token, say) must
+ * not be stored by any cache. The document-only headers above would only be bytes on every call.
+ */
+export const API_HEADERS: readonly (readonly [string, string])[] = [
+  ['Cache-Control', 'no-store'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+];
+
 /** Wraps the HTTP server's request listener so every response starts with the headers above. */
 export function withSecurityHeaders(listener: RequestListener): RequestListener {
   return (request: IncomingMessage, response: ServerResponse) => {
-    for (const [name, value] of SECURITY_HEADERS) response.setHeader(name, value);
+    const headers = request.url?.startsWith('/api/') ? API_HEADERS : PAGE_HEADERS;
+    for (const [name, value] of headers) response.setHeader(name, value);
     return listener(request, response);
   };
 }

@@ -3,9 +3,12 @@ import { randomId } from '../../protocol/encoding.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
 
+/** The user columns opening a push needs (fewer columns, cheaper rows on every sign-in). */
+const PUSH_USER_COLUMNS = ['id', 'upn', 'display_name', 'password_hash', 'push_blocked', 'locked_until'] as const;
+
 /** A user with what opening a push needs, read at once. */
 export interface PushTarget {
-  user: UserRow;
+  user: Pick<UserRow, (typeof PUSH_USER_COLUMNS)[number]>;
   /** The user's devices, oldest first. */
   deviceIds: string[];
   /** Push requests created for the user since the time asked about (the push budget). */
@@ -150,7 +153,7 @@ function pushTargetQuery(db: Kysely<Database>, since: number) {
   return db
     .selectFrom('users')
     .leftJoin('devices', 'devices.user_id', 'users.id')
-    .selectAll('users')
+    .select(PUSH_USER_COLUMNS.map((column) => `users.${column}` as const))
     .select('devices.id as device_id')
     .select((eb) =>
       eb

@@ -1,28 +1,30 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SECURITY_HEADERS, withSecurityHeaders } from '../../../relay-server/http/security-headers.ts';
+import { API_HEADERS, PAGE_HEADERS, withSecurityHeaders } from '../../../relay-server/http/security-headers.ts';
 import { relayWithDevice } from '../helpers/test-relay.ts';
 
 /** Every answer of a running relay, whatever produced it, carries the security headers. */
 describe('security headers', () => {
-  function expectSecurityHeaders(response: Response): void {
-    for (const [name, value] of SECURITY_HEADERS) expect(response.headers.get(name), name).toBe(value);
+  function expectHeaders(response: Response, headers: typeof PAGE_HEADERS): void {
+    for (const [name, value] of headers) expect(response.headers.get(name), `${response.url} ${name}`).toBe(value);
   }
 
-  it('are on pages, API answers, errors, 404s, the event stream and health checks', async () => {
+  it('are on pages, API answers, errors, 404s, the event stream and health checks, with the API set under /api/', async () => {
     const relay = await relayWithDevice();
     const created = await relay.signin.createSignin({ upn: relay.user.upn });
-    const answers = await Promise.all([
-      fetch(`${relay.origin}/`),
-      fetch(`${relay.origin}/healthz`),
+    const pages = await Promise.all([fetch(`${relay.origin}/`), fetch(`${relay.origin}/healthz`), fetch(`${relay.origin}/nothing-here`)]);
+    expect(pages.map((answer) => answer.status)).toEqual([200, 200, 404]);
+    for (const answer of pages) expectHeaders(answer, PAGE_HEADERS);
+    const api = await Promise.all([
+      fetch(`${relay.origin}/api/v1/signins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: relay.user.upn }) }),
       fetch(`${relay.origin}/api/v1/signins/${created.requestId}`, { headers: { authorization: `Bearer ${created.browserToken}` } }),
       fetch(`${relay.origin}/api/v1/signins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
       fetch(`${relay.origin}/api/v1/nothing-here`),
-      fetch(`${relay.origin}/nothing-here`),
     ]);
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 400, 404, 404]);
-    for (const answer of answers) expectSecurityHeaders(answer);
+    expect(api.map((answer) => answer.status)).toEqual([201, 200, 400, 404]);
+    // The create answer holds the browser token: no cache may keep it.
+    for (const answer of api) expectHeaders(answer, API_HEADERS);
 
     const controller = new AbortController();
     const stream = await fetch(`${relay.origin}/api/v1/signins/${created.requestId}/events`, {
@@ -30,15 +32,18 @@ describe('security headers', () => {
       signal: controller.signal,
     });
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expectSecurityHeaders(stream);
+    // The stream's own Cache-Control (no-cache) wins; the rest are the API's.
+    expect(stream.headers.get('cache-control')).toBe('no-cache');
+    expectHeaders(stream, API_HEADERS.filter(([name]) => name !== 'Cache-Control'));
     controller.abort();
   });
 
-  it('keep the CSP that forbids framing and foreign scripts', () => {
-    const csp = new Map(SECURITY_HEADERS).get('Content-Security-Policy');
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("default-src 'self'");
+  it('keep the CSPs that forbid framing and foreign scripts, and let JSON load nothing', () => {
+    const page = new Map(PAGE_HEADERS).get('Content-Security-Policy');
+    expect(page).toContain("frame-ancestors 'none'");
+    expect(page).toContain("script-src 'self'");
+    expect(page).toContain("default-src 'self'");
+    expect(new Map(API_HEADERS).get('Content-Security-Policy')).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 
   it('leave a header a route sets itself as the route set it', async () => {
