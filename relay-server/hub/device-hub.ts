@@ -39,6 +39,9 @@ export interface DeviceHubDeps {
   onError?: (error: unknown) => void;
 }
 
+/** Pings go out in this many groups, one group per 1/PING_SLOTS of the ping interval. */
+const PING_SLOTS = 20;
+
 /** Frames a socket may send: a burst of 60, refilled at 20 a second; past that, close 4429. */
 const RATE_BURST = 60;
 const RATE_PER_SECOND = 20;
@@ -54,6 +57,8 @@ interface Connection {
   tokensAt: number;
   /** Frames are handled one at a time, in order. */
   queue: Promise<void>;
+  /** Which group of sockets this one is pinged with. */
+  pingSlot: number;
 }
 
 /**
@@ -66,6 +71,10 @@ export class DeviceHub {
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly pingTimer: NodeJS.Timeout;
+  /** Sockets in PING_SLOTS groups, one group pinged per tick, so pings are spread, not a burst. */
+  private readonly pingSlots: Set<Connection>[] = Array.from({ length: PING_SLOTS }, () => new Set());
+  private pingTick = 0;
+  private nextSlot = 0;
   private closing = false;
 
   constructor(private readonly deps: DeviceHubDeps) {
@@ -73,7 +82,7 @@ export class DeviceHub {
       toDevice: (deviceId, message) => this.deliverLocal(deviceId, message),
       toUserDevices: (userId, message, exceptDeviceId) => this.deliverToUserLocal(userId, message, exceptDeviceId),
     });
-    this.pingTimer = setInterval(() => this.pingAll(), deps.timing.pingIntervalMs);
+    this.pingTimer = setInterval(() => this.pingSlot(), deps.timing.pingIntervalMs / PING_SLOTS);
     this.pingTimer.unref();
   }
 
@@ -107,8 +116,11 @@ export class DeviceHub {
       tokens: RATE_BURST,
       tokensAt: this.deps.clock.now(),
       queue: Promise.resolve(),
+      pingSlot: 0,
     };
     this.connections.add(connection);
+    connection.pingSlot = this.nextSlot++ % PING_SLOTS;
+    this.pingSlots[connection.pingSlot]!.add(connection);
     connection.authTimer = setTimeout(() => this.close(connection, CLOSE_CODES.authTimeout, 'no auth in time'), this.deps.timing.authTimeoutMs);
     socket.on('message', (data, isBinary) => {
       connection.queue = connection.queue
@@ -245,15 +257,22 @@ export class DeviceHub {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     if (!this.connections.delete(connection)) return;
+    this.pingSlots[connection.pingSlot]!.delete(connection);
     for (const device of connection.devices?.values() ?? []) {
       removeFrom(this.byDevice, device.id, connection);
       removeFrom(this.byUser, device.userId, connection);
     }
   }
 
-  private pingAll(): void {
+  /**
+   * Pings one slot's sockets: each socket every `pingIntervalMs`, as the protocol asks, but 10,000
+   * sockets no longer get theirs in one burst that stalls sign-ins for a tenth of a second.
+   */
+  private pingSlot(): void {
+    const slot = this.pingSlots[this.pingTick++ % PING_SLOTS]!;
+    if (slot.size === 0) return;
     const message = JSON.stringify({ type: 'ping', t: this.deps.clock.now() });
-    for (const connection of this.connections) {
+    for (const connection of slot) {
       if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(message);
     }
   }

@@ -202,6 +202,16 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     expect(raw.all('ready')).toHaveLength(1);
   });
 
+  it('spreads pings over the interval instead of pinging every socket at once', async () => {
+    const { relay, keys } = await relayWithKeys({ timing: { pingIntervalMs: 1_000 } });
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => RawDeviceSocket.authenticated(relay.origin, [keys])));
+    const firstPings = await Promise.all(sockets.map(({ raw }) => raw.next('ping').then(() => performance.now())));
+    // Twenty sockets, twenty slots 50 ms apart: their first pings span most of the second.
+    expect(Math.max(...firstPings) - Math.min(...firstPings)).toBeGreaterThan(300);
+    // And each socket still gets one ping per interval.
+    await Promise.all(sockets.map(({ raw }) => raw.next('ping', 1)));
+  });
+
   it('sends ping at the ping interval and accepts pong', async () => {
     const { relay, keys } = await relayWithKeys({ timing: { pingIntervalMs: 20 } });
     const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
