@@ -130,6 +130,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_recent_pushes_by_user': {
+    async up(db: Kysely<any>) {
+      // The push budget counts a user's requests of the last 10 minutes: (user_id, created_at)
+      // finds them without reading the user's whole history. Pending requests are found through
+      // the partial index of 0002, so (user_id, status) is no longer needed.
+      await db.schema.createIndex('signin_requests_user_created').on('signin_requests').columns(['user_id', 'created_at']).execute();
+      await db.schema.dropIndex('signin_requests_user_status').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
 import Database from 'libsql';
 import type { Database as Tables } from './schema.ts';
 
@@ -77,12 +77,12 @@ function safeDatabase(file: string): unknown {
   };
 }
 
-/** Opens (creating if needed) `{dataDir}/countersign.db`; `:memory:` for tests. */
-export function openSqlite(dataDir: string | ':memory:'): Kysely<Tables> {
+/** Opens (creating if needed) `{dataDir}/countersign.db`; `:memory:` for tests, which may also watch the queries through `log`. */
+export function openSqlite(dataDir: string | ':memory:', options: { log?: KyselyConfig['log'] } = {}): Kysely<Tables> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true });
     file = path.join(dataDir, 'countersign.db');
   }
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: safeDatabase(file) as never }) });
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: safeDatabase(file) as never }), ...(options.log ? { log: options.log } : {}) });
 }

@@ -6,6 +6,13 @@ import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'app_name', 'status', 'reason', 'created_at'] as const;
 export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
 
+/**
+ * `status = 'pending'` spelled as in the partial index of pending requests (migration 0002), with
+ * the literal: SQLite uses a partial index only when the query's condition names its value, not a
+ * bound parameter. So the expiry sweep reads the pending requests, not the whole sign-in log.
+ */
+const IS_PENDING = sql<boolean>`status = 'pending'`;
+
 /** Every column, in the order the prepared insert binds them. */
 const SIGNIN_COLUMNS = [
   'id', 'user_id', 'upn', 'app_id', 'app_name', 'ip', 'location', 'browser', 'os', 'method', 'number', 'match_mode', 'digits',
@@ -75,7 +82,7 @@ export class SigninsStore {
           .updateTable('signin_requests')
           .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
           .where('user_id', '=', row.user_id)
-          .where('status', '=', 'pending')
+          .where(IS_PENDING)
           .returningAll()
           .execute();
         const inserted = await insertUnlessPending(trx, row).executeTakeFirst();
@@ -121,7 +128,7 @@ export class SigninsStore {
     return this.db
       .updateTable('signin_requests')
       .set({ status: 'expired', reason: 'expired', decided_at: now })
-      .where('status', '=', 'pending')
+      .where(IS_PENDING)
       .where('expires_at', '<=', now)
       .returningAll()
       .execute();
@@ -133,7 +140,7 @@ export class SigninsStore {
       .selectFrom('signin_requests')
       .selectAll()
       .where('user_id', 'in', userIds)
-      .where('status', '=', 'pending')
+      .where(IS_PENDING)
       .where('expires_at', '>', now)
       .orderBy('created_at')
       .execute();
@@ -167,8 +174,7 @@ function insertUnlessPending(db: Kysely<Database>, row: NewSigninRow) {
     db
       .insertInto('signin_requests')
       .values(row)
-      // The predicate must be spelled as in the index: SQLite does not match a bound parameter.
-      .onConflict((oc) => oc.column('user_id').where(sql<boolean>`status = 'pending'`).doNothing())
+      .onConflict((oc) => oc.column('user_id').where(IS_PENDING).doNothing())
   );
 }
 
