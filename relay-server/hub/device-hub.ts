@@ -116,10 +116,9 @@ export class DeviceHub {
       tokens: RATE_BURST,
       tokensAt: this.deps.clock.now(),
       queue: Promise.resolve(),
-      pingSlot: 0,
+      pingSlot: this.nextSlot++ % PING_SLOTS,
     };
     this.connections.add(connection);
-    connection.pingSlot = this.nextSlot++ % PING_SLOTS;
     this.pingSlots[connection.pingSlot]!.add(connection);
     connection.authTimer = setTimeout(() => this.close(connection, CLOSE_CODES.authTimeout, 'no auth in time'), this.deps.timing.authTimeoutMs);
     socket.on('message', (data, isBinary) => {
