@@ -47,33 +47,36 @@ function closeOnce(): { onClose(listener: () => void): void; close(): boolean } 
   };
 }
 
-function nodeEventStream(outgoing: ServerResponse): { stream: EventStream; response: Response } {
+/** The stream a route sees, over a transport's `write` and `finish` (which sends the last text, if any, and ends). */
+function streamOver(write: (text: string) => void, finish: (last?: string) => void): { stream: EventStream; close(): boolean } {
   const lifecycle = closeOnce();
-  outgoing.writeHead(200, HEADERS);
-  outgoing.once('close', () => lifecycle.close());
-  const write = (text: string) => {
-    if (!outgoing.writableEnded) outgoing.write(text);
-  };
   const stream: EventStream = {
     send: (event, data) => write(frame(event, data)),
     comment: (text) => write(`: ${text}\n\n`),
     end(last) {
-      // The last event and the end of the body in one write: one syscall less per sign-in.
-      if (lifecycle.close()) outgoing.end(last === undefined ? undefined : frame(last.event, last.data));
+      if (lifecycle.close()) finish(last === undefined ? undefined : frame(last.event, last.data));
     },
     onClose: lifecycle.onClose,
   };
+  return { stream, close: lifecycle.close };
+}
+
+function nodeEventStream(outgoing: ServerResponse): { stream: EventStream; response: Response } {
+  outgoing.writeHead(200, HEADERS);
+  const { stream, close } = streamOver(
+    (text) => {
+      if (!outgoing.writableEnded) outgoing.write(text);
+    },
+    // The last event and the end of the body in one write: one syscall less per sign-in.
+    (last) => outgoing.end(last),
+  );
+  outgoing.once('close', () => close());
   return { stream, response: RESPONSE_ALREADY_SENT };
 }
 
 function webEventStream(c: Context): { stream: EventStream; response: Response } {
-  const lifecycle = closeOnce();
   const encoder = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    start: (started) => void (controller = started),
-    cancel: () => void lifecycle.close(),
-  });
   const write = (text: string) => {
     try {
       controller.enqueue(encoder.encode(text));
@@ -81,15 +84,13 @@ function webEventStream(c: Context): { stream: EventStream; response: Response }
       // Closed or cancelled: nobody is reading any more.
     }
   };
-  const stream: EventStream = {
-    send: (event, data) => write(frame(event, data)),
-    comment: (text) => write(`: ${text}\n\n`),
-    end(last) {
-      if (!lifecycle.close()) return;
-      if (last) write(frame(last.event, last.data));
-      controller.close();
-    },
-    onClose: lifecycle.onClose,
-  };
+  const { stream, close } = streamOver(write, (last) => {
+    if (last !== undefined) write(last);
+    controller.close();
+  });
+  const body = new ReadableStream<Uint8Array>({
+    start: (started) => void (controller = started),
+    cancel: () => void close(),
+  });
   return { stream, response: c.body(body, 200, HEADERS) };
 }

@@ -19,15 +19,25 @@ export function publicKeyFromPoint(publicKey: string): KeyObject {
   });
 }
 
+/** The 64 bytes r‖s of a base64url signature, or null when it is anything else. */
+function signatureBytes(signature: string): Uint8Array | null {
+  try {
+    const bytes = fromBase64Url(signature);
+    return bytes.length === 64 ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * `publicKey` is the encoded point, or a key already imported with `publicKeyFromPoint` (an
  * authenticated socket keeps its devices' keys, so a decision costs no import).
  */
 export function verifyDeviceSignature(statement: Uint8Array, signature: string, publicKey: string | KeyObject): boolean {
+  const bytes = signatureBytes(signature);
+  if (!bytes) return false;
   try {
     const key = typeof publicKey === 'string' ? publicKeyFromPoint(publicKey) : publicKey;
-    const bytes = fromBase64Url(signature);
-    if (bytes.length !== 64) return false;
     return verify('sha256', statement, { key, dsaEncoding: 'ieee-p1363' }, bytes);
   } catch {
     return false;
@@ -36,13 +46,8 @@ export function verifyDeviceSignature(statement: Uint8Array, signature: string, 
 
 /** The same check on libuv's thread pool, off the event loop (a P-256 verify is ~0.1 ms here). */
 export function verifyDeviceSignatureOffThread(statement: Uint8Array, signature: string, publicKey: KeyObject): Promise<boolean> {
-  let bytes: Uint8Array;
-  try {
-    bytes = fromBase64Url(signature);
-  } catch {
-    return Promise.resolve(false);
-  }
-  if (bytes.length !== 64) return Promise.resolve(false);
+  const bytes = signatureBytes(signature);
+  if (!bytes) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
       verify('sha256', statement, { key: publicKey, dsaEncoding: 'ieee-p1363' }, bytes, (error, valid) => resolve(!error && valid));

@@ -20,10 +20,12 @@ export function preparedQuery<Args extends unknown[], Row>(
   /** How many arguments; needed when `build` takes a rest parameter. */
   arity: number = build.length,
 ): (...args: Args) => Promise<QueryResult<Row>> {
-  const compiled = build(...(Array.from({ length: arity }, (_, index) => placeholder(index)) as Args)).compile();
+  const placeholders = Array.from({ length: arity }, (_, index) => placeholder(index));
+  const argumentIndex = new Map(placeholders.map((text, index) => [text, index]));
+  const compiled = build(...(placeholders as Args)).compile();
   const slots = compiled.parameters.map((parameter) => {
     if (typeof parameter !== 'string' || !parameter.toLowerCase().includes(MARKER.toLowerCase())) return { constant: parameter };
-    const index = Array.from({ length: arity }, (_, i) => i).find((i) => parameter === placeholder(i));
+    const index = argumentIndex.get(parameter);
     if (index === undefined) throw new Error(`preparedQuery: an argument was transformed inside the query (${compiled.sql})`);
     return { argument: index };
   });
