@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../../../relay-server/ops/webhook.ts';
 import { AdminClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { writeGeoipFixture } from '../../fixtures/write-geoip-fixture.ts';
+import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 
 const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 
@@ -38,10 +39,7 @@ describe('challenge context from GeoIP and the "It wasn\'t me" webhook', () => {
       env: { GEOIP_DATABASE: geoip, TRUST_PROXY: '1', WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_SECRET },
     });
     const admin = new AdminClient(relay.origin, relay.adminToken);
-    await admin.createUser({ upn: 'geo@example.test', displayName: 'Geo Test' });
-    device = await VirtualDevice.open();
-    await device.pair((await admin.createPairing('geo@example.test')).link);
-    await device.connect();
+    device = await userWithConnectedDevice(admin, { upn: 'geo@example.test', displayName: 'Geo Test' });
   });
 
   afterAll(async () => {

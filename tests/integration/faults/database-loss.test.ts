@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { freshPostgresDatabase, SERVICES, servicesAvailable } from '../scale/scale-services.ts';
 import { getJson, waitFor } from './fault-processes.ts';
 import { TcpBalancer } from './tcp-balancer.ts';
+import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 
 const ADMIN_TOKEN = 'fault-db-admin-token-0123456789';
 const UPN = 'db-fault@example.test';
@@ -24,10 +25,7 @@ describe.runIf(servicesAvailable)('a relay that loses its PostgreSQL connection'
     url.port = String(proxy.port);
     relay = await startRelay({ demo: false, env: { DATABASE_URL: url.toString(), REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN } });
     const admin = new AdminClient(relay.origin, ADMIN_TOKEN);
-    await admin.createUser({ upn: UPN, displayName: 'Database Fault' });
-    device = await VirtualDevice.open();
-    await device.pair((await admin.createPairing(UPN)).link);
-    await device.connect();
+    device = await userWithConnectedDevice(admin, { upn: UPN, displayName: 'Database Fault' });
   }, 30_000);
 
   afterAll(async () => {

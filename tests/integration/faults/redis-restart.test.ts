@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { freshPostgresDatabase, servicesAvailable } from '../scale/scale-services.ts';
 import { getJson, startRedis, waitFor, type ChildServer } from './fault-processes.ts';
 import { freePort } from './tcp-balancer.ts';
+import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 
 const ADMIN_TOKEN = 'fault-redis-admin-token-0123456789';
 const UPN = 'redis-fault@example.test';
@@ -32,10 +33,7 @@ describe.runIf(servicesAvailable)('a Redis restart under two running relay insta
     addresses.push(publicOrigin, `http://127.0.0.1:${portB}`);
     const first = instances[0]!;
     const admin = new AdminClient(first.origin, ADMIN_TOKEN);
-    await admin.createUser({ upn: UPN, displayName: 'Redis Fault' });
-    device = await VirtualDevice.open();
-    await device.pair((await admin.createPairing(UPN)).link);
-    await device.connect();
+    device = await userWithConnectedDevice(admin, { upn: UPN, displayName: 'Redis Fault' });
   }, 30_000);
 
   afterAll(async () => {

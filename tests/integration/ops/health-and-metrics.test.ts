@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import type { VirtualDevice } from '../../../testing/virtual-device.ts';
+import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 
 describe('health, readiness and metrics', () => {
   let relay: RunningRelay;
@@ -10,10 +11,7 @@ describe('health, readiness and metrics', () => {
   beforeAll(async () => {
     relay = await startRelay({ demo: false });
     const admin = new AdminClient(relay.origin, relay.adminToken);
-    await admin.createUser({ upn: 'metrics@example.test', displayName: 'Metrics' });
-    device = await VirtualDevice.open();
-    await device.pair((await admin.createPairing('metrics@example.test')).link);
-    await device.connect();
+    device = await userWithConnectedDevice(admin, { upn: 'metrics@example.test', displayName: 'Metrics' });
   });
   afterAll(async () => {
     await device?.close();

@@ -4,8 +4,9 @@ import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { DeviceStore } from '../../../testing/device-store.ts';
 import { publicKeyFromPoint } from '../../../relay-server/security/verify-signature.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { freshPostgresDatabase, SERVICES, servicesAvailable } from './scale-services.ts';
+import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 
 const ADMIN_TOKEN = 'scale-test-admin-token-0123456789';
 
@@ -23,11 +24,8 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
     // Behind a load balancer every instance answers for one public origin; here that is A's.
     for (let i = 0; i < 2; i++) instances.push(await startRelay({ demo: false, env: { ...env, RELAY_ORIGIN: first.origin } }));
     const admin = new AdminClient(first.origin, ADMIN_TOKEN);
-    await admin.createUser({ upn: 'scale@example.test', displayName: 'Scale Test' });
     keys = await DeviceStore.open();
-    device = await VirtualDevice.open({ store: keys });
-    await device.pair((await admin.createPairing('scale@example.test')).link);
-    await device.connect();
+    device = await userWithConnectedDevice(admin, { upn: 'scale@example.test', displayName: 'Scale Test' }, { store: keys });
   });
 
   afterAll(async () => {
