@@ -8,7 +8,7 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'Countersign Authenticator',
     description: 'Approve sign-ins with number matching, from your browser.',
-    // storage: IndexedDB needs none, but storage.session (remembered PIN, window id) does.
+    // storage: IndexedDB needs none, but storage.session (the approval window's id) does.
     // activeTab: "Scan QR code on this page" captures the tab the popup was opened on.
     permissions: ['storage', 'notifications', 'alarms', 'activeTab'],
     // No host permissions: relays are reached by WebSocket (no CORS) and the pairing POST is

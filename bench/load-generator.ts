@@ -1,29 +1,29 @@
 import { REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import {
-  connectStatement,
-  decisionStatement,
-  generateDeviceKeyPair,
-  pairStatement,
-  parsePairingLink,
-  signStatement,
-} from '../protocol/index.ts';
+import { parsePairingLink } from '../protocol/index.ts';
+import { authFrame, buildDecision, preparePairing, rawKeyCrypto, secretKeySigner, type StatementSigner } from '../protocol/device/index.ts';
 import { BrowserClient } from './browser-client.ts';
 import type { GeneratorCommand, GeneratorReply, RunStats, SigninRecord } from './messages.ts';
 
 /**
  * One load-generator process (forked by bench/run.ts): it holds a slice of the devices, each a
- * lean socket speaking PROTOCOL.md section 4 (signing with the same noble code as the extension),
- * and plays the browsers of its own devices' sign-ins. The relay and the baseline get the very
- * same client code, so the client's cost is equal on both sides.
+ * lean socket speaking PROTOCOL.md section 4 through the device core's pairing, `auth` and
+ * `decision` builders (noble signatures, as the extension makes them: one per connect, one per
+ * decision), and plays the browsers of its own devices' sign-ins. The socket stays a bare `ws`
+ * without the core's RelayConnection: thousands of them, no reconnects, no frame validation.
+ * The relay and the baseline get the very same client code, so the client's cost is equal on
+ * both sides.
  */
 
 interface BenchDevice {
   index: number;
   upn: string;
   deviceId: string;
-  secretKey: Uint8Array;
+  /** Signs every approve (unlock 'pin'). */
+  approval: StatementSigner;
+  /** Signs the `connect` statement. */
+  connect: StatementSigner;
   socket: WebSocket | null;
   /** Which instance this device's socket is on (instances mode). */
   instance: number;
@@ -66,12 +66,19 @@ async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promis
     const offer = await client.request(command.origin, 'POST', `/api/v1/admin/users/${encodeURIComponent(upn)}/pairings`, undefined, command.adminToken);
     if (offer.status !== 201) throw new Error(`pairing for ${upn}: ${offer.status}`);
     const link = parsePairingLink((offer.body as { link: string }).link)!;
-    const keys = generateDeviceKeyPair();
-    const deviceName = 'Bench device';
-    const signature = signStatement(pairStatement({ relayOrigin: link.relayOrigin, pairingToken: link.token, publicKey: keys.publicKey, deviceName }), keys.secretKey);
-    const redeemed = await client.request(command.origin, 'POST', REDEEM_PAIRING_PATH, { token: link.token, publicKey: keys.publicKey, deviceName, signature });
+    const { body, approvalKey, connectKey } = await preparePairing({ offer: link, deviceName: 'Bench device', crypto: rawKeyCrypto });
+    const redeemed = await client.request(command.origin, 'POST', REDEEM_PAIRING_PATH, body);
     if (redeemed.status !== 201) throw new Error(`redeem for ${upn}: ${redeemed.status} ${JSON.stringify(redeemed.body)}`);
-    devices.push({ index, upn, deviceId: (redeemed.body as { deviceId: string }).deviceId, secretKey: keys.secretKey, socket: null, instance: 0 });
+    // The bench keeps both secrets in memory for the whole run (the extension would wrap the approval key).
+    devices.push({
+      index,
+      upn,
+      deviceId: (redeemed.body as { deviceId: string }).deviceId,
+      approval: secretKeySigner(approvalKey.secretKey, approvalKey.publicKey),
+      connect: rawKeyCrypto.connectSigner(connectKey.key, connectKey.publicKey),
+      socket: null,
+      instance: 0,
+    });
   });
   client.close();
   devices.sort((a, b) => a.index - b.index);
@@ -93,12 +100,11 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { type: string; [key: string]: unknown };
       switch (message.type) {
-        case 'hello': {
-          const nonce = message.nonce as string;
-          const signature = signStatement(connectStatement({ relayOrigin: publicOrigin, nonce, deviceId: device.deviceId }), device.secretKey);
-          socket.send(JSON.stringify({ type: 'auth', credentials: [{ deviceId: device.deviceId, signature }] }));
+        case 'hello':
+          authFrame({ relayOrigin: publicOrigin, nonce: message.nonce as string, accounts: [{ deviceId: device.deviceId, connect: device.connect }] })
+            .then((auth) => socket.send(JSON.stringify(auth)))
+            .catch(reject);
           return;
-        }
         case 'ready':
           clearTimeout(timer);
           if ((message.accepted as string[]).includes(device.deviceId)) resolve();
@@ -138,10 +144,19 @@ function answer(requestId: string, flight: InFlight): void {
   if (flight.answered || !flight.challenged || flight.number === undefined) return;
   flight.answered = true;
   const { device } = flight;
-  const signedAt = Date.now();
-  const fields = { relayOrigin: publicOrigin, requestId, deviceId: device.deviceId, decision: 'approve' as const, number: flight.number, signedAt };
-  const signature = signStatement(decisionStatement(fields), device.secretKey);
-  device.socket?.send(JSON.stringify({ type: 'decision', ...fields, signature }));
+  buildDecision({
+    relayOrigin: publicOrigin,
+    requestId,
+    deviceId: device.deviceId,
+    decision: 'approve',
+    number: flight.number,
+    signedAt: Date.now(),
+    unlock: 'pin',
+    signer: device.approval,
+  })
+    .then((decision) => device.socket?.send(JSON.stringify(decision)))
+    // A sign-in whose decision never went out shows up as a failure of its browser's wait.
+    .catch(() => undefined);
 }
 
 async function connect(command: Extract<GeneratorCommand, { cmd: 'connect' }>): Promise<void> {

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { LIMITS } from './limits.ts';
 import { MAX_DIGITS, MIN_DIGITS } from './number-match.ts';
+import { UNLOCK_METHODS } from './statements.ts';
 
 /**
  * One schema per message and body of PROTOCOL.md. Objects ignore unknown fields; a missing,
@@ -30,6 +31,7 @@ export const TimeSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const DigitsSchema = v.pipe(v.number(), v.integer(), v.minValue(MIN_DIGITS), v.maxValue(MAX_DIGITS));
 export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,6}$/, 'must be up to 6 decimal digits'));
 export const DecisionSchema = v.picklist(['approve', 'deny', 'report']);
+export const UnlockSchema = v.picklist(UNLOCK_METHODS);
 export const GroupNameSchema = requiredText(64);
 
 // ---- Relay → device (section 4) ----
@@ -95,6 +97,14 @@ export const ResultMessage = v.object({
   code: v.optional(v.string()),
 });
 export const RevokedMessage = v.object({ type: v.literal('revoked'), deviceId: IdSchema });
+export const NOTICE_KINDS = ['authenticator_added', 'authenticator_removed'] as const;
+export const NoticeMessage = v.object({
+  type: v.literal('notice'),
+  deviceId: IdSchema,
+  kind: v.picklist(NOTICE_KINDS),
+  name: boundedText(LIMITS.deviceNameChars),
+  at: TimeSchema,
+});
 export const PingMessage = v.object({ type: v.literal('ping'), t: TimeSchema });
 export const ErrorMessage = v.object({ type: v.literal('error'), code: v.string(), message: v.string() });
 
@@ -105,18 +115,24 @@ export const RelayToDeviceMessage = v.variant('type', [
   CancelMessage,
   ResultMessage,
   RevokedMessage,
+  NoticeMessage,
   PingMessage,
   ErrorMessage,
 ]);
 
 // ---- Device → relay (section 4) ----
 
+/** Section 4: 1 to 64 entries, each `deviceId` once; anything else is malformed. */
 export const AuthMessage = v.object({
   type: v.literal('auth'),
   credentials: v.pipe(
     v.array(v.object({ deviceId: IdSchema, signature: SignatureSchema })),
     v.minLength(1),
     v.maxLength(LIMITS.maxCredentialsPerSocket),
+    v.check(
+      (credentials) => new Set(credentials.map((credential) => credential.deviceId)).size === credentials.length,
+      'must name each deviceId once',
+    ),
   ),
 });
 export const DecisionMessage = v.object({
@@ -126,6 +142,7 @@ export const DecisionMessage = v.object({
   decision: DecisionSchema,
   number: MatchNumberSchema,
   signedAt: TimeSchema,
+  unlock: UnlockSchema,
   signature: SignatureSchema,
 });
 export const PongMessage = v.object({ type: v.literal('pong'), t: TimeSchema });
@@ -136,6 +153,7 @@ export const DeviceToRelayMessage = v.variant('type', [AuthMessage, DecisionMess
 export const RedeemPairingBody = v.object({
   token: IdSchema,
   publicKey: PublicKeySchema,
+  connectPublicKey: PublicKeySchema,
   deviceName: DeviceNameSchema,
   signature: SignatureSchema,
 });
@@ -196,6 +214,8 @@ export type CancelMessage = v.InferOutput<typeof CancelMessage>;
 export type ResultOutcome = (typeof RESULT_OUTCOMES)[number];
 export type ResultMessage = v.InferOutput<typeof ResultMessage>;
 export type RevokedMessage = v.InferOutput<typeof RevokedMessage>;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+export type NoticeMessage = v.InferOutput<typeof NoticeMessage>;
 export type PingMessage = v.InferOutput<typeof PingMessage>;
 export type ErrorMessage = v.InferOutput<typeof ErrorMessage>;
 export type RelayToDeviceMessage = v.InferOutput<typeof RelayToDeviceMessage>;

@@ -13,6 +13,13 @@ export const STATEMENT_TAGS = {
 
 export type Decision = 'approve' | 'deny' | 'report';
 
+/**
+ * How the device released the key that signed a decision (section 2): `pin` or `webauthn` for
+ * the approval key; `none` for a `deny` or `report` signed with the connect key, and only then.
+ */
+export type Unlock = 'pin' | 'webauthn' | 'none';
+export const UNLOCK_METHODS = ['pin', 'webauthn', 'none'] as const satisfies readonly Unlock[];
+
 function statement(tag: string, fields: readonly string[]): Uint8Array {
   for (const field of fields) {
     if (typeof field !== 'string') throw new ProtocolError('invalid_request', 'statement field is not a string');
@@ -21,22 +28,36 @@ function statement(tag: string, fields: readonly string[]): Uint8Array {
   return utf8([tag, ...fields].join('\n'));
 }
 
-/** @example pairStatement({relayOrigin: 'http://127.0.0.1:8787', pairingToken, publicKey, deviceName: 'Chromium on Linux'}) */
+/**
+ * Signed by the approval key. `publicKey` is the approval key, `connectPublicKey` the connect key.
+ * @example pairStatement({relayOrigin: 'http://127.0.0.1:8787', pairingToken, publicKey, connectPublicKey, deviceName: 'Chromium on Linux'})
+ */
 export function pairStatement(input: {
   relayOrigin: string;
   pairingToken: string;
   publicKey: string;
+  connectPublicKey: string;
   deviceName: string;
 }): Uint8Array {
-  return statement(STATEMENT_TAGS.pair, [input.relayOrigin, input.pairingToken, input.publicKey, input.deviceName]);
+  return statement(STATEMENT_TAGS.pair, [
+    input.relayOrigin,
+    input.pairingToken,
+    input.publicKey,
+    input.connectPublicKey,
+    input.deviceName,
+  ]);
 }
 
-/** @example connectStatement({relayOrigin, nonce: hello.nonce, deviceId}) */
+/** Signed by the connect key. @example connectStatement({relayOrigin, nonce: hello.nonce, deviceId}) */
 export function connectStatement(input: { relayOrigin: string; nonce: string; deviceId: string }): Uint8Array {
   return statement(STATEMENT_TAGS.connect, [input.relayOrigin, input.nonce, input.deviceId]);
 }
 
-/** `number` is empty for deny and report; `signedAt` is Unix ms, written in decimal. */
+/**
+ * `number` is empty for deny and report; `signedAt` is Unix ms, written in decimal; `unlock` is
+ * `none` only for a deny or report (signed with the connect key).
+ * @example decisionStatement({relayOrigin, requestId, deviceId, decision: 'approve', number: '07', signedAt: Date.now(), unlock: 'pin'})
+ */
 export function decisionStatement(input: {
   relayOrigin: string;
   requestId: string;
@@ -44,8 +65,12 @@ export function decisionStatement(input: {
   decision: Decision;
   number: string;
   signedAt: number;
+  unlock: Unlock;
 }): Uint8Array {
   if (!Number.isSafeInteger(input.signedAt)) throw new ProtocolError('invalid_request', 'signedAt is not an integer');
+  if (input.decision === 'approve' && input.unlock === 'none') {
+    throw new ProtocolError('invalid_request', 'an approve needs the approval key (unlock pin or webauthn)');
+  }
   return statement(STATEMENT_TAGS.decision, [
     input.relayOrigin,
     input.requestId,
@@ -53,5 +78,6 @@ export function decisionStatement(input: {
     input.decision,
     input.number,
     String(input.signedAt),
+    input.unlock,
   ]);
 }

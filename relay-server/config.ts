@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomId } from '../protocol/encoding.ts';
+import { isLoopbackHost } from '../protocol/device/relay-origin.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
 
 export interface RelayConfig {
@@ -38,19 +39,37 @@ export interface LoadedConfig {
   config: RelayConfig;
   /** True when ADMIN_TOKEN was unset and a new one was generated and stored. */
   adminTokenCreated: boolean;
+  /** Things the operator allowed but should hear about at start (main.ts prints them). */
+  warnings: string[];
 }
 
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): LoadedConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const port = integerVar(env, 'PORT', 8787, 0, 65535, problems);
   const host = env.HOST?.trim() || '127.0.0.1';
+  const allowInsecureOrigin = booleanVar(env, 'ALLOW_INSECURE_ORIGIN', problems);
+  // Devices pair only with https relays, or http on loopback (PROTOCOL.md section 3); anything
+  // else would also carry sessions and browser tokens in clear.
+  const insecure = (why: string) => {
+    if (allowInsecureOrigin) {
+      warnings.push(`${why} (allowed by ALLOW_INSECURE_ORIGIN=1): sessions and tokens travel unencrypted, and devices will not pair with this relay. Use https outside a test network.`);
+    } else {
+      problems.push(`${why}: use an https RELAY_ORIGIN (devices pair only with https relays, or http on 127.0.0.1, [::1] or localhost), or set ALLOW_INSECURE_ORIGIN=1 for a test network`);
+    }
+  };
   let relayOrigin: string | undefined;
   if (env.RELAY_ORIGIN) {
     relayOrigin = normalizeOrigin(env.RELAY_ORIGIN) ?? undefined;
     if (!relayOrigin || relayOrigin !== env.RELAY_ORIGIN) {
       problems.push('RELAY_ORIGIN must be an http(s) origin like https://signin.example.com (no path, no trailing slash)');
+    } else if (isInsecureOrigin(relayOrigin)) {
+      insecure(`RELAY_ORIGIN ${relayOrigin} is plain http on a host that is not loopback`);
     }
+  } else if (!isLoopbackHost(host) && !isLoopbackHost(`[${host}]`)) {
+    // Without RELAY_ORIGIN the origin is http://{HOST}:{PORT}.
+    insecure(`HOST ${host} is not loopback and RELAY_ORIGIN is unset, so the relay's origin would be plain http`);
   }
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const demo = booleanVar(env, 'COUNTERSIGN_DEMO', problems);
@@ -70,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   return {
     adminTokenCreated,
+    warnings,
     config: {
       port,
       host,
@@ -88,6 +108,12 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       timing: DEFAULT_TIMING,
     },
   };
+}
+
+/** `http:` on a host other than 127.x.x.x, [::1] or localhost. */
+function isInsecureOrigin(origin: string): boolean {
+  const url = new URL(origin);
+  return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
 }
 
 function readOrCreateAdminToken(dataDir: string): { adminToken: string; adminTokenCreated: boolean } {

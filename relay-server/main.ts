@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { config, adminTokenCreated } = loaded;
+  const { config, adminTokenCreated, warnings } = loaded;
+  for (const warning of warnings) console.warn(`Warning: ${warning}`);
   const relay = await createRelay({ config });
   await relay.listen();
   const lines = [

@@ -1,6 +1,7 @@
 /**
  * Writes tests/fixtures/signature-vectors.json: known-answer vectors for the three signed
- * statements of PROTOCOL.md section 2. Kept for the record; everything is deterministic (fixed
+ * statements of PROTOCOL.md section 2 (revision 2: the `pair` and `approve` vectors are signed
+ * by the approval key, labelled 'pair'; `connect`, `deny` and `report` by the connect key, 'device'). Kept for the record; everything is deterministic (fixed
  * keys derived from labels, RFC 6979 nonces), so running it again gives the same file.
  *
  *   npx tsx scripts/make-signature-vectors.ts
@@ -56,6 +57,7 @@ function build(kind: Case['kind'], input: Input): Uint8Array {
 const relayOrigin = 'http://127.0.0.1:8787';
 const deviceId = 'dEvIcE0123456789abcdeQ';
 const pairKey = secretKeyFor('pair');
+const connectKey = secretKeyFor('device');
 
 const cases: Case[] = [
   {
@@ -66,9 +68,23 @@ const cases: Case[] = [
       relayOrigin,
       pairingToken: 'pAiRiNgToKeN0123456789',
       publicKey: publicKeyOf(pairKey),
+      connectPublicKey: publicKeyOf(connectKey),
       deviceName: 'Zoë’s laptop — Chromium',
     },
     tamper: { deviceName: 'Zoe’s laptop — Chromium' },
+  },
+  {
+    name: 'pair-keys-swapped',
+    kind: 'pair',
+    keyLabel: 'pair',
+    input: {
+      relayOrigin,
+      pairingToken: 'pAiRiNgToKeN0123456789',
+      publicKey: publicKeyOf(pairKey),
+      connectPublicKey: publicKeyOf(connectKey),
+      deviceName: 'Zoë’s laptop — Chromium',
+    },
+    tamper: { publicKey: publicKeyOf(connectKey), connectPublicKey: publicKeyOf(pairKey) },
   },
   {
     name: 'connect',
@@ -80,7 +96,7 @@ const cases: Case[] = [
   {
     name: 'decision-approve',
     kind: 'decision',
-    keyLabel: 'device',
+    keyLabel: 'pair',
     input: {
       relayOrigin,
       requestId: 'rEqUeSt0123456789abcdA',
@@ -88,8 +104,24 @@ const cases: Case[] = [
       decision: 'approve',
       number: '07',
       signedAt: 1_767_225_600_000,
+      unlock: 'pin',
     },
     tamper: { number: '70' },
+  },
+  {
+    name: 'decision-approve-webauthn',
+    kind: 'decision',
+    keyLabel: 'pair',
+    input: {
+      relayOrigin,
+      requestId: 'rEqUeSt0123456789abcdA',
+      deviceId,
+      decision: 'approve',
+      number: '07',
+      signedAt: 1_767_225_600_000,
+      unlock: 'webauthn',
+    },
+    tamper: { unlock: 'pin' },
   },
   {
     name: 'decision-deny',
@@ -102,8 +134,24 @@ const cases: Case[] = [
       decision: 'deny',
       number: '',
       signedAt: 1_767_225_601_234,
+      unlock: 'none',
     },
-    tamper: { decision: 'approve' },
+    tamper: { decision: 'report' },
+  },
+  {
+    name: 'decision-report',
+    kind: 'decision',
+    keyLabel: 'device',
+    input: {
+      relayOrigin,
+      requestId: 'rEqUeSt0123456789abcdA',
+      deviceId,
+      decision: 'report',
+      number: '',
+      signedAt: 1_767_225_601_234,
+      unlock: 'none',
+    },
+    tamper: { unlock: 'pin' },
   },
 ];
 
@@ -132,7 +180,7 @@ const negative = cases.flatMap((c, i) => {
   return [
     { name: `${c.name}: ${changed} changed (low-S)`, publicKey: vector.publicKey, statement: tampered, signature: vector.signatures.lowS },
     { name: `${c.name}: ${changed} changed (high-S)`, publicKey: vector.publicKey, statement: tampered, signature: vector.signatures.highS },
-    { name: `${c.name}: another device's key`, publicKey: other.publicKey, statement: vector.statement, signature: vector.signatures.lowS },
+    { name: `${c.name}: verified with the account's other key`, publicKey: other.publicKey, statement: vector.statement, signature: vector.signatures.lowS },
     { name: `${c.name}: one bit of r flipped`, publicKey: vector.publicKey, statement: vector.statement, signature: toBase64Url(flipped) },
   ];
 });

@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Decision, ResultOutcome } from '../protocol/index.ts';
 import { RelayHttpError } from './admin-client.ts';
+import { DeviceStoreError } from './device-store.ts';
 import {
   VirtualDevice,
   VirtualDeviceError,
+  type ApprovalUnlock,
   type CloseInfo,
   type FromRelay,
   type ReceivedChallenge,
+  type ReceivedNotice,
 } from './virtual-device.ts';
 
 /**
@@ -25,7 +28,8 @@ Commands:
   pair <link> [--name NAME]             redeem a pairing link (default name "Virtual device")
   accounts                              list the accounts this device holds
   listen [--approve-with auto|NUMBER | --deny | --report]
-                                        print challenges, cancels and results until Ctrl-C;
+                                        print challenges, cancels, results and notices (an
+                                        authenticator added or removed) until Ctrl-C;
                                         optionally answer every challenge (auto picks the first
                                         choice in "choose" mode; "type" mode needs a NUMBER)
   pending                               print the challenges waiting for an answer
@@ -37,6 +41,8 @@ Options:
   --keys FILE     key file (default $COUNTERSIGN_DEVICE_KEYS or ./data/virtual-device.json)
   --json          one JSON object per line instead of text
   --timeout MS    how long to wait for the relay (default 10000)
+  --unlock HOW    how approvals say the approval key was released: pin (default) or webauthn
+                  (deny and report are signed with the connect key, unlock none)
   -h, --help      this text`;
 
 /** After `ready` the relay sends every pending challenge; 300 ms without a frame ends that batch. */
@@ -76,6 +82,7 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
         name: { type: 'string' },
         json: { type: 'boolean', default: false },
         timeout: { type: 'string' },
+        unlock: { type: 'string' },
         'approve-with': { type: 'string' },
         deny: { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
@@ -98,9 +105,11 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
   let device: VirtualDevice | undefined;
   try {
     const timeoutMs = parseTimeout(values.timeout);
+    const unlock = parseUnlock(values.unlock);
     device = await VirtualDevice.open({
       keysPath,
       timeoutMs,
+      unlock,
       autoReconnect: command === 'listen',
       ...(values.name !== undefined ? { deviceName: values.name } : {}),
     });
@@ -141,7 +150,11 @@ function reportFailure(out: Output, error: unknown): number {
   }
   if (error instanceof VirtualDeviceError) {
     out.fail(error.code, error.message);
-    return ['invalid_link', 'no_accounts', 'unknown_request', 'invalid_origin'].includes(error.code) ? 2 : 1;
+    return ['invalid_link', 'insecure_relay', 'no_accounts', 'unknown_request', 'invalid_origin'].includes(error.code) ? 2 : 1;
+  }
+  if (error instanceof DeviceStoreError) {
+    out.fail(error.code, error.message);
+    return 2;
   }
   if (error instanceof RelayHttpError) {
     out.fail(error.code, error.message);
@@ -213,6 +226,7 @@ async function listen(device: VirtualDevice, out: Output, action: ListenAction):
       ...revoked,
     }),
   );
+  device.on('notice', (notice) => printNotice(out, device, notice));
   device.on('relayError', (error) => out.print(`relay error from ${error.relayOrigin}: ${error.code} ${error.message}`, { event: 'relayError', ...error }));
   device.on('invalidFrame', (frame) => out.print(`invalid frame from ${frame.relayOrigin}: ${frame.message}`, { event: 'invalidFrame', ...frame }));
 
@@ -347,6 +361,15 @@ function printResult(out: Output, result: FromRelay<{ requestId: string; outcome
   });
 }
 
+function printNotice(out: Output, device: VirtualDevice, notice: ReceivedNotice): void {
+  const upn = device.accounts(notice.relayOrigin).find((account) => account.deviceId === notice.deviceId)?.upn ?? notice.deviceId;
+  const what = notice.kind === 'authenticator_added' ? 'added to' : 'removed from';
+  out.print(`notice: authenticator "${notice.name}" ${what} ${upn} on ${notice.relayOrigin} at ${new Date(notice.at).toISOString()}`, {
+    event: 'notice',
+    ...notice,
+  });
+}
+
 function printClose(out: Output, closed: CloseInfo): void {
   const why = closed.error ?? (closed.reason || 'no reason');
   out.print(
@@ -367,6 +390,12 @@ function parseTimeout(value: string | undefined): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new UsageError('--timeout takes milliseconds, 1 to 600000');
   return ms;
+}
+
+function parseUnlock(value: string | undefined): ApprovalUnlock {
+  if (value === undefined) return 'pin';
+  if (value === 'pin' || value === 'webauthn') return value;
+  throw new UsageError('--unlock takes pin or webauthn');
 }
 
 function isEntryPoint(): boolean {

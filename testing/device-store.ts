@@ -2,34 +2,84 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
-import { IdSchema, PublicKeySchema, UpnSchema, normalizeOrigin } from '../protocol/index.ts';
+import { IdSchema, PublicKeySchema, UpnSchema, fromBase64Url, normalizeOrigin, publicKeyOf } from '../protocol/index.ts';
 
 /**
- * The virtual device's key file: every account it holds, with its private key. A JSON file
- * written 0600 through a temporary file and a rename, so a crash never leaves half a key file;
- * without a path it lives only in memory (tests).
+ * The virtual device's key file: every account it holds, each with its two key pairs (protocol
+ * revision 2: the approval key signs `pair` and `approve`, the connect key signs `connect`,
+ * `deny` and `report`). A JSON file written 0600 through a temporary file and a rename, so a
+ * crash never leaves half a key file; without a path it lives only in memory (tests).
  */
+
+export const KEY_FILE_VERSION = 2;
 
 const OriginSchema = v.pipe(
   v.string(),
   v.check((value) => normalizeOrigin(value) === value, 'must be scheme://host[:port]'),
 );
 
-const DeviceAccountSchema = v.object({
-  relayOrigin: OriginSchema,
-  upn: UpnSchema,
-  displayName: v.string(),
-  deviceId: IdSchema,
-  publicKey: PublicKeySchema,
-  /** base64url of the 32-byte P-256 private scalar */
-  secretKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes of base64url')),
-});
+/** base64url of a 32-byte P-256 private scalar */
+const SecretKeySchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes of base64url'));
 
-const KeyFileSchema = v.object({ version: v.literal(1), accounts: v.array(DeviceAccountSchema) });
+function isKeyPair(secretKey: string, publicKey: string): boolean {
+  try {
+    return publicKeyOf(fromBase64Url(secretKey)) === publicKey;
+  } catch {
+    return false;
+  }
+}
+
+const DeviceAccountSchema = v.pipe(
+  v.object({
+    relayOrigin: OriginSchema,
+    upn: UpnSchema,
+    displayName: v.string(),
+    deviceId: IdSchema,
+    /** The approval key's public half, named as in the redeem body. */
+    publicKey: PublicKeySchema,
+    connectPublicKey: PublicKeySchema,
+    /** Secret of the approval key (signs `pair` and every `approve`). */
+    approvalKey: SecretKeySchema,
+    /** Secret of the connect key (signs `connect`, and `deny`/`report` with unlock `none`). */
+    connectKey: SecretKeySchema,
+  }),
+  v.forward(
+    v.check((account) => account.publicKey !== account.connectPublicKey, 'must differ from publicKey'),
+    ['connectPublicKey'],
+  ),
+  v.forward(
+    v.check((account) => isKeyPair(account.approvalKey, account.publicKey), 'is not the secret of publicKey'),
+    ['approvalKey'],
+  ),
+  v.forward(
+    v.check((account) => isKeyPair(account.connectKey, account.connectPublicKey), 'is not the secret of connectPublicKey'),
+    ['connectKey'],
+  ),
+);
+
+const KeyFileSchema = v.object({ version: v.literal(KEY_FILE_VERSION), accounts: v.array(DeviceAccountSchema) });
 
 export type DeviceAccount = v.InferOutput<typeof DeviceAccountSchema>;
-/** What the device shows about an account: everything but the private key. */
-export type AccountInfo = Omit<DeviceAccount, 'secretKey'>;
+/** What the device shows about an account: everything but the two private keys. */
+export type AccountInfo = Omit<DeviceAccount, 'approvalKey' | 'connectKey'>;
+
+export function accountInfo({ approvalKey: _approval, connectKey: _connect, ...info }: DeviceAccount): AccountInfo {
+  return info;
+}
+
+/**
+ * `outdated_key_file`: written for protocol revision 1 (one key per account), whose accounts
+ * cannot sign revision 2 statements and must be paired again. `invalid_key_file`: anything else.
+ */
+export class DeviceStoreError extends Error {
+  constructor(
+    readonly code: 'invalid_key_file' | 'outdated_key_file',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeviceStoreError';
+  }
+}
 
 export class DeviceStore {
   /** Writes run one after another, each writing the latest accounts, so the file ends current. */
@@ -40,7 +90,10 @@ export class DeviceStore {
     private accounts: DeviceAccount[],
   ) {}
 
-  /** Reads the key file at `path` (an absent file is an empty store), or makes an in-memory store. */
+  /**
+   * Reads the key file at `path` (an absent file is an empty store), or makes an in-memory store.
+   * Throws `DeviceStoreError` for a file it cannot use, including a revision 1 file.
+   */
   static async open(path?: string): Promise<DeviceStore> {
     if (path === undefined) return new DeviceStore(undefined, []);
     let text: string;
@@ -50,10 +103,20 @@ export class DeviceStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new DeviceStore(path, []);
       throw error;
     }
-    const parsed = v.safeParse(KeyFileSchema, JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new DeviceStoreError('invalid_key_file', `key file ${path} is not JSON`);
+    }
+    if (typeof json === 'object' && json !== null && (json as { version?: unknown }).version === 1) {
+      throw new DeviceStoreError('outdated_key_file', outdatedMessage(path, (json as { accounts?: unknown }).accounts));
+    }
+    const parsed = v.safeParse(KeyFileSchema, json);
     if (!parsed.success) {
-      const field = v.getDotPath(parsed.issues[0]) ?? 'file';
-      throw new Error(`key file ${path} is not valid (${field})`);
+      const issue = parsed.issues[0];
+      const field = v.getDotPath(issue) ?? 'file';
+      throw new DeviceStoreError('invalid_key_file', `key file ${path} is not valid (${field}: ${issue.message})`);
     }
     return new DeviceStore(path, parsed.output.accounts);
   }
@@ -95,7 +158,7 @@ export class DeviceStore {
   private async write(path: string): Promise<void> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
-    const body = `${JSON.stringify({ version: 1, accounts: this.accounts }, null, 2)}\n`;
+    const body = `${JSON.stringify({ version: KEY_FILE_VERSION, accounts: this.accounts }, null, 2)}\n`;
     try {
       // A fresh file each time, so the mode applies; the rename replaces the old file at once.
       await writeFile(temporary, body, { mode: 0o600, flag: 'wx' });
@@ -105,4 +168,22 @@ export class DeviceStore {
       throw error;
     }
   }
+}
+
+/** Names the accounts a revision 1 file holds (as far as it can read them) and what to do. */
+function outdatedMessage(path: string, accounts: unknown): string {
+  const named = (Array.isArray(accounts) ? accounts : [])
+    .map((account: unknown) => {
+      const { upn, relayOrigin } = (typeof account === 'object' && account !== null ? account : {}) as Record<string, unknown>;
+      return typeof upn === 'string' && typeof relayOrigin === 'string' ? `${upn} on ${relayOrigin}` : null;
+    })
+    .filter((name): name is string => name !== null);
+  const shown = named.length > 5 ? [...named.slice(0, 5), `and ${named.length - 5} more`] : named;
+  return (
+    `key file ${path} was written under protocol revision 1 (one key per account)` +
+    (shown.length > 0 ? `; its accounts (${shown.join(', ')})` : '; its accounts') +
+    ' cannot sign for revision 2, which needs an approval key and a connect key per account.' +
+    ' Pair them again: move the file away, ask for new pairing links, and run' +
+    ` npm run device -- pair '<link>' for each.`
+  );
 }

@@ -4,16 +4,20 @@ export {
   VirtualDeviceError,
   DEVICE_CONNECT_PATH,
   REDEEM_PAIRING_PATH,
+  type ApprovalUnlock,
+  type ApproveOptions,
   type CloseInfo,
+  type ConnectionState,
   type DecisionInput,
   type FromRelay,
   type InvalidFrame,
   type ReceivedChallenge,
+  type ReceivedNotice,
   type VirtualDeviceEvents,
   type VirtualDeviceOptions,
   type WaitOptions,
 } from './virtual-device.ts';
-export { DeviceStore, type AccountInfo, type DeviceAccount } from './device-store.ts';
+export { DeviceStore, DeviceStoreError, KEY_FILE_VERSION, type AccountInfo, type DeviceAccount } from './device-store.ts';
 export {
   AdminClient,
   SigninClient,

@@ -59,6 +59,8 @@ export interface RelayHandle {
 export interface LaunchedAuthenticator {
   context: BrowserContext;
   authenticator: Authenticator;
+  /** The browser profile folder (removed by close()). */
+  profileDir: string;
   close(): Promise<void>;
 }
 
@@ -86,16 +88,21 @@ export async function launchAuthenticator(options: { headless?: boolean } = {}):
     env: { ...process.env, TMPDIR: tmp },
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const authenticator = new Authenticator(context, new URL(worker.url()).host);
+  const authenticator = new Authenticator(context, new URL(worker.url()).host, profile);
+  profiles.set(context, profile);
   return {
     context,
     authenticator,
+    profileDir: profile,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
 }
+
+/** Which profile folder each launched context uses (the fixture's `authenticator` reads it). */
+const profiles = new WeakMap<BrowserContext, string>();
 
 export type { Decision } from '../protocol/statements.ts';
 /** What the approval window ends on: the extension's own history outcomes. */
@@ -195,6 +202,8 @@ export class Authenticator {
   constructor(
     readonly context: BrowserContext,
     readonly extensionId: string,
+    /** The browser profile folder, when known (contexts made by launchAuthenticator). */
+    readonly profileDir: string | null = null,
   ) {}
 
   url(pathname: string): string {
@@ -262,7 +271,9 @@ export class Authenticator {
       number = (await options.page.getByTestId('match-number').textContent())?.trim() ?? '';
     }
     const window = await this.nextApproval(options.timeout !== undefined ? { timeout: options.timeout } : {});
-    await window.decide(decision, { ...(number !== undefined ? { number } : {}), pin: options.pin ?? this.pin });
+    // Only an approve takes the PIN: deny and "It wasn't me" are answered without it, as a person would.
+    const pin = decision === 'approve' ? (options.pin ?? this.pin) : null;
+    await window.decide(decision, { ...(number !== undefined ? { number } : {}), pin });
     return window;
   }
 
@@ -271,12 +282,13 @@ export class Authenticator {
     return this.answerNext('approve', options);
   }
 
-  denyNext(options: Omit<AnswerOptions, 'number' | 'page'> = {}): Promise<ApprovalWindow> {
+  /** Denies the next request (no PIN needed). */
+  denyNext(options: Omit<AnswerOptions, 'number' | 'page' | 'pin'> = {}): Promise<ApprovalWindow> {
     return this.answerNext('deny', options);
   }
 
-  /** "It wasn't me". */
-  reportNext(options: Omit<AnswerOptions, 'number' | 'page'> = {}): Promise<ApprovalWindow> {
+  /** "It wasn't me" (no PIN needed). */
+  reportNext(options: Omit<AnswerOptions, 'number' | 'page' | 'pin'> = {}): Promise<ApprovalWindow> {
     return this.answerNext('report', options);
   }
 
@@ -287,10 +299,7 @@ export class Authenticator {
    */
   async pairByQrScan(page: Page): Promise<void> {
     if (this.pin === null) await this.setPin();
-    // A persistent context hides its Browser; the browser-level CDP session needs it.
-    const browser = (this.context as unknown as { _browser?: Browser })._browser;
-    if (!browser) throw new Error('no browser handle for CDP');
-    const cdp = await browser.newBrowserCDPSession();
+    const cdp = await browserCdp(this.context);
     try {
       const tabs = await cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
       const tab = tabs.targetInfos.find((info) => info.url === page.url());
@@ -324,6 +333,89 @@ export class Authenticator {
     }
   }
 
+  /**
+   * Every record in the extension's IndexedDB database, read inside its service worker, store by
+   * store. CryptoKeys cannot leave the worker: each is replaced by what WebCrypto says of it
+   * (`{cryptoKey: {type, extractable, algorithm, usages}}`) and, when `sign` (base64url bytes)
+   * is given and the key can sign, its ECDSA P-256/SHA-256 signature over them (base64url r‖s).
+   */
+  async readDatabase(options: { sign?: string } = {}): Promise<Record<string, StoredValue[]>> {
+    const worker = await this.serviceWorker();
+    return worker.evaluate(async ({ sign }) => {
+      const toBase64Url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const fromBase64Url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+      const describe = async (value: unknown): Promise<unknown> => {
+        if (value instanceof CryptoKey) {
+          const { type, extractable, algorithm, usages } = value;
+          const signature =
+            sign !== undefined && value.usages.includes('sign')
+              ? toBase64Url(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, value, fromBase64Url(sign))))
+              : undefined;
+          return { cryptoKey: { type, extractable, algorithm: { ...algorithm }, usages: [...usages], signature } };
+        }
+        if (Array.isArray(value)) return Promise.all(value.map(describe));
+        if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return { bytes: toBase64Url(new Uint8Array(value instanceof ArrayBuffer ? value : value.buffer)) };
+        if (typeof value === 'object' && value !== null) {
+          const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await describe(inner)] as const));
+          return Object.fromEntries(entries);
+        }
+        return value;
+      };
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('countersign');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      try {
+        const stores: Record<string, unknown[]> = {};
+        for (const name of Array.from(db.objectStoreNames)) {
+          const values = await new Promise<unknown[]>((resolve, reject) => {
+            const request = db.transaction(name).objectStore(name).getAll();
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+          stores[name] = (await Promise.all(values.map(describe))) as unknown[];
+        }
+        return stores;
+      } finally {
+        db.close();
+      }
+    }, options) as Promise<Record<string, StoredValue[]>>;
+  }
+
+  /**
+   * Records every WebSocket frame the extension's service worker sends, over the DevTools
+   * protocol (Network.webSocketFrameSent), without touching the extension. Frames are parsed JSON.
+   */
+  async recordSentFrames(): Promise<FrameRecorder> {
+    const worker = await this.serviceWorker();
+    const cdp = await browserCdp(this.context);
+    const targets = await cdp.send('Target.getTargets');
+    const target = targets.targetInfos.find((info) => info.type === 'service_worker' && info.url === worker.url());
+    if (!target) throw new Error('service worker target not found');
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+    const frames: Array<Record<string, unknown>> = [];
+    let enabled: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (enabled = resolve));
+    cdp.on('Target.receivedMessageFromTarget', (event) => {
+      if (event.sessionId !== sessionId) return;
+      const message = JSON.parse(event.message) as { id?: number; method?: string; params?: { response?: { payloadData?: string } } };
+      if (message.id === 1) enabled();
+      if (message.method !== 'Network.webSocketFrameSent') return;
+      try {
+        frames.push(JSON.parse(message.params?.response?.payloadData ?? '') as Record<string, unknown>);
+      } catch {
+        frames.push({ unparsed: message.params?.response?.payloadData ?? '' });
+      }
+    });
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Network.enable', params: {} }) });
+    await ready;
+    return {
+      frames: () => [...frames],
+      stop: () => cdp.detach(),
+    };
+  }
+
   /** Stops the extension's service worker the way Chrome does when idle (RECIPES.md). */
   async stopServiceWorker(): Promise<void> {
     const page = this.context.pages()[0] ?? (await this.context.newPage());
@@ -332,6 +424,22 @@ export class Authenticator {
     await cdp.send('ServiceWorker.stopAllWorkers');
     await cdp.detach();
   }
+}
+
+/** A browser-level DevTools session (a persistent context hides its Browser; the session needs it). */
+async function browserCdp(context: BrowserContext): Promise<CDPSession> {
+  const browser = (context as unknown as { _browser?: Browser })._browser;
+  if (!browser) throw new Error('no browser handle for CDP');
+  return browser.newBrowserCDPSession();
+}
+
+/** A value read from the extension's database: JSON, with CryptoKeys and bytes described (see readDatabase). */
+export type StoredValue = Record<string, unknown>;
+
+export interface FrameRecorder {
+  /** The frames sent so far, oldest first. */
+  frames(): Array<Record<string, unknown>>;
+  stop(): Promise<void>;
 }
 
 /** A page Playwright does not expose, driven with Runtime.evaluate over a browser CDP session. */
@@ -396,7 +504,7 @@ export const test = base.extend<Fixtures>({
   },
   authenticator: async ({ context }, use) => {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-    await use(new Authenticator(context, new URL(worker.url()).host));
+    await use(new Authenticator(context, new URL(worker.url()).host, profiles.get(context) ?? null));
   },
   startRelay: async ({}, use) => {
     const started: RunningRelay[] = [];

@@ -1,49 +1,62 @@
 import { EventEmitter } from 'node:events';
 import { WebSocket, type RawData } from 'ws';
 import {
-  RedeemPairingResponse,
-  RelayToDeviceMessage,
-  connectStatement,
-  decisionStatement,
+  ProtocolError,
   fromBase64Url,
-  generateDeviceKeyPair,
   normalizeOrigin,
-  pairStatement,
-  parse,
-  parsePairingLink,
-  signStatement,
   toBase64Url,
   type CancelMessage,
   type ChallengeMessage,
   type Decision,
   type DecisionMessage,
-  type DeviceToRelayMessage,
   type ErrorMessage,
+  type NoticeMessage,
   type ReadyMessage,
+  type RelayToDeviceMessage,
   type ResultMessage,
   type RevokedMessage,
+  type Unlock,
 } from '../protocol/index.ts';
-import { RelayHttpError, relayHttpErrorFrom } from './admin-client.ts';
-import { DeviceStore, type AccountInfo, type DeviceAccount } from './device-store.ts';
+import {
+  RelayConnection,
+  buildDecision,
+  preparePairing,
+  rawKeyCrypto,
+  readPairingLink,
+  readRedeemAnswer,
+  secretKeySigner,
+  type CloseMeaning,
+  type ClosedSocket,
+  type ConnectionAccount,
+  type ConnectionState,
+  type StatementSigner,
+  type WebSocketLike,
+} from '../protocol/device/index.ts';
+import { RelayHttpError } from './admin-client.ts';
+import { DeviceStore, accountInfo, type AccountInfo, type DeviceAccount } from './device-store.ts';
 
 /**
- * A headless device that speaks PROTOCOL.md exactly as the extension does: pairs from a link,
- * keeps one WebSocket per relay, answers challenges with signed decisions. QA and the
- * integration tests drive it; its low-level calls (`sendDecision` overrides, `sendRaw`) let
- * them play a misbehaving device too.
+ * A headless device that speaks PROTOCOL.md through the same device core as the extension
+ * (protocol/device): pairs from a link, keeps one RelayConnection per relay, answers challenges
+ * with signed decisions. QA and the integration tests drive it; its low-level calls
+ * (`sendDecision` overrides, `sendRaw`) let them play a misbehaving device too.
  */
 
 export { DEVICE_CONNECT_PATH, REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
-import { DEVICE_CONNECT_PATH, REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
+import { REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
+export type { ConnectionState } from '../protocol/device/index.ts';
 
 /** Every message from a relay comes tagged with the relay it came from. */
 export type FromRelay<T> = T & { relayOrigin: string };
 export type ReceivedChallenge = FromRelay<ChallengeMessage>;
+export type ReceivedNotice = FromRelay<NoticeMessage>;
 
 export interface CloseInfo {
   relayOrigin: string;
   code: number;
   reason: string;
+  /** What the device core makes of the code: refused (4401), revoked (4403), restarting (1012), dropped. */
+  meaning: CloseMeaning;
   /** The socket error that preceded the close, such as a refused connection. */
   error?: string;
   willReconnect: boolean;
@@ -59,12 +72,15 @@ export interface InvalidFrame {
 export interface VirtualDeviceEvents {
   /** Any text frame that parsed as JSON, before it is validated or handled. */
   frame: [FromRelay<{ data: unknown }>];
+  /** A `ready` that accepted at least one account (the socket is authenticated). */
   ready: [FromRelay<ReadyMessage>];
   challenge: [ReceivedChallenge];
   cancel: [FromRelay<CancelMessage>];
   result: [FromRelay<ResultMessage>];
   /** `account` is what the device forgot, or undefined when it held no such device. */
   revoked: [FromRelay<RevokedMessage> & { account: AccountInfo | undefined }];
+  /** An authenticator was added to or removed from one of the device's accounts. */
+  notice: [ReceivedNotice];
   /** An `error` frame from the relay (not named `error`: EventEmitter throws unheard errors). */
   relayError: [FromRelay<ErrorMessage>];
   invalidFrame: [InvalidFrame];
@@ -75,6 +91,9 @@ export interface VirtualDeviceEvents {
 type EventName = keyof VirtualDeviceEvents;
 type EventPayload<K extends EventName> = VirtualDeviceEvents[K][0];
 
+/** How an approval says the approval key was released; a virtual device has no real PIN. */
+export type ApprovalUnlock = Exclude<Unlock, 'none'>;
+
 export interface VirtualDeviceOptions {
   /** Key file to load and keep up to date; omitted, the device lives in memory. */
   keysPath?: string;
@@ -84,8 +103,12 @@ export interface VirtualDeviceOptions {
   deviceName?: string;
   /** The device clock for `signedAt`; tests pass a skewed one. */
   now?: () => number;
+  /** `unlock` of approvals unless a call says otherwise; default 'pin'. */
+  unlock?: ApprovalUnlock;
   /** Reconnect with jittered backoff after a drop (never after 4401 or 4403). Default false. */
   autoReconnect?: boolean;
+  /** Uniform in [0, 1) for the reconnect jitter; default the CSPRNG. Tests pass `() => 0` for short delays. */
+  random?: () => number;
   /** Default limit for every wait and for a decision's result. Default 10 s. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -93,6 +116,11 @@ export interface VirtualDeviceOptions {
 
 export interface WaitOptions {
   timeoutMs?: number;
+}
+
+export interface ApproveOptions extends WaitOptions {
+  /** Default: the device's `unlock` option ('pin'). */
+  unlock?: ApprovalUnlock;
 }
 
 /** A decision with every field open to override, for tests of a misbehaving device. */
@@ -107,11 +135,25 @@ export interface DecisionInput extends WaitOptions {
   deviceId?: string;
   /** Defaults to `now()`. */
   signedAt?: number;
+  /**
+   * Defaults to the device's `unlock` ('pin') for an approve, or for anything signed with the
+   * approval key; else 'none'. An approve with 'none' can only be sent with `signature` set.
+   */
+  unlock?: Unlock;
+  /**
+   * The key that signs. Default: the connect key when `unlock` is 'none', else the approval
+   * key. `{decision: 'approve', signWith: 'connect'}` plays an attacker holding only the
+   * connect key (the relay must answer `rejected`).
+   */
+  signWith?: 'approval' | 'connect';
   /** Sent as it is instead of a real signature. */
   signature?: string;
 }
 
-/** A failure of the device itself; `code` is stable (`timeout`, `closed`, `not_connected`, …). */
+/**
+ * A failure of the device itself; `code` is stable (`timeout`, `closed`, `not_connected`,
+ * `invalid_link`, `insecure_relay`, `invalid_decision`, …).
+ */
 export class VirtualDeviceError extends Error {
   constructor(
     readonly code: string,
@@ -122,21 +164,19 @@ export class VirtualDeviceError extends Error {
   }
 }
 
-/** One relay: its socket (at most one), and whether the device wants it open. */
+/** One relay: the core's connection to it, and the `ws` socket that connection holds now. */
 interface RelayLink {
   readonly origin: string;
-  socket: WebSocket | null;
+  readonly connection: RelayConnection;
+  ws: WebSocket | null;
+  /** The error `ws` reported on the current socket, kept for the close that follows. */
+  socketError: string | undefined;
+  /** Whether the current socket's close was told already (the core drops sockets silently when it replaces them). */
+  closeReported: boolean;
   ready: FromRelay<ReadyMessage> | null;
   lastClose: CloseInfo | null;
-  lastSocketError: string | undefined;
-  keepOpen: boolean;
-  reconnectAttempts: number;
-  reconnectTimer: NodeJS.Timeout | null;
 }
 
-const NORMAL_CLOSE = 1000;
-/** The relay refused every credential or revoked them all: reconnecting would only repeat it. */
-const FINAL_CLOSE_CODES = new Set([4401, 4403]);
 const MAX_REMEMBERED_EVENTS = 1000;
 
 export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
@@ -146,10 +186,14 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   private readonly cancels = new Map<string, FromRelay<CancelMessage>>();
   /** Likewise for `waitForRevoked`: the relay revokes before the admin call returns. */
   private readonly revocations = new Map<string, EventPayload<'revoked'>>();
+  /** Notices have no id: the latest ones, oldest first. */
+  private readonly noticeLog: ReceivedNotice[] = [];
   private readonly storeWrites = new Set<Promise<unknown>>();
   private readonly now: () => number;
   private readonly deviceName: string;
+  private readonly unlock: ApprovalUnlock;
   private readonly autoReconnect: boolean;
+  private readonly random: () => number;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
 
@@ -160,7 +204,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     super();
     this.now = options.now ?? Date.now;
     this.deviceName = options.deviceName ?? 'Virtual device';
+    this.unlock = options.unlock ?? 'pin';
     this.autoReconnect = options.autoReconnect ?? false;
+    this.random = options.random ?? cryptoRandom;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
@@ -177,7 +223,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return this.store
       .list()
       .filter((account) => relayOrigin === undefined || account.relayOrigin === relayOrigin)
-      .map(({ secretKey: _secret, ...info }) => info);
+      .map(accountInfo);
   }
 
   relayOrigins(): string[] {
@@ -185,47 +231,61 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   }
 
   /**
-   * Redeems a pairing link with a fresh key pair and keeps the account. Throws `RelayHttpError`
-   * with the relay's code (`pairing_used`, `pairing_expired`, …) when the relay refuses. When
-   * the device is connected to that relay it reconnects, so the new account is authenticated.
+   * Redeems a pairing link with two fresh key pairs (approval and connect) and keeps the
+   * account. Throws `VirtualDeviceError` `invalid_link`, or `insecure_relay` for an `http` relay
+   * off loopback, and `RelayHttpError` with the relay's code (`pairing_used`, …) when the relay
+   * refuses. When the device is connected to that relay it reconnects, so the new account is
+   * authenticated.
    */
   async pair(link: string, options: { deviceName?: string } = {}): Promise<AccountInfo> {
-    const offer = parsePairingLink(link.trim());
-    if (!offer) throw new VirtualDeviceError('invalid_link', 'not a Countersign pairing link');
-    const keys = generateDeviceKeyPair();
+    const checked = readPairingLink(link);
+    if (!checked.ok) {
+      throw checked.code === 'insecure_relay'
+        ? new VirtualDeviceError('insecure_relay', 'a device pairs only with https relays, or http on a loopback host (127.0.0.1, [::1], localhost)')
+        : new VirtualDeviceError('invalid_link', 'not a Countersign pairing link');
+    }
+    const { offer } = checked;
     const deviceName = options.deviceName ?? this.deviceName;
-    const signature = signStatement(
-      pairStatement({ relayOrigin: offer.relayOrigin, pairingToken: offer.token, publicKey: keys.publicKey, deviceName }),
-      keys.secretKey,
-    );
-    const response = await this.fetch(`${offer.relayOrigin}${REDEEM_PAIRING_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ token: offer.token, publicKey: keys.publicKey, deviceName, signature }),
-    });
-    if (response.status !== 201) throw await relayHttpErrorFrom(response, 'pairing');
-    const redeemed = parse(RedeemPairingResponse, await response.json());
-    if (!redeemed.ok) throw new RelayHttpError('invalid_response', response.status, `pairing: ${redeemed.message}`);
-    const account: DeviceAccount = {
-      relayOrigin: offer.relayOrigin,
-      upn: redeemed.value.account.upn,
-      displayName: redeemed.value.account.displayName,
-      deviceId: redeemed.value.deviceId,
-      publicKey: keys.publicKey,
-      secretKey: toBase64Url(keys.secretKey),
-    };
+    const prepared = await preparePairing({ offer, deviceName, crypto: rawKeyCrypto });
+    let account: DeviceAccount;
+    try {
+      const response = await this.fetch(`${offer.relayOrigin}${REDEEM_PAIRING_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(prepared.body),
+      });
+      const answer = readRedeemAnswer(response.status, await response.json().catch(() => null));
+      if (!answer.ok) {
+        const code = answer.code === 'bad_response' ? 'invalid_response' : answer.code;
+        const detail = answer.message ? `: ${answer.message}` : '';
+        throw new RelayHttpError(code, response.status, `pairing failed with ${response.status} ${code}${detail}`);
+      }
+      account = {
+        relayOrigin: offer.relayOrigin,
+        upn: answer.value.account.upn,
+        displayName: answer.value.account.displayName,
+        deviceId: answer.value.deviceId,
+        publicKey: prepared.approvalKey.publicKey,
+        connectPublicKey: prepared.connectKey.publicKey,
+        approvalKey: toBase64Url(prepared.approvalKey.secretKey),
+        connectKey: toBase64Url(prepared.connectKey.key),
+      };
+    } finally {
+      prepared.approvalKey.secretKey.fill(0);
+      prepared.connectKey.key.fill(0);
+    }
     await this.store.add(account);
     const relayLink = this.links.get(offer.relayOrigin);
-    if (relayLink?.keepOpen && relayLink.socket) await this.reconnect(offer.relayOrigin);
-    const { secretKey: _secret, ...info } = account;
-    return info;
+    if (relayLink?.connection.openSocket()) await this.reconnect(offer.relayOrigin);
+    return accountInfo(account);
   }
 
   // ---- Connections ----
 
   /**
    * Opens the socket of one relay, or of every relay the device holds accounts on, and resolves
-   * when each has sent `ready`. Rejects when a relay closes first (4401: no credential accepted).
+   * when each has sent a `ready` accepting an account. Rejects when a relay closes first (4401:
+   * no credential accepted). After a refusal, `connect()` tries again.
    */
   async connect(relayOrigin?: string, options: WaitOptions = {}): Promise<FromRelay<ReadyMessage>[]> {
     const origins = relayOrigin === undefined ? this.relayOrigins() : [this.checkedOrigin(relayOrigin)];
@@ -234,9 +294,11 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       if (this.accounts(origin).length === 0) {
         throw new VirtualDeviceError('no_accounts', `the device holds no account on ${origin}`);
       }
-      const link = this.linkFor(origin);
-      link.keepOpen = true;
-      if (!link.socket) this.openSocket(link);
+      const { connection } = this.linkFor(origin);
+      connection.resume();
+      // 'error': the relay refused every credential or there was none; asked again, try again.
+      if (connection.state === 'error') connection.reauthenticate();
+      else connection.ensure();
     }
     return Promise.all(origins.map((origin) => this.connected(origin, options)));
   }
@@ -244,8 +306,8 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   /** Resolves with the `ready` of the current socket, at once if it came already. */
   async connected(relayOrigin: string, options: WaitOptions = {}): Promise<FromRelay<ReadyMessage>> {
     const origin = this.checkedOrigin(relayOrigin);
-    const current = this.links.get(origin)?.ready;
-    if (current) return current;
+    const link = this.links.get(origin);
+    if (link?.ready && link.connection.state === 'connected') return link.ready;
     return this.waitUntil(`ready from ${origin}`, options, (resolve, reject) => [
       this.subscribe('ready', (ready) => {
         if (ready.relayOrigin === origin) resolve(ready);
@@ -256,23 +318,24 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     ]);
   }
 
+  /** The device core's state of one relay's connection ('idle' when never opened). */
+  connectionState(relayOrigin: string): ConnectionState {
+    return this.links.get(this.checkedOrigin(relayOrigin))?.connection.state ?? 'idle';
+  }
+
   /** Drops the socket of one relay and opens a new one (for instance to authenticate a new account). */
   async reconnect(relayOrigin: string, options: WaitOptions = {}): Promise<FromRelay<ReadyMessage>> {
     const origin = this.checkedOrigin(relayOrigin);
-    const link = this.linkFor(origin);
-    if (link.socket) await this.closeSocket(link, 'reconnecting');
-    link.keepOpen = true;
-    this.openSocket(link);
+    this.linkFor(origin).connection.reauthenticate();
     return this.connected(origin, options);
   }
 
-  /** Closes every socket with 1000, stops reconnecting, and waits for key file writes. */
+  /** Closes every socket with 1000, stops reconnecting, and waits for the sockets and key file writes. */
   async close(): Promise<void> {
     const closing = [...this.links.values()].map((link) => {
-      link.keepOpen = false;
-      if (link.reconnectTimer) clearTimeout(link.reconnectTimer);
-      link.reconnectTimer = null;
-      return link.socket ? this.closeSocket(link, 'device closing') : Promise.resolve();
+      const socket = link.ws;
+      link.connection.stop();
+      return socket ? socketGone(socket, this.timeoutMs) : Promise.resolve();
     });
     await Promise.all(closing);
     await Promise.allSettled([...this.storeWrites]);
@@ -285,7 +348,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   async waitForClose(relayOrigin?: string, options: WaitOptions = {}): Promise<CloseInfo> {
     const origin = relayOrigin === undefined ? this.onlyLinkOrigin() : this.checkedOrigin(relayOrigin);
     const link = this.links.get(origin);
-    if (link && !link.socket && link.lastClose) return link.lastClose;
+    if (link?.lastClose && !link.connection.openSocket()) return link.lastClose;
     return this.waitUntil(`close of ${origin}`, options, (resolve) => [
       this.subscribe('close', (closed) => {
         if (closed.relayOrigin === origin) resolve(closed);
@@ -293,7 +356,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     ]);
   }
 
-  // ---- Challenges ----
+  // ---- Challenges and notices ----
 
   /** Challenges not yet decided, cancelled or answered, oldest first. */
   pendingChallenges(): ReceivedChallenge[] {
@@ -335,22 +398,44 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     ]);
   }
 
-  /** Resolves with the relay's `result` (which may well be `wrong_number` or `rejected`). */
-  approve(requestId: string, number: string, options: WaitOptions = {}): Promise<FromRelay<ResultMessage>> {
-    return this.sendDecision({ ...options, requestId, decision: 'approve', number });
+  /** The notices received so far (the latest 1000), oldest first. */
+  notices(): ReceivedNotice[] {
+    return [...this.noticeLog];
   }
 
+  /** The oldest notice received that matches, or else the next one that arrives and matches. */
+  waitForNotice(predicate: (notice: ReceivedNotice) => boolean = () => true, options: WaitOptions = {}): Promise<ReceivedNotice> {
+    const seen = this.noticeLog.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return this.waitUntil('a notice', options, (resolve) => [
+      this.subscribe('notice', (notice) => {
+        if (predicate(notice)) resolve(notice);
+      }),
+    ]);
+  }
+
+  // ---- Decisions ----
+
+  /** Signed with the approval key, `unlock` 'pin' unless told; resolves with the relay's `result` (which may well be `wrong_number` or `rejected`). */
+  approve(requestId: string, number: string, options: ApproveOptions = {}): Promise<FromRelay<ResultMessage>> {
+    return this.sendDecision({ ...options, requestId, decision: 'approve', number, unlock: options.unlock ?? this.unlock });
+  }
+
+  /** Signed with the connect key, `unlock` 'none': refusing needs no unlock. */
   deny(requestId: string, options: WaitOptions = {}): Promise<FromRelay<ResultMessage>> {
     return this.sendDecision({ ...options, requestId, decision: 'deny' });
   }
 
+  /** Signed with the connect key, `unlock` 'none'. */
   report(requestId: string, options: WaitOptions = {}): Promise<FromRelay<ResultMessage>> {
     return this.sendDecision({ ...options, requestId, decision: 'report' });
   }
 
   /**
    * Signs and sends a `decision`, then resolves with the relay's `result` for that request.
-   * Rejects with `timeout` when none comes, or `closed` when the socket closes first.
+   * Rejects with `timeout` when none comes, `closed` when the socket closes first,
+   * `not_connected` without an authenticated socket, and `invalid_decision` for fields no
+   * statement can hold (an approve with unlock 'none' and no `signature`, a newline).
    */
   async sendDecision(input: DecisionInput): Promise<FromRelay<ResultMessage>> {
     const challenge = this.pending.get(input.requestId);
@@ -358,200 +443,166 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       input.relayOrigin !== undefined
         ? this.checkedOrigin(input.relayOrigin)
         : (challenge?.relayOrigin ?? this.onlyReadyOrigin());
-    const signer = this.signerFor(origin, input.deviceId ?? challenge?.deviceId);
-    const deviceId = input.deviceId ?? signer.deviceId;
-    const number = input.number ?? '';
-    const signedAt = input.signedAt ?? this.now();
-    const signature =
-      input.signature ??
-      signStatement(
-        decisionStatement({ relayOrigin: origin, requestId: input.requestId, deviceId, decision: input.decision, number, signedAt }),
-        fromBase64Url(signer.secretKey),
-      );
-    const frame: DecisionMessage = {
-      type: 'decision',
+    const account = this.signerFor(origin, input.deviceId ?? challenge?.deviceId);
+    const unlock = input.unlock ?? (input.decision === 'approve' || input.signWith === 'approval' ? this.unlock : 'none');
+    const fields = {
       requestId: input.requestId,
-      deviceId,
+      deviceId: input.deviceId ?? account.deviceId,
       decision: input.decision,
-      number,
-      signedAt,
-      signature,
+      number: input.number ?? '',
+      signedAt: input.signedAt ?? this.now(),
+      unlock,
     };
-    const socket = this.readySocket(origin);
+    const frame: DecisionMessage =
+      input.signature !== undefined
+        ? { type: 'decision', ...fields, signature: input.signature }
+        : await signDecision(origin, fields, keySigner(account, input.signWith ?? (unlock === 'none' ? 'connect' : 'approval')));
+    const connection = this.links.get(origin)?.connection;
+    if (connection?.state !== 'connected') throw notConnected(origin);
     // Listen before sending: a fast relay may answer before `send` returns to us.
-    const result = this.waitUntil<FromRelay<ResultMessage>>(`result of ${input.requestId}`, input, (resolve, reject) => [
-      this.subscribe('result', (answer) => {
-        if (answer.relayOrigin === origin && answer.requestId === input.requestId) resolve(answer);
-      }),
-      this.subscribe('close', (closed) => {
-        if (closed.relayOrigin === origin) reject(closedError(closed));
-      }),
-    ]);
-    sendMessage(socket, frame);
+    let fail: (error: Error) => void = () => undefined;
+    const result = this.waitUntil<FromRelay<ResultMessage>>(`result of ${input.requestId}`, input, (resolve, reject) => {
+      fail = reject;
+      return [
+        this.subscribe('result', (answer) => {
+          if (answer.relayOrigin === origin && answer.requestId === input.requestId) resolve(answer);
+        }),
+        this.subscribe('close', (closed) => {
+          if (closed.relayOrigin === origin) reject(closedError(closed));
+        }),
+      ];
+    });
+    if (!connection.send(frame)) fail(notConnected(origin));
     return result;
   }
 
   /** Sends bytes as they are: a string as a text frame, a Buffer as a binary frame. */
   sendRaw(relayOrigin: string, data: string | Buffer): void {
     const origin = this.checkedOrigin(relayOrigin);
-    const socket = this.links.get(origin)?.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    const link = this.links.get(origin);
+    const socket = link?.ws;
+    if (!link || !socket || link.closeReported || socket.readyState !== WebSocket.OPEN) {
       throw new VirtualDeviceError('not_connected', `no open socket to ${origin}`);
     }
     socket.send(data, { binary: typeof data !== 'string' });
   }
 
-  // ---- Socket life ----
+  // ---- Socket life (the core's RelayConnection; this side only keeps the record) ----
 
   private linkFor(origin: string): RelayLink {
-    let link = this.links.get(origin);
-    if (!link) {
-      link = {
-        origin,
-        socket: null,
-        ready: null,
-        lastClose: null,
-        lastSocketError: undefined,
-        keepOpen: false,
-        reconnectAttempts: 0,
-        reconnectTimer: null,
-      };
-      this.links.set(origin, link);
-    }
+    const existing = this.links.get(origin);
+    if (existing) return existing;
+    const link: RelayLink = {
+      origin,
+      socketError: undefined,
+      ws: null,
+      closeReported: true,
+      ready: null,
+      lastClose: null,
+      connection: new RelayConnection(origin, {
+        createSocket: (url) => this.createSocket(link, url),
+        accounts: () => this.connectAccounts(origin),
+        // The core counts the socket connected before it calls onReady, so a decision sent from
+        // a `ready` listener goes out.
+        onReady: (ready) => {
+          if (ready.accepted.length === 0) return;
+          link.ready = { ...ready, relayOrigin: origin };
+          this.emit('ready', link.ready);
+        },
+        onFrame: (frame) => this.receive(link, frame),
+        onClose: (closed) => this.socketClosed(link, closed),
+        onRawFrame: (data) => this.emit('frame', { relayOrigin: origin, data }),
+        onInvalidFrame: (field, message) => this.emit('invalidFrame', { relayOrigin: origin, field, message }),
+        random: this.random,
+        // The real clock: the connection uses it to spot a silent socket, which a test's skewed
+        // device clock must not fake.
+        now: Date.now,
+        autoReconnect: this.autoReconnect,
+      }),
+    };
+    this.links.set(origin, link);
     return link;
   }
 
-  private openSocket(link: RelayLink): void {
-    const url = new URL(DEVICE_CONNECT_PATH, link.origin);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  private createSocket(link: RelayLink, url: string): WebSocketLike {
+    // The core drops the old socket without a close event when it opens a new one.
+    if (link.ws && !link.closeReported) {
+      this.socketClosed(link, { code: 1000, reason: 'reconnecting', meaning: 'dropped', willReconnect: true });
+    }
     const socket = new WebSocket(url);
-    link.socket = socket;
-    link.ready = null;
-    link.lastSocketError = undefined;
-    socket.on('message', (data, isBinary) => {
-      if (link.socket === socket) this.receive(link, socket, data, isBinary);
-    });
-    socket.on('error', (error) => {
-      // ws closes the socket right after; the close handler reports it.
-      if (link.socket === socket) link.lastSocketError = error.message;
-    });
-    socket.on('close', (code, reason) => {
-      if (link.socket === socket) this.socketClosed(link, code, reason.toString('utf8'));
+    link.ws = socket;
+    link.socketError = undefined;
+    link.closeReported = false;
+    return socketLike(socket, (error) => {
+      if (link.ws === socket) link.socketError = error.message;
     });
   }
 
-  private closeSocket(link: RelayLink, reason: string): Promise<void> {
-    const socket = link.socket;
-    if (!socket) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    link.keepOpen = false;
-    socket.close(NORMAL_CLOSE, reason);
-    return closed;
+  /** One connect signer per account on this relay, for the `auth` answer to `hello`. */
+  private connectAccounts(origin: string): ConnectionAccount[] {
+    return this.store
+      .list()
+      .filter((account) => account.relayOrigin === origin)
+      .map((account) => ({ deviceId: account.deviceId, connect: keySigner(account, 'connect') }));
   }
 
-  private socketClosed(link: RelayLink, code: number, reason: string): void {
-    link.socket = null;
+  private socketClosed(link: RelayLink, closed: ClosedSocket): void {
+    link.closeReported = true;
     link.ready = null;
-    if (FINAL_CLOSE_CODES.has(code)) link.keepOpen = false;
     // The relay sends every still-pending challenge again after the next `ready`.
     for (const [requestId, challenge] of this.pending) {
       if (challenge.relayOrigin === link.origin) this.pending.delete(requestId);
     }
-    const willReconnect = link.keepOpen && this.autoReconnect && this.accounts(link.origin).length > 0;
-    const info: CloseInfo = { relayOrigin: link.origin, code, reason, willReconnect };
-    if (link.lastSocketError !== undefined) info.error = link.lastSocketError;
+    const info: CloseInfo = {
+      relayOrigin: link.origin,
+      code: closed.code,
+      reason: closed.reason,
+      meaning: closed.meaning,
+      willReconnect: closed.willReconnect,
+    };
+    if (link.socketError !== undefined) info.error = link.socketError;
     link.lastClose = info;
     this.emit('close', info);
-    if (willReconnect) this.scheduleReconnect(link);
   }
 
-  /** Exponential backoff from 250 ms to 30 s, with jitter so many devices do not return at once. */
-  private scheduleReconnect(link: RelayLink): void {
-    const ceiling = Math.min(30_000, 250 * 2 ** link.reconnectAttempts);
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
-    link.reconnectAttempts += 1;
-    link.reconnectTimer = setTimeout(() => {
-      link.reconnectTimer = null;
-      if (link.keepOpen && !link.socket) this.openSocket(link);
-    }, delay);
-  }
+  // ---- Frames (hello, ready and ping are the core's) ----
 
-  // ---- Frames ----
-
-  private receive(link: RelayLink, socket: WebSocket, data: RawData, isBinary: boolean): void {
+  private receive(link: RelayLink, frame: RelayToDeviceMessage): void {
     const relayOrigin = link.origin;
-    if (isBinary) {
-      this.emit('invalidFrame', { relayOrigin, field: 'frame', message: 'binary frame' });
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(rawText(data));
-    } catch {
-      this.emit('invalidFrame', { relayOrigin, field: 'frame', message: 'not JSON' });
-      return;
-    }
-    this.emit('frame', { relayOrigin, data: json });
-    const parsed = parse(RelayToDeviceMessage, json);
-    if (!parsed.ok) {
-      this.emit('invalidFrame', { relayOrigin, field: parsed.field, message: parsed.message });
-      return;
-    }
-    const message = parsed.value;
-    switch (message.type) {
-      case 'hello':
-        this.answerHello(link, socket, message.nonce);
-        return;
-      case 'ready':
-        link.ready = { ...message, relayOrigin };
-        link.reconnectAttempts = 0;
-        this.emit('ready', link.ready);
-        return;
+    switch (frame.type) {
       case 'challenge': {
-        const challenge = { ...message, relayOrigin };
-        this.pending.set(message.requestId, challenge);
+        const challenge = { ...frame, relayOrigin };
+        this.pending.set(frame.requestId, challenge);
         this.emit('challenge', challenge);
         return;
       }
       case 'cancel': {
-        const cancel = { ...message, relayOrigin };
-        this.pending.delete(message.requestId);
+        const cancel = { ...frame, relayOrigin };
+        this.pending.delete(frame.requestId);
         remember(this.cancels, cancel.requestId, cancel);
         this.emit('cancel', cancel);
         return;
       }
       case 'result':
-        this.pending.delete(message.requestId);
-        this.emit('result', { ...message, relayOrigin });
+        this.pending.delete(frame.requestId);
+        this.emit('result', { ...frame, relayOrigin });
         return;
       case 'revoked':
-        this.forget(relayOrigin, message);
+        this.forget(relayOrigin, frame);
         return;
-      case 'ping':
-        sendMessage(socket, { type: 'pong', t: message.t });
+      case 'notice': {
+        const notice = { ...frame, relayOrigin };
+        this.noticeLog.push(notice);
+        if (this.noticeLog.length > MAX_REMEMBERED_EVENTS) this.noticeLog.shift();
+        this.emit('notice', notice);
         return;
+      }
       case 'error':
-        this.emit('relayError', { ...message, relayOrigin });
+        this.emit('relayError', { ...frame, relayOrigin });
+        return;
+      default:
         return;
     }
-  }
-
-  /** One credential per account on this relay, each signing the connect statement with the nonce. */
-  private answerHello(link: RelayLink, socket: WebSocket, nonce: string): void {
-    const accounts = this.store.list().filter((account) => account.relayOrigin === link.origin);
-    if (accounts.length === 0) {
-      // Nothing to authenticate (every account was revoked meanwhile): an empty auth is invalid.
-      void this.closeSocket(link, 'no accounts');
-      return;
-    }
-    const credentials = accounts.map((account) => ({
-      deviceId: account.deviceId,
-      signature: signStatement(
-        connectStatement({ relayOrigin: link.origin, nonce, deviceId: account.deviceId }),
-        fromBase64Url(account.secretKey),
-      ),
-    }));
-    sendMessage(socket, { type: 'auth', credentials });
   }
 
   private forget(relayOrigin: string, message: RevokedMessage): void {
@@ -568,8 +619,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       this.storeWrites.add(write);
       void write.finally(() => this.storeWrites.delete(write));
     }
-    const info = account ? (({ secretKey: _secret, ...rest }) => rest)(account) : undefined;
-    const revoked = { ...message, relayOrigin, account: info };
+    const revoked = { ...message, relayOrigin, account: account ? accountInfo(account) : undefined };
     remember(this.revocations, message.deviceId, revoked);
     this.emit('revoked', revoked);
   }
@@ -591,7 +641,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   }
 
   private onlyReadyOrigin(): string {
-    const ready = [...this.links.values()].filter((link) => link.ready).map((link) => link.origin);
+    const ready = [...this.links.values()].filter((link) => link.connection.state === 'connected').map((link) => link.origin);
     if (ready.length !== 1) {
       throw new VirtualDeviceError('ambiguous_relay', `the device is connected to ${ready.length} relays; name one`);
     }
@@ -604,14 +654,6 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     const signer = onRelay.find((account) => account.deviceId === deviceId) ?? onRelay[0];
     if (!signer) throw new VirtualDeviceError('no_accounts', `the device holds no account on ${origin}`);
     return signer;
-  }
-
-  private readySocket(origin: string): WebSocket {
-    const link = this.links.get(origin);
-    if (!link?.socket || !link.ready || link.socket.readyState !== WebSocket.OPEN) {
-      throw new VirtualDeviceError('not_connected', `not connected to ${origin}; call connect() first`);
-    }
-    return link.socket;
   }
 
   // ---- Waiting ----
@@ -656,6 +698,98 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   }
 }
 
+// ---- Keys ----
+
+/** A signer over a key kept as base64url text: the bytes exist only while one statement is signed. */
+function keySigner(account: DeviceAccount, key: 'approval' | 'connect'): StatementSigner {
+  const [secret, publicKey] =
+    key === 'approval' ? [account.approvalKey, account.publicKey] : [account.connectKey, account.connectPublicKey];
+  return {
+    publicKey,
+    async sign(statement) {
+      const secretKey = fromBase64Url(secret);
+      try {
+        return await secretKeySigner(secretKey, publicKey).sign(statement);
+      } finally {
+        secretKey.fill(0);
+      }
+    },
+  };
+}
+
+async function signDecision(
+  relayOrigin: string,
+  fields: Omit<DecisionMessage, 'type' | 'signature'>,
+  signer: StatementSigner,
+): Promise<DecisionMessage> {
+  try {
+    return await buildDecision({ relayOrigin, ...fields, signer });
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new VirtualDeviceError('invalid_decision', error.message);
+    throw error;
+  }
+}
+
+// ---- Sockets ----
+
+/**
+ * The `ws` socket as the core's WebSocketLike: text frames as strings, binary frames as an
+ * ArrayBuffer (which the core refuses: the protocol has text frames only), and every socket
+ * error kept for the close that follows (an EventEmitter error with no listener would throw).
+ */
+function socketLike(socket: WebSocket, onError: (error: Error) => void): WebSocketLike {
+  const like: WebSocketLike = {
+    get readyState() {
+      return socket.readyState;
+    },
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+  };
+  socket.on('message', (data, isBinary) => like.onmessage?.({ data: isBinary ? arrayBufferOf(data) : rawText(data) }));
+  socket.on('close', (code, reason) => like.onclose?.({ code, reason: reason.toString('utf8') }));
+  socket.on('error', (error) => {
+    onError(error);
+    like.onerror?.(error);
+  });
+  return like;
+}
+
+/** Resolves once the socket is closed; a peer that never finishes the close handshake gets it cut. */
+function socketGone(socket: WebSocket, timeoutMs: number): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.terminate();
+      resolve();
+    }, timeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function arrayBufferOf(data: RawData): ArrayBuffer {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+  return new Uint8Array(bytes).buffer;
+}
+
+// ---- Small parts ----
+
+/** Uniform in [0, 1) from the CSPRNG (reconnect jitter must not be guessable either). */
+function cryptoRandom(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+}
+
 /** Keeps the latest entries only, so a long-running listener does not grow without bound. */
 function remember<T>(entries: Map<string, T>, key: string, value: T): void {
   entries.delete(key);
@@ -666,17 +800,11 @@ function remember<T>(entries: Map<string, T>, key: string, value: T): void {
   }
 }
 
+function notConnected(origin: string): VirtualDeviceError {
+  return new VirtualDeviceError('not_connected', `not connected to ${origin}; call connect() first`);
+}
+
 function closedError(closed: CloseInfo): VirtualDeviceError {
   const why = closed.error ?? (closed.reason || 'no reason');
   return new VirtualDeviceError('closed', `${closed.relayOrigin} closed the socket with ${closed.code} (${why})`);
-}
-
-function sendMessage(socket: WebSocket, message: DeviceToRelayMessage): void {
-  socket.send(JSON.stringify(message));
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }

@@ -14,6 +14,11 @@ const OUTCOMES: Record<HistoryOutcome, { title: string; detail: string; tone: 'o
   revoked: { title: 'Account removed', detail: 'This device is no longer registered for the account.', tone: 'neutral', symbol: '–' },
 };
 
+/** A short line for the popup's history, e.g. "Sign-in approved". */
+export function outcomeTitle(outcome: HistoryOutcome): string {
+  return OUTCOMES[outcome].title;
+}
+
 export function OutcomeView({ outcome, upn }: { outcome: HistoryOutcome; upn?: string | undefined }) {
   const view = OUTCOMES[outcome];
   return (

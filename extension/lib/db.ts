@@ -1,17 +1,17 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { ChallengeMessage, Decision } from '../../protocol/index.ts';
+import type { ChallengeMessage, Decision, NoticeKind } from '../../protocol/index.ts';
 import type { WrappedSecret } from './key-wrap.ts';
 
 /**
  * The extension's one IndexedDB database. Every read of a record that matters goes through the
- * typed schema; migrations are additive steps (`if (oldVersion < N)`), and callers never await
- * network or crypto inside a transaction (IndexedDB would auto-commit it under them).
+ * typed schema; migrations are steps (`if (oldVersion < N)`), and callers never await network or
+ * crypto inside a transaction (IndexedDB would auto-commit it under them).
  */
 
 export const DB_NAME = 'countersign';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
-export interface AccountRecord {
+interface AccountFields {
   deviceId: string;
   relayOrigin: string;
   relayName: string;
@@ -19,14 +19,47 @@ export interface AccountRecord {
   upn: string;
   displayName: string;
   deviceName: string;
+  /** The approval key's public half (base64url, 65 bytes): what the relay checks approvals against. */
   publicKey: string;
-  /** The P-256 private scalar, AES-GCM wrapped under the PIN-derived key. Signs decisions. */
-  wrappedKey: WrappedSecret;
-  /** The same key as a non-extractable WebCrypto key, used only to sign `connect` statements. */
-  connectKey: CryptoKey;
   createdAt: number;
-  /** Set when the relay refused this credential at `auth` (4401); such accounts stop connecting. */
+}
+
+/**
+ * An account paired under protocol revision 2: two key pairs (docs/protocol.md section 2).
+ * The approval key exists here only wrapped under the PIN; the connect key is a WebCrypto key
+ * generated non-extractable, so no script can read its private half.
+ */
+export interface ActiveAccount extends AccountFields {
+  status: 'active';
+  /** The approval key's P-256 scalar, AES-GCM wrapped under the PIN-derived key. Signs `pair` and `approve`. */
+  wrappedKey: WrappedSecret;
+  /** The connect key's public half (base64url, 65 bytes). */
+  connectPublicKey: string;
+  /** Non-extractable ECDSA P-256 private key: signs `connect`, and `deny`/`report` with `unlock: "none"`. */
+  connectKey: CryptoKey;
+  /** Set when the relay refused this credential at `auth`; such accounts stop connecting. */
   authError?: string;
+}
+
+/**
+ * An account from before revision 2 (one key, also kept unwrapped for connecting). Its keys were
+ * dropped by the version 3 migration; the entry stays only so the person sees that it must be
+ * added again, and where (the relay's security info page).
+ */
+export interface RetiredAccount extends AccountFields {
+  status: 'needs_re_add';
+  retiredAt: number;
+}
+
+export type AccountRecord = ActiveAccount | RetiredAccount;
+
+export function isActiveAccount(record: AccountRecord | undefined): record is ActiveAccount {
+  return (
+    record?.status === 'active' &&
+    typeof record.connectPublicKey === 'string' &&
+    typeof record.wrappedKey?.ciphertext === 'string' &&
+    record.connectKey instanceof CryptoKey
+  );
 }
 
 export interface LockRecord {
@@ -81,22 +114,35 @@ export interface HistoryEntry {
   at: number;
 }
 
+/** A relay's `notice` (an authenticator added to or removed from one of this device's accounts). */
+export interface NoticeEntry {
+  /** deviceId, kind, at and name: a notice the relay sends again is stored (and shown) once. */
+  id: string;
+  deviceId: string;
+  relayOrigin: string;
+  upn: string;
+  kind: NoticeKind;
+  /** The other authenticator's name, as the relay gave it. */
+  name: string;
+  at: number;
+}
+
 export interface CountersignDB extends DBSchema {
   accounts: { key: string; value: AccountRecord; indexes: { byRelay: string } };
   settings: { key: SettingsRecord['key']; value: SettingsRecord };
   pending: { key: string; value: PendingChallenge; indexes: { byExpiry: number } };
   history: { key: string; value: HistoryEntry; indexes: { byTime: number } };
+  notices: { key: string; value: NoticeEntry; indexes: { byTime: number } };
 }
 
 export type Db = IDBPDatabase<CountersignDB>;
+type UpgradeTx = IDBPTransaction<CountersignDB, StoreNames<CountersignDB>[], 'versionchange'>;
 
-/** Runs the migration steps from `oldVersion` up to `targetVersion` (tests stop at older ones). */
-export function migrate(
-  db: IDBPDatabase<CountersignDB>,
-  oldVersion: number,
-  targetVersion: number,
-  tx: IDBPTransaction<CountersignDB, StoreNames<CountersignDB>[], 'versionchange'>,
-): void {
+/**
+ * Runs the migration steps from `oldVersion` up to `targetVersion` (tests stop at older ones).
+ * `now` stamps accounts retired by the version 3 step.
+ */
+export function migrate(db: Db, oldVersion: number, targetVersion: number, tx: UpgradeTx, now = Date.now()): void {
   if (oldVersion < 1 && targetVersion >= 1) {
     const accounts = db.createObjectStore('accounts', { keyPath: 'deviceId' });
     accounts.createIndex('byRelay', 'relayOrigin');
@@ -107,6 +153,52 @@ export function migrate(
     // Version 2: the local decision history, and expiry sweeps over pending challenges.
     db.createObjectStore('history', { keyPath: 'requestId' }).createIndex('byTime', 'at');
     tx.objectStore('pending').createIndex('byExpiry', 'challenge.expiresAt');
+  }
+  if (oldVersion < 3 && targetVersion >= 3) {
+    // Version 3 (protocol revision 2): relay notices, and no account keeps a key usable without the PIN.
+    db.createObjectStore('notices', { keyPath: 'id' }).createIndex('byTime', 'at');
+    if (oldVersion >= 1) {
+      // A failed request aborts the upgrade by itself (the database stays at version 2).
+      retireRevision1Accounts(tx, now).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Revision 1 kept each account's one key twice: PIN-wrapped, and as a WebCrypto key imported
+ * from the same scalar that signs without the PIN. Such an account cannot be trusted any more:
+ * both copies go, the entry stays as "needs to be added again", and its pending requests go
+ * (nothing can answer them). Runs inside the upgrade transaction, which stays open for it.
+ */
+async function retireRevision1Accounts(tx: UpgradeTx, now: number): Promise<void> {
+  const retired = new Set<string>();
+  let cursor = await tx.objectStore('accounts').openCursor();
+  while (cursor) {
+    const old = cursor.value as Partial<ActiveAccount> & AccountFields;
+    if (old.status !== 'active' || typeof old.connectPublicKey !== 'string') {
+      // A new object, not a spread: neither key may survive in the record.
+      const record: RetiredAccount = {
+        status: 'needs_re_add',
+        deviceId: old.deviceId,
+        relayOrigin: old.relayOrigin,
+        relayName: old.relayName,
+        userId: old.userId,
+        upn: old.upn,
+        displayName: old.displayName,
+        deviceName: old.deviceName,
+        publicKey: old.publicKey,
+        createdAt: old.createdAt,
+        retiredAt: now,
+      };
+      await cursor.update(record);
+      retired.add(old.deviceId);
+    }
+    cursor = await cursor.continue();
+  }
+  let pending = await tx.objectStore('pending').openCursor();
+  while (pending) {
+    if (retired.has(pending.value.challenge.deviceId)) await pending.delete();
+    pending = await pending.continue();
   }
 }
 
@@ -128,14 +220,22 @@ export async function readLock(db: Db): Promise<LockRecord | undefined> {
   return lock?.key === 'lock' ? lock : undefined;
 }
 
-/** Keeps the history small: the newest `keep` entries. */
+/** The accounts that can connect and decide (retired ones are left out). */
+export async function activeAccounts(db: Db, relayOrigin?: string): Promise<ActiveAccount[]> {
+  const all = relayOrigin === undefined ? await db.getAll('accounts') : await db.getAllFromIndex('accounts', 'byRelay', relayOrigin);
+  return all.filter(isActiveAccount);
+}
+
+/** Keeps the history and the notices small: the newest `keep` of each. */
 export async function pruneHistory(db: Db, keep = 200): Promise<void> {
-  const tx = db.transaction('history', 'readwrite');
-  let cursor = await tx.store.index('byTime').openCursor(null, 'prev');
-  let seen = 0;
-  while (cursor) {
-    if (++seen > keep) await cursor.delete();
-    cursor = await cursor.continue();
+  for (const store of ['history', 'notices'] as const) {
+    const tx = db.transaction(store, 'readwrite');
+    let cursor = await tx.store.index('byTime').openCursor(null, 'prev');
+    let seen = 0;
+    while (cursor) {
+      if (++seen > keep) await cursor.delete();
+      cursor = await cursor.continue();
+    }
+    await tx.done;
   }
-  await tx.done;
 }

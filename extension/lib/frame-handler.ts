@@ -1,10 +1,11 @@
-import type { ChallengeMessage, RelayToDeviceMessage, ResultOutcome, CancelReason } from '../../protocol/index.ts';
-import type { Db, HistoryEntry, HistoryOutcome, PendingChallenge } from './db.ts';
+import type { CancelReason, ChallengeMessage, NoticeMessage, RelayToDeviceMessage, ResultOutcome } from '../../protocol/index.ts';
+import { isActiveAccount, type Db, type HistoryEntry, type HistoryOutcome, type NoticeEntry, type PendingChallenge } from './db.ts';
 
 /**
  * What the device does with each (already validated) relay frame after `ready`: challenges are
- * stored until a cancel, a result or their expiry; `revoked` forgets the account. Side effects
- * beyond the database (notifications, badge, waiting UI) go through `FrameEffects`.
+ * stored until a cancel, a result or their expiry; `revoked` forgets the account; a `notice`
+ * (another authenticator added to or removed from an account) is kept for the popup's history.
+ * Side effects beyond the database (notifications, badge, waiting UI) go through `FrameEffects`.
  */
 
 export interface FrameEffects {
@@ -15,6 +16,8 @@ export interface FrameEffects {
   challengeSettled(requestId: string, outcome: HistoryOutcome): void;
   /** Accounts changed (revoked): connections should be re-synced. */
   accountsChanged(): void;
+  /** A notice was stored for the first time (show it to the person). */
+  noticeArrived(notice: NoticeEntry): void;
 }
 
 export type FrameHandling = 'stored' | 'removed' | 'forgotten' | 'ignored';
@@ -52,6 +55,8 @@ export async function handleRelayFrame(
       return settle(db, relayOrigin, frame.requestId, RESULT_OUTCOMES[frame.outcome], null, effects);
     case 'revoked':
       return forgetAccount(db, relayOrigin, frame.deviceId, effects);
+    case 'notice':
+      return storeNotice(db, relayOrigin, frame, effects);
     default:
       // hello, ready, ping and error belong to the connection itself.
       return 'ignored';
@@ -67,8 +72,8 @@ async function storeChallenge(
   const now = effects.now();
   if (challenge.expiresAt <= now) return 'ignored';
   const account = await db.get('accounts', challenge.deviceId);
-  // A relay may only address accounts it holds; anything else is ignored.
-  if (!account || account.relayOrigin !== relayOrigin) return 'ignored';
+  // A relay may only address accounts it holds (and that can answer); anything else is ignored.
+  if (!isActiveAccount(account) || account.relayOrigin !== relayOrigin) return 'ignored';
   const tx = db.transaction(['pending', 'history'], 'readwrite');
   const [existing, decided] = await Promise.all([
     tx.objectStore('pending').get(challenge.requestId),
@@ -147,4 +152,25 @@ async function forgetAccount(db: Db, relayOrigin: string, deviceId: string, effe
   for (const requestId of dropped) effects.challengeSettled(requestId, 'revoked');
   effects.accountsChanged();
   return 'forgotten';
+}
+
+async function storeNotice(db: Db, relayOrigin: string, notice: NoticeMessage, effects: FrameEffects): Promise<FrameHandling> {
+  const account = await db.get('accounts', notice.deviceId);
+  if (!isActiveAccount(account) || account.relayOrigin !== relayOrigin) return 'ignored';
+  const entry: NoticeEntry = {
+    id: [notice.deviceId, notice.kind, notice.at, notice.name].join('\n'),
+    deviceId: notice.deviceId,
+    relayOrigin,
+    upn: account.upn,
+    kind: notice.kind,
+    name: notice.name,
+    at: notice.at,
+  };
+  const tx = db.transaction('notices', 'readwrite');
+  const seen = await tx.store.get(entry.id);
+  if (!seen) await tx.store.put(entry);
+  await tx.done;
+  if (seen) return 'ignored';
+  effects.noticeArrived(entry);
+  return 'stored';
 }

@@ -2,7 +2,7 @@ import { fromBase64Url, randomBytes, toBase64Url, utf8 } from '../../protocol/in
 
 /**
  * The device lock's cryptography: a PIN-derived AES-GCM key (PBKDF2-SHA-256) wraps every
- * account's private key. Iterations are a parameter only so unit tests run fast; production
+ * account's approval key. Iterations are a parameter only so unit tests run fast; production
  * always passes PBKDF2_ITERATIONS, which a test pins at or above 600,000.
  */
 
@@ -78,29 +78,11 @@ export async function opensLockCheck(key: CryptoKey, check: WrappedSecret): Prom
   }
 }
 
-export function accountKeyLabel(publicKey: string): string {
-  return `countersign/v1/account-key\n${publicKey}`;
-}
-
 /**
- * Imports a P-256 private scalar as a non-extractable ECDSA signing key (JWK needs x and y,
- * taken from the uncompressed public key). WebCrypto signs r‖s, the protocol's format.
+ * Associated data of a wrapped approval key: binds it to its account's approval public key, so a
+ * wrapped key cannot be moved onto another record. (`v2`: revision 1's one-key wraps used a
+ * different label and are never unwrapped again.)
  */
-export async function importConnectKey(secretKey: Uint8Array, publicKey: string): Promise<CryptoKey> {
-  const point = fromBase64Url(publicKey);
-  if (point.length !== 65 || point[0] !== 4) throw new TypeError('not an uncompressed P-256 point');
-  const jwk: JsonWebKey = {
-    kty: 'EC',
-    crv: 'P-256',
-    d: toBase64Url(secretKey),
-    x: toBase64Url(point.slice(1, 33)),
-    y: toBase64Url(point.slice(33, 65)),
-    ext: false,
-  };
-  return crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-}
-
-export async function signWithConnectKey(key: CryptoKey, statement: Uint8Array): Promise<string> {
-  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, buf(statement));
-  return toBase64Url(new Uint8Array(signature));
+export function approvalKeyLabel(publicKey: string): string {
+  return `countersign/v2/approval-key\n${publicKey}`;
 }

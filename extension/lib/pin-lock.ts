@@ -1,9 +1,8 @@
-import type { Db, LockRecord, PinAttemptsRecord } from './db.ts';
-import type { WrappedSecret } from './key-wrap.ts';
-import { readLock } from './db.ts';
+import type { ActiveAccount, Db, LockRecord, PinAttemptsRecord } from './db.ts';
+import { activeAccounts, readLock } from './db.ts';
 import {
   PBKDF2_ITERATIONS,
-  accountKeyLabel,
+  approvalKeyLabel,
   deriveWrappingKey,
   isValidPin,
   makeLockCheck,
@@ -83,7 +82,7 @@ export async function setupPin(db: Db, pin: string, iterations = PBKDF2_ITERATIO
 }
 
 /**
- * Re-wraps every account key under a key derived from the new PIN and a fresh salt. All crypto
+ * Re-wraps every approval key under a key derived from the new PIN and a fresh salt. All crypto
  * runs first; the new lock and keys are then written in one transaction, so a crash leaves
  * either the old PIN or the new one working, never a mix.
  */
@@ -99,13 +98,16 @@ export async function changePin(
   if (!check.ok) return check;
   const salt = newSalt();
   const newKey = await deriveWrappingKey(newPin, salt, iterations);
-  const accounts = await db.getAll('accounts');
-  const rewrapped = [];
+  const accounts = await activeAccounts(db);
+  const rewrapped: ActiveAccount[] = [];
   for (const account of accounts) {
-    const label = accountKeyLabel(account.publicKey);
+    const label = approvalKeyLabel(account.publicKey);
     const secret = await unwrapSecret(check.key, account.wrappedKey, label);
-    rewrapped.push({ ...account, wrappedKey: await wrapSecret(newKey, secret, label) });
-    secret.fill(0);
+    try {
+      rewrapped.push({ ...account, wrappedKey: await wrapSecret(newKey, secret, label) });
+    } finally {
+      secret.fill(0);
+    }
   }
   const lock: LockRecord = { key: 'lock', salt, iterations, check: await makeLockCheck(newKey) };
   const tx = db.transaction(['settings', 'accounts'], 'readwrite');
@@ -117,7 +119,7 @@ export async function changePin(
   return { ok: true };
 }
 
-/** Unwraps one account's private key with an already checked PIN key. */
-export async function unwrapAccountKey(key: CryptoKey, account: { publicKey: string; wrappedKey: WrappedSecret }): Promise<Uint8Array> {
-  return unwrapSecret(key, account.wrappedKey, accountKeyLabel(account.publicKey));
+/** Unwraps one account's approval key with an already checked PIN key. The caller wipes the bytes after one use. */
+export async function unwrapApprovalKey(key: CryptoKey, account: Pick<ActiveAccount, 'publicKey' | 'wrappedKey'>): Promise<Uint8Array> {
+  return unwrapSecret(key, account.wrappedKey, approvalKeyLabel(account.publicKey));
 }

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { DecisionSchema, IdSchema, MatchNumberSchema } from '../../protocol/index.ts';
-import type { AccountRecord, HistoryEntry, PendingChallenge, PrefsRecord } from './db.ts';
-import type { ConnectionState } from './relay-socket.ts';
+import type { ConnectionState } from '../../protocol/device/index.ts';
+import type { AccountRecord, HistoryEntry, NoticeEntry, PendingChallenge, PrefsRecord } from './db.ts';
 
 /**
  * Messages between the extension's pages (popup, approval window) and the service worker.
@@ -16,6 +16,7 @@ export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('setupPin'), pin: Pin }),
   v.object({ type: v.literal('changePin'), oldPin: Pin, newPin: Pin }),
   v.object({ type: v.literal('pair'), link: v.pipe(v.string(), v.maxLength(2048)), pin: v.optional(Pin) }),
+  /** `pin` counts only for an approve; deny and report are signed without it. */
   v.object({
     type: v.literal('decide'),
     requestId: IdSchema,
@@ -27,6 +28,9 @@ export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('setPrefs'), autoOpen: v.optional(v.boolean()), rememberPin: v.optional(v.boolean()) }),
   v.object({ type: v.literal('forgetPin') }),
   v.object({ type: v.literal('openApproval'), requestId: v.optional(IdSchema) }),
+  v.object({ type: v.literal('openSecurityInfo'), deviceId: IdSchema }),
+  /** Only for an entry that needs to be added again. */
+  v.object({ type: v.literal('removeAccount'), deviceId: IdSchema }),
 ]);
 export type RuntimeRequest = v.InferOutput<typeof RuntimeRequest>;
 
@@ -37,15 +41,22 @@ export interface AccountView {
   relayOrigin: string;
   relayName: string;
   deviceName: string;
+  /** `needs_re_add`: paired before revision 2; its keys were dropped and it no longer connects. */
+  status: AccountRecord['status'];
   connection: ConnectionState;
   authError: string | null;
 }
+
+/** One line of the popup's recent activity: a decided or ended sign-in request, or a relay notice. */
+export type ActivityItem = { type: 'signin'; entry: HistoryEntry } | { type: 'notice'; entry: NoticeEntry };
 
 export interface AppState {
   hasPin: boolean;
   prefs: Omit<PrefsRecord, 'key'>;
   accounts: AccountView[];
   pending: PendingChallenge[];
+  /** Newest first. */
+  activity: ActivityItem[];
   pinRemembered: boolean;
   pinRetryAt: number | null;
 }
@@ -64,6 +75,8 @@ export interface ResponseMap {
   setPrefs: { ok: true };
   forgetPin: { ok: true };
   openApproval: { ok: true };
+  openSecurityInfo: { ok: true } | Failure;
+  removeAccount: { ok: true } | Failure;
 }
 
 export type ResponseFor<T extends RuntimeRequest> = ResponseMap[T['type']];

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { ApiError } from '../api-error.ts';
 import { hashPassword } from '../security/passwords.ts';
 import type { UserRow } from '../store/schema.ts';
+import { isActiveDevice } from '../store/devices-store.ts';
 import type { Store } from '../store/store.ts';
 
 export async function createUserAccount(
@@ -31,6 +32,14 @@ export async function userDetails(store: Store, user: UserRow) {
     atRisk: user.push_blocked === 1,
     failureCount: user.failure_count,
     lockedUntil: user.locked_until,
-    devices: devices.map((device) => ({ deviceId: device.id, name: device.name, createdAt: device.created_at, lastUsedAt: device.last_used_at })),
+    // `active: false` marks a device paired under protocol revision 1: listed and removable, but
+    // it can no longer connect or approve until it is added again.
+    devices: devices.map((device) => ({
+      deviceId: device.id,
+      name: device.name,
+      createdAt: device.created_at,
+      lastUsedAt: device.last_used_at,
+      active: isActiveDevice(device),
+    })),
   };
 }

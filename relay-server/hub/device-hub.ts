@@ -12,6 +12,7 @@ import {
   type RelayToDeviceMessage,
   type ResultMessage,
 } from '../../protocol/messages.ts';
+import type { ErrorCode } from '../../protocol/errors.ts';
 import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
@@ -19,9 +20,9 @@ import type { RelayTiming } from '../config.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { DecidingDevice } from '../signin/deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
+import { isActiveDevice } from '../store/devices-store.ts';
 import type { Store } from '../store/store.ts';
 import type { Fanout } from './fanout.ts';
-
 
 /** What the hub asks of the sign-in side; kept narrow so the hub knows nothing of HTTP. */
 export interface DeviceHubHandlers {
@@ -66,7 +67,8 @@ interface Connection {
  * decisions in, pings every 20 s, and every close code of the spec.
  */
 export class DeviceHub {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  /** `ws` refuses a frame over maxPayload from its header alone, before buffering any of it. */
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: LIMITS.frameBytes, perMessageDeflate: false });
   private readonly connections = new Set<Connection>();
   private readonly byDevice = new Map<string, Set<Connection>>();
   private readonly byUser = new Map<string, Set<Connection>>();
@@ -107,6 +109,10 @@ export class DeviceHub {
   }
 
   private accept(socket: WebSocket): void {
+    // Past maxPayload `ws` closes with 1009 by itself; the protocol's code for it is 4413.
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string | Buffer) =>
+      code === 1009 ? close(CLOSE_CODES.frameTooLarge, 'frame over 16 KiB') : close(code, reason);
     const connection: Connection = {
       socket,
       nonce: randomId(),
@@ -169,23 +175,33 @@ export class DeviceHub {
     this.send(connection, await this.deps.handlers.decide(device, message));
   }
 
+  /**
+   * Checks each credential's `connect` statement against that device's connect key, and only
+   * that key (section 2). The schema has already refused a frame naming a device twice or more
+   * than 64 of them. A revision-1 device (no connect key) is refused with `device_revoked`: it
+   * has to be added again. The socket keeps both imported keys of each device it accepts.
+   */
   private async authenticate(connection: Connection, auth: AuthMessage): Promise<void> {
     clearTimeout(connection.authTimer);
-    const ids = [...new Set(auth.credentials.map((credential) => credential.deviceId))];
+    const ids = auth.credentials.map((credential) => credential.deviceId);
     const devices = new Map((await this.deps.store.devices.byIds(ids)).map((device) => [device.id, device]));
     const accepted = new Map<string, DecidingDevice>();
-    const rejected: { deviceId: string; code: string }[] = [];
+    const rejected: { deviceId: string; code: ErrorCode }[] = [];
     for (const { deviceId, signature } of auth.credentials) {
-      if (accepted.has(deviceId)) continue;
       const device = devices.get(deviceId);
       if (!device) {
         rejected.push({ deviceId, code: 'unknown_device' });
         continue;
       }
+      if (!isActiveDevice(device)) {
+        rejected.push({ deviceId, code: 'device_revoked' });
+        continue;
+      }
       const statement = connectStatement({ relayOrigin: this.deps.relayOrigin(), nonce: connection.nonce, deviceId });
-      const publicKey = publicKeyOrNull(device.public_key);
-      if (publicKey && verifyDeviceSignature(statement, signature, publicKey)) {
-        accepted.set(deviceId, { id: deviceId, userId: device.user_id, publicKey, lastUsedAt: device.last_used_at ?? 0 });
+      const connectKey = publicKeyOrNull(device.connect_public_key!);
+      const approvalKey = publicKeyOrNull(device.public_key);
+      if (connectKey && approvalKey && verifyDeviceSignature(statement, signature, connectKey)) {
+        accepted.set(deviceId, { id: deviceId, userId: device.user_id, approvalKey, connectKey, lastUsedAt: device.last_used_at ?? 0 });
       } else {
         rejected.push({ deviceId, code: 'bad_signature' });
       }

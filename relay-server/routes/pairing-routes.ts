@@ -1,15 +1,27 @@
+import type { KeyObject } from 'node:crypto';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { LIMITS } from '../../protocol/limits.ts';
 import { RedeemPairingBody } from '../../protocol/messages.ts';
 import { pairStatement } from '../../protocol/statements.ts';
+import { noticeOtherAuthenticators } from '../admin/authenticator-notice.ts';
 import { ApiError } from '../api-error.ts';
 import { readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 
+/** The key of a body field, or 400 naming the field when it is not an uncompressed P-256 point. */
+function pointOf(field: 'publicKey' | 'connectPublicKey', value: string): KeyObject {
+  try {
+    return publicKeyFromPoint(value);
+  } catch {
+    throw new ApiError(400, 'invalid_request', `${field} is invalid: expected an uncompressed P-256 point`);
+  }
+}
+
 /**
- * PROTOCOL.md section 3: a device redeems a pairing offer with a fresh key. Open to any origin
+ * PROTOCOL.md section 3: a device redeems a pairing offer with two fresh keys, the approval key
+ * (`publicKey`, which signs the pair statement) and the connect key. Open to any origin
  * (the extension's is chrome-extension://…) without credentials: the single-use token is the
  * only authority, so CORS adds no risk and spares the extension host permissions.
  */
@@ -17,33 +29,46 @@ export function pairingRoutes(deps: RelayDeps) {
   return new Hono()
     .use('/redeem', cors({ origin: '*', allowMethods: ['POST'], allowHeaders: ['content-type'], maxAge: 600 }))
     .post('/redeem', async (c) => {
-    const body = await readJson(c, RedeemPairingBody);
-    try {
-      publicKeyFromPoint(body.publicKey);
-    } catch {
-      throw new ApiError(400, 'invalid_request', 'publicKey is invalid: expected an uncompressed P-256 point');
-    }
-    const relayOrigin = deps.relayOrigin();
-    const statement = pairStatement({ relayOrigin, pairingToken: body.token, publicKey: body.publicKey, deviceName: body.deviceName });
-    if (!verifyDeviceSignature(statement, body.signature, body.publicKey)) {
-      throw new ApiError(401, 'bad_signature', 'The signature does not verify.');
-    }
-    const outcome = await deps.store.pairings.redeem(body.token, { name: body.deviceName.slice(0, LIMITS.deviceNameChars), publicKey: body.publicKey }, deps.clock.now());
-    if (!outcome.ok) {
-      if (outcome.code === 'pairing_used') throw new ApiError(409, 'pairing_used', 'This pairing link was already used.');
-      if (outcome.code === 'pairing_expired') throw new ApiError(410, 'pairing_expired', 'This pairing link has expired.');
-      throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
-    }
-    const user = await deps.store.users.byId(outcome.device.user_id);
-    if (!user) throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
-    deps.logger.info({ event: 'device.paired', upn: user.upn, deviceId: outcome.device.id }, 'device paired');
-    return c.json(
-      {
-        deviceId: outcome.device.id,
-        account: { userId: user.id, upn: user.upn, displayName: user.display_name },
-        relay: { origin: relayOrigin, name: deps.config.relayName },
-      },
-      201,
-    );
-  });
+      const body = await readJson(c, RedeemPairingBody);
+      const approvalKey = pointOf('publicKey', body.publicKey);
+      pointOf('connectPublicKey', body.connectPublicKey);
+      // One key that did both jobs would let whoever holds the unwrapped connect key approve.
+      if (body.connectPublicKey === body.publicKey) {
+        throw new ApiError(400, 'invalid_request', 'connectPublicKey is invalid: it must differ from publicKey');
+      }
+      const relayOrigin = deps.relayOrigin();
+      const statement = pairStatement({
+        relayOrigin,
+        pairingToken: body.token,
+        publicKey: body.publicKey,
+        connectPublicKey: body.connectPublicKey,
+        deviceName: body.deviceName,
+      });
+      if (!verifyDeviceSignature(statement, body.signature, approvalKey)) {
+        throw new ApiError(401, 'bad_signature', 'The signature does not verify.');
+      }
+      const outcome = await deps.store.pairings.redeem(
+        body.token,
+        { name: body.deviceName.slice(0, LIMITS.deviceNameChars), publicKey: body.publicKey, connectPublicKey: body.connectPublicKey },
+        deps.clock.now(),
+      );
+      if (!outcome.ok) {
+        if (outcome.code === 'pairing_used') throw new ApiError(409, 'pairing_used', 'This pairing link was already used.');
+        if (outcome.code === 'pairing_expired') throw new ApiError(410, 'pairing_expired', 'This pairing link has expired.');
+        throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
+      }
+      const { device } = outcome;
+      const user = await deps.store.users.byId(device.user_id);
+      if (!user) throw new ApiError(400, 'invalid_request', 'token is invalid: no such pairing offer');
+      deps.logger.info({ event: 'device.paired', upn: user.upn, deviceId: device.id }, 'device paired');
+      await noticeOtherAuthenticators(deps, { userId: user.id, kind: 'authenticator_added', name: device.name, deviceId: device.id });
+      return c.json(
+        {
+          deviceId: device.id,
+          account: { userId: user.id, upn: user.upn, displayName: user.display_name },
+          relay: { origin: relayOrigin, name: deps.config.relayName },
+        },
+        201,
+      );
+    });
 }

@@ -13,8 +13,13 @@ export interface SignedInUser {
   amr: string[];
 }
 
-/** Starts a session and sets its cookie: HttpOnly, SameSite=Lax, Secure when the relay is on https. */
+/**
+ * Starts a session and sets its cookie: HttpOnly, SameSite=Lax, Secure when the relay is on https.
+ * A session the browser held before (say, a password-only one an approval upgrades) ends.
+ */
 export async function startSession(c: Context, store: Store, clock: Clock, relayOrigin: string, userId: string, amr: string[]): Promise<void> {
+  const previous = getCookie(c, SESSION_COOKIE);
+  if (previous) await store.sessions.remove(previous);
   const { cookieValue } = await store.sessions.create(userId, amr, clock.now());
   setCookie(c, SESSION_COOKIE, cookieValue, {
     httpOnly: true,
@@ -23,6 +28,8 @@ export async function startSession(c: Context, store: Store, clock: Clock, relay
     path: '/',
     maxAge: SESSION_LIFETIME_MS / 1000,
   });
+  // PROTOCOL.md section 5: an answer that carries a session is never stored by a cache.
+  c.header('Cache-Control', 'no-store');
 }
 
 export async function currentSession(c: Context, store: Store, clock: Clock): Promise<SignedInUser | undefined> {

@@ -20,11 +20,14 @@ import { appName } from './known-apps.ts';
 import type { LocateIp } from './locate-ip.ts';
 import type { RequestContext } from './request-context.ts';
 import type { SecurityEventSink } from './security-events.ts';
-import { LAST_USED_RESOLUTION_MS, type DecidingDevice } from './deciding-device.ts';
+import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from './deciding-device.ts';
 import { amrFor } from './amr.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
+
+/** What a device (and the sign-in log) shows as the app of a step-up push. */
+export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
 
 export interface SigninServiceDeps {
   store: Store;
@@ -75,6 +78,19 @@ export class SigninService {
     const appLabel = this.appLabel(input.app);
     const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart());
     return this.openPush(target, 'push_after_password', input.app, appLabel, input.context);
+  }
+
+  /**
+   * A push that upgrades a signed-in user's session: adding another authenticator after a
+   * password sign-in needs an approval on one they have (the completed request's `amr` then has
+   * `swk`). The policy still decides whether the user gets pushes at all.
+   */
+  async createStepUp(input: { user: UserRow; context: RequestContext }): Promise<CreateSigninResponse> {
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart());
+    const policy = await this.deps.store.policy.current();
+    // The session's password counts as the first factor when the policy has that flow.
+    const flow: PushFlow = allowsFlow(policy, 'push_after_password') ? 'push_after_password' : 'passwordless';
+    return this.openPush(target, flow, undefined, STEP_UP_APP_NAME, input.context);
   }
 
   private pushBudgetStart(): number {
@@ -139,6 +155,7 @@ export class SigninService {
       expires_at: now + policy.requestTtlSeconds * 1000,
       decided_at: null,
       completed_at: null,
+      unlock: null,
     };
     const superseded = await store.signins.openRequest({ ...row, user_id: user.id });
     for (const older of superseded) this.announceSettled(older, 'superseded', null);
@@ -153,12 +170,16 @@ export class SigninService {
    * case is one write: the signature is checked with the key the socket already holds (on the
    * thread pool, so the event loop goes on meanwhile: +5 % sign-ins/s in `npm run bench`), and the
    * write itself checks the request (pending, unexpired, this user's) and that the device still
-   * exists. Only when it lands nowhere does a read find out why.
+   * exists. Only when it lands nowhere does a read find out why. Which key may sign depends on
+   * the decision and its `unlock` (section 2, `decisionKey`): an `approve` only by the approval key.
    */
   async decide(device: DecidingDevice, decision: DecisionMessage): Promise<ResultMessage> {
     const { store, clock } = this.deps;
     const result = (outcome: ResultMessage['outcome'], code?: string): ResultMessage =>
       code === undefined ? { type: 'result', requestId: decision.requestId, outcome } : { type: 'result', requestId: decision.requestId, outcome, code };
+    // An approve with unlock `none` has no key that may sign it (and no statement to build).
+    const key = decisionKey(device, decision.decision, decision.unlock);
+    if (!key) return result('rejected', 'bad_signature');
     const statement = decisionStatement({
       relayOrigin: this.deps.relayOrigin(),
       requestId: decision.requestId,
@@ -166,8 +187,9 @@ export class SigninService {
       decision: decision.decision,
       number: decision.number,
       signedAt: decision.signedAt,
+      unlock: decision.unlock,
     });
-    if (!(await verifyDeviceSignatureOffThread(statement, decision.signature, device.publicKey))) return result('rejected', 'bad_signature');
+    if (!(await verifyDeviceSignatureOffThread(statement, decision.signature, key))) return result('rejected', 'bad_signature');
     const now = clock.now();
     if (Math.abs(decision.signedAt - now) > LIMITS.maxClockSkewMs) return result('rejected', 'clock_skew');
     if (decision.decision !== 'approve' && decision.number !== '') return result('rejected', 'invalid_request');
@@ -178,6 +200,7 @@ export class SigninService {
       userId: device.userId,
       decision: decision.decision,
       number: decision.number,
+      unlock: decision.unlock,
       now,
     });
     if (!settled) return result(...(await this.whyNotApplied(device, decision.requestId, now)));
@@ -292,7 +315,7 @@ export class SigninService {
     if (!completed || !completed.user_id) throw new ApiError(409, 'already_completed', 'This sign-in request was already used.');
     const user = await this.deps.store.users.byId(completed.user_id);
     if (!user) throw new ApiError(404, 'not_found', 'No such sign-in request.');
-    return { userId: user.id, upn: user.upn, displayName: user.display_name, amr: amrFor(row.method) };
+    return { userId: user.id, upn: user.upn, displayName: user.display_name, amr: amrFor(completed.method, completed.unlock) };
   }
 
   /** Still-pending challenges for these devices, re-sent after a device's `ready`. */

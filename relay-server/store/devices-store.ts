@@ -1,6 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeviceRow } from './schema.ts';
 
+/**
+ * Whether a device can connect and approve: it holds a connect key (protocol revision 2). A
+ * device paired under revision 1 has none; it stays listed, and removable, until added again.
+ */
+export function isActiveDevice(device: Pick<DeviceRow, 'connect_public_key'>): boolean {
+  return device.connect_public_key !== null;
+}
+
 export class DevicesStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -13,8 +21,20 @@ export class DevicesStore {
     return this.db.selectFrom('devices').selectAll().where('id', 'in', ids).execute();
   }
 
+  /** Every device of the user, revision-1 ones included, oldest first. */
   ofUser(userId: string): Promise<DeviceRow[]> {
     return this.db.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  }
+
+  /** The user's devices that can connect and approve (`isActiveDevice`), oldest first. */
+  activeOfUser(userId: string): Promise<DeviceRow[]> {
+    return this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('connect_public_key', 'is not', null)
+      .orderBy('created_at')
+      .execute();
   }
 
   async touch(id: string, now: number): Promise<void> {

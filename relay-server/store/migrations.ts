@@ -139,6 +139,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('signin_requests_user_status').execute();
     },
   },
+  '0004_two_device_keys': {
+    async up(db: Kysely<any>) {
+      // Protocol revision 2 (section 2): each device has an approval key (`public_key`, as before)
+      // and a connect key. Rows paired under revision 1 keep `connect_public_key` null: they are
+      // still listed and removable, but can no longer connect or approve until added again.
+      await db.schema.alterTable('devices').addColumn('connect_public_key', 'text').execute();
+      // How the approving device released its approval key (`pin` or `webauthn`), for `amr`.
+      await db.schema.alterTable('signin_requests').addColumn('unlock', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -29,7 +29,7 @@ export class PairingsStore {
    * Marks the offer used and adds the device in one transaction; the conditional update makes a
    * token single-use even when two redemptions race.
    */
-  async redeem(token: string, device: { name: string; publicKey: string }, now: number): Promise<RedeemOutcome> {
+  async redeem(token: string, device: { name: string; publicKey: string; connectPublicKey: string }, now: number): Promise<RedeemOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const offer = await trx.selectFrom('pairing_offers').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
       if (!offer) return { ok: false, code: 'invalid_request' } as const;
@@ -44,7 +44,15 @@ export class PairingsStore {
       if (Number(claimed.numUpdatedRows) !== 1) return { ok: false, code: 'pairing_used' } as const;
       const row = await trx
         .insertInto('devices')
-        .values({ id: randomId(), user_id: offer.user_id, name: device.name, public_key: device.publicKey, created_at: now, last_used_at: null })
+        .values({
+          id: randomId(),
+          user_id: offer.user_id,
+          name: device.name,
+          public_key: device.publicKey,
+          connect_public_key: device.connectPublicKey,
+          created_at: now,
+          last_used_at: null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       return { ok: true, device: row } as const;

@@ -47,7 +47,13 @@ export interface DevicesTable {
   id: string;
   user_id: string;
   name: string;
+  /** The approval key (PROTOCOL.md section 2): signs `pair` and every `approve`. */
   public_key: string;
+  /**
+   * The connect key: signs `connect`, and `deny`/`report` with unlock `none`. Null for a device
+   * paired under protocol revision 1, which can no longer connect or approve (`isActiveDevice`).
+   */
+  connect_public_key: string | null;
   created_at: number;
   last_used_at: number | null;
 }
@@ -87,6 +93,8 @@ export interface SigninRequestsTable {
   expires_at: number;
   decided_at: number | null;
   completed_at: number | null;
+  /** How the deciding device released its key (`pin`, `webauthn`, `none`); gives the session's `amr`. */
+  unlock: string | null;
 }
 
 export interface PolicyTable {

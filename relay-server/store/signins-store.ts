@@ -16,12 +16,13 @@ const IS_PENDING = sql<boolean>`status = 'pending'`;
 /** Every column, in the order the prepared insert binds them. */
 const SIGNIN_COLUMNS = [
   'id', 'user_id', 'upn', 'app_id', 'app_name', 'ip', 'location', 'browser', 'os', 'method', 'number', 'match_mode', 'digits',
-  'choices', 'browser_token_hash', 'status', 'reason', 'device_id', 'created_at', 'expires_at', 'decided_at', 'completed_at',
+  'choices', 'browser_token_hash', 'status', 'reason', 'device_id', 'created_at', 'expires_at', 'decided_at', 'completed_at', 'unlock',
 ] as const;
 const everyColumnListed: Exclude<keyof SigninRow, (typeof SIGNIN_COLUMNS)[number]> extends never ? true : never = true;
 void everyColumnListed;
 
 type Decision = 'approve' | 'deny' | 'report';
+type Unlock = 'pin' | 'webauthn' | 'none';
 
 /** Sign-in requests double as the sign-in log: password and TAP sign-ins are stored already decided. */
 export class SigninsStore {
@@ -40,8 +41,8 @@ export class SigninsStore {
     this.selectStatus = preparedQuery(db, (id: string) =>
       db.selectFrom('signin_requests').select(['id', 'status', 'reason', 'browser_token_hash', 'expires_at']).where('id', '=', id),
     );
-    this.applyApproval = preparedQuery(db, (requestId: string, deviceId: string, userId: string, number: string, now: number) =>
-      decisionUpdate(db, { requestId, deviceId, userId, now }, (eb) => {
+    this.applyApproval = preparedQuery(db, (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number) =>
+      decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
         const numberMatches = eb('number', '=', number);
         return {
           status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
@@ -49,8 +50,8 @@ export class SigninsStore {
         };
       }),
     );
-    this.applyRefusal = preparedQuery(db, (requestId: string, deviceId: string, userId: string, status: string, now: number) =>
-      decisionUpdate(db, { requestId, deviceId, userId, now }, () => ({ status, reason: status })),
+    this.applyRefusal = preparedQuery(db, (requestId: string, deviceId: string, userId: string, status: string, unlock: string, now: number) =>
+      decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, () => ({ status, reason: status })),
     );
   }
 
@@ -113,13 +114,14 @@ export class SigninsStore {
    * and the first decision wins across instances. An approval whose number differs lands as
    * `wrong_number`. Returns undefined when nothing was settled; the caller then reads why.
    * `user_failures` tells whether the user's failure count needs resetting, without another read.
+   * `unlock` (how the device released its key) is kept on the row: completion builds `amr` from it.
    */
-  async applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: Decision; number: string; now: number }) {
-    const { requestId, deviceId, userId, decision, number, now } = input;
+  async applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: Decision; number: string; unlock: Unlock; now: number }) {
+    const { requestId, deviceId, userId, decision, number, unlock, now } = input;
     const applied =
       decision === 'approve'
-        ? await this.applyApproval(requestId, deviceId, userId, number, now)
-        : await this.applyRefusal(requestId, deviceId, userId, decision === 'deny' ? 'denied' : 'reported', now);
+        ? await this.applyApproval(requestId, deviceId, userId, number, unlock, now)
+        : await this.applyRefusal(requestId, deviceId, userId, decision === 'deny' ? 'denied' : 'reported', unlock, now);
     return applied.rows[0];
   }
 
@@ -181,13 +183,13 @@ function insertUnlessPending(db: Kysely<Database>, row: NewSigninRow) {
 /** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */
 function decisionUpdate(
   db: Kysely<Database>,
-  where: { requestId: string; deviceId: string; userId: string; now: number },
+  where: { requestId: string; deviceId: string; userId: string; unlock: string; now: number },
   outcome: (eb: ExpressionBuilder<Database, 'signin_requests'>) => { status: string | Expression<string>; reason: string | Expression<string | null> },
 ) {
-  const { requestId, deviceId, userId, now } = where;
+  const { requestId, deviceId, userId, unlock, now } = where;
   return db
     .updateTable('signin_requests')
-    .set((eb) => ({ ...outcome(eb), device_id: deviceId, decided_at: now }))
+    .set((eb) => ({ ...outcome(eb), device_id: deviceId, decided_at: now, unlock }))
     .where('id', '=', requestId)
     .where('user_id', '=', userId)
     .where('status', '=', 'pending')

@@ -9,7 +9,7 @@ const PUSH_USER_COLUMNS = ['id', 'upn', 'display_name', 'password_hash', 'push_b
 /** A user with what opening a push needs, read at once. */
 export interface PushTarget {
   user: Pick<UserRow, (typeof PUSH_USER_COLUMNS)[number]>;
-  /** The user's devices, oldest first. */
+  /** The user's devices that can approve (revision 2, see `isActiveDevice`), oldest first. */
   deviceIds: string[];
   /** Push requests created for the user since the time asked about (the push budget). */
   recentPushes: number;
@@ -148,11 +148,14 @@ export class UsersStore {
   }
 }
 
-/** The user's row once per device (device_id null when it has none), with its pushes since `since`. */
+/**
+ * The user's row once per active device (device_id null when it has none), with its pushes since
+ * `since`. A revision-1 device (no connect key) cannot approve, so it is no push target.
+ */
 function pushTargetQuery(db: Kysely<Database>, since: number) {
   return db
     .selectFrom('users')
-    .leftJoin('devices', 'devices.user_id', 'users.id')
+    .leftJoin('devices', (join) => join.onRef('devices.user_id', '=', 'users.id').on('devices.connect_public_key', 'is not', null))
     .select(PUSH_USER_COLUMNS.map((column) => `users.${column}` as const))
     .select('devices.id as device_id')
     .select((eb) =>

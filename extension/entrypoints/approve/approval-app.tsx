@@ -115,13 +115,15 @@ function PendingRequest(props: {
   const [number, setNumber] = useState('');
   const [pin, setPin] = useState('');
   const [remember, setRemember] = useState(props.rememberByDefault || props.pinRemembered);
+  // The worker forgets a remembered PIN when it stops: then it asks again (`pin_required`).
+  const [pinRemembered, setPinRemembered] = useState(props.pinRemembered);
   const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<{ code: string; retryAt?: number | undefined } | null>(
     props.pinRetryAt ? { code: 'locked', retryAt: props.pinRetryAt } : null,
   );
   const numberField = useRef<HTMLInputElement>(null);
   const remaining = challenge.expiresAt - now;
-  const needsPin = !props.pinRemembered;
+  const needsPin = !pinRemembered;
   const digits = challenge.match.digits;
 
   useEffect(() => {
@@ -130,23 +132,26 @@ function PendingRequest(props: {
 
   useEffect(() => numberField.current?.focus(), []);
 
+  // Only an approve carries the PIN: deny and "It wasn't me" are signed without it.
   const decide = async (decision: Decision) => {
     setError(null);
     setBusy(decision);
+    const approve = decision === 'approve';
     try {
       const result = await call({
         type: 'decide',
         requestId: challenge.requestId,
         decision,
-        number: decision === 'approve' ? number : '',
-        ...(needsPin ? { pin } : {}),
-        remember,
+        number: approve ? number : '',
+        ...(approve && needsPin ? { pin } : {}),
+        remember: approve && remember,
       });
       if (result.ok) props.onSettled(result.outcome);
       else {
         setError({ code: result.code, retryAt: result.retryAt });
         if (result.code.startsWith('already_')) props.onSettled(result.code.slice('already_'.length) as HistoryOutcome);
         if (result.code === 'wrong_pin' || result.code === 'locked') setPin('');
+        if (result.code === 'pin_required') setPinRemembered(false);
       }
     } finally {
       setBusy(null);
@@ -233,7 +238,7 @@ function PendingRequest(props: {
         )}
         {needsPin ? (
           <div>
-            <label for="pin">Your PIN</label>
+            <label for="pin">Your PIN (to approve)</label>
             <input
               id="pin"
               type="password"
@@ -264,13 +269,14 @@ function PendingRequest(props: {
         <button class="primary" type="submit" data-testid="approve" disabled={!numberReady || !pinReady || busy !== null}>
           {busy === 'approve' ? 'Approving…' : 'Approve'}
         </button>
-        <button type="button" data-testid="deny" disabled={!pinReady || busy !== null} onClick={() => void decide('deny')}>
-          Deny
+        <button type="button" data-testid="deny" disabled={busy !== null} onClick={() => void decide('deny')}>
+          {busy === 'deny' ? 'Denying…' : 'Deny'}
         </button>
-        <button type="button" class="danger" data-testid="report" disabled={!pinReady || busy !== null} onClick={() => void decide('report')}>
-          It wasn't me
+        <button type="button" class="danger" data-testid="report" disabled={busy !== null} onClick={() => void decide('report')}>
+          {busy === 'report' ? 'Reporting…' : "It wasn't me"}
         </button>
       </div>
+      <p class="muted" data-testid="refuse-hint">Deny and “It wasn't me” need no PIN.</p>
     </form>
   );
 }

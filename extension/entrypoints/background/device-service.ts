@@ -1,36 +1,33 @@
-import { REDEEM_PAIRING_PATH } from '../../../protocol/paths.ts';
 import { browser } from 'wxt/browser';
-import {
-  RedeemPairingResponse,
-  connectStatement,
-  decisionStatement,
-  generateDeviceKeyPair,
-  isMatchNumber,
-  pairStatement,
-  parse,
-  parsePairingLink,
-  signStatement,
-  type ReadyMessage,
-  type RelayToDeviceMessage,
-} from '../../../protocol/index.ts';
-import { openCountersignDb, pruneHistory, readLock, readPrefs, type AccountRecord, type Db, type HistoryOutcome } from '../../lib/db.ts';
+import type { WebSocketLike } from '../../../protocol/device/index.ts';
+import { openCountersignDb, pruneHistory, readLock, readPrefs, type CountersignDB, type Db } from '../../lib/db.ts';
+import { DecisionWaiters, decide, type Unlocked } from '../../lib/decide.ts';
 import { deviceNameFrom } from '../../lib/device-name.ts';
-import { handleRelayFrame, settle, sweepExpired, type FrameEffects } from '../../lib/frame-handler.ts';
-import { accountKeyLabel, importConnectKey, signWithConnectKey, wrapSecret } from '../../lib/key-wrap.ts';
-import { changePin, checkPin, pinStatus, setupPin, unwrapAccountKey, type PinCheck } from '../../lib/pin-lock.ts';
-import { RelaySocket, type WebSocketLike } from '../../lib/relay-socket.ts';
-import { CHANGED_BROADCAST, type AppState, type DecideResult, type ResponseMap, type RuntimeRequest } from '../../lib/runtime-messages.ts';
-import { clearChallengeNotice, openApprovalWindow, setBadgeCount, showChallengeNotice } from './notices.ts';
-import { forgetPin, recallPin, rememberPin } from './pin-cache.ts';
+import { handleRelayFrame, sweepExpired, type FrameEffects } from '../../lib/frame-handler.ts';
+import { pairAccount } from '../../lib/pair-account.ts';
+import { changePin, checkPin, pinStatus, setupPin } from '../../lib/pin-lock.ts';
+import { RelayConnections } from '../../lib/relay-connections.ts';
+import {
+  CHANGED_BROADCAST,
+  type ActivityItem,
+  type AppState,
+  type Failure,
+  type ResponseMap,
+  type RuntimeRequest,
+} from '../../lib/runtime-messages.ts';
+import { clearChallengeNotice, openApprovalWindow, openRelayPage, setBadgeCount, showAuthenticatorNotice, showChallengeNotice } from './notices.ts';
+import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 
 /**
- * The authenticator living in the service worker: accounts, relay sockets, challenges and
- * decisions. Stateless across worker restarts except for what IndexedDB and storage.session
- * hold, so a stopped worker picks up exactly where it was.
+ * The authenticator living in the service worker: accounts, relay connections (the device
+ * core's RelayConnection), challenges and decisions. Stateless across worker restarts except
+ * for what IndexedDB holds, so a stopped worker picks up where it was; only a remembered PIN
+ * is lost, by design.
  */
 
 const READY_TIMEOUT_MS = 10_000;
 const RESULT_TIMEOUT_MS = 15_000;
+const ACTIVITY_LINES = 10;
 
 function log(message: string, detail?: unknown): void {
   console.info(`[countersign] ${message}`, detail ?? '');
@@ -42,8 +39,7 @@ function cryptoRandom(): number {
 
 export class DeviceService {
   private database: Promise<Db> | null = null;
-  private readonly sockets = new Map<string, RelaySocket>();
-  private readonly settleWaiters = new Map<string, (outcome: HistoryOutcome) => void>();
+  private readonly waiters = new DecisionWaiters();
   private readonly expiryTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   private readonly effects: FrameEffects = {
@@ -54,8 +50,7 @@ export class DeviceService {
       void this.announce(pending.requestId).catch((error: unknown) => log('notice failed', error));
     },
     challengeSettled: (requestId, outcome) => {
-      this.settleWaiters.get(requestId)?.(outcome);
-      this.settleWaiters.delete(requestId);
+      this.waiters.settled(requestId, outcome);
       clearTimeout(this.expiryTimers.get(requestId));
       this.expiryTimers.delete(requestId);
       void clearChallengeNotice(requestId).catch(() => undefined);
@@ -63,10 +58,25 @@ export class DeviceService {
       this.broadcast();
     },
     accountsChanged: () => {
-      void this.syncConnections();
+      void this.connections.sync();
+      this.broadcast();
+    },
+    noticeArrived: (notice) => {
+      log(`notice ${notice.kind} for ${notice.upn}`);
+      void showAuthenticatorNotice(notice).catch((error: unknown) => log('notice failed', error));
       this.broadcast();
     },
   };
+
+  private readonly connections = new RelayConnections({
+    db: () => this.db(),
+    createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    handleFrame: async (origin, frame) => handleRelayFrame(await this.db(), origin, frame, this.effects),
+    changed: () => this.broadcast(),
+    random: cryptoRandom,
+    now: () => Date.now(),
+    log,
+  });
 
   db(): Promise<Db> {
     this.database ??= openCountersignDb();
@@ -78,79 +88,8 @@ export class DeviceService {
     const db = await this.db();
     await sweepExpired(db, this.effects);
     for (const pending of await db.getAll('pending')) this.scheduleExpiry(pending.requestId, pending.challenge.expiresAt);
-    await this.syncConnections();
+    await this.connections.sync();
     await this.refreshBadge();
-  }
-
-  /** One socket per relay that has usable accounts; none for the others. */
-  async syncConnections(): Promise<void> {
-    const db = await this.db();
-    const origins = new Set((await db.getAll('accounts')).filter((a) => !a.authError).map((a) => a.relayOrigin));
-    for (const [origin, socket] of this.sockets) {
-      if (!origins.has(origin)) {
-        socket.stop();
-        this.sockets.delete(origin);
-      }
-    }
-    for (const origin of origins) this.socketFor(origin).ensure();
-  }
-
-  private socketFor(origin: string): RelaySocket {
-    let socket = this.sockets.get(origin);
-    if (socket) return socket;
-    socket = new RelaySocket(origin, {
-      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-      credentials: (nonce) => this.credentials(origin, nonce),
-      onReady: (ready) => this.onReady(origin, ready),
-      onFrame: (frame) => this.onFrame(origin, frame),
-      onRefused: (code) => this.onRefused(origin, code),
-      onStateChange: (state) => {
-        log(`${origin} ${state}`);
-        this.broadcast();
-      },
-      random: cryptoRandom,
-      now: () => Date.now(),
-      log: (message, detail) => log(`${origin}: ${message}`, detail),
-    });
-    this.sockets.set(origin, socket);
-    return socket;
-  }
-
-  private async credentials(origin: string, nonce: string) {
-    const db = await this.db();
-    const accounts = (await db.getAllFromIndex('accounts', 'byRelay', origin)).filter((a) => !a.authError);
-    return Promise.all(
-      accounts.map(async (account) => ({
-        deviceId: account.deviceId,
-        signature: await signWithConnectKey(
-          account.connectKey,
-          connectStatement({ relayOrigin: origin, nonce, deviceId: account.deviceId }),
-        ),
-      })),
-    );
-  }
-
-  private async onReady(origin: string, ready: ReadyMessage): Promise<void> {
-    if (ready.rejected.length === 0) return;
-    log(`${origin} refused ${ready.rejected.length} credential(s)`, ready.rejected);
-    const db = await this.db();
-    for (const { deviceId, code } of ready.rejected) {
-      const account = await db.get('accounts', deviceId);
-      if (account?.relayOrigin === origin) await db.put('accounts', { ...account, authError: code });
-    }
-    this.broadcast();
-  }
-
-  private async onRefused(origin: string, code: number): Promise<void> {
-    const db = await this.db();
-    for (const account of await db.getAllFromIndex('accounts', 'byRelay', origin)) {
-      await db.put('accounts', { ...account, authError: account.authError ?? `closed_${code}` });
-    }
-    this.broadcast();
-  }
-
-  private async onFrame(origin: string, frame: RelayToDeviceMessage): Promise<void> {
-    await handleRelayFrame(await this.db(), origin, frame, this.effects);
   }
 
   private scheduleExpiry(requestId: string, expiresAt: number): void {
@@ -181,6 +120,14 @@ export class DeviceService {
     browser.runtime.sendMessage(CHANGED_BROADCAST).catch(() => undefined);
   }
 
+  /** Opens the security info page of the relay holding `deviceId` (where authenticators are added and removed). */
+  async openSecurityInfo(deviceId: string): Promise<boolean> {
+    const account = await (await this.db()).get('accounts', deviceId);
+    if (!account) return false;
+    await openRelayPage(`${account.relayOrigin}/security-info`);
+    return true;
+  }
+
   // ---- requests from the extension's pages ----
 
   async handle(request: RuntimeRequest): Promise<ResponseMap[RuntimeRequest['type']]> {
@@ -190,17 +137,16 @@ export class DeviceService {
       case 'getRequest': {
         const db = await this.db();
         const now = Date.now();
-        const [pending, history, remembered, status, prefs] = await Promise.all([
+        const [pending, history, status, prefs] = await Promise.all([
           db.get('pending', request.requestId),
           db.get('history', request.requestId),
-          recallPin(now),
           pinStatus(db, now),
           readPrefs(db),
         ]);
         return {
           pending: pending ?? null,
           history: history ?? null,
-          pinRemembered: remembered !== null,
+          pinRemembered: isUnlockRemembered(now),
           pinRetryAt: status.retryAt,
           rememberByDefault: prefs.rememberPin,
         };
@@ -212,13 +158,21 @@ export class DeviceService {
       }
       case 'changePin': {
         const result = await changePin(await this.db(), request.oldPin, request.newPin, Date.now());
-        if (result.ok) await forgetPin();
+        if (result.ok) forgetUnlock();
         return result.ok ? { ok: true } : failure(result);
       }
       case 'pair':
         return this.pair(request.link, request.pin);
       case 'decide':
-        return this.decide(request);
+        return decide(request, {
+          db: await this.db(),
+          effects: this.effects,
+          unlock: (pin, remember) => this.unlock(pin, remember),
+          connections: this.connections,
+          waiters: this.waiters,
+          readyTimeoutMs: READY_TIMEOUT_MS,
+          resultTimeoutMs: RESULT_TIMEOUT_MS,
+        });
       case 'setPrefs': {
         const db = await this.db();
         const prefs = await readPrefs(db);
@@ -227,17 +181,21 @@ export class DeviceService {
           autoOpen: request.autoOpen ?? prefs.autoOpen,
           rememberPin: request.rememberPin ?? prefs.rememberPin,
         });
-        if (request.rememberPin === false) await forgetPin();
+        if (request.rememberPin === false) forgetUnlock();
         this.broadcast();
         return { ok: true };
       }
       case 'forgetPin':
-        await forgetPin();
+        forgetUnlock();
         this.broadcast();
         return { ok: true };
       case 'openApproval':
         await openApprovalWindow(request.requestId);
         return { ok: true };
+      case 'openSecurityInfo':
+        return (await this.openSecurityInfo(request.deviceId)) ? { ok: true } : { ok: false, code: 'unknown_account' };
+      case 'removeAccount':
+        return this.removeRetiredAccount(request.deviceId);
     }
   }
 
@@ -245,14 +203,19 @@ export class DeviceService {
     const db = await this.db();
     const now = Date.now();
     await sweepExpired(db, this.effects);
-    const [lock, prefs, accounts, pending, remembered, status] = await Promise.all([
+    const [lock, prefs, accounts, pending, status, history, notices] = await Promise.all([
       readLock(db),
       readPrefs(db),
       db.getAll('accounts'),
       db.getAll('pending'),
-      recallPin(now),
       pinStatus(db, now),
+      newest(db, 'history'),
+      newest(db, 'notices'),
     ]);
+    const activity: ActivityItem[] = [
+      ...history.map((entry) => ({ type: 'signin' as const, entry })),
+      ...notices.map((entry) => ({ type: 'notice' as const, entry })),
+    ];
     return {
       hasPin: lock !== undefined,
       prefs: { autoOpen: prefs.autoOpen, rememberPin: prefs.rememberPin },
@@ -263,151 +226,81 @@ export class DeviceService {
         relayOrigin: account.relayOrigin,
         relayName: account.relayName,
         deviceName: account.deviceName,
-        connection: account.authError ? 'error' : (this.sockets.get(account.relayOrigin)?.state ?? 'idle'),
-        authError: account.authError ?? null,
+        status: account.status,
+        connection:
+          account.status !== 'active' || account.authError ? 'error' : this.connections.state(account.relayOrigin),
+        authError: account.status === 'active' ? (account.authError ?? null) : null,
       })),
       pending: pending.sort((a, b) => a.challenge.createdAt - b.challenge.createdAt),
-      pinRemembered: remembered !== null,
+      activity: activity.sort((a, b) => b.entry.at - a.entry.at).slice(0, ACTIVITY_LINES),
+      pinRemembered: isUnlockRemembered(now),
       pinRetryAt: status.retryAt,
     };
   }
 
-  /** Checks the PIN given, or the remembered one; a wrong remembered PIN is forgotten. */
-  private async unlock(pin: string | undefined, remember: boolean): Promise<PinCheck | { ok: false; code: 'pin_required' }> {
+  /**
+   * The PIN key for an approval or a pairing: from the PIN given (checked against the lock, with
+   * the slow-down), or the one remembered in memory. `remember` says what to do with a PIN given:
+   * keep it in memory for 5 minutes, forget any remembered one, or leave memory as it is.
+   */
+  private async unlock(pin: string | undefined, remember: boolean | 'unchanged'): Promise<Unlocked> {
     const db = await this.db();
     const now = Date.now();
-    const candidate = pin ?? (await recallPin(now));
-    if (candidate === null) return { ok: false, code: 'pin_required' };
-    const check = await checkPin(db, candidate, now);
-    if (!check.ok) {
-      if (pin === undefined) await forgetPin();
-      return check;
+    if (pin === undefined) {
+      const key = recallUnlock(now, (await readLock(db))?.salt);
+      if (!key) return { ok: false, code: 'pin_required' };
+      // A slow-down started by someone typing wrong PINs holds for the remembered PIN too.
+      const status = await pinStatus(db, now);
+      if (status.retryAt !== null) return { ok: false, code: 'locked', retryAt: status.retryAt };
+      return { ok: true, key };
     }
-    if (pin !== undefined) await (remember ? rememberPin(pin, now) : forgetPin());
-    return check;
+    const check = await checkPin(db, pin, now);
+    if (!check.ok) return failure(check);
+    if (remember === true) rememberUnlock(check.key, check.lock.salt, now);
+    else if (remember === false) forgetUnlock();
+    return { ok: true, key: check.key };
   }
 
   private async pair(link: string, pin: string | undefined): Promise<ResponseMap['pair']> {
-    const offer = parsePairingLink(link.trim());
-    if (!offer) return { ok: false, code: 'invalid_link' };
-    const unlocked = await this.unlock(pin, false);
-    if (!unlocked.ok) return failure(unlocked);
-    const { secretKey, publicKey } = generateDeviceKeyPair();
-    try {
-      const deviceName = deviceNameFrom(navigator as Navigator & { userAgentData?: never });
-      const signature = signStatement(
-        pairStatement({ relayOrigin: offer.relayOrigin, pairingToken: offer.token, publicKey, deviceName }),
-        secretKey,
-      );
-      let response: Response;
-      try {
-        response = await fetch(`${offer.relayOrigin}${REDEEM_PAIRING_PATH}`, {
+    const result = await pairAccount({
+      db: await this.db(),
+      link,
+      unlock: () => this.unlock(pin, 'unchanged'),
+      deviceName: deviceNameFrom(navigator as Navigator & { userAgentData?: never }),
+      post: async (url, body) => {
+        const response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ token: offer.token, publicKey, deviceName, signature }),
+          body: JSON.stringify(body),
           credentials: 'omit',
         });
-      } catch (error) {
-        log('pairing request failed', error);
-        return { ok: false, code: 'relay_unreachable' };
-      }
-      const body: unknown = await response.json().catch(() => null);
-      if (response.status !== 201) return { ok: false, code: errorCode(body) ?? `http_${response.status}` };
-      const redeemed = parse(RedeemPairingResponse, body);
-      if (!redeemed.ok) return { ok: false, code: 'bad_response' };
-      const { deviceId, account, relay } = redeemed.value;
-      const record: AccountRecord = {
-        deviceId,
-        relayOrigin: offer.relayOrigin,
-        relayName: relay.name,
-        userId: account.userId,
-        upn: account.upn,
-        displayName: account.displayName,
-        deviceName,
-        publicKey,
-        wrappedKey: await wrapSecret(unlocked.key, secretKey, accountKeyLabel(publicKey)),
-        connectKey: await importConnectKey(secretKey, publicKey),
-        createdAt: Date.now(),
-      };
-      await (await this.db()).put('accounts', record);
-      await this.syncConnections();
-      this.sockets.get(offer.relayOrigin)?.retry();
-      this.broadcast();
-      return { ok: true, account: { upn: account.upn, displayName: account.displayName, relayOrigin: offer.relayOrigin, deviceName } };
-    } finally {
-      secretKey.fill(0);
+        return { status: response.status, body: await response.json().catch(() => null) };
+      },
+      now: () => Date.now(),
+    });
+    if (!result.ok) {
+      log(`pairing failed: ${result.code}`);
+      return failure(result);
     }
+    await this.connections.accountAdded(result.account.relayOrigin);
+    this.broadcast();
+    const { upn, displayName, relayOrigin, deviceName } = result.account;
+    return { ok: true, account: { upn, displayName, relayOrigin, deviceName } };
   }
 
-  private async decide(request: Extract<RuntimeRequest, { type: 'decide' }>): Promise<DecideResult> {
+  /** Removes an entry that waits to be added again (an active account is removed from the relay's side). */
+  private async removeRetiredAccount(deviceId: string): Promise<{ ok: true } | Failure> {
     const db = await this.db();
-    const pending = await db.get('pending', request.requestId);
-    if (!pending) {
-      const history = await db.get('history', request.requestId);
-      return { ok: false, code: history ? `already_${history.outcome}` : 'not_pending' };
+    const tx = db.transaction('accounts', 'readwrite');
+    const account = await tx.store.get(deviceId);
+    if (account?.status !== 'needs_re_add') {
+      await tx.done;
+      return { ok: false, code: account ? 'not_removable' : 'unknown_account' };
     }
-    const { challenge } = pending;
-    if (challenge.expiresAt <= Date.now()) {
-      await settle(db, null, request.requestId, 'expired', null, this.effects);
-      return { ok: true, outcome: 'expired' };
-    }
-    const number = request.decision === 'approve' ? request.number : '';
-    if (request.decision === 'approve' && !isMatchNumber(number, challenge.match.digits)) {
-      return { ok: false, code: 'invalid_number' };
-    }
-    const unlocked = await this.unlock(request.pin, request.remember);
-    if (!unlocked.ok) return failure(unlocked);
-    const account = await db.get('accounts', challenge.deviceId);
-    if (!account) return { ok: false, code: 'unknown_account' };
-
-    const socket = this.socketFor(account.relayOrigin);
-    if (!(await socket.waitUntilReady(READY_TIMEOUT_MS))) return { ok: false, code: 'offline' };
-
-    const secret = await unwrapAccountKey(unlocked.key, account);
-    const signedAt = Date.now();
-    let signature: string;
-    try {
-      signature = signStatement(
-        decisionStatement({
-          relayOrigin: account.relayOrigin,
-          requestId: challenge.requestId,
-          deviceId: account.deviceId,
-          decision: request.decision,
-          number,
-          signedAt,
-        }),
-        secret,
-      );
-    } finally {
-      secret.fill(0);
-    }
-    await db.put('pending', { ...pending, sentDecision: request.decision });
-    const outcome = this.waitForSettle(challenge.requestId);
-    const sent = socket.send({
-      type: 'decision',
-      requestId: challenge.requestId,
-      deviceId: account.deviceId,
-      decision: request.decision,
-      number,
-      signedAt,
-      signature,
-    });
-    if (!sent) return { ok: false, code: 'offline' };
-    const settled = await outcome;
-    return settled ? { ok: true, outcome: settled } : { ok: false, code: 'no_answer' };
-  }
-
-  private waitForSettle(requestId: string): Promise<HistoryOutcome | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settleWaiters.delete(requestId);
-        resolve(null);
-      }, RESULT_TIMEOUT_MS);
-      this.settleWaiters.set(requestId, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
-      });
-    });
+    await tx.store.delete(deviceId);
+    await tx.done;
+    this.broadcast();
+    return { ok: true };
   }
 
   async housekeeping(): Promise<void> {
@@ -415,12 +308,20 @@ export class DeviceService {
   }
 }
 
-function failure(result: { ok: false; code: string; retryAt?: number }): { ok: false; code: string; retryAt?: number } {
-  return result.retryAt !== undefined ? { ok: false, code: result.code, retryAt: result.retryAt } : { ok: false, code: result.code };
+/** The newest entries of a store with a `byTime` index. */
+async function newest<S extends 'history' | 'notices'>(db: Db, store: S): Promise<Array<CountersignDB[S]['value']>> {
+  const tx = db.transaction(store);
+  const entries: Array<CountersignDB[S]['value']> = [];
+  let cursor = await tx.store.index('byTime').openCursor(null, 'prev');
+  while (cursor && entries.length < ACTIVITY_LINES) {
+    entries.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return entries;
 }
 
-function errorCode(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const error = (body as { error?: { code?: unknown } }).error;
-  return typeof error?.code === 'string' ? error.code : null;
+/** A failure as the pages get it (without the slow-down's failure count). */
+function failure(result: { ok: false; code: string; retryAt?: number }): Failure {
+  return result.retryAt !== undefined ? { ok: false, code: result.code, retryAt: result.retryAt } : { ok: false, code: result.code };
 }

@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { parse } from '../../../protocol/index.ts';
 import { RuntimeRequest } from '../../lib/runtime-messages.ts';
 import { DeviceService } from './device-service.ts';
-import { approvalWindowClosed, openApprovalWindow } from './notices.ts';
+import { approvalWindowClosed, noticeDeviceId, openApprovalWindow } from './notices.ts';
 
 const WATCHDOG_ALARM = 'countersign-watchdog';
 
@@ -25,6 +25,13 @@ export default defineBackground(() => {
     void service.housekeeping().catch(() => undefined);
   });
   browser.notifications.onClicked.addListener((notificationId) => {
+    // An authenticator notice leads to the relay's security info page, where it can be checked.
+    const noticeFor = noticeDeviceId(notificationId);
+    if (noticeFor) {
+      void browser.notifications.clear(notificationId);
+      void service.openSecurityInfo(noticeFor).catch(() => undefined);
+      return;
+    }
     void openApprovalWindow(/^[A-Za-z0-9_-]{22}$/.test(notificationId) ? notificationId : undefined);
   });
   browser.windows.onRemoved.addListener((windowId) => void approvalWindowClosed(windowId).catch(() => undefined));

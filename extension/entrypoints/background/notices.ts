@@ -1,9 +1,11 @@
 import { browser } from 'wxt/browser';
-import type { PendingChallenge } from '../../lib/db.ts';
+import type { NoticeEntry, PendingChallenge } from '../../lib/db.ts';
+import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
 
 /**
  * How a challenge reaches the person: a system notification, the toolbar badge, and the
- * approval window (one at a time, reused for the next request).
+ * approval window (one at a time, reused for the next request). Relay notices (an authenticator
+ * added or removed) get a notification too.
  */
 
 const WINDOW_KEY = 'approvalWindowId';
@@ -21,6 +23,26 @@ export async function showChallengeNotice(pending: PendingChallenge): Promise<vo
     priority: 2,
     requireInteraction: true,
   });
+}
+
+const NOTICE_PREFIX = 'notice-';
+
+/** The notification's id names the account (deviceId), so a click can open its relay's security info page. */
+export async function showAuthenticatorNotice(notice: NoticeEntry): Promise<void> {
+  await browser.notifications.create(`${NOTICE_PREFIX}${notice.deviceId}-${notice.at}`, {
+    type: 'basic',
+    iconUrl: browser.runtime.getURL('/icon/128.png'),
+    title: notice.kind === 'authenticator_added' ? 'Authenticator added' : 'Authenticator removed',
+    message: noticeText(notice),
+    contextMessage: noticeAdvice(notice),
+    priority: 1,
+  });
+}
+
+/** The deviceId in an authenticator notice's notification id, or null for other notifications. */
+export function noticeDeviceId(notificationId: string): string | null {
+  const match = new RegExp(`^${NOTICE_PREFIX}([A-Za-z0-9_-]{22})-\\d+$`).exec(notificationId);
+  return match?.[1] ?? null;
 }
 
 export async function clearChallengeNotice(requestId: string): Promise<void> {
@@ -52,6 +74,11 @@ export async function openApprovalWindow(requestId?: string): Promise<void> {
   }
   const created = await browser.windows.create({ url, type: 'popup', width: 420, height: 660, focused: true });
   if (created?.id !== undefined) await browser.storage.session.set({ [WINDOW_KEY]: created.id });
+}
+
+/** Opens a relay page (its security info page) in a normal tab. */
+export async function openRelayPage(url: string): Promise<void> {
+  await browser.tabs.create({ url });
 }
 
 export async function approvalWindowClosed(windowId: number): Promise<void> {

@@ -1,34 +1,43 @@
-import { browser } from 'wxt/browser';
-
 /**
- * "Remember my PIN for 5 minutes": kept in `storage.session` only (memory, cleared when the
- * browser closes, invisible to content scripts), so it survives the worker stopping but never
- * reaches the disk.
+ * "Remember my PIN for 5 minutes", in this service worker's memory only: a module variable,
+ * never any storage API (not even storage.session). What is kept is not the PIN but the key
+ * derived from it (a non-extractable AES key), with the lock's salt so a PIN change voids it.
+ * It is gone when the 5 minutes end, when the person says so, or when the worker stops; the
+ * next approval then asks for the PIN again.
  */
 
 export const REMEMBER_PIN_MS = 5 * 60_000;
-const KEY = 'rememberedPin';
 
 interface Remembered {
-  pin: string;
+  key: CryptoKey;
+  salt: string;
   until: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
-export async function rememberPin(pin: string, now: number): Promise<void> {
-  const value: Remembered = { pin, until: now + REMEMBER_PIN_MS };
-  await browser.storage.session.set({ [KEY]: value });
+let remembered: Remembered | null = null;
+
+export function rememberUnlock(key: CryptoKey, salt: string, now: number): void {
+  forgetUnlock();
+  const timer = setTimeout(forgetUnlock, REMEMBER_PIN_MS);
+  remembered = { key, salt, until: now + REMEMBER_PIN_MS, timer };
 }
 
-export async function recallPin(now: number): Promise<string | null> {
-  const value = (await browser.storage.session.get(KEY))[KEY] as Partial<Remembered> | undefined;
-  if (!value || typeof value.pin !== 'string' || typeof value.until !== 'number') return null;
-  if (value.until <= now || value.until > now + REMEMBER_PIN_MS) {
-    await forgetPin();
+/** The remembered PIN key while its window lasts and the lock (salt) is unchanged. */
+export function recallUnlock(now: number, salt: string | undefined): CryptoKey | null {
+  if (!remembered) return null;
+  if (remembered.until <= now || remembered.salt !== salt) {
+    forgetUnlock();
     return null;
   }
-  return value.pin;
+  return remembered.key;
 }
 
-export async function forgetPin(): Promise<void> {
-  await browser.storage.session.remove(KEY);
+export function isUnlockRemembered(now: number): boolean {
+  return remembered !== null && remembered.until > now;
+}
+
+export function forgetUnlock(): void {
+  if (remembered) clearTimeout(remembered.timer);
+  remembered = null;
 }

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { failureText } from '../../components/pin-messages.ts';
+import { outcomeTitle } from '../../components/outcome-view.tsx';
+import { connectionProblemText, failureText } from '../../components/pin-messages.ts';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
+import { noticeText } from '../../lib/notice-text.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
-import type { AppState } from '../../lib/runtime-messages.ts';
+import type { AccountView, ActivityItem, AppState } from '../../lib/runtime-messages.ts';
 import { scanVisibleTab } from './scan-qr.ts';
 
 const CONNECTION_LABELS = {
@@ -72,7 +74,7 @@ function SetupPin() {
 
 function Home({ state }: { state: AppState }) {
   const now = useNow();
-  const [adding, setAdding] = useState(state.accounts.length === 0);
+  const [adding, setAdding] = useState(!state.accounts.some((account) => account.status === 'active'));
   return (
     <div>
       {state.pending.length > 0 && (
@@ -101,20 +103,28 @@ function Home({ state }: { state: AppState }) {
           <p class="muted">No account yet. Add one with the pairing link or QR code from your security info page.</p>
         ) : (
           <ul class="list card" data-testid="account-list">
-            {state.accounts.map((account) => (
-              <li key={account.deviceId} class="row" data-testid="account" data-upn={account.upn} data-connection={account.connection}>
-                <span class="dot" data-state={account.connection} aria-hidden="true" />
-                <div class="grow">
-                  <div>
-                    <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
+            {state.accounts.map((account) =>
+              account.status === 'needs_re_add' ? (
+                <RetiredAccountItem key={account.deviceId} account={account} />
+              ) : (
+                <li key={account.deviceId} class="row" data-testid="account" data-upn={account.upn} data-status={account.status} data-connection={account.connection}>
+                  <span class="dot" data-state={account.connection} aria-hidden="true" />
+                  <div class="grow">
+                    <div>
+                      <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
+                    </div>
+                    <div class="muted">
+                      {account.relayName} · <span data-testid="connection-state">{CONNECTION_LABELS[account.connection]}</span>
+                    </div>
+                    {account.authError && (
+                      <div class="muted" data-testid="connection-problem" data-code={account.authError}>
+                        {connectionProblemText(account.authError)}
+                      </div>
+                    )}
                   </div>
-                  <div class="muted">
-                    {account.relayName} · <span data-testid="connection-state">{CONNECTION_LABELS[account.connection]}</span>
-                    {account.authError && ` (${account.authError})`}
-                  </div>
-                </div>
-              </li>
-            ))}
+                </li>
+              ),
+            )}
           </ul>
         )}
       </section>
@@ -125,8 +135,80 @@ function Home({ state }: { state: AppState }) {
           Add account
         </button>
       )}
+      {state.activity.length > 0 && <RecentActivity activity={state.activity} />}
       <Settings state={state} />
     </div>
+  );
+}
+
+/**
+ * An account paired before protocol revision 2: its keys were dropped because one of them could
+ * approve without the PIN. The person adds it again from the relay's security info page (and
+ * removes the old authenticator there), then removes this entry, or it goes by itself once re-added.
+ */
+function RetiredAccountItem({ account }: { account: AccountView }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const run = async (request: { type: 'openSecurityInfo' | 'removeAccount'; deviceId: string }) => {
+    const result = await call(request);
+    setProblem(result.ok ? null : failureText(result.code, undefined, Date.now()));
+  };
+  return (
+    <li class="stack" data-testid="account" data-upn={account.upn} data-status="needs_re_add" data-connection={account.connection}>
+      <div class="row">
+        <span class="dot" data-state="error" aria-hidden="true" />
+        <div class="grow">
+          <div>
+            <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
+          </div>
+          <div class="muted">
+            {account.relayName} · <strong data-testid="needs-re-add">needs to be added again</strong>
+          </div>
+        </div>
+      </div>
+      <p class="muted" style="margin:0">
+        This account was added with an older version that kept a key usable without your PIN, so its keys were deleted and it no
+        longer receives requests. On your security info page, remove the old authenticator “{account.deviceName}” and add this browser
+        again.
+      </p>
+      <div class="row">
+        <button type="button" class="primary grow" data-testid="open-security-info" onClick={() => void run({ type: 'openSecurityInfo', deviceId: account.deviceId })}>
+          Open security info
+        </button>
+        <button type="button" data-testid="remove-account" onClick={() => void run({ type: 'removeAccount', deviceId: account.deviceId })}>
+          Remove
+        </button>
+      </div>
+      {problem && (
+        <p class="alert" role="alert">
+          {problem}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function RecentActivity({ activity }: { activity: ActivityItem[] }) {
+  return (
+    <section aria-labelledby="activity-title">
+      <h2 id="activity-title">Recent activity</h2>
+      <ul class="list card" data-testid="activity">
+        {activity.map((item) =>
+          item.type === 'notice' ? (
+            <li key={`n:${item.entry.id}`} data-testid="activity-notice" data-kind={item.entry.kind}>
+              <div>{noticeText(item.entry)}</div>
+              <div class="muted">{new Date(item.entry.at).toLocaleString()}</div>
+            </li>
+          ) : (
+            <li key={`s:${item.entry.requestId}`} data-testid="activity-signin" data-outcome={item.entry.outcome}>
+              <div>
+                {outcomeTitle(item.entry.outcome)} · {item.entry.appName ?? 'Sign-in'} · {item.entry.upn}
+              </div>
+              <div class="muted">{new Date(item.entry.at).toLocaleString()}</div>
+            </li>
+          ),
+        )}
+      </ul>
+    </section>
   );
 }
 

@@ -4,12 +4,17 @@ import QRCode from 'qrcode';
 import { LIMITS } from '../../../protocol/limits.ts';
 import { buildPairingLink } from '../../../protocol/pairing-link.ts';
 import { revokeDevice } from '../../admin/revoke-device.ts';
+import { ApiError } from '../../api-error.ts';
+import { clientContext } from '../../http/client-context.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
+import { isActiveDevice } from '../../store/devices-store.ts';
 import { CsrfError, readProtectedForm } from '../csrf.ts';
 import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
 import { pageSession, type PageSession } from '../page-session.ts';
 import { renderPage } from '../render-page.ts';
+import { SigninPage } from '../signin/signin-page.tsx';
+import { mayAddAuthenticator } from './add-authenticator-policy.ts';
 import { MePage } from './me-page.tsx';
 import { SecurityInfoPage, deviceView, type PairingOffer } from './security-info-page.tsx';
 
@@ -37,15 +42,62 @@ export function accountRoutes(deps: RelayDeps) {
       return handler(c, session, form);
     });
 
-  const securityInfo = async (c: Context, session: PageSession, extra: { pairing?: PairingOffer; notice?: { kind: 'ok' | 'error'; text: string } } = {}) =>
-    renderPage(c, <SecurityInfoPage session={session} devices={await store.devices.ofUser(session.user.id)} now={clock.now()} {...extra} />);
+  const securityInfo = async (
+    c: Context,
+    session: PageSession,
+    extra: { pairing?: PairingOffer; notice?: { kind: 'ok' | 'error'; text: string } } = {},
+    status: 200 | 403 | 429 = 200,
+  ) => {
+    const devices = await store.devices.ofUser(session.user.id);
+    const active = devices.filter(isActiveDevice).length;
+    return renderPage(
+      c,
+      <SecurityInfoPage session={session} devices={devices} now={clock.now()} approvalFirst={!mayAddAuthenticator(session.amr, active)} {...extra} />,
+      status,
+    );
+  };
+
+  /**
+   * A password-only session asked to add another authenticator: send a push to the ones the
+   * user has. Once approved, the sign-in page's script completes it (a new session whose `amr`
+   * has `swk`) and comes back here, where the pairing can then be made.
+   */
+  const approveFirst = async (c: Context, session: PageSession) => {
+    let request;
+    try {
+      request = await deps.signins.createStepUp({ user: session.user, context: clientContext(c, deps.config.trustProxy) });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      deps.logger.info({ event: 'pairing.approval_refused', upn: session.user.upn, code: error.code }, 'no approval could be sent to add an authenticator');
+      const text =
+        error.code === 'rate_limited'
+          ? 'Adding another authenticator needs an approval on one you have, but none can be sent right now (too many requests, or phone sign-in is blocked for your account). Try again later.'
+          : 'Adding another authenticator needs an approval on one you have, and none can be sent for your account. Ask your administrator for a Temporary Access Pass.';
+      return securityInfo(c, session, { notice: { kind: 'error', text } }, error.status === 429 ? 429 : 403);
+    }
+    deps.logger.info({ event: 'pairing.approval_requested', upn: session.user.upn }, 'approval requested to add an authenticator');
+    const policy = await store.policy.current();
+    return renderPage(
+      c,
+      <SigninPage
+        app={undefined}
+        matchMode={policy.match.mode}
+        passwordless={false}
+        started={{ ...request, upn: session.user.upn, serverNow: clock.now() }}
+        retryUrl="/security-info"
+        stepUp={{ returnTo: '/security-info?approved=1' }}
+      />,
+    );
+  };
 
   return new Hono()
     .get('/me', signedIn(async (c, session) => renderPage(c, <MePage session={session} />)))
     .get(
       '/security-info',
       signedIn(async (c, session) => {
-        const notice = c.req.query('removed') === '1' ? ({ kind: 'ok', text: 'The authenticator was removed. It can no longer approve sign-ins.' } as const) : undefined;
+        let notice: { kind: 'ok'; text: string } | undefined;
+        if (c.req.query('removed') === '1') notice = { kind: 'ok', text: 'The authenticator was removed. It can no longer approve sign-ins.' };
+        else if (c.req.query('approved') === '1' && session.amr.includes('swk')) notice = { kind: 'ok', text: 'Approved. You can now add another authenticator.' };
         return securityInfo(c, session, notice ? { notice } : {});
       }),
     )
@@ -59,6 +111,8 @@ export function accountRoutes(deps: RelayDeps) {
     .post(
       '/security-info/pairings',
       signedInForm(async (c, session) => {
+        const active = await store.devices.activeOfUser(session.user.id);
+        if (!mayAddAuthenticator(session.amr, active.length)) return approveFirst(c, session);
         const offer = await store.pairings.create(session.user.id, clock.now(), LIMITS.pairingLifetimeMs);
         const link = buildPairingLink({ relayOrigin: deps.relayOrigin(), token: offer.token, upn: session.user.upn });
         const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

@@ -3,6 +3,7 @@ import { ASSETS } from '../asset-routes.ts';
 import { absoluteTime, clockTime, relativeTime } from '../human-time.ts';
 import { CsrfField, Layout, Notice } from '../layout.tsx';
 import type { PageSession } from '../page-session.ts';
+import { isActiveDevice } from '../../store/devices-store.ts';
 import type { DeviceRow } from '../../store/schema.ts';
 
 export interface PairingOffer {
@@ -18,7 +19,12 @@ export interface SecurityInfoPageProps {
   now: number;
   pairing?: PairingOffer | undefined;
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  /** Adding another authenticator first needs an approval on one (the session has no `swk` or `otp`). */
+  approvalFirst: boolean;
 }
+
+/** What the page says of a device paired under protocol revision 1. */
+export const NEEDS_READDING = 'Needs to be added again';
 
 /** A device as the page and its polling script show it. */
 export function deviceView(device: DeviceRow, now: number) {
@@ -29,11 +35,13 @@ export function deviceView(device: DeviceRow, now: number) {
     addedAt: device.created_at,
     lastUsed: device.last_used_at === null ? 'never' : relativeTime(device.last_used_at, now),
     lastUsedAt: device.last_used_at,
+    /** False for a revision-1 device: it can no longer approve; remove it and add it again. */
+    active: isActiveDevice(device),
   };
 }
 
 /** Your authenticators: list, remove, and add one by pairing the extension. */
-export function SecurityInfoPage({ session, devices, now, pairing, notice }: SecurityInfoPageProps) {
+export function SecurityInfoPage({ session, devices, now, pairing, notice, approvalFirst }: SecurityInfoPageProps) {
   const { viewer } = session;
   return (
     <Layout title="Security info" width="wide" viewer={viewer} scripts={[ASSETS.securityInfo.url]}>
@@ -56,13 +64,23 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice }: Sec
         {devices.map((device) => {
           const view = deviceView(device, now);
           return (
-            <li class="device" data-testid="device" data-device-id={device.id}>
+            <li class="device" data-testid="device" data-device-id={device.id} data-active={String(view.active)}>
               <div class="device-main">
-                <span class="device-icon" aria-hidden="true">
-                  ✓
+                <span class={view.active ? 'device-icon' : 'device-icon stale'} aria-hidden="true">
+                  {view.active ? '✓' : '!'}
                 </span>
                 <div>
-                  <div class="device-name">{device.name}</div>
+                  <div class="device-name">
+                    {device.name}
+                    {view.active ? null : (
+                      <>
+                        {' '}
+                        <span class="pill warn" data-testid="device-needs-readding" title="Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again.">
+                          {NEEDS_READDING}
+                        </span>
+                      </>
+                    )}
+                  </div>
                   <div class="device-meta">
                     Added <time datetime={new Date(device.created_at).toISOString()} title={absoluteTime(device.created_at)}>{view.added}</time>
                     {' · '}Last used{' '}
@@ -121,6 +139,11 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice }: Sec
           {pairing ? 'Make a new pairing code' : 'Add authenticator'}
         </button>
       </form>
+      {approvalFirst ? (
+        <p class="field-hint" data-testid="approval-first">
+          You signed in with a password only, so you'll approve on one of your authenticators before adding another.
+        </p>
+      ) : null}
     </Layout>
   );
 }

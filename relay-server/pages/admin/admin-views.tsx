@@ -393,7 +393,17 @@ export function UserPage(props: {
         {user.devices.map((device) => (
           <li class="device" data-testid="device">
             <div>
-              <div class="device-name">{device.name}</div>
+              <div class="device-name">
+                {device.name}
+                {device.active ? null : (
+                  <>
+                    {' '}
+                    <span class="pill warn" data-testid="device-needs-readding" title="Paired with an older version: it can no longer approve sign-ins">
+                      Needs to be added again
+                    </span>
+                  </>
+                )}
+              </div>
               <div class="device-meta">
                 Added {relativeTime(device.createdAt, props.now)} · Last used {device.lastUsedAt === null ? 'never' : relativeTime(device.lastUsedAt, props.now)}
               </div>

@@ -31,16 +31,26 @@
     item.className = 'device';
     item.dataset.testid = 'device';
     item.dataset.deviceId = device.id;
+    item.dataset.active = String(device.active);
     const main = document.createElement('div');
     main.className = 'device-main';
     const icon = document.createElement('span');
-    icon.className = 'device-icon';
+    icon.className = device.active ? 'device-icon' : 'device-icon stale';
     icon.setAttribute('aria-hidden', 'true');
-    icon.textContent = '✓';
+    icon.textContent = device.active ? '✓' : '!';
     const text = document.createElement('div');
     const name = document.createElement('div');
     name.className = 'device-name';
     name.textContent = device.name;
+    if (!device.active) {
+      // Paired with protocol revision 1: it can no longer approve until it is added again.
+      const pill = document.createElement('span');
+      pill.className = 'pill warn';
+      pill.dataset.testid = 'device-needs-readding';
+      pill.title = 'Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again.';
+      pill.textContent = 'Needs to be added again';
+      name.append(' ', pill);
+    }
     const meta = document.createElement('div');
     meta.className = 'device-meta';
     meta.textContent = `Added ${device.added} · Last used ${device.lastUsed}`;

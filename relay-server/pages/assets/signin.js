@@ -29,6 +29,9 @@
   const app = root.dataset.app || '';
   const chooseMode = root.dataset.matchMode === 'choose';
   const returnTo = root.dataset.returnTo || '/me';
+  // Adding an authenticator after a password sign-in reuses this page with its own words.
+  const waitTitleText = root.dataset.waitTitle || 'Approve sign-in request';
+  const failedTitleText = root.dataset.failedTitle || "We couldn't sign you in";
 
   const MESSAGES = {
     pending: ['Waiting for your approval…', 'We sent a sign-in request to your authenticator.'],
@@ -135,7 +138,7 @@
     matchBlock.hidden = false;
     countdownEl.hidden = false;
     instruction.hidden = false;
-    waitTitle.textContent = 'Approve sign-in request';
+    waitTitle.textContent = waitTitleText;
     waitUpn.textContent = request.upn;
     numberEl.textContent = request.number;
     numberEl.setAttribute('aria-label', `Number to ${chooseMode ? 'choose' : 'enter'}: ${request.number.split('').join(' ')}`);
@@ -198,7 +201,7 @@
     matchBlock.hidden = true;
     countdownEl.hidden = true;
     instruction.hidden = true;
-    waitTitle.textContent = "We couldn't sign you in";
+    waitTitle.textContent = failedTitleText;
     showStatus(state, key, detail);
     retryButton.focus();
   }

@@ -50,7 +50,7 @@ export async function passwordSignin(
       policy.mode === 'push' &&
       allowsFlow(policy, 'push_after_password') &&
       isTargeted(policy, await store.users.groupsOf(user.id)) &&
-      (await store.devices.ofUser(user.id)).length > 0;
+      (await store.devices.activeOfUser(user.id)).length > 0;
     if (wantsPush) {
       try {
         const request = await deps.signins.createAfterPassword({ user, ...(input.app ? { app: input.app.id } : {}), context: input.context });

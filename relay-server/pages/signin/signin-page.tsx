@@ -22,7 +22,16 @@ export interface SigninPageProps {
   started?: StartedRequest | undefined;
   /** Where "Try again" goes for a started request (back to the password page). */
   retryUrl?: string | undefined;
+  /**
+   * The started request upgrades the signed-in session instead of signing someone in (adding
+   * another authenticator needs an approval on one): its own words, no way to another account,
+   * and back to `returnTo` once approved.
+   */
+  stepUp?: { returnTo: string } | undefined;
 }
+
+/** What the page asks when adding an authenticator needs an approval on one first. */
+export const STEP_UP_TITLE = 'Approve on one of your authenticators to add another';
 
 export function passwordUrl(upn: string | undefined, appId: string | undefined): string {
   const query = new URLSearchParams();
@@ -36,11 +45,12 @@ export function passwordUrl(upn: string | undefined, appId: string | undefined):
  * The sign-in page: username, then the number to match with a live countdown, then the outcome.
  * Every step is in the markup; /assets/signin.js shows one at a time and talks to the JSON API.
  */
-export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl }: SigninPageProps) {
+export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl, stepUp }: SigninPageProps) {
   const toPassword = passwordUrl(started?.upn ?? upn, app?.id);
   const verb = matchMode === 'choose' ? 'choose' : 'enter';
+  const waitTitle = stepUp ? STEP_UP_TITLE : 'Approve sign-in request';
   return (
-    <Layout title="Sign in" scripts={passwordless || started ? [ASSETS.signin.url] : []}>
+    <Layout title={stepUp ? 'Approve to add an authenticator' : 'Sign in'} scripts={passwordless || started ? [ASSETS.signin.url] : []}>
       <div
         id="signin"
         data-app={app?.id ?? ''}
@@ -52,6 +62,9 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
         data-expires-at={started ? String(started.expiresAt) : undefined}
         data-server-now={started ? String(started.serverNow) : undefined}
         data-retry-url={retryUrl}
+        data-return-to={stepUp?.returnTo}
+        data-wait-title={stepUp ? waitTitle : undefined}
+        data-failed-title={stepUp ? 'The approval did not go through' : undefined}
       >
         <section id="step-upn" hidden={Boolean(started)}>
           <h1>Sign in</h1>
@@ -81,8 +94,12 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           <div class="identity" id="wait-upn">
             {started?.upn ?? ''}
           </div>
-          <h1 id="wait-title">Approve sign-in request</h1>
-          <p id="instruction">Open your authenticator and {verb} this number to sign in.</p>
+          <h1 id="wait-title" data-testid="wait-title">
+            {waitTitle}
+          </h1>
+          <p id="instruction">
+            {stepUp ? `Open one of your authenticators and ${verb} this number. Then you can add another.` : `Open your authenticator and ${verb} this number to sign in.`}
+          </p>
           <div class="match" id="match">
             <span class="match-number" data-testid="match-number">
               {started?.number ?? ''}
@@ -110,16 +127,22 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           </button>
         </div>
 
-        <div class="links">
-          <a href={toPassword} data-password-link data-testid="password-link">
-            Use your password instead
-          </a>
-          {started || passwordless ? (
-            <button type="button" class="link-button" id="change-user" hidden={!started}>
-              Sign in as someone else
-            </button>
-          ) : null}
-        </div>
+        {stepUp ? (
+          <div class="links">
+            <a href="/security-info">Back to Security info</a>
+          </div>
+        ) : (
+          <div class="links">
+            <a href={toPassword} data-password-link data-testid="password-link">
+              Use your password instead
+            </a>
+            {started || passwordless ? (
+              <button type="button" class="link-button" id="change-user" hidden={!started}>
+                Sign in as someone else
+              </button>
+            ) : null}
+          </div>
+        )}
       </div>
     </Layout>
   );

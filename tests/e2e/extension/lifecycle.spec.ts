@@ -63,6 +63,25 @@ test.describe('many accounts', () => {
   });
 });
 
+test.describe('an account added on a relay already connected', () => {
+  test('gets its requests at once (the connection authenticates it on a new socket)', async ({ relay, authenticator }) => {
+    await authenticator.setPin();
+    await authenticator.pairUser(relay, 'alice@demo.test');
+    const popup = await authenticator.openPopup();
+    await expect(popup.account('alice@demo.test')).toHaveAttribute('data-connection', 'connected');
+
+    await authenticator.pairUser(relay, 'bob@demo.test');
+    const signins = new SigninClient(relay.origin);
+    for (const upn of ['bob@demo.test', 'alice@demo.test']) {
+      const signin = await signins.createSignin({ upn, app: 'demo' });
+      const window = await authenticator.nextApproval({ timeout: 10_000 });
+      await expect(window.page.getByTestId('request-account')).toContainText(upn);
+      await window.decide('approve', { number: signin.number, pin: authenticator.pin });
+      expect(await window.outcome()).toBe('approved');
+    }
+  });
+});
+
 test.describe('resilience', () => {
   test('a stopped service worker comes back and still gets the next sign-in', async ({ relay, authenticator }) => {
     await authenticator.setPin();

@@ -10,7 +10,7 @@ test.describe('pairing from the security info page', () => {
     await authenticator.setPin();
     await authenticator.pair(link);
 
-    await page.reload();
+    await securityInfo.reopen();
     await expect(securityInfo.devices()).toHaveCount(1);
     await expect(securityInfo.devices().first()).toContainText('Chromium on Linux');
     const popup = await authenticator.openPopup();
@@ -25,7 +25,7 @@ test.describe('pairing from the security info page', () => {
     await authenticator.setPin();
     await authenticator.pairByQrScan(page);
 
-    await page.reload();
+    await securityInfo.reopen();
     await expect(securityInfo.devices()).toHaveCount(1);
     await expect(securityInfo.devices().first()).toContainText('Chromium on Linux');
   });

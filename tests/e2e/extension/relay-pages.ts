@@ -58,6 +58,12 @@ export class SecurityInfoPage {
     return this.page.getByTestId('pairing-link').inputValue();
   }
 
+  /** Opens the page again (a reload would re-post the pairing form and ask for a new pairing). */
+  async reopen(): Promise<void> {
+    await this.page.goto(`${this.relay.origin}/security-info`);
+    await expect(this.page.getByTestId('device-list')).toBeAttached();
+  }
+
   devices(): Locator {
     return this.page.locator('li[data-testid=device]');
   }

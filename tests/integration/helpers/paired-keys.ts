@@ -1,32 +1,71 @@
 import { expect } from 'vitest';
-import { decisionStatement, generateDeviceKeyPair, pairStatement, signStatement, type Decision } from '../../../protocol/index.ts';
-import type { TestRelay } from './test-relay.ts';
+import { decisionStatement, generateDeviceKeyPair, pairStatement, signStatement, type Decision, type Unlock } from '../../../protocol/index.ts';
+import type { AdminClient } from '../../../testing/admin-client.ts';
 
-/** A device credential held by the test itself, for frames a well-behaved device would never send. */
+/**
+ * A device credential held by the test itself, for frames a well-behaved device would never
+ * send. Two keys, as in protocol revision 2: the approval key signs `pair` and `approve`, the
+ * connect key signs `connect` (and may sign `deny` and `report` with unlock `none`).
+ */
 export interface PairedKeys {
   deviceId: string;
-  secretKey: Uint8Array;
+  approvalKey: Uint8Array;
+  connectKey: Uint8Array;
 }
 
-/** Redeems a fresh pairing offer for `upn` with a new key pair, by hand. */
-export async function pairKeys(relay: TestRelay, upn: string): Promise<PairedKeys> {
+/**
+ * Redeems a fresh pairing offer for `upn` with two new key pairs, by hand. The statement names
+ * the relay's public `origin`; the call goes to `address` when one instance of several is meant.
+ */
+export async function pairKeys(relay: { admin: AdminClient; origin: string; address?: string }, upn: string, deviceName = 'Raw socket'): Promise<PairedKeys> {
   const offer = await relay.admin.createPairing(upn);
-  const keys = generateDeviceKeyPair();
-  const deviceName = 'Raw socket';
-  const signature = signStatement(pairStatement({ relayOrigin: relay.origin, pairingToken: offer.token, publicKey: keys.publicKey, deviceName }), keys.secretKey);
-  const answer = await relay.http('POST', '/api/v1/pairings/redeem', { body: { token: offer.token, publicKey: keys.publicKey, deviceName, signature } });
-  expect(answer.status).toBe(201);
-  return { deviceId: answer.body.deviceId as string, secretKey: keys.secretKey };
+  return redeemWithNewKeys(relay, offer.token, deviceName);
 }
 
-/** A `decision` frame signed with these keys; `signed` overrides what the signature covers. */
+/** Redeems this pairing token with two new key pairs, as a revision-2 device does, expecting 201. */
+export async function redeemWithNewKeys(relay: { origin: string; address?: string }, token: string, deviceName: string): Promise<PairedKeys> {
+  const approval = generateDeviceKeyPair();
+  const connect = generateDeviceKeyPair();
+  const statement = pairStatement({ relayOrigin: relay.origin, pairingToken: token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName });
+  const body = { token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName, signature: signStatement(statement, approval.secretKey) };
+  const answer = await fetch(`${relay.address ?? relay.origin}/api/v1/pairings/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(answer.status).toBe(201);
+  const { deviceId } = (await answer.json()) as { deviceId: string };
+  return { deviceId, approvalKey: approval.secretKey, connectKey: connect.secretKey };
+}
+
+/** What a test may change in a decision frame. */
+export interface DecisionFields {
+  requestId: string;
+  decision: Decision;
+  number?: string;
+  signedAt?: number;
+  /** Defaults to `pin` for an approve and `none` for a deny or report, as a device sends them. */
+  unlock?: Unlock;
+}
+
+/**
+ * A `decision` frame signed with the key a device would use for it (the connect key for unlock
+ * `none`, else the approval key) unless `signWith` names one; `signed` overrides what the
+ * signature covers.
+ */
 export function decisionFrame(
-  relay: TestRelay,
+  relay: { origin: string; clock: { now(): number } },
   keys: PairedKeys,
-  frame: { requestId: string; decision: Decision; number?: string; signedAt?: number },
-  signed: Partial<{ decision: Decision; number: string; signedAt: number; requestId: string; relayOrigin: string }> = {},
+  frame: DecisionFields,
+  signed: Partial<{ decision: Decision; number: string; signedAt: number; requestId: string; relayOrigin: string; unlock: Unlock }> = {},
+  signWith?: Uint8Array,
 ) {
-  const body = { requestId: frame.requestId, deviceId: keys.deviceId, decision: frame.decision, number: frame.number ?? '', signedAt: frame.signedAt ?? relay.clock.now() };
-  const signature = signStatement(decisionStatement({ relayOrigin: relay.origin, ...body, ...signed }), keys.secretKey);
-  return { type: 'decision', ...body, signature };
+  const unlock = frame.unlock ?? (frame.decision === 'approve' ? 'pin' : 'none');
+  const body = {
+    requestId: frame.requestId,
+    deviceId: keys.deviceId,
+    decision: frame.decision,
+    number: frame.number ?? '',
+    signedAt: frame.signedAt ?? relay.clock.now(),
+    unlock,
+  };
+  const key = signWith ?? (unlock === 'none' ? keys.connectKey : keys.approvalKey);
+  const signature = signStatement(decisionStatement({ relayOrigin: relay.origin, ...body, ...signed }), key);
+  return { type: 'decision' as const, ...body, signature };
 }

@@ -44,20 +44,17 @@ export class RawDeviceSocket {
     return raw;
   }
 
-  /** Opens a socket, answers `hello` with these credentials and returns the socket and its `ready`. */
+  /**
+   * Opens a socket, answers `hello` with these credentials (each signing the connect statement
+   * with its `connectKey`) and returns the socket and its `ready`.
+   */
   static async authenticated(
     origin: string,
-    credentials: Array<{ deviceId: string; secretKey: Uint8Array }>,
+    credentials: Array<{ deviceId: string; connectKey: Uint8Array }>,
   ): Promise<{ raw: RawDeviceSocket; ready: Record<string, any> }> {
     const raw = await RawDeviceSocket.open(origin);
     const hello = await raw.next('hello');
-    raw.send({
-      type: 'auth',
-      credentials: credentials.map(({ deviceId, secretKey }) => ({
-        deviceId,
-        signature: signStatement(connectStatement({ relayOrigin: origin, nonce: hello.nonce, deviceId }), secretKey),
-      })),
-    });
+    raw.send(authFrame(origin, hello.nonce, credentials));
     return { raw, ready: await raw.next('ready') };
   }
 
@@ -103,4 +100,15 @@ export class RawDeviceSocket {
       this.waiters.add(check);
     });
   }
+}
+
+/** An `auth` frame: one credential per entry, each signing the connect statement over `nonce` with its `connectKey`. */
+export function authFrame(origin: string, nonce: string, credentials: Array<{ deviceId: string; connectKey: Uint8Array }>) {
+  return {
+    type: 'auth' as const,
+    credentials: credentials.map(({ deviceId, connectKey }) => ({
+      deviceId,
+      signature: signStatement(connectStatement({ relayOrigin: origin, nonce, deviceId }), connectKey),
+    })),
+  };
 }

@@ -6,9 +6,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../relay-server/config.ts';
 import { createRelay, type Relay } from '../../../relay-server/relay.ts';
+import { toBase64Url } from '../../../protocol/index.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
-import { DeviceStore } from '../../../testing/device-store.ts';
-import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
+import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 
 describe('relay logs', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-logs-'));
@@ -36,22 +37,22 @@ describe('relay logs', () => {
     const admin = new AdminClient(relay.origin, adminToken);
     const password = 'a-password-nobody-should-see';
     await admin.createUser({ upn: 'logs@example.test', displayName: 'Log Test', password });
-    const keys = await DeviceStore.open();
-    const device = await VirtualDevice.open({ store: keys });
+    // A device speaking raw frames, so the test sees its private keys.
+    const keys = await pairKeys({ admin, origin: relay.origin }, 'logs@example.test');
+    const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
     const offer = await admin.createPairing('logs@example.test');
-    const account = await device.pair(offer.link);
-    await device.connect();
     const signins = new SigninClient(relay.origin);
     const tap = await admin.issueTap('logs@example.test', { lifetimeMinutes: 60, oneTime: true });
     await signins.createSignin({ upn: 'logs@example.test', password: 'wrong-password-also-secret' }).catch(() => undefined);
     await admin.putPolicy({ ...(await admin.getPolicy()), match: { mode: 'type', digits: 6 } });
     const signin = await signins.createSignin({ upn: 'logs@example.test', password });
-    await device.waitForChallenge((c) => c.requestId === signin.requestId);
+    await raw.next('challenge', 0, (c) => c.requestId === signin.requestId);
     const events = signins.waitForOutcome(signin);
-    await device.approve(signin.requestId, signin.number);
+    raw.send(decisionFrame({ origin: relay.origin, clock: { now: () => Date.now() } }, keys, { requestId: signin.requestId, decision: 'approve', number: signin.number }));
+    expect(await raw.next('result')).toMatchObject({ outcome: 'approved' });
     await events;
     await signins.complete(signin);
-    await device.close();
+    raw.socket.close();
 
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
@@ -63,7 +64,8 @@ describe('relay logs', () => {
       offer.token,
       tap.code,
       signin.browserToken,
-      keys.find(account.deviceId)!.secretKey,
+      toBase64Url(keys.approvalKey),
+      toBase64Url(keys.connectKey),
     ];
     for (const secret of secrets) expect(log).not.toContain(secret);
     // The number is short, so look for it as a value rather than a substring of ids and times.

@@ -126,7 +126,7 @@ describe('the admin pages', () => {
   it('revoke a user’s authenticator', async () => {
     const id = await userId('alice@demo.test');
     const offer = await env.relay.store.pairings.create(id, env.clock.now(), 60_000);
-    const redeemed = await env.relay.store.pairings.redeem(offer.token, { name: 'Lost laptop', publicKey: 'x' }, env.clock.now());
+    const redeemed = await env.relay.store.pairings.redeem(offer.token, { name: 'Lost laptop', publicKey: 'x', connectPublicKey: 'y' }, env.clock.now());
     if (!redeemed.ok) throw new Error(redeemed.code);
     await admin.get(`/admin/users/${id}`);
     expect(admin.lastHtml).toContain('Lost laptop');

@@ -25,7 +25,8 @@ export async function pageRelay(
 ): Promise<{ relay: Relay; clock: ManualClock; origin: string; sentToDevices: RecordingFanout['sent']; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-pages-'));
   const origin = env.RELAY_ORIGIN ?? ORIGIN;
-  const { config } = loadConfig({ DATA_DIR: dataDir, COUNTERSIGN_DEMO: '1', RELAY_ORIGIN: origin, ADMIN_TOKEN: 'test-admin-token-0123456789', ...env });
+  // http://relay.test is not loopback: fine here, where no byte leaves the process.
+  const { config } = loadConfig({ DATA_DIR: dataDir, COUNTERSIGN_DEMO: '1', RELAY_ORIGIN: origin, ADMIN_TOKEN: 'test-admin-token-0123456789', ALLOW_INSECURE_ORIGIN: '1', ...env });
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 9, 0));
   const fanout = new RecordingFanout();
   const relay = await createRelay({ config, clock, fanout, logger: pino({ level: 'silent' }) });
@@ -69,6 +70,15 @@ export class PageBrowser {
     const origin = options.origin === undefined ? this.origin : options.origin;
     if (origin !== null) headers.origin = origin;
     const response = await this.relay.app.request(`${this.origin}${pathname}`, { method: 'POST', headers, body: body.toString() });
+    await this.remember(response);
+    return response;
+  }
+
+  /** Calls the JSON API as the pages' scripts do: same origin, with this browser's cookies. */
+  async api(method: string, pathname: string, options: { bearer?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.cookieHeader() };
+    if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+    const response = await this.relay.app.request(`${this.origin}${pathname}`, { method, headers });
     await this.remember(response);
     return response;
   }

@@ -14,7 +14,7 @@ afterAll(async () => {
 async function pairDevice(upn: string, name: string) {
   const user = (await env.relay.store.users.byUpn(upn))!;
   const offer = await env.relay.store.pairings.create(user.id, env.clock.now(), 60_000);
-  const redeemed = await env.relay.store.pairings.redeem(offer.token, { name, publicKey: 'not-used-in-these-tests' }, env.clock.now());
+  const redeemed = await env.relay.store.pairings.redeem(offer.token, { name, publicKey: 'not-used-in-these-tests', connectPublicKey: 'not-used-either' }, env.clock.now());
   if (!redeemed.ok) throw new Error(redeemed.code);
   return redeemed.device;
 }

@@ -347,7 +347,13 @@ describe('decisions over the device socket', () => {
     // The row is gone but the hub has not heard yet: the decision's own write must notice.
     await store.devices.remove(keys.deviceId);
     const decision = decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }) as DecisionMessage;
-    const device = { id: stored.id, userId: stored.user_id, publicKey: publicKeyFromPoint(stored.public_key), lastUsedAt: 0 };
+    const device = {
+      id: stored.id,
+      userId: stored.user_id,
+      approvalKey: publicKeyFromPoint(stored.public_key),
+      connectKey: publicKeyFromPoint(stored.connect_public_key!),
+      lastUsedAt: 0,
+    };
     expect(await signins.decide(device, decision)).toEqual({ type: 'result', requestId: created.requestId, outcome: 'rejected', code: 'unknown_device' });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { connectStatement, decisionStatement, fromBase64Url, generateDeviceKeyPair, signStatement } from '../../../protocol/index.ts';
+import { connectStatement, decisionStatement, fromBase64Url, generateDeviceKeyPair, randomId, signStatement } from '../../../protocol/index.ts';
 import { loadConfig } from '../../../relay-server/config.ts';
 import { pairKeys } from '../helpers/paired-keys.ts';
-import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
+import { RawDeviceSocket, authFrame } from '../helpers/raw-device-socket.ts';
 import { startTestRelay } from '../helpers/test-relay.ts';
 
 async function relayWithKeys(timing: Parameters<typeof startTestRelay>[0] = {}) {
@@ -38,8 +38,8 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
   it('accepts the good credentials and lists the unknown and badly signed ones as rejected', async () => {
     const { relay, user, keys } = await relayWithKeys();
     const other = await pairKeys(relay, user.upn);
-    const unknown = { deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', secretKey: generateDeviceKeyPair().secretKey };
-    const wrongKey = { deviceId: other.deviceId, secretKey: generateDeviceKeyPair().secretKey };
+    const unknown = { deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', connectKey: generateDeviceKeyPair().secretKey };
+    const wrongKey = { deviceId: other.deviceId, connectKey: generateDeviceKeyPair().secretKey };
     const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [keys, unknown, wrongKey]);
     expect(ready.accepted).toEqual([keys.deviceId]);
     expect(ready.rejected).toEqual(
@@ -56,7 +56,7 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const { relay, keys } = await relayWithKeys();
     const raw = await RawDeviceSocket.open(relay.origin);
     await raw.next('hello');
-    const stale = signStatement(connectStatement({ relayOrigin: relay.origin, nonce: 'AAAAAAAAAAAAAAAAAAAAAA', deviceId: keys.deviceId }), keys.secretKey);
+    const stale = signStatement(connectStatement({ relayOrigin: relay.origin, nonce: 'AAAAAAAAAAAAAAAAAAAAAA', deviceId: keys.deviceId }), keys.connectKey);
     raw.send({ type: 'auth', credentials: [{ deviceId: keys.deviceId, signature: stale }] });
     const ready = await raw.next('ready');
     expect(ready.accepted).toEqual([]);
@@ -65,7 +65,7 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
 
   it('sends ready and then closes with 4401 when no credential is accepted', async () => {
     const relay = await startTestRelay();
-    const stranger = { deviceId: 'BBBBBBBBBBBBBBBBBBBBBB', secretKey: generateDeviceKeyPair().secretKey };
+    const stranger = { deviceId: 'BBBBBBBBBBBBBBBBBBBBBB', connectKey: generateDeviceKeyPair().secretKey };
     const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [stranger]);
     expect(ready).toEqual({ type: 'ready', accepted: [], rejected: [{ deviceId: stranger.deviceId, code: expect.any(String) }] });
     expect((await raw.waitForClose()).code).toBe(4401);
@@ -142,7 +142,7 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     raw.send({
       type: 'auth',
       future: { anything: true },
-      credentials: [{ deviceId: keys.deviceId, hint: 'x', signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.secretKey) }],
+      credentials: [{ deviceId: keys.deviceId, hint: 'x', signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.connectKey) }],
     });
     expect((await raw.next('ready')).accepted).toEqual([keys.deviceId]);
     raw.send({ type: 'pong', t: 5, extra: 'ignored' });
@@ -182,10 +182,10 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const signedAt = relay.clock.now();
     const requestId = 'CCCCCCCCCCCCCCCCCCCCCC';
     const signature = signStatement(
-      decisionStatement({ relayOrigin: relay.origin, requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt }),
-      keys.secretKey,
+      decisionStatement({ relayOrigin: relay.origin, requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt, unlock: 'none' }),
+      keys.connectKey,
     );
-    raw.send({ type: 'decision', requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt, signature });
+    raw.send({ type: 'decision', requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt, unlock: 'none', signature });
     expect((await raw.waitForClose()).code).toBe(4401);
   });
 
@@ -195,7 +195,7 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const hello = raw.all('hello')[0]!;
     raw.send({
       type: 'auth',
-      credentials: [{ deviceId: keys.deviceId, signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.secretKey) }],
+      credentials: [{ deviceId: keys.deviceId, signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.connectKey) }],
     });
     const error = await raw.next('error');
     expect(error.code).toEqual(expect.any(String));
@@ -261,7 +261,7 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const raw = await RawDeviceSocket.open(relay.origin);
     const hello = await raw.next('hello');
     const lowS = fromBase64Url(
-      signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.secretKey),
+      signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.connectKey),
     );
     const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
     const s = BigInt('0x' + Buffer.from(lowS.subarray(32)).toString('hex'));
@@ -270,5 +270,62 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     expect((await raw.next('ready')).accepted).toEqual([keys.deviceId]);
     const created = await relay.signin.createSignin({ upn: user.upn });
     expect((await raw.next('challenge')).requestId).toBe(created.requestId);
+  });
+});
+
+describe('auth with two keys per device (revision 2)', () => {
+  it('refuses a connect statement signed with the approval key: rejected bad_signature, then 4401', async () => {
+    const { relay, keys } = await relayWithKeys();
+    const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [{ deviceId: keys.deviceId, connectKey: keys.approvalKey }]);
+    expect(ready).toEqual({ type: 'ready', accepted: [], rejected: [{ deviceId: keys.deviceId, code: 'bad_signature' }] });
+    expect((await raw.waitForClose()).code).toBe(4401);
+  });
+
+  it('accepts the credential signed with its connect key beside one signed with an approval key', async () => {
+    const { relay, user, keys } = await relayWithKeys();
+    const other = await pairKeys(relay, user.upn);
+    const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [keys, { deviceId: other.deviceId, connectKey: other.approvalKey }]);
+    expect(ready).toEqual({ type: 'ready', accepted: [keys.deviceId], rejected: [{ deviceId: other.deviceId, code: 'bad_signature' }] });
+    expect(raw.socket.readyState).toBe(raw.socket.OPEN);
+  });
+
+  it('treats an auth naming a device twice as malformed, checks none of it, and still takes a good auth after it', async () => {
+    const { relay, keys } = await relayWithKeys();
+    const raw = await RawDeviceSocket.open(relay.origin);
+    const hello = await raw.next('hello');
+    raw.send(authFrame(relay.origin, hello.nonce, [keys, keys]));
+    expect(await raw.next('error')).toMatchObject({ type: 'error', code: 'malformed_frame' });
+    expect(raw.all('ready')).toEqual([]);
+    raw.send(authFrame(relay.origin, hello.nonce, [keys]));
+    expect((await raw.next('ready')).accepted).toEqual([keys.deviceId]);
+  });
+
+  it('treats an auth with 65 credentials as malformed, and closes with 4400 at the third such frame', async () => {
+    const { relay, keys } = await relayWithKeys();
+    const raw = await RawDeviceSocket.open(relay.origin);
+    const hello = await raw.next('hello');
+    const strangers = Array.from({ length: 64 }, () => ({ deviceId: randomId(), connectKey: keys.connectKey }));
+    const frame = authFrame(relay.origin, hello.nonce, [keys, ...strangers]);
+    expect(frame.credentials).toHaveLength(65);
+    for (let i = 0; i < 3; i++) raw.send(frame);
+    expect((await raw.waitForClose()).code).toBe(4400);
+    expect(raw.all('error').map((error) => error.code)).toEqual(['malformed_frame', 'malformed_frame', 'malformed_frame']);
+    expect(raw.all('ready')).toEqual([]);
+  });
+
+  it('takes an auth with 64 credentials', async () => {
+    const { relay, keys } = await relayWithKeys();
+    const strangers = Array.from({ length: 63 }, () => ({ deviceId: randomId(), connectKey: keys.connectKey }));
+    const { ready } = await RawDeviceSocket.authenticated(relay.origin, [keys, ...strangers]);
+    expect(ready.accepted).toEqual([keys.deviceId]);
+    expect(ready.rejected).toHaveLength(63);
+    expect(ready.rejected.every((entry: { code: string }) => entry.code === 'unknown_device')).toBe(true);
+  });
+
+  it('refuses a frame far over 16 KiB with 4413 without reading it', async () => {
+    const { relay, keys } = await relayWithKeys();
+    const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
+    raw.send(JSON.stringify({ type: 'pong', t: 1, padding: 'x'.repeat(1024 * 1024) }));
+    expect((await raw.waitForClose()).code).toBe(4413);
   });
 });

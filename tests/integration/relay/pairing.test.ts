@@ -1,15 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { generateDeviceKeyPair, pairStatement, signStatement, toBase64Url } from '../../../protocol/index.ts';
+import { generateDeviceKeyPair, pairStatement, signStatement, toBase64Url, type DeviceKeyPair } from '../../../protocol/index.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
 
 const REDEEM = '/api/v1/pairings/redeem';
 
-/** A redeem body for this offer, signed over the pair statement unless a test overrides a field. */
-function redeemBody(origin: string, token: string, overrides: Record<string, unknown> = {}) {
-  const keys = generateDeviceKeyPair();
+/**
+ * A redeem body for this offer with a fresh approval key and connect key, signed by the approval
+ * key over the pair statement, unless a test overrides a field.
+ */
+function redeemBody(
+  origin: string,
+  token: string,
+  overrides: Record<string, unknown> = {},
+  keys: { approval?: DeviceKeyPair; connect?: DeviceKeyPair; signer?: 'approval' | 'connect' } = {},
+) {
+  const approval = keys.approval ?? generateDeviceKeyPair();
+  const connect = keys.connect ?? generateDeviceKeyPair();
   const deviceName = (overrides.deviceName as string | undefined) ?? 'Test laptop';
-  const signature = signStatement(pairStatement({ relayOrigin: origin, pairingToken: token, publicKey: keys.publicKey, deviceName }), keys.secretKey);
-  return { token, publicKey: keys.publicKey, deviceName, signature, ...overrides };
+  const statement = pairStatement({ relayOrigin: origin, pairingToken: token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName });
+  return {
+    token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+    signature: signStatement(statement, (keys.signer === 'connect' ? connect : approval).secretKey),
+    ...overrides,
+  };
+}
+
+/** 65 bytes with the uncompressed prefix, but (1, 1) is not on the curve. */
+function offCurvePoint(): string {
+  const point = new Uint8Array(65);
+  point[0] = 4;
+  point[32] = 1;
+  point[64] = 1;
+  return toBase64Url(point);
 }
 
 async function relayWithOffer(): Promise<{ relay: TestRelay; upn: string; userId: string; token: string }> {
@@ -39,7 +64,13 @@ describe('POST /api/v1/pairings/redeem', () => {
     const other = generateDeviceKeyPair();
     const forged = redeemBody(relay.origin, token);
     forged.signature = signStatement(
-      pairStatement({ relayOrigin: relay.origin, pairingToken: token, publicKey: forged.publicKey as string, deviceName: 'Test laptop' }),
+      pairStatement({
+        relayOrigin: relay.origin,
+        pairingToken: token,
+        publicKey: forged.publicKey as string,
+        connectPublicKey: forged.connectPublicKey as string,
+        deviceName: 'Test laptop',
+      }),
       other.secretKey,
     );
     const refused = await relay.http('POST', REDEEM, { body: forged });
@@ -85,6 +116,8 @@ describe('POST /api/v1/pairings/redeem', () => {
   it.each([
     ['token', { token: undefined }],
     ['publicKey', { publicKey: 12 }],
+    ['connectPublicKey', { connectPublicKey: undefined }],
+    ['connectPublicKey', { connectPublicKey: 'AAAA' }],
     ['deviceName', { deviceName: '' }],
     ['signature', { signature: 'not-a-signature' }],
   ])('rejects a body with a bad %s with 400 invalid_request naming the field', async (field, override) => {
@@ -127,17 +160,12 @@ describe('POST /api/v1/pairings/redeem', () => {
     expect(answer.body.error.code).toBe('invalid_request');
   });
 
-  it('rejects a publicKey that is not a P-256 point with 400 invalid_request', async () => {
+  it.each(['publicKey', 'connectPublicKey'])('rejects a %s that is not a P-256 point with 400 invalid_request naming it', async (field) => {
     const { relay, upn, token } = await relayWithOffer();
-    // 65 bytes with the uncompressed prefix, but (1, 1) is not on the curve.
-    const offCurve = new Uint8Array(65);
-    offCurve[0] = 4;
-    offCurve[32] = 1;
-    offCurve[64] = 1;
-    const answer = await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, token, { publicKey: toBase64Url(offCurve) }) });
+    const answer = await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, token, { [field]: offCurvePoint() }) });
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('invalid_request');
-    expect(answer.body.error.message).toContain('publicKey');
+    expect(answer.body.error.message).toMatch(new RegExp(`^${field} is invalid`));
     expect((await relay.admin.getUser(upn)).devices).toEqual([]);
   });
 
@@ -150,11 +178,52 @@ describe('POST /api/v1/pairings/redeem', () => {
     expect(answer.body.error.code).toBe('invalid_request');
   });
 
-  it('rejects a token nobody issued with a 4xx error body', async () => {
+  it('rejects a token nobody issued with 400 invalid_request', async () => {
     const { relay } = await relayWithOffer();
     const answer = await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, 'AAAAAAAAAAAAAAAAAAAAAA') });
-    expect(answer.status).toBeGreaterThanOrEqual(400);
-    expect(answer.status).toBeLessThan(500);
-    expect(answer.body).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('token') } });
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('POST /api/v1/pairings/redeem with two keys (revision 2)', () => {
+  it('stores the approval key and the connect key', async () => {
+    const { relay, token } = await relayWithOffer();
+    const body = redeemBody(relay.origin, token);
+    const answer = await relay.http('POST', REDEEM, { body });
+    expect(answer.status).toBe(201);
+    const stored = await relay.running.relay.store.devices.byId(answer.body.deviceId);
+    expect(stored).toMatchObject({ public_key: body.publicKey, connect_public_key: body.connectPublicKey });
+  });
+
+  it('rejects equal approval and connect keys with 400 invalid_request and keeps the offer', async () => {
+    const { relay, upn, token } = await relayWithOffer();
+    const keys = generateDeviceKeyPair();
+    const answer = await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, token, {}, { approval: keys, connect: keys }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.body.error.message).toContain('connectPublicKey');
+    expect((await relay.admin.getUser(upn)).devices).toEqual([]);
+    expect((await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, token) })).status).toBe(201);
+  });
+
+  it('rejects a pair statement signed by the connect key with 401 bad_signature', async () => {
+    const { relay, upn, token } = await relayWithOffer();
+    const answer = await relay.http('POST', REDEEM, { body: redeemBody(relay.origin, token, {}, { signer: 'connect' }) });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('bad_signature');
+    expect((await relay.admin.getUser(upn)).devices).toEqual([]);
+  });
+
+  it('rejects a signature over a revision-1 pair statement (no connect key in it)', async () => {
+    const { relay, token } = await relayWithOffer();
+    const body = redeemBody(relay.origin, token);
+    const approval = generateDeviceKeyPair();
+    // Revision 1 signed relayOrigin, token, publicKey and deviceName only.
+    const oldStatement = new TextEncoder().encode(['countersign/v1/pair', relay.origin, token, approval.publicKey, 'Test laptop'].join('\n'));
+    const answer = await relay.http('POST', REDEEM, { body: { ...body, publicKey: approval.publicKey, signature: signStatement(oldStatement, approval.secretKey) } });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('bad_signature');
   });
 });

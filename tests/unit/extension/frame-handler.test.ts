@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parse, randomId, RelayToDeviceMessage, type ChallengeMessage } from '../../../protocol/index.ts';
-import type { Db, HistoryOutcome, PendingChallenge } from '../../../extension/lib/db.ts';
+import type { Db, HistoryOutcome, NoticeEntry, PendingChallenge } from '../../../extension/lib/db.ts';
 import { handleRelayFrame, sweepExpired, type FrameEffects } from '../../../extension/lib/frame-handler.ts';
 import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
+import { noticeText } from '../../../extension/lib/notice-text.ts';
 import { FAST_ITERATIONS, freshDb, makeAccount } from './helpers.ts';
 
 const RELAY = 'http://127.0.0.1:8787';
@@ -12,11 +13,13 @@ class RecordingEffects implements FrameEffects {
   arrived: PendingChallenge[] = [];
   settled: Array<[string, HistoryOutcome]> = [];
   accountChanges = 0;
+  notices: NoticeEntry[] = [];
   time = NOW;
   now = () => this.time;
   challengeArrived = (pending: PendingChallenge) => void this.arrived.push(pending);
   challengeSettled = (requestId: string, outcome: HistoryOutcome) => void this.settled.push([requestId, outcome]);
   accountsChanged = () => void this.accountChanges++;
+  noticeArrived = (notice: NoticeEntry) => void this.notices.push(notice);
 }
 
 function challengeFor(deviceId: string, overrides: Partial<ChallengeMessage> = {}): ChallengeMessage {
@@ -116,6 +119,25 @@ describe('handleRelayFrame()', () => {
     expect(await db.get('accounts', deviceId)).toBeDefined();
   });
 
+  it('keeps a notice once and announces it once, even when the relay sends it again', async () => {
+    const notice = { type: 'notice', deviceId, kind: 'authenticator_added', name: 'Firefox on Windows', at: NOW } as const;
+    expect(await handleRelayFrame(db, RELAY, notice, effects)).toBe('stored');
+    expect(await handleRelayFrame(db, RELAY, notice, effects)).toBe('ignored');
+    expect(effects.notices).toHaveLength(1);
+    expect(effects.notices[0]).toMatchObject({ deviceId, upn: 'alice@demo.test', kind: 'authenticator_added', name: 'Firefox on Windows', at: NOW });
+    const removed = { ...notice, kind: 'authenticator_removed', at: NOW + 1 } as const;
+    expect(await handleRelayFrame(db, RELAY, removed, effects)).toBe('stored');
+    expect(await db.count('notices')).toBe(2);
+  });
+
+  it('ignores a notice for an unknown account or from another relay', async () => {
+    const notice = { type: 'notice', deviceId, kind: 'authenticator_removed', name: 'Old phone', at: NOW } as const;
+    expect(await handleRelayFrame(db, 'http://other.test', notice, effects)).toBe('ignored');
+    expect(await handleRelayFrame(db, RELAY, { ...notice, deviceId: randomId() }, effects)).toBe('ignored');
+    expect(await db.count('notices')).toBe(0);
+    expect(effects.notices).toEqual([]);
+  });
+
   it('sweeps expired challenges', async () => {
     const soon = challengeFor(deviceId, { expiresAt: NOW + 1_000 });
     const later = challengeFor(deviceId);
@@ -134,5 +156,16 @@ describe('frame validation', () => {
     expect(parse(RelayToDeviceMessage, bad)).toMatchObject({ ok: false, field: 'match.choices' });
     expect(parse(RelayToDeviceMessage, { type: 'challenge' }).ok).toBe(false);
     expect(parse(RelayToDeviceMessage, { type: 'surprise' }).ok).toBe(false);
+  });
+});
+
+describe('noticeText()', () => {
+  it('says which authenticator was added to or removed from which account', () => {
+    expect(noticeText({ kind: 'authenticator_added', name: 'Firefox on Windows', upn: 'alice@example.com' })).toBe(
+      "A new authenticator, 'Firefox on Windows', was added to alice@example.com",
+    );
+    expect(noticeText({ kind: 'authenticator_removed', name: 'X', upn: 'alice@example.com' })).toBe(
+      "The authenticator 'X' was removed from alice@example.com",
+    );
   });
 });

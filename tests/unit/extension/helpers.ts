@@ -1,8 +1,9 @@
 import 'fake-indexeddb/auto';
 import { generateDeviceKeyPair, randomId } from '../../../protocol/index.ts';
-import type { AccountRecord, Db } from '../../../extension/lib/db.ts';
+import type { ActiveAccount, Db } from '../../../extension/lib/db.ts';
 import { openCountersignDb } from '../../../extension/lib/db.ts';
-import { accountKeyLabel, importConnectKey, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { approvalKeyLabel, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { webCryptoDeviceCrypto } from '../../../extension/lib/webcrypto-device-crypto.ts';
 
 /** Test iterations: production uses PBKDF2_ITERATIONS; key-wrap.test.ts pins that constant. */
 export const FAST_ITERATIONS = 1_000;
@@ -11,9 +12,12 @@ export async function freshDb(): Promise<Db> {
   return openCountersignDb(`test-${randomId()}`);
 }
 
-export async function makeAccount(pinKey: CryptoKey, overrides: Partial<AccountRecord> = {}) {
+/** A revision 2 account: the approval key wrapped under `pinKey`, a fresh non-extractable connect key. */
+export async function makeAccount(pinKey: CryptoKey, overrides: Partial<ActiveAccount> = {}) {
   const { secretKey, publicKey } = generateDeviceKeyPair();
-  const account: AccountRecord = {
+  const connect = await webCryptoDeviceCrypto.newConnectKey();
+  const account: ActiveAccount = {
+    status: 'active',
     deviceId: randomId(),
     relayOrigin: 'http://127.0.0.1:8787',
     relayName: 'Test relay',
@@ -22,8 +26,9 @@ export async function makeAccount(pinKey: CryptoKey, overrides: Partial<AccountR
     displayName: 'Alice Example',
     deviceName: 'Chromium on Linux',
     publicKey,
-    wrappedKey: await wrapSecret(pinKey, secretKey, accountKeyLabel(publicKey)),
-    connectKey: await importConnectKey(secretKey, publicKey),
+    wrappedKey: await wrapSecret(pinKey, secretKey, approvalKeyLabel(publicKey)),
+    connectPublicKey: connect.publicKey,
+    connectKey: connect.key,
     createdAt: Date.now(),
     ...overrides,
   };

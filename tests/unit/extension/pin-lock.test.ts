@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FAST_ITERATIONS, freshDb, makeAccount } from './helpers.ts';
-import { readLock } from '../../../extension/lib/db.ts';
+import { isActiveAccount, readLock } from '../../../extension/lib/db.ts';
 import { deriveWrappingKey } from '../../../extension/lib/key-wrap.ts';
-import { changePin, checkPin, pinDelayMs, setupPin, unwrapAccountKey } from '../../../extension/lib/pin-lock.ts';
+import { changePin, checkPin, pinDelayMs, setupPin, unwrapApprovalKey } from '../../../extension/lib/pin-lock.ts';
 
 describe('pinDelayMs()', () => {
   it('lets four wrong PINs through without a delay', () => {
@@ -82,10 +82,11 @@ describe('changePin()', () => {
     const check = await checkPin(db, '24681357', 0);
     if (!check.ok) throw new Error('new PIN refused');
     for (const { account, secretKey } of [first, second]) {
-      const stored = (await db.get('accounts', account.deviceId))!;
+      const stored = await db.get('accounts', account.deviceId);
+      if (!isActiveAccount(stored)) throw new Error('account lost its keys');
       expect(stored.wrappedKey).not.toEqual(account.wrappedKey);
-      expect(await unwrapAccountKey(check.key, stored)).toEqual(secretKey);
-      await expect(unwrapAccountKey(oldKey, stored)).rejects.toThrow();
+      expect(await unwrapApprovalKey(check.key, stored)).toEqual(secretKey);
+      await expect(unwrapApprovalKey(oldKey, stored)).rejects.toThrow();
     }
   });
 

@@ -14,6 +14,8 @@ export const NONCE = toBase64Url(new Uint8Array(32).fill(5));
 export const SIGNATURE = toBase64Url(new Uint8Array(64).fill(6));
 /** A real P-256 point (the pair vector's), 65 bytes uncompressed. */
 export const PUBLIC_KEY = 'BCqRJy7k1Pk_wC2B6lDOUPZGqq_eZ-gfCisAY378qzgCwpI8wmYArLVXFYmhrYpEYxd-_-c3SDAddUg82_DkttU';
+/** Another real P-256 point (the connect vector's): the account's connect key. */
+export const CONNECT_PUBLIC_KEY = 'BDRuKenKCsNnMngVTvB5l4C-YHPwTdFvt5nkEbNg9fW7dc6oYjKUuLvTI4K3XyDqqfyiJ-VuLA0EtOBtXzCD8pw';
 export const NOW = 1_767_225_600_000;
 
 export const hello = { type: 'hello', nonce: NONCE, serverTime: NOW };
@@ -44,6 +46,7 @@ export const result = { type: 'result', requestId: REQUEST_ID, outcome: 'approve
 export const resultRejected = { type: 'result', requestId: REQUEST_ID, outcome: 'rejected', code: 'clock_skew' };
 export const revoked = { type: 'revoked', deviceId: DEVICE_ID };
 export const ping = { type: 'ping', t: NOW };
+export const notice = { type: 'notice', deviceId: DEVICE_ID, kind: 'authenticator_added', name: 'Firefox on Windows', at: NOW };
 export const error = { type: 'error', code: 'malformed_frame', message: 'requestId is invalid' };
 
 export const auth = {
@@ -60,14 +63,16 @@ export const decisionApprove = {
   decision: 'approve',
   number: '07',
   signedAt: NOW + 5_000,
+  unlock: 'pin',
   signature: SIGNATURE,
 };
-export const decisionDeny = { ...decisionApprove, decision: 'deny', number: '' };
+export const decisionDeny = { ...decisionApprove, decision: 'deny', number: '', unlock: 'none' };
 export const pong = { type: 'pong', t: NOW };
 
 export const redeemPairingBody = {
   token: TOKEN,
   publicKey: PUBLIC_KEY,
+  connectPublicKey: CONNECT_PUBLIC_KEY,
   deviceName: 'Chromium on Linux',
   signature: SIGNATURE,
 };

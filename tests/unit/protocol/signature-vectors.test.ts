@@ -64,13 +64,27 @@ function buildStatement(vector: Vector): Uint8Array {
 }
 
 describe('signature vectors (tests/fixtures/signature-vectors.json)', () => {
-  it('cover pair, connect, an approval with a number and a denial without one', () => {
+  it('cover pair, connect, approvals with a number and refusals without one', () => {
     expect(fixture.curveOrder).toBe(N.toString(16));
-    expect(fixture.vectors.map((vector) => vector.kind).sort()).toEqual(['connect', 'decision', 'decision', 'pair']);
+    expect(fixture.vectors.map((vector) => vector.kind).sort()).toEqual(['connect', 'decision', 'decision', 'decision', 'decision', 'pair', 'pair']);
     const decisions = fixture.vectors.filter((vector) => vector.kind === 'decision').map((vector) => vector.input);
-    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'approve', number: '07' }));
-    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'deny', number: '' }));
+    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'approve', number: '07', unlock: 'pin' }));
+    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'approve', number: '07', unlock: 'webauthn' }));
+    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'deny', number: '', unlock: 'none' }));
+    expect(decisions).toContainEqual(expect.objectContaining({ decision: 'report', number: '', unlock: 'none' }));
     expect(fixture.negative.length).toBeGreaterThanOrEqual(fixture.vectors.length);
+  });
+
+  it('sign pair and approve with the approval key, connect and refusals with the connect key (section 2)', () => {
+    const pair = fixture.vectors.find((vector) => vector.name === 'pair')!;
+    const approvalKey = pair.input.publicKey;
+    const connectKey = pair.input.connectPublicKey;
+    expect(approvalKey).not.toBe(connectKey);
+    expect(pair.publicKey).toBe(approvalKey);
+    for (const vector of fixture.vectors.filter((candidate) => candidate.kind === 'decision')) {
+      expect(vector.publicKey).toBe(vector.input.decision === 'approve' ? approvalKey : connectKey);
+    }
+    expect(fixture.vectors.find((vector) => vector.kind === 'connect')!.publicKey).toBe(connectKey);
   });
 
   describe.each(fixture.vectors)('$name', (vector) => {

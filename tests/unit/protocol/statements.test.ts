@@ -6,13 +6,13 @@ import {
   ProtocolError,
   STATEMENT_TAGS,
 } from '../../../protocol/index.ts';
-import { DEVICE_ID, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
+import { CONNECT_PUBLIC_KEY, DEVICE_ID, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const relayOrigin = 'http://127.0.0.1:8787';
-const pair = { relayOrigin, pairingToken: TOKEN, publicKey: PUBLIC_KEY, deviceName: 'Chromium on Linux' };
+const pair = { relayOrigin, pairingToken: TOKEN, publicKey: PUBLIC_KEY, connectPublicKey: CONNECT_PUBLIC_KEY, deviceName: 'Chromium on Linux' };
 const connect = { relayOrigin, nonce: NONCE, deviceId: DEVICE_ID };
-const decision = { relayOrigin, requestId: REQUEST_ID, deviceId: DEVICE_ID, decision: 'approve', number: '07', signedAt: NOW } as const;
+const decision = { relayOrigin, requestId: REQUEST_ID, deviceId: DEVICE_ID, decision: 'approve', number: '07', signedAt: NOW, unlock: 'pin' } as const;
 
 function expectInvalid(build: () => Uint8Array) {
   let thrown: unknown;
@@ -36,8 +36,15 @@ describe('STATEMENT_TAGS', () => {
 });
 
 describe('pairStatement()', () => {
-  it('joins the tag, relayOrigin, pairingToken, publicKey and deviceName with newlines', () => {
-    expect(text(pairStatement(pair))).toBe(`countersign/v1/pair\n${relayOrigin}\n${TOKEN}\n${PUBLIC_KEY}\nChromium on Linux`);
+  it('joins the tag, relayOrigin, pairingToken, publicKey, connectPublicKey and deviceName with newlines', () => {
+    expect(text(pairStatement(pair))).toBe(
+      `countersign/v1/pair\n${relayOrigin}\n${TOKEN}\n${PUBLIC_KEY}\n${CONNECT_PUBLIC_KEY}\nChromium on Linux`,
+    );
+  });
+
+  it('differs when the two keys are swapped', () => {
+    const swapped = { ...pair, publicKey: CONNECT_PUBLIC_KEY, connectPublicKey: PUBLIC_KEY };
+    expect(text(pairStatement(swapped))).not.toBe(text(pairStatement(pair)));
   });
 
   it('encodes the device name as UTF-8', () => {
@@ -70,21 +77,25 @@ describe('connectStatement()', () => {
 });
 
 describe('decisionStatement()', () => {
-  it('joins the tag and the six fields, signedAt in decimal', () => {
+  it('joins the tag and the seven fields, signedAt in decimal, unlock last', () => {
     expect(text(decisionStatement(decision))).toBe(
-      `countersign/v1/decision\n${relayOrigin}\n${REQUEST_ID}\n${DEVICE_ID}\napprove\n07\n${NOW}`,
+      `countersign/v1/decision\n${relayOrigin}\n${REQUEST_ID}\n${DEVICE_ID}\napprove\n07\n${NOW}\npin`,
     );
   });
 
   it('keeps an empty number for a denial as an empty field', () => {
-    expect(text(decisionStatement({ ...decision, decision: 'deny', number: '' }))).toBe(
-      `countersign/v1/decision\n${relayOrigin}\n${REQUEST_ID}\n${DEVICE_ID}\ndeny\n\n${NOW}`,
+    expect(text(decisionStatement({ ...decision, decision: 'deny', number: '', unlock: 'none' }))).toBe(
+      `countersign/v1/decision\n${relayOrigin}\n${REQUEST_ID}\n${DEVICE_ID}\ndeny\n\n${NOW}\nnone`,
     );
   });
 
   it('writes a large signedAt in plain decimal, never in exponent form', () => {
     const signedAt = 9_007_199_254_740_991;
-    expect(text(decisionStatement({ ...decision, signedAt })).endsWith('\n9007199254740991')).toBe(true);
+    expect(text(decisionStatement({ ...decision, signedAt })).endsWith('\n9007199254740991\npin')).toBe(true);
+  });
+
+  it('refuses an approve with unlock none: only the approval key approves', () => {
+    expectInvalid(() => decisionStatement({ ...decision, unlock: 'none' }));
   });
 
   it('differs when any one field differs', () => {
@@ -92,6 +103,7 @@ describe('decisionStatement()', () => {
     expect(text(decisionStatement({ ...decision, number: '70' }))).not.toBe(base);
     expect(text(decisionStatement({ ...decision, decision: 'report', number: '' }))).not.toBe(base);
     expect(text(decisionStatement({ ...decision, signedAt: NOW + 1 }))).not.toBe(base);
+    expect(text(decisionStatement({ ...decision, unlock: 'webauthn' }))).not.toBe(base);
   });
 
   it.each(['relayOrigin', 'requestId', 'deviceId', 'number'])('rejects a %s with a newline', (field) => {

@@ -3,18 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair, randomId, toBase64Url } from '../../../protocol/index.ts';
-import { DeviceStore, type DeviceAccount } from '../../../testing/device-store.ts';
+import { DeviceStore, DeviceStoreError, KEY_FILE_VERSION, type DeviceAccount } from '../../../testing/device-store.ts';
 
 function anAccount(upn: string, relayOrigin = 'http://127.0.0.1:8787'): DeviceAccount {
-  const keys = generateDeviceKeyPair();
+  const approval = generateDeviceKeyPair();
+  const connect = generateDeviceKeyPair();
   return {
     relayOrigin,
     upn,
     displayName: `${upn} name`,
     deviceId: randomId(),
-    publicKey: keys.publicKey,
-    secretKey: toBase64Url(keys.secretKey),
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    approvalKey: toBase64Url(approval.secretKey),
+    connectKey: toBase64Url(connect.secretKey),
   };
+}
+
+/** A key file as protocol revision 1 wrote it: one key per account. */
+function revisionOneFile(upn: string) {
+  const keys = generateDeviceKeyPair();
+  const account = { relayOrigin: 'http://127.0.0.1:8787', upn, displayName: upn, deviceId: randomId(), publicKey: keys.publicKey, secretKey: toBase64Url(keys.secretKey) };
+  return { version: 1, accounts: [account] };
 }
 
 describe('DeviceStore', () => {
@@ -84,9 +94,46 @@ describe('DeviceStore', () => {
   });
 
   it('refuses a key file whose accounts are malformed, naming the field', async () => {
-    const broken = { ...anAccount('alice@demo.test'), secretKey: 'short' };
-    await writeFile(join(directory, 'broken.json'), JSON.stringify({ version: 1, accounts: [broken] }));
-    await expect(DeviceStore.open(join(directory, 'broken.json'))).rejects.toThrow(/accounts\.0\.secretKey/);
+    const broken = { ...anAccount('alice@demo.test'), connectKey: 'short' };
+    await writeFile(join(directory, 'broken.json'), JSON.stringify({ version: 2, accounts: [broken] }));
+    const opening = DeviceStore.open(join(directory, 'broken.json'));
+    await expect(opening).rejects.toThrow(/accounts\.0\.connectKey/);
+    await expect(opening).rejects.toMatchObject({ name: 'DeviceStoreError', code: 'invalid_key_file' });
+  });
+
+  it('refuses a revision 1 key file, naming its accounts and saying to pair them again', async () => {
+    const path = join(directory, 'old.json');
+    await writeFile(path, JSON.stringify(revisionOneFile('alice@demo.test')));
+
+    const opening = DeviceStore.open(path);
+
+    await expect(opening).rejects.toBeInstanceOf(DeviceStoreError);
+    await expect(opening).rejects.toMatchObject({ code: 'outdated_key_file' });
+    await expect(opening).rejects.toThrow(/protocol revision 1.*alice@demo\.test on http:\/\/127\.0\.0\.1:8787.*pair them again/is);
+    // The file is left as it was, for whoever wants to look at it.
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ version: 1 });
+  });
+
+  it('refuses a file that is not JSON', async () => {
+    await writeFile(join(directory, 'text.json'), 'not json');
+    await expect(DeviceStore.open(join(directory, 'text.json'))).rejects.toMatchObject({ code: 'invalid_key_file' });
+  });
+
+  it.each([
+    ['an approval key that is not the secret of publicKey', { approvalKey: toBase64Url(generateDeviceKeyPair().secretKey) }, 'approvalKey'],
+    ['a connect key that is not the secret of connectPublicKey', { connectKey: toBase64Url(generateDeviceKeyPair().secretKey) }, 'connectKey'],
+  ])('refuses %s', async (_what, change, field) => {
+    const store = await DeviceStore.open();
+    await expect(store.add({ ...anAccount('alice@demo.test'), ...change })).rejects.toThrow(/is not the secret/);
+    const path = join(directory, 'mismatch.json');
+    await writeFile(path, JSON.stringify({ version: 2, accounts: [{ ...anAccount('alice@demo.test'), ...change }] }));
+    await expect(DeviceStore.open(path)).rejects.toThrow(new RegExp(`accounts\\.0\\.${field}`));
+  });
+
+  it('refuses an account whose two keys are the same', async () => {
+    const account = anAccount('alice@demo.test');
+    const store = await DeviceStore.open();
+    await expect(store.add({ ...account, connectPublicKey: account.publicKey, connectKey: account.approvalKey })).rejects.toThrow(/must differ/);
   });
 
   it('refuses an account whose relay origin has a path', async () => {
@@ -94,11 +141,15 @@ describe('DeviceStore', () => {
     await expect(store.add({ ...anAccount('alice@demo.test'), relayOrigin: 'http://127.0.0.1:8787/' })).rejects.toThrow();
   });
 
-  it('stores the secret key as base64url text, not as bytes', async () => {
+  it('writes a version 2 file holding both secret keys as base64url text, with both public keys', async () => {
     const store = await DeviceStore.open(keysPath);
     const alice = anAccount('alice@demo.test');
     await store.add(alice);
-    const file = JSON.parse(await readFile(keysPath, 'utf8')) as { accounts: Array<{ secretKey: string }> };
-    expect(file.accounts[0]?.secretKey).toBe(alice.secretKey);
+    const file = JSON.parse(await readFile(keysPath, 'utf8')) as { version: number; accounts: DeviceAccount[] };
+    expect(file.version).toBe(KEY_FILE_VERSION);
+    expect(KEY_FILE_VERSION).toBe(2);
+    expect(file.accounts[0]).toEqual(alice);
+    expect(file.accounts[0]?.approvalKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(file.accounts[0]?.connectKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -1,12 +1,11 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  DEVICE_CONNECT_PATH,
   buildPairingLink,
   connectStatement,
   decisionStatement,
@@ -14,11 +13,13 @@ import {
   pairStatement,
   randomId,
   toBase64Url,
-  type ChallengeMessage,
   type Decision,
+  type Unlock,
 } from '../../../protocol/index.ts';
 import { DeviceStore } from '../../../testing/device-store.ts';
 import { VirtualDevice, type VirtualDeviceOptions } from '../../../testing/virtual-device.ts';
+import { aChallenge } from '../protocol/device-core-suite.ts';
+import { FakeRelay, fakeRedeem, type FakeConnection } from './fake-relay.ts';
 
 // ---- node:crypto as the relay will verify ----
 
@@ -31,134 +32,51 @@ function verifiesWithNodeCrypto(statement: Uint8Array, signature: string, public
   return verify('sha256', statement, { key, dsaEncoding: 'ieee-p1363' }, fromBase64Url(signature));
 }
 
-// ---- A fake relay: just enough of PROTOCOL.md section 4 to drive the device ----
-
-/** Frames one side received, handed out in order; waits when none is there yet. */
-class FrameQueue {
-  private readonly frames: unknown[] = [];
-  private readonly waiters: Array<(frame: unknown) => void> = [];
-
-  push(frame: unknown): void {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(frame);
-    else this.frames.push(frame);
-  }
-
-  next(): Promise<unknown> {
-    if (this.frames.length > 0) return Promise.resolve(this.frames.shift());
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
-
-interface FakeConnection {
-  socket: WebSocket;
-  nonce: string;
-  received: FrameQueue;
-  send(message: Record<string, unknown>): void;
-}
-
-class FakeRelay {
-  private readonly connections = new FrameQueue();
-
-  private constructor(
-    readonly server: WebSocketServer,
-    readonly origin: string,
-  ) {
-    server.on('connection', (socket, request) => {
-      expect(request.url).toBe('/api/v1/devices/connect');
-      const nonce = randomId();
-      const received = new FrameQueue();
-      // Binary frames are queued as their bytes, so tests can tell them from text.
-      socket.on('message', (data, isBinary) =>
-        received.push(isBinary ? { binary: [...(data as Buffer)] } : JSON.parse(String(data))),
-      );
-      const connection: FakeConnection = { socket, nonce, received, send: (message) => socket.send(JSON.stringify(message)) };
-      connection.send({ type: 'hello', nonce, serverTime: Date.now() });
-      this.connections.push(connection);
-    });
-  }
-
-  static async start(): Promise<FakeRelay> {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    return new FakeRelay(server, `http://127.0.0.1:${port}`);
-  }
-
-  nextConnection(): Promise<FakeConnection> {
-    return this.connections.next() as Promise<FakeConnection>;
-  }
-
-  async stop(): Promise<void> {
-    for (const client of this.server.clients) client.terminate();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-/** A fetch that plays the relay's pairing endpoint, recording what the device sent. */
-function fakeRedeem(status = 201, body?: unknown) {
-  const requests: Array<{ url: string; body: Record<string, string> }> = [];
-  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    const sent = JSON.parse(String(init?.body)) as Record<string, string>;
-    requests.push({ url: String(url), body: sent });
-    const answer = body ?? {
-      deviceId: randomId(),
-      account: { userId: randomId(), upn: 'alice@demo.test', displayName: 'Alice Example' },
-      relay: { origin: 'ignored', name: 'Countersign' },
-    };
-    return new Response(JSON.stringify(answer), { status, headers: { 'content-type': 'application/json' } });
-  }) as typeof globalThis.fetch;
-  return { fetch, requests };
-}
-
-function aChallenge(deviceId: string, overrides: Partial<ChallengeMessage> = {}): ChallengeMessage {
-  const now = Date.now();
-  return {
-    type: 'challenge',
-    requestId: randomId(),
-    deviceId,
-    account: { upn: 'alice@demo.test', displayName: 'Alice Example' },
-    app: { name: 'Countersign Demo' },
-    context: { ip: '203.0.113.7', location: 'Amsterdam, NL', browser: 'Firefox', os: 'Linux' },
-    match: { mode: 'type', digits: 2 },
-    createdAt: now,
-    expiresAt: now + 120_000,
-    ...overrides,
-  };
-}
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startRelay(): Promise<FakeRelay> {
-  const relay = await FakeRelay.start();
-  cleanups.push(() => relay.stop());
-  return relay;
-}
+const link = (relayOrigin: string, upn = 'alice@demo.test') => buildPairingLink({ relayOrigin, token: randomId(), upn });
 
 async function openDevice(options: VirtualDeviceOptions = {}): Promise<VirtualDevice> {
   const device = await VirtualDevice.open({ timeoutMs: 5_000, ...options });
-  cleanups.push(() => device.close());
+  onTestFinished(() => device.close());
   return device;
 }
 
 /** A device paired once with the relay, connected and past `ready`. */
 async function connectedDevice(relay: FakeRelay, options: VirtualDeviceOptions = {}) {
   const pairing = fakeRedeem();
-  const device = await openDevice({ ...options, fetch: pairing.fetch });
-  const account = await device.pair(buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: 'alice@demo.test' }));
+  const device = await openDevice({ fetch: pairing.fetch, ...options });
+  const account = await device.pair(link(relay.origin));
   const connecting = device.connect(relay.origin);
   const connection = await relay.nextConnection();
-  await connection.received.next();
+  connection.hello();
+  await connection.next();
   connection.send({ type: 'ready', accepted: [account.deviceId], rejected: [] });
   await connecting;
   return { device, account, connection };
 }
 
+/** Sends a challenge for the account and waits until the device holds it. */
+async function challenged(device: VirtualDevice, connection: FakeConnection, deviceId: string) {
+  const challenge = aChallenge(deviceId);
+  connection.send(challenge);
+  await device.waitForChallenge((received) => received.requestId === challenge.requestId);
+  return challenge;
+}
+
+/** The statement a decision frame claims to sign. */
+function statementOf(relayOrigin: string, frame: Record<string, unknown>): Uint8Array {
+  return decisionStatement({
+    relayOrigin,
+    requestId: frame.requestId as string,
+    deviceId: frame.deviceId as string,
+    decision: frame.decision as Decision,
+    number: frame.number as string,
+    signedAt: frame.signedAt as number,
+    unlock: frame.unlock as Unlock,
+  });
+}
+
 describe('VirtualDevice.pair()', () => {
-  it('redeems the link with a fresh key and a pair signature node:crypto verifies', async () => {
+  it('redeems the link with two fresh keys and a pair signature by the approval key that node:crypto verifies', async () => {
     const relayOrigin = 'http://127.0.0.1:8787';
     const token = randomId();
     const pairing = fakeRedeem();
@@ -168,29 +86,26 @@ describe('VirtualDevice.pair()', () => {
 
     const [request] = pairing.requests;
     expect(request?.url).toBe(`${relayOrigin}/api/v1/pairings/redeem`);
-    expect(request?.body).toMatchObject({ token, publicKey: account.publicKey, deviceName: 'QA phone' });
-    const statement = pairStatement({ relayOrigin, pairingToken: token, publicKey: account.publicKey, deviceName: 'QA phone' });
+    expect(request?.body).toMatchObject({ token, publicKey: account.publicKey, connectPublicKey: account.connectPublicKey, deviceName: 'QA phone' });
+    expect(account.publicKey).not.toBe(account.connectPublicKey);
+    const statement = pairStatement({
+      relayOrigin,
+      pairingToken: token,
+      publicKey: account.publicKey,
+      connectPublicKey: account.connectPublicKey,
+      deviceName: 'QA phone',
+    });
     expect(verifiesWithNodeCrypto(statement, request!.body.signature!, account.publicKey)).toBe(true);
+    expect(verifiesWithNodeCrypto(statement, request!.body.signature!, account.connectPublicKey)).toBe(false);
     expect(device.accounts()).toEqual([account]);
-    expect(account).not.toHaveProperty('secretKey');
-  });
-
-  it('makes a new key pair for every account', async () => {
-    const pairing = fakeRedeem();
-    const device = await openDevice({ fetch: pairing.fetch });
-    const link = () => buildPairingLink({ relayOrigin: 'http://127.0.0.1:8787', token: randomId(), upn: 'alice@demo.test' });
-
-    const first = await device.pair(link());
-    const second = await device.pair(link());
-
-    expect(first.publicKey).not.toBe(second.publicKey);
+    expect(Object.keys(account).sort()).toEqual(['connectPublicKey', 'deviceId', 'displayName', 'publicKey', 'relayOrigin', 'upn']);
   });
 
   it("throws the relay's error code when the relay refuses the token", async () => {
-    const pairing = fakeRedeem(409, { error: { code: 'pairing_used', message: 'already used' } });
+    const pairing = fakeRedeem(() => ({ status: 409, body: { error: { code: 'pairing_used', message: 'already used' } } }));
     const device = await openDevice({ fetch: pairing.fetch });
 
-    const pairingAgain = device.pair(buildPairingLink({ relayOrigin: 'http://127.0.0.1:8787', token: randomId(), upn: 'a@demo.test' }));
+    const pairingAgain = device.pair(link('http://127.0.0.1:8787', 'a@demo.test'));
 
     await expect(pairingAgain).rejects.toMatchObject({ code: 'pairing_used', status: 409 });
     expect(device.accounts()).toEqual([]);
@@ -203,49 +118,94 @@ describe('VirtualDevice.pair()', () => {
     await expect(device.pair('http://127.0.0.1:8787/pair#v=2&token=x')).rejects.toMatchObject({ code: 'invalid_link' });
     expect(pairing.requests).toEqual([]);
   });
+
+  it('refuses a link to an http relay off loopback with insecure_relay, without calling it', async () => {
+    const pairing = fakeRedeem();
+    const device = await openDevice({ fetch: pairing.fetch });
+
+    await expect(device.pair(link('http://relay.example.com'))).rejects.toMatchObject({ name: 'VirtualDeviceError', code: 'insecure_relay' });
+    await expect(device.pair(link('http://127.0.0.1.evil.com'))).rejects.toMatchObject({ code: 'insecure_relay' });
+    expect(pairing.requests).toEqual([]);
+    expect(device.accounts()).toEqual([]);
+  });
+
+  it('keeps both secrets in the key file, and none in what it shows', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'countersign-device-'));
+    onTestFinished(() => rm(directory, { recursive: true, force: true }));
+    const keysPath = join(directory, 'keys.json');
+    const device = await openDevice({ fetch: fakeRedeem().fetch, keysPath });
+
+    const account = await device.pair(link('http://127.0.0.1:8787'));
+
+    const [stored] = (await DeviceStore.open(keysPath)).list();
+    expect(stored).toMatchObject({ ...account, approvalKey: expect.any(String), connectKey: expect.any(String) });
+    expect(stored!.approvalKey).not.toBe(stored!.connectKey);
+  });
 });
 
 describe('VirtualDevice on a relay socket', () => {
-  it('answers hello with one connect signature per account on that relay, each verifying', async () => {
-    const relay = await startRelay();
-    const pairing = fakeRedeem();
-    const device = await openDevice({ fetch: pairing.fetch });
-    const link = (relayOrigin: string) => buildPairingLink({ relayOrigin, token: randomId(), upn: 'alice@demo.test' });
+  it('answers hello with one connect signature per account on that relay, each by its connect key', async () => {
+    const relay = await FakeRelay.start();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
     const alice = await device.pair(link(relay.origin));
     const bob = await device.pair(link(relay.origin));
     await device.pair(link('http://127.0.0.1:1'));
 
     const connecting = device.connect(relay.origin);
     const connection = await relay.nextConnection();
-    const auth = (await connection.received.next()) as { type: string; credentials: Array<{ deviceId: string; signature: string }> };
+    expect(connection.url).toBe(DEVICE_CONNECT_PATH);
+    const nonce = connection.hello();
+    const auth = (await connection.next()) as { type: string; credentials: Array<{ deviceId: string; signature: string }> };
 
     expect(auth.type).toBe('auth');
     expect(auth.credentials.map((credential) => credential.deviceId)).toEqual([alice.deviceId, bob.deviceId]);
     for (const [index, account] of [alice, bob].entries()) {
-      const statement = connectStatement({ relayOrigin: relay.origin, nonce: connection.nonce, deviceId: account.deviceId });
-      expect(verifiesWithNodeCrypto(statement, auth.credentials[index]!.signature, account.publicKey)).toBe(true);
+      const statement = connectStatement({ relayOrigin: relay.origin, nonce, deviceId: account.deviceId });
+      expect(verifiesWithNodeCrypto(statement, auth.credentials[index]!.signature, account.connectPublicKey)).toBe(true);
+      expect(verifiesWithNodeCrypto(statement, auth.credentials[index]!.signature, account.publicKey)).toBe(false);
     }
     connection.send({ type: 'ready', accepted: [alice.deviceId], rejected: [{ deviceId: bob.deviceId, code: 'device_revoked' }] });
     const [ready] = await connecting;
     expect(ready).toMatchObject({ relayOrigin: relay.origin, accepted: [alice.deviceId] });
+    expect(device.connectionState(relay.origin)).toBe('connected');
   });
 
-  it('rejects connect() when the relay closes with 4401, and waitForClose() gives the code', async () => {
-    const relay = await startRelay();
+  it('rejects connect() when the relay closes with 4401, and tries again when asked to', async () => {
+    const relay = await FakeRelay.start();
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    await device.pair(buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: 'alice@demo.test' }));
+    const account = await device.pair(link(relay.origin));
 
     const connecting = device.connect(relay.origin);
     const connection = await relay.nextConnection();
-    await connection.received.next();
-    connection.socket.close(4401, 'not authenticated');
+    connection.hello();
+    await connection.next();
+    connection.send({ type: 'ready', accepted: [], rejected: [{ deviceId: account.deviceId, code: 'unknown_device' }] });
+    connection.close(4401, 'not authenticated');
 
     await expect(connecting).rejects.toMatchObject({ code: 'closed' });
-    await expect(device.waitForClose()).resolves.toMatchObject({ code: 4401, willReconnect: false });
+    await expect(device.waitForClose()).resolves.toMatchObject({ code: 4401, meaning: 'not_authenticated', willReconnect: false });
+    expect(device.connectionState(relay.origin)).toBe('error');
+
+    const retrying = device.connect(relay.origin);
+    const again = await relay.nextConnection();
+    again.hello();
+    await again.next();
+    again.send({ type: 'ready', accepted: [account.deviceId], rejected: [] });
+    await expect(retrying).resolves.toHaveLength(1);
   });
 
-  it('approves a challenge with a signed decision and resolves with its result', async () => {
-    const relay = await startRelay();
+  it('rejects connect() with the socket error when nothing listens', async () => {
+    const relay = await FakeRelay.start();
+    await relay.stop();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+    await device.pair(link(relay.origin));
+
+    await expect(device.connect(relay.origin)).rejects.toMatchObject({ code: 'closed' });
+    expect((await device.waitForClose(relay.origin)).error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('approves with the approval key and unlock pin, and resolves with the result', async () => {
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
     const challenge = aChallenge(account.deviceId);
 
@@ -254,72 +214,134 @@ describe('VirtualDevice on a relay socket', () => {
     expect(received).toEqual({ ...challenge, relayOrigin: relay.origin });
 
     const approving = device.approve(challenge.requestId, '42');
-    const decision = (await connection.received.next()) as Record<string, unknown>;
+    const decision = await connection.next();
     expect(decision).toMatchObject({
       type: 'decision',
       requestId: challenge.requestId,
       deviceId: account.deviceId,
       decision: 'approve',
       number: '42',
+      unlock: 'pin',
     });
-    const statement = decisionStatement({
-      relayOrigin: relay.origin,
-      requestId: challenge.requestId,
-      deviceId: account.deviceId,
-      decision: 'approve',
-      number: '42',
-      signedAt: decision.signedAt as number,
-    });
-    expect(verifiesWithNodeCrypto(statement, decision.signature as string, account.publicKey)).toBe(true);
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, decision), decision.signature as string, account.publicKey)).toBe(true);
 
     connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
     await expect(approving).resolves.toMatchObject({ outcome: 'approved', relayOrigin: relay.origin });
     expect(device.pendingChallenges()).toEqual([]);
   });
 
+  it("approves with unlock 'webauthn' when the call or the device says so", async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const first = await challenged(device, connection, account.deviceId);
+
+    const approving = device.approve(first.requestId, '42', { unlock: 'webauthn' });
+    const frame = await connection.next();
+    expect(frame).toMatchObject({ decision: 'approve', unlock: 'webauthn' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(true);
+    connection.send({ type: 'result', requestId: first.requestId, outcome: 'approved' });
+    await approving;
+
+    const other = await FakeRelay.start();
+    const { device: webauthnDevice, account: second, connection: secondConnection } = await connectedDevice(other, { unlock: 'webauthn' });
+    const next = await challenged(webauthnDevice, secondConnection, second.deviceId);
+    const approvingAgain = webauthnDevice.approve(next.requestId, '17');
+    expect(await secondConnection.next()).toMatchObject({ unlock: 'webauthn' });
+    secondConnection.send({ type: 'result', requestId: next.requestId, outcome: 'approved' });
+    await approvingAgain;
+  });
+
   it.each<[Decision, 'deny' | 'report']>([
     ['deny', 'deny'],
     ['report', 'report'],
-  ])('signs %s with an empty number', async (decision, call) => {
-    const relay = await startRelay();
+  ])('signs %s with the connect key, unlock none and an empty number', async (decision, call) => {
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
-    const challenge = aChallenge(account.deviceId);
-    connection.send(challenge);
-    await device.waitForChallenge();
+    const challenge = await challenged(device, connection, account.deviceId);
 
     const deciding = device[call](challenge.requestId);
-    const frame = (await connection.received.next()) as Record<string, unknown>;
+    const frame = await connection.next();
 
-    expect(frame).toMatchObject({ decision, number: '' });
-    const statement = decisionStatement({
-      relayOrigin: relay.origin,
-      requestId: challenge.requestId,
-      deviceId: account.deviceId,
-      decision,
-      number: '',
-      signedAt: frame.signedAt as number,
-    });
-    expect(verifiesWithNodeCrypto(statement, frame.signature as string, account.publicKey)).toBe(true);
+    expect(frame).toMatchObject({ decision, number: '', unlock: 'none' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.connectPublicKey)).toBe(true);
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(false);
     connection.send({ type: 'result', requestId: challenge.requestId, outcome: decision === 'deny' ? 'denied' : 'reported' });
     await deciding;
   });
 
+  it("plays an attacker: an approve signed with the connect key (claiming 'pin')", async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+
+    const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', signWith: 'connect' });
+    const frame = await connection.next();
+
+    expect(frame).toMatchObject({ decision: 'approve', number: '42', unlock: 'pin' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.connectPublicKey)).toBe(true);
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(false);
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'rejected', code: 'bad_signature' });
+    await expect(deciding).resolves.toMatchObject({ outcome: 'rejected', code: 'bad_signature' });
+  });
+
+  it('refuses with the approval key when asked to, saying pin', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+
+    const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'deny', signWith: 'approval' });
+    const frame = await connection.next();
+
+    expect(frame).toMatchObject({ decision: 'deny', number: '', unlock: 'pin' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(true);
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'denied' });
+    await deciding;
+  });
+
+  it("picks the key from unlock: 'none' means the connect key, 'pin' the approval key", async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+
+    const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'report', unlock: 'webauthn' });
+    const frame = await connection.next();
+
+    expect(frame).toMatchObject({ decision: 'report', unlock: 'webauthn' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(true);
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'reported' });
+    await deciding;
+  });
+
+  it("refuses to sign an approve with unlock 'none', which no statement may hold, but sends one with a given signature", async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+
+    await expect(device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', unlock: 'none' })).rejects.toMatchObject({
+      code: 'invalid_decision',
+    });
+
+    const forged = 'A'.repeat(86);
+    const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', unlock: 'none', signature: forged });
+    expect(await connection.next()).toMatchObject({ decision: 'approve', unlock: 'none', signature: forged });
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'rejected', code: 'invalid_request' });
+    await deciding;
+  });
+
   it('stamps signedAt with the injected device clock', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const skewed = Date.now() + 90_000;
     const { device, account, connection } = await connectedDevice(relay, { now: () => skewed });
-    const challenge = aChallenge(account.deviceId);
-    connection.send(challenge);
-    await device.waitForChallenge();
+    const challenge = await challenged(device, connection, account.deviceId);
 
     const approving = device.approve(challenge.requestId, '07');
-    expect(await connection.received.next()).toMatchObject({ signedAt: skewed });
+    expect(await connection.next()).toMatchObject({ signedAt: skewed });
     connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'rejected', code: 'clock_skew' });
     await expect(approving).resolves.toMatchObject({ outcome: 'rejected', code: 'clock_skew' });
   });
 
   it('sends overridden fields as they are, for requests it never received', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, connection } = await connectedDevice(relay);
     const otherRequest = randomId();
     const otherDevice = randomId();
@@ -331,16 +353,18 @@ describe('VirtualDevice on a relay socket', () => {
       number: '11',
       deviceId: otherDevice,
       signedAt: 5,
+      unlock: 'webauthn',
       signature: forged,
     });
 
-    expect(await connection.received.next()).toEqual({
+    expect(await connection.next()).toEqual({
       type: 'decision',
       requestId: otherRequest,
       deviceId: otherDevice,
       decision: 'approve',
       number: '11',
       signedAt: 5,
+      unlock: 'webauthn',
       signature: forged,
     });
     connection.send({ type: 'result', requestId: otherRequest, outcome: 'rejected', code: 'bad_signature' });
@@ -348,31 +372,29 @@ describe('VirtualDevice on a relay socket', () => {
   });
 
   it('sends raw text and binary frames untouched', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, connection } = await connectedDevice(relay);
 
     device.sendRaw(relay.origin, '{"type":"decision","requestId":1}');
     device.sendRaw(relay.origin, Buffer.from([1, 2, 3]));
 
-    expect(await connection.received.next()).toEqual({ type: 'decision', requestId: 1 });
-    expect(await connection.received.next()).toEqual({ binary: [1, 2, 3] });
+    expect(await connection.next()).toEqual({ type: 'decision', requestId: 1 });
+    expect(await connection.next()).toEqual({ binary: [1, 2, 3] });
   });
 
   it('answers ping with a pong carrying the same t', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { connection } = await connectedDevice(relay);
 
     connection.send({ type: 'ping', t: 123_456 });
 
-    expect(await connection.received.next()).toEqual({ type: 'pong', t: 123_456 });
+    expect(await connection.next()).toEqual({ type: 'pong', t: 123_456 });
   });
 
   it('drops a cancelled challenge, and waitForCancel() resolves even after the fact', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
-    const challenge = aChallenge(account.deviceId);
-    connection.send(challenge);
-    await device.waitForChallenge();
+    const challenge = await challenged(device, connection, account.deviceId);
 
     connection.send({ type: 'cancel', requestId: challenge.requestId, reason: 'approved_elsewhere' });
     await once(device, 'cancel');
@@ -381,14 +403,33 @@ describe('VirtualDevice on a relay socket', () => {
     expect(device.pendingChallenges()).toEqual([]);
   });
 
+  it('tells and remembers notices, so waitForNotice() works before and after the fact', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const added = { type: 'notice', deviceId: account.deviceId, kind: 'authenticator_added', name: 'Work laptop', at: 1_767_225_600_000 };
+    const removed = { ...added, kind: 'authenticator_removed', name: 'Old phone', at: 1_767_225_700_000 };
+
+    const waiting = device.waitForNotice((notice) => notice.kind === 'authenticator_removed');
+    const told = once(device, 'notice');
+    connection.send(added);
+    connection.send(removed);
+
+    expect((await told)[0]).toEqual({ ...added, relayOrigin: relay.origin });
+    await expect(waiting).resolves.toEqual({ ...removed, relayOrigin: relay.origin });
+    await expect(device.waitForNotice((notice) => notice.name === 'Work laptop')).resolves.toMatchObject({ kind: 'authenticator_added' });
+    expect(device.notices()).toEqual([
+      { ...added, relayOrigin: relay.origin },
+      { ...removed, relayOrigin: relay.origin },
+    ]);
+  });
+
   it('forgets a revoked account, in memory and in the key file', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'countersign-device-'));
-    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    onTestFinished(() => rm(directory, { recursive: true, force: true }));
     const keysPath = join(directory, 'keys.json');
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay, { keysPath });
-    connection.send(aChallenge(account.deviceId));
-    await device.waitForChallenge();
+    await challenged(device, connection, account.deviceId);
 
     connection.send({ type: 'revoked', deviceId: account.deviceId });
     const revoked = await device.waitForRevoked(account.deviceId);
@@ -401,21 +442,19 @@ describe('VirtualDevice on a relay socket', () => {
   });
 
   it('rejects a waiting decision when the socket closes before the result', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
-    const challenge = aChallenge(account.deviceId);
-    connection.send(challenge);
-    await device.waitForChallenge();
+    const challenge = await challenged(device, connection, account.deviceId);
 
     const approving = device.approve(challenge.requestId, '42');
-    await connection.received.next();
-    connection.socket.close(4429, 'rate limited');
+    await connection.next();
+    connection.close(4429, 'rate limited');
 
     await expect(approving).rejects.toMatchObject({ code: 'closed' });
   });
 
   it('reports an invalid frame, naming the field, and keeps going', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
 
     connection.send({ ...aChallenge(account.deviceId), match: { mode: 'choose', digits: 2 } });
@@ -423,32 +462,49 @@ describe('VirtualDevice on a relay socket', () => {
     expect(invalid).toMatchObject({ relayOrigin: relay.origin, field: 'match.choices' });
 
     connection.send({ type: 'ping', t: 1 });
-    expect(await connection.received.next()).toEqual({ type: 'pong', t: 1 });
+    expect(await connection.next()).toEqual({ type: 'pong', t: 1 });
   });
 
-  it('reconnects after a drop when asked to, but not after 4403', async () => {
-    const relay = await startRelay();
-    const { device, account, connection } = await connectedDevice(relay, { autoReconnect: true });
+  it('reports a binary frame as invalid, and ignores a frame type it does not know', async () => {
+    const relay = await FakeRelay.start();
+    const { device, connection } = await connectedDevice(relay);
+    const invalid: unknown[] = [];
+    device.on('invalidFrame', (frame) => invalid.push(frame));
 
-    connection.socket.close(1012, 'restarting');
+    connection.send({ type: 'future_feature', x: 1 });
+    connection.socket.send(Buffer.from('{"type":"ping","t":2}'), { binary: true });
+    connection.send({ type: 'ping', t: 3 });
+
+    expect(await connection.next()).toEqual({ type: 'pong', t: 3 });
+    expect(invalid).toEqual([{ relayOrigin: relay.origin, field: 'frame', message: 'not a text frame' }]);
+  });
+
+  it('reconnects quickly after 1012 when asked to, but not after 4403', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay, { autoReconnect: true, random: () => 0 });
+
+    connection.close(1012, 'restarting');
+    await expect(device.waitForClose(relay.origin)).resolves.toMatchObject({ code: 1012, meaning: 'restarting', willReconnect: true });
     const again = await relay.nextConnection();
-    expect(await again.received.next()).toMatchObject({ type: 'auth' });
+    again.hello();
+    expect(await again.next()).toMatchObject({ type: 'auth' });
     again.send({ type: 'ready', accepted: [account.deviceId], rejected: [] });
     await device.connected(relay.origin);
 
-    again.socket.close(4403, 'all credentials revoked');
-    await expect(device.waitForClose(relay.origin)).resolves.toMatchObject({ code: 4403, willReconnect: false });
+    again.close(4403, 'all credentials revoked');
+    await expect(device.waitForClose(relay.origin)).resolves.toMatchObject({ code: 4403, meaning: 'revoked', willReconnect: false });
+    expect(device.connectionState(relay.origin)).toBe('error');
   });
 
   it('reconnects after pairing another account on a connected relay, so both authenticate', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device, account, connection } = await connectedDevice(relay);
-    const closedByDevice = once(connection.socket, 'close');
 
-    const pairing = device.pair(buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: 'bob@demo.test' }));
-    expect((await closedByDevice)[0]).toBe(1000);
+    const pairing = device.pair(link(relay.origin, 'bob@demo.test'));
+    expect(await connection.closedByDevice()).toBe(1000);
     const again = await relay.nextConnection();
-    const auth = (await again.received.next()) as { credentials: Array<{ deviceId: string }> };
+    again.hello();
+    const auth = (await again.next()) as { credentials: Array<{ deviceId: string }> };
     expect(auth.credentials).toHaveLength(2);
     again.send({ type: 'ready', accepted: auth.credentials.map((credential) => credential.deviceId), rejected: [] });
 
@@ -456,9 +512,20 @@ describe('VirtualDevice on a relay socket', () => {
     expect(auth.credentials.map((credential) => credential.deviceId)).toEqual([account.deviceId, bob.deviceId]);
   });
 
+  it('closes its sockets with 1000 and waits for them on close()', async () => {
+    const relay = await FakeRelay.start();
+    const { device, connection } = await connectedDevice(relay);
+
+    await device.close();
+
+    expect(await connection.closedByDevice()).toBe(1000);
+    expect(device.connectionState(relay.origin)).toBe('idle');
+    await expect(device.waitForClose(relay.origin)).resolves.toMatchObject({ code: 1000, willReconnect: false });
+  });
+
   it('rejects a decision when it is not connected to the relay', async () => {
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    await device.pair(buildPairingLink({ relayOrigin: 'http://127.0.0.1:8787', token: randomId(), upn: 'alice@demo.test' }));
+    await device.pair(link('http://127.0.0.1:8787'));
 
     const approving = device.sendDecision({ requestId: randomId(), decision: 'approve', number: '42', relayOrigin: 'http://127.0.0.1:8787' });
 
@@ -466,7 +533,7 @@ describe('VirtualDevice on a relay socket', () => {
   });
 
   it('times out waiting for a challenge that never comes', async () => {
-    const relay = await startRelay();
+    const relay = await FakeRelay.start();
     const { device } = await connectedDevice(relay);
 
     await expect(device.waitForChallenge(() => true, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout' });

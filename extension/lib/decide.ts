@@ -1,0 +1,98 @@
+import type { Decision } from '../../protocol/index.ts';
+import { checkDecision } from '../../protocol/device/index.ts';
+import { isActiveAccount, type Db, type HistoryOutcome } from './db.ts';
+import { settle, type FrameEffects } from './frame-handler.ts';
+import type { RelayConnections } from './relay-connections.ts';
+import type { DecideResult, Failure } from './runtime-messages.ts';
+import { signDecision } from './sign-decision.ts';
+
+/**
+ * One answer to a pending sign-in request, from the approval window to the relay's `result`.
+ * Deny and "It wasn't me" need no PIN and are signed by the connect key; an approve first
+ * needs the PIN (or the one remembered for 5 minutes): without it nothing is signed or sent.
+ */
+
+export interface DecideRequest {
+  requestId: string;
+  decision: Decision;
+  number: string;
+  /** Only an approve uses it; without it, the remembered PIN, or `pin_required`. */
+  pin?: string | undefined;
+  remember: boolean;
+}
+
+export type Unlocked = { ok: true; key: CryptoKey } | Failure;
+
+export interface DecideDeps {
+  db: Db;
+  effects: Pick<FrameEffects, 'now' | 'challengeSettled'>;
+  unlock(pin: string | undefined, remember: boolean): Promise<Unlocked>;
+  connections: Pick<RelayConnections, 'for'>;
+  waiters: DecisionWaiters;
+  readyTimeoutMs: number;
+  resultTimeoutMs: number;
+}
+
+export async function decide(request: DecideRequest, deps: DecideDeps): Promise<DecideResult> {
+  const { db, effects } = deps;
+  const pending = await db.get('pending', request.requestId);
+  if (!pending) {
+    const history = await db.get('history', request.requestId);
+    return { ok: false, code: history ? `already_${history.outcome}` : 'not_pending' };
+  }
+  const { challenge } = pending;
+  if (challenge.expiresAt <= effects.now()) {
+    await settle(db, null, request.requestId, 'expired', null, effects);
+    return { ok: true, outcome: 'expired' };
+  }
+  const account = await db.get('accounts', challenge.deviceId);
+  if (!account) return { ok: false, code: 'unknown_account' };
+  if (!isActiveAccount(account)) return { ok: false, code: 'needs_re_add' };
+
+  const approve = request.decision === 'approve';
+  const number = approve ? request.number : '';
+  const problem = checkDecision({ decision: request.decision, number, digits: challenge.match.digits, unlock: approve ? 'pin' : 'none' });
+  if (problem) return { ok: false, code: problem };
+  let pinKey: CryptoKey | null = null;
+  if (approve) {
+    const unlocked = await deps.unlock(request.pin, request.remember);
+    if (!unlocked.ok) return unlocked;
+    pinKey = unlocked.key;
+  }
+
+  const connection = deps.connections.for(account.relayOrigin);
+  if (!(await connection.waitUntilReady(deps.readyTimeoutMs))) return { ok: false, code: 'offline' };
+  const signed = await signDecision({ account, challenge, decision: request.decision, number, signedAt: effects.now(), pinKey });
+  if (!signed.ok) return { ok: false, code: signed.code };
+
+  await db.put('pending', { ...pending, sentDecision: request.decision });
+  const outcome = deps.waiters.wait(challenge.requestId, deps.resultTimeoutMs);
+  if (!connection.send(signed.message)) {
+    deps.waiters.settled(challenge.requestId, null);
+    return { ok: false, code: 'offline' };
+  }
+  const settled = await outcome;
+  return settled ? { ok: true, outcome: settled } : { ok: false, code: 'no_answer' };
+}
+
+/** Decisions waiting for their request to settle (the relay's `result`, a cancel, or expiry). */
+export class DecisionWaiters {
+  private readonly waiting = new Map<string, (outcome: HistoryOutcome | null) => void>();
+
+  /** The outcome, or null after `timeoutMs`. */
+  wait(requestId: string, timeoutMs: number): Promise<HistoryOutcome | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.settled(requestId, null), timeoutMs);
+      this.waiting.set(requestId, (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      });
+    });
+  }
+
+  settled(requestId: string, outcome: HistoryOutcome | null): void {
+    const waiter = this.waiting.get(requestId);
+    this.waiting.delete(requestId);
+    waiter?.(outcome);
+  }
+}

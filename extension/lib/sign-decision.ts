@@ -1,0 +1,52 @@
+import type { ChallengeMessage, Decision, DecisionMessage } from '../../protocol/index.ts';
+import { buildDecision, checkDecision, secretKeySigner, type DeviceCrypto, type DecisionProblem } from '../../protocol/device/index.ts';
+import type { ActiveAccount } from './db.ts';
+import { unwrapApprovalKey } from './pin-lock.ts';
+import { webCryptoDeviceCrypto } from './webcrypto-device-crypto.ts';
+
+/**
+ * Signs one decision (docs/protocol.md sections 2 and 4). An approve needs the PIN: the approval
+ * key is unwrapped with the PIN key for this one signature and wiped right after (`unlock:
+ * "pin"`). Deny and "It wasn't me" never touch the approval key: the connect key signs them
+ * with `unlock: "none"`, so refusing needs no PIN, as on a phone.
+ */
+export type SignDecisionProblem = DecisionProblem | 'pin_required';
+
+export async function signDecision(input: {
+  account: ActiveAccount;
+  challenge: ChallengeMessage;
+  decision: Decision;
+  /** The digits entered or picked; ignored (empty) for deny and report. */
+  number: string;
+  signedAt: number;
+  /** The checked PIN-derived key; only an approve uses it. */
+  pinKey: CryptoKey | null;
+  crypto?: DeviceCrypto<CryptoKey>;
+}): Promise<{ ok: true; message: DecisionMessage } | { ok: false; code: SignDecisionProblem }> {
+  const { account, challenge, decision } = input;
+  const approve = decision === 'approve';
+  const number = approve ? input.number : '';
+  const unlock = approve ? 'pin' : 'none';
+  const problem = checkDecision({ decision, number, digits: challenge.match.digits, unlock });
+  if (problem) return { ok: false, code: problem };
+  const fields = {
+    relayOrigin: account.relayOrigin,
+    requestId: challenge.requestId,
+    deviceId: account.deviceId,
+    decision,
+    number,
+    signedAt: input.signedAt,
+    unlock,
+  } as const;
+  if (!approve) {
+    const signer = (input.crypto ?? webCryptoDeviceCrypto).connectSigner(account.connectKey, account.connectPublicKey);
+    return { ok: true, message: await buildDecision({ ...fields, signer }) };
+  }
+  if (!input.pinKey) return { ok: false, code: 'pin_required' };
+  const secret = await unwrapApprovalKey(input.pinKey, account);
+  try {
+    return { ok: true, message: await buildDecision({ ...fields, signer: secretKeySigner(secret, account.publicKey) }) };
+  } finally {
+    secret.fill(0);
+  }
+}

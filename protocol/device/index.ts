@@ -1,0 +1,12 @@
+/**
+ * The device side of the protocol, written once for the extension, the virtual device and the
+ * bench. Free of DOM, Node and extension APIs: sockets and key storage are injected.
+ */
+export * from './connection-auth.ts';
+export * from './decision.ts';
+export * from './device-crypto.ts';
+export * from './pairing.ts';
+export * from './reconnect.ts';
+export * from './relay-connection.ts';
+export * from './relay-frames.ts';
+export * from './relay-origin.ts';
