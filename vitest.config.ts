@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and integration tests only; tests/e2e belongs to Playwright (playwright.config.ts).
+// Unit, integration and security (attacker) tests; tests/e2e belongs to Playwright (playwright.config.ts).
 export default defineConfig({
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/security/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**', '.output/**'],
     environment: 'node',
     testTimeout: 20_000,

@@ -18,9 +18,17 @@ export class BrowserClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  request(origin: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, bearer?: string, timeoutMs = 15_000): Promise<JsonResponse> {
+  request(
+    origin: string,
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    bearer?: string,
+    timeoutMs = 15_000,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<JsonResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));

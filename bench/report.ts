@@ -93,3 +93,51 @@ export function markdownReport(result: BenchResult): string {
   if (baseline && Object.keys(baseline.failureKinds).length > 0) lines.push('', `Baseline failures by kind: ${Object.entries(baseline.failureKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
   return lines.join('\n');
 }
+
+/** `--scenario password-spam`: the same sign-ins quiet and under a password spray, one invocation. */
+export interface PasswordSpamResult {
+  at: string;
+  command: string;
+  machine: BenchResult['machine'];
+  options: Omit<BenchResult['options'], 'browserSide'> & { sprayConcurrency: number; sprayUsersWithPassword: number; sprayUsersWithoutPassword: number };
+  quiet: SideResult;
+  spam: SideResult;
+  /** What the sprayer's attempts were answered, by `status code`. */
+  spray: { attempts: number; seconds: number; answers: Record<string, number> };
+  correctness: Correctness;
+}
+
+export function passwordSpamReport(result: PasswordSpamResult): string {
+  const { quiet, spam, spray, options, machine, correctness } = result;
+  const row = (name: string, r: (s: SideResult) => string, ratioOf?: (s: SideResult) => number) =>
+    `| ${name} | ${r(quiet)} | ${r(spam)} | ${ratioOf ? `${(ratioOf(spam) / ratioOf(quiet)).toFixed(2)}×` : ''} |`;
+  const ratio = spam.p99 / quiet.p99;
+  const answers = Object.entries(spray.answers)
+    .sort((a, b) => b[1] - a[1])
+    .map(([answer, count]) => `${answer} ×${count}`)
+    .join(', ');
+  const lines = [
+    `**${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, per run; one relay on SQLite with TRUST_PROXY=1.** ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}. Spray: ${options.sprayConcurrency} wrong passwords in flight, each from a new X-Forwarded-For address, over ${options.sprayUsersWithPassword} users with a password, ${options.sprayUsersWithoutPassword} without and names that do not exist.`,
+    '',
+    '| figure | quiet | under the spray | spray / quiet |',
+    '|---|---:|---:|---:|',
+    row('sign-ins per second', (s) => fixed(s.throughput, 0), (s) => s.throughput),
+    row('round trip p50 (ms)', (s) => fixed(s.p50), (s) => s.p50),
+    row('round trip p95 (ms)', (s) => fixed(s.p95), (s) => s.p95),
+    row('round trip p99 (ms)', (s) => fixed(s.p99), (s) => s.p99),
+    row('failures', (s) => String(s.failures)),
+    row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
+    '',
+    `Spray: ${spray.attempts} attempts in ${fixed(spray.seconds)} s (${fixed(spray.attempts / spray.seconds, 0)}/s); answers: ${answers}.`,
+    '',
+    `Correctness (both runs): ${correctness.signinsCreated} sign-ins created, ${correctness.approvedInDatabase} approved in the database (${correctness.rowsInDatabase} rows); lost ${correctness.lost}, duplicated ${correctness.duplicated}, wrongly applied ${correctness.wrong}.`,
+    '',
+    '| target | met |',
+    '|---|---|',
+    `| approvals' p99 under the spray ≤ 2 × quiet (${ratio.toFixed(2)}×) | ${ratio <= 2 ? 'yes' : '**no**'} |`,
+    `| zero lost, duplicated or wrong decisions | ${correctness.lost + correctness.duplicated + correctness.wrong === 0 && quiet.failures + spam.failures === 0 ? 'yes' : '**no**'} |`,
+  ];
+  const kinds = Object.entries(spam.failureKinds);
+  if (kinds.length > 0) lines.push('', `Failures under the spray by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,5 +1,5 @@
 import { DEVICE_CONNECT_PATH } from '../protocol/paths.ts';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import { BrowserClient } from './browser-client.ts';
 import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
 import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
-import { markdownReport, summarize, type BenchResult, type Correctness, type SideResult } from './report.ts';
+import type { SprayCommand, SprayReply } from './password-spray.ts';
+import { markdownReport, passwordSpamReport, summarize, type BenchResult, type Correctness, type PasswordSpamResult, type SideResult } from './report.ts';
 
 /**
  * `npm run bench`: the relay against a bare `ws` baseline, same clients, same machine, one run.
@@ -32,8 +33,21 @@ const { values: flags } = parseArgs({
     'json-out': { type: 'string', default: path.join(root, 'bench', 'results', 'latest.json') },
     'cpu-prof': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
+    /** `standard` (relay against the baseline) or `password-spam` (quiet run, then the same under a password spray). */
+    scenario: { type: 'string', default: 'standard' },
   },
 });
+
+const scenario = flags.scenario as 'standard' | 'password-spam';
+if (scenario !== 'standard' && scenario !== 'password-spam') {
+  console.error('--scenario must be standard or password-spam');
+  process.exit(2);
+}
+
+/** The spray: this many requests in flight, over these names (password-spam scenario). */
+const SPRAY_CONCURRENCY = 64;
+const SPRAY_USERS_WITH_PASSWORD = 16;
+const SPRAY_USERS_WITHOUT_PASSWORD = 400;
 
 const options = {
   devices: positive('devices'),
@@ -110,6 +124,11 @@ async function startRelays(ports: number[], dataDir: string, services: Services 
           DATA_DIR: path.join(dataDir, `instance-${index}`),
           ADMIN_TOKEN,
           LOG_LEVEL: 'warn',
+          // Every bench device connects from 127.0.0.1: lift the per-address socket caps.
+          DEVICE_SOCKETS_UNAUTHENTICATED: '1000000',
+          DEVICE_SOCKETS_PER_SECOND: '1000000',
+          // The spray comes from many addresses (X-Forwarded-For), as a botnet's would.
+          ...(scenario === 'password-spam' ? { TRUST_PROXY: '1' } : {}),
           ...(services ? { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl } : {}),
         },
         /listening on/,
@@ -226,16 +245,18 @@ async function verify(merged: Merged, rows: { id: string; device_id: string | nu
   };
 }
 
-async function databaseRows(dataDir: string, services: Services | undefined) {
+async function databaseRows(dataDir: string, services: Services | undefined, withUpn = false) {
+  type Row = { id: string; device_id: string | null; status: string; upn?: string };
+  const query = `select id, device_id, status${withUpn ? ', upn' : ''} from signin_requests`;
   if (services) {
     const client = new pg.Client({ connectionString: services.databaseUrl });
     await client.connect();
-    const result = await client.query<{ id: string; device_id: string | null; status: string }>('select id, device_id, status from signin_requests');
+    const result = await client.query<Row>(query);
     await client.end();
     return result.rows;
   }
   const db = new Database(path.join(dataDir, 'instance-0', 'countersign.db'), { readonly: true });
-  const rows = db.prepare('select id, device_id, status from signin_requests').all() as { id: string; device_id: string | null; status: string }[];
+  const rows = db.prepare(query).all() as Row[];
   db.close();
   return rows;
 }
@@ -283,6 +304,10 @@ async function main(): Promise<void> {
     const relayMemory = await connectAll(generators, relays.publicOrigin, socketUrls, relayPids, heap);
     const onRelays = sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_connected_devices'))));
     log(`the relay counts ${onRelays} connected devices; RSS ${(relayMemory.rssBefore / 2 ** 20).toFixed(0)} → ${(relayMemory.rssAfter / 2 ** 20).toFixed(0)} MiB`);
+    if (scenario === 'password-spam') {
+      await passwordSpam(client, generators, relays, relayPids, relayMemory, dataDir, services, machine);
+      return;
+    }
     log(`running sign-ins against the relay...`);
     const relayRun = await runLoad(generators, 'relay', relays.origins, relayPids);
     const relaySide = side(relayRun, relayMemory);
@@ -331,6 +356,116 @@ async function main(): Promise<void> {
     await services?.drop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `--scenario password-spam`: the usual sign-ins twice in one invocation, first quiet, then while
+ * another process sprays wrong passwords at SPRAY_CONCURRENCY in flight; the approvals' p99 of
+ * both side by side. Target: the spammed p99 within 2× of the quiet one.
+ */
+async function passwordSpam(
+  client: BrowserClient,
+  generators: GeneratorPool,
+  relays: RelayCluster,
+  relayPids: number[],
+  relayMemory: Awaited<ReturnType<typeof connectAll>>,
+  dataDir: string,
+  services: Services | undefined,
+  machine: BenchResult['machine'],
+): Promise<void> {
+  const origin = relays.origins[0]!;
+  const withPassword = Array.from({ length: SPRAY_USERS_WITH_PASSWORD }, (_, i) => `spray-pw-${i}@bench.test`);
+  const withoutPassword = Array.from({ length: SPRAY_USERS_WITHOUT_PASSWORD }, (_, i) => `spray-${i}@bench.test`);
+  for (const [upns, password] of [[withPassword, true], [withoutPassword, false]] as const) {
+    for (const upn of upns) {
+      const body = { upn, displayName: 'Spray target', ...(password ? { password: `right-password-of-${upn}` } : {}) };
+      const created = await client.request(origin, 'POST', '/api/v1/admin/users', body, ADMIN_TOKEN, 60_000);
+      if (created.status !== 201) throw new Error(`spray target ${upn}: ${created.status} ${JSON.stringify(created.body)}`);
+    }
+  }
+  log(`created ${withPassword.length} spray targets with a password and ${withoutPassword.length} without`);
+
+  log('quiet run: sign-ins alone...');
+  const quietRun = await runLoad(generators, 'relay', relays.origins, relayPids);
+  const quiet = side(quietRun, relayMemory);
+  log(`quiet: ${quiet.throughput.toFixed(0)} sign-ins/s, p99 ${quiet.p99.toFixed(1)} ms, ${quiet.failures} failures`);
+
+  const sprayer = fork(path.join(root, 'bench', 'password-spray.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const replies: SprayReply[] = [];
+  const waiters: (() => void)[] = [];
+  sprayer.on('message', (reply: SprayReply) => {
+    replies.push(reply);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const next = async <K extends SprayReply['cmd']>(cmd: K): Promise<Extract<SprayReply, { cmd: K }>> => {
+    const deadline = Date.now() + options.warmupMs + options.durationMs + 60_000;
+    while (Date.now() < deadline) {
+      const error = replies.find((reply) => reply.cmd === 'error');
+      if (error) throw new Error(`password spray: ${(error as { message: string }).message}`);
+      const found = replies.find((reply) => reply.cmd === cmd);
+      if (found) return found as Extract<SprayReply, { cmd: K }>;
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 1_000).unref();
+      });
+    }
+    throw new Error(`password spray: no ${cmd} in time`);
+  };
+  let sprayed: Extract<SprayReply, { cmd: 'sprayed' }>;
+  let spamRun: Merged;
+  try {
+    sprayer.send({
+      cmd: 'spray',
+      origin,
+      withPassword,
+      withoutPassword,
+      concurrency: SPRAY_CONCURRENCY,
+      deadlineMs: options.warmupMs + options.durationMs + 30_000,
+    } satisfies SprayCommand);
+    await next('spraying');
+    // Let the spray fill the relay's password line before the sign-ins start.
+    await pause(1_000);
+    log(`spam run: sign-ins while ${SPRAY_CONCURRENCY} wrong passwords are in flight...`);
+    spamRun = await runLoad(generators, 'relay', relays.origins, relayPids);
+    sprayer.send({ cmd: 'stop' } satisfies SprayCommand);
+    sprayed = await next('sprayed');
+  } finally {
+    sprayer.kill('SIGKILL');
+  }
+  const spam = side(spamRun, relayMemory);
+  log(`spam: ${spam.throughput.toFixed(0)} sign-ins/s, p99 ${spam.p99.toFixed(1)} ms, ${spam.failures} failures; spray ${sprayed.attempts} attempts in ${sprayed.seconds.toFixed(1)} s: ${JSON.stringify(sprayed.answers)}`);
+
+  await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
+  await Promise.all(relays.processes.map((relay) => relay.stop()));
+  const both: Merged = {
+    ...spamRun,
+    records: [...quietRun.records, ...spamRun.records],
+    approvedResults: { ...quietRun.approvedResults, ...spamRun.approvedResults },
+    duplicateChallenges: quietRun.duplicateChallenges + spamRun.duplicateChallenges,
+    otherResults: quietRun.otherResults + spamRun.otherResults,
+  };
+  // The spray's attempts are sign-in log rows too (failed passwords); only the bench users' rows are checked.
+  const sprayRows = new Set((await databaseRows(dataDir, services, true)).filter((row) => !row.upn?.startsWith('bench-')).map((row) => row.id));
+  const correctness = await verify(both, (await databaseRows(dataDir, services)).filter((row) => !sprayRows.has(row.id)));
+  log(`checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`);
+
+  const result: PasswordSpamResult = {
+    at: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    options: { ...options, sprayConcurrency: SPRAY_CONCURRENCY, sprayUsersWithPassword: withPassword.length, sprayUsersWithoutPassword: withoutPassword.length },
+    quiet,
+    spam,
+    spray: { attempts: sprayed.attempts, seconds: sprayed.seconds, answers: sprayed.answers },
+    correctness,
+  };
+  const markdown = passwordSpamReport(result);
+  console.log('\n' + markdown);
+  const jsonOut = path.join(path.dirname(path.resolve(flags['json-out']!)), 'password-spam.json');
+  mkdirSync(path.dirname(jsonOut), { recursive: true });
+  writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
+  log(`wrote ${jsonOut} and its .md`);
 }
 
 main().catch((error: unknown) => {

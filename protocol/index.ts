@@ -1,4 +1,5 @@
 /** The wire protocol both sides share (PROTOCOL.md). Pure re-exports; nothing runs on import. */
+export * from './admin-messages.ts';
 export * from './device-keys.ts';
 export * from './encoding.ts';
 export * from './errors.ts';

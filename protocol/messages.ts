@@ -27,7 +27,8 @@ export const UpnSchema = v.pipe(
 );
 export const DisplayNameSchema = requiredText(LIMITS.displayNameChars);
 export const DeviceNameSchema = requiredText(LIMITS.deviceNameChars);
-export const TimeSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** Unix ms: a safe integer, so every statement can write it in plain decimal. */
+export const TimeSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 export const DigitsSchema = v.pipe(v.number(), v.integer(), v.minValue(MIN_DIGITS), v.maxValue(MAX_DIGITS));
 export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,6}$/, 'must be up to 6 decimal digits'));
 export const DecisionSchema = v.picklist(['approve', 'deny', 'report']);
@@ -194,6 +195,7 @@ export const PolicySchema = v.object({
   lockoutAfterFailures: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
 });
 
+// The admin API's other bodies and answers (section 7) are in admin-messages.ts, built from these.
 export const CreateUserBody = v.object({
   upn: UpnSchema,
   displayName: DisplayNameSchema,

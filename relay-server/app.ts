@@ -4,6 +4,7 @@ import { ApiError } from './api-error.ts';
 import { errorResponse } from './http/error-body.ts';
 import { limitBody } from './http/limit-body.ts';
 import { isDatabaseUnavailable } from './store/database-unavailable.ts';
+import { metricsAllowed } from './ops/metrics.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -31,6 +32,10 @@ export function createApp(deps: RelayDeps) {
   app.get('/readyz', async (c) => ((await deps.ops?.ready()) ?? true ? c.json({ status: 'ready' }) : c.json({ status: 'not_ready' }, 503)));
   app.get('/metrics', async (c) => {
     if (!deps.ops) throw new ApiError(404, 'not_found', 'Metrics are not enabled.');
+    if (!metricsAllowed(deps.config.metricsToken, c.req.header('authorization'))) {
+      c.header('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new ApiError(401, 'unauthorized', 'Metrics need the METRICS_TOKEN as a bearer token.');
+    }
     return c.text(await deps.ops.metrics.registry.metrics(), 200, { 'content-type': deps.ops.metrics.registry.contentType });
   });
   app.route('/api/v1/pairings', pairingRoutes(deps));

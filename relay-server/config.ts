@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomId } from '../protocol/encoding.ts';
 import { isLoopbackHost } from '../protocol/device/relay-origin.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
+import { ensurePrivateDir, makePrivate, wideDataDirWarning } from './store/private-files.ts';
 
 export interface RelayConfig {
   port: number;
@@ -13,15 +14,22 @@ export interface RelayConfig {
   dataDir: string;
   adminToken: string;
   demo: boolean;
-  /** Honour X-Forwarded-For from a reverse proxy for the request's IP. */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies of our own stand in front (TRUST_PROXY, 0..10): the client's address
+   * is the Nth X-Forwarded-For entry from the right (http/client-context.ts); 0 ignores the header.
+   */
+  trustProxy: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   geoipDatabase: string | undefined;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a bearer token (ops/metrics.ts). */
+  metricsToken: string | undefined;
   logLevel: string;
   timing: RelayTiming;
+  /** Per-address device socket caps (hub/device-hub.ts); unset parts keep their defaults. */
+  socketLimits?: { unauthenticatedPerClient?: number; newPerSecondPerClient?: number; newBurstPerClient?: number };
 }
 
 /** Intervals the hub and sweeper use; tests shrink them instead of waiting real seconds. */
@@ -73,13 +81,19 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const demo = booleanVar(env, 'COUNTERSIGN_DEMO', problems);
-  const trustProxy = booleanVar(env, 'TRUST_PROXY', problems);
+  const trustProxy = trustProxyVar(env, problems);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
   if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
   if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN !== '' && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  if (!env.METRICS_TOKEN && !isLoopbackHost(host) && !isLoopbackHost(`[${host}]`)) {
+    warnings.push(`/metrics is open to anyone who can reach ${host}: set METRICS_TOKEN to require a bearer token`);
+  }
+  const wideDataDir = wideDataDirWarning(dataDir);
+  if (wideDataDir) warnings.push(wideDataDir);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   let adminToken = env.ADMIN_TOKEN;
@@ -104,8 +118,10 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       geoipDatabase: env.GEOIP_DATABASE || undefined,
       webhookUrl: env.WEBHOOK_URL || undefined,
       webhookSecret: env.WEBHOOK_SECRET || undefined,
+      metricsToken: env.METRICS_TOKEN || undefined,
       logLevel,
       timing: DEFAULT_TIMING,
+      socketLimits: socketLimitsVars(env, problems),
     },
   };
 }
@@ -118,8 +134,11 @@ function isInsecureOrigin(origin: string): boolean {
 
 function readOrCreateAdminToken(dataDir: string): { adminToken: string; adminTokenCreated: boolean } {
   const file = path.join(dataDir, 'admin-token');
-  if (existsSync(file)) return { adminToken: readFileSync(file, 'utf8').trim(), adminTokenCreated: false };
-  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(file)) {
+    makePrivate(file); // created 0644 by an older version
+    return { adminToken: readFileSync(file, 'utf8').trim(), adminTokenCreated: false };
+  }
+  ensurePrivateDir(dataDir);
   const adminToken = randomId() + randomId();
   writeFileSync(file, adminToken + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -135,6 +154,28 @@ function integerVar(env: Record<string, string | undefined>, name: string, fallb
     return fallback;
   }
   return value;
+}
+
+/** TRUST_PROXY: a hop count from 0 to 10; `true`/`false` kept from when it was a switch (1/0). */
+function trustProxyVar(env: Record<string, string | undefined>, problems: string[]): number {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === 'true') return 1;
+  if (raw === 'false') return 0;
+  return integerVar({ TRUST_PROXY: raw }, 'TRUST_PROXY', 0, 0, 10, problems);
+}
+
+/**
+ * DEVICE_SOCKETS_UNAUTHENTICATED and DEVICE_SOCKETS_PER_SECOND: what one client address may open
+ * (defaults 32 and 20/s, burst twice the rate). Raised only for load tests from one address.
+ */
+function socketLimitsVars(env: Record<string, string | undefined>, problems: string[]): RelayConfig['socketLimits'] {
+  const limits: NonNullable<RelayConfig['socketLimits']> = {};
+  if (env.DEVICE_SOCKETS_UNAUTHENTICATED) limits.unauthenticatedPerClient = integerVar(env, 'DEVICE_SOCKETS_UNAUTHENTICATED', 32, 1, 1_000_000, problems);
+  if (env.DEVICE_SOCKETS_PER_SECOND) {
+    limits.newPerSecondPerClient = integerVar(env, 'DEVICE_SOCKETS_PER_SECOND', 20, 1, 1_000_000, problems);
+    limits.newBurstPerClient = limits.newPerSecondPerClient * 2;
+  }
+  return limits;
 }
 
 function booleanVar(env: Record<string, string | undefined>, name: string, problems: string[]): boolean {

@@ -74,6 +74,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     relayOrigin,
     handlers: signins,
     onError: (error) => logger.error({ err: error }, 'device frame failed'),
+    trustedProxies: config.trustProxy,
+    ...(config.socketLimits ? { socketLimits: config.socketLimits } : {}),
   });
   const ready = async () => {
     try {

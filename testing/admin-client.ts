@@ -1,6 +1,12 @@
 import * as v from 'valibot';
 import {
+  AdminUserResponse,
   CompleteSigninResponse,
+  CreateUserResponse,
+  IssueTapResponse,
+  PairingOfferResponse,
+  SigninLogEntry,
+  SigninsResponse,
   CreateSigninResponse,
   PolicySchema,
   SigninStatusResponse,
@@ -101,38 +107,18 @@ const segment = encodeURIComponent;
 
 // ---- Section 7: admin API ----
 
-const CreatedUser = v.object({ userId: v.string(), upn: v.string() });
-const AdminUser = v.object({
-  userId: v.string(),
-  upn: v.string(),
-  displayName: v.string(),
-  groups: v.array(v.string()),
-  devices: v.array(
-    v.object({ deviceId: v.string(), name: v.string(), createdAt: v.number(), lastUsedAt: v.nullish(v.number()) }),
-  ),
-});
-const PairingOffer = v.object({ token: v.string(), link: v.string(), expiresAt: v.number() });
-const TemporaryAccessPass = v.object({ code: v.string(), expiresAt: v.number() });
-const SigninRecord = v.object({
-  requestId: v.string(),
-  upn: v.string(),
-  app: v.nullish(v.string()),
-  ip: v.string(),
-  location: v.nullish(v.string()),
-  method: v.string(),
-  status: v.string(),
-  reason: v.nullish(v.string()),
-  deviceId: v.nullish(v.string()),
-  createdAt: v.number(),
-  decidedAt: v.nullish(v.number()),
-});
-const SigninList = v.object({ signins: v.array(SigninRecord) });
+// The answers' schemas are the protocol's (protocol/admin-messages.ts); these names are the kit's.
+const CreatedUser = CreateUserResponse;
+const AdminUser = AdminUserResponse;
+const PairingOffer = PairingOfferResponse;
+const TemporaryAccessPass = IssueTapResponse;
+const SigninList = SigninsResponse;
 
 export type CreatedUser = v.InferOutput<typeof CreatedUser>;
 export type AdminUser = v.InferOutput<typeof AdminUser>;
 export type PairingOffer = v.InferOutput<typeof PairingOffer>;
 export type TemporaryAccessPass = v.InferOutput<typeof TemporaryAccessPass>;
-export type SigninRecord = v.InferOutput<typeof SigninRecord>;
+export type SigninRecord = v.InferOutput<typeof SigninLogEntry>;
 
 export class AdminClient {
   private readonly http: RelayHttp;

@@ -17,6 +17,7 @@ import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
 import type { RelayTiming } from '../config.ts';
+import { clientAddress, clientKey } from '../http/client-context.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { DecidingDevice } from '../signin/deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
@@ -38,6 +39,32 @@ export interface DeviceHubDeps {
   relayOrigin: () => string;
   handlers: DeviceHubHandlers;
   onError?: (error: unknown) => void;
+  /** TRUST_PROXY: whose X-Forwarded-For entry names a socket's client (http/client-context.ts). */
+  trustedProxies?: number;
+  socketLimits?: Partial<SocketLimits>;
+}
+
+/**
+ * What one client address (an IPv4 address, an IPv6 /64) may hold: sockets that have not
+ * authenticated yet, and new sockets per second (a token bucket). Past either, the new socket is
+ * closed with 4429 at once. Authenticated sockets are not capped here: each proves a device.
+ */
+export interface SocketLimits {
+  unauthenticatedPerClient: number;
+  newPerSecondPerClient: number;
+  newBurstPerClient: number;
+}
+
+export const DEFAULT_SOCKET_LIMITS: SocketLimits = { unauthenticatedPerClient: 32, newPerSecondPerClient: 20, newBurstPerClient: 40 };
+
+/** A refused socket that does not answer our close frame is cut off after this long. */
+const REFUSED_SOCKET_GRACE_MS = 1_000;
+
+/** Per client key: its unauthenticated sockets and its bucket of new sockets. */
+interface ClientSockets {
+  unauthenticated: number;
+  tokens: number;
+  tokensAt: number;
 }
 
 /** Pings go out in this many groups, one group per 1/PING_SLOTS of the ping interval. */
@@ -49,6 +76,8 @@ const RATE_PER_SECOND = 20;
 
 interface Connection {
   socket: WebSocket;
+  /** The client key (IPv4 address or IPv6 /64) the socket came from. */
+  client: string;
   nonce: string;
   /** The credentials accepted on this socket, by device id. */
   devices: Map<string, DecidingDevice> | null;
@@ -78,6 +107,8 @@ export class DeviceHub {
   private pingTick = 0;
   private nextSlot = 0;
   private closing = false;
+  private readonly limits: SocketLimits;
+  private readonly clients = new Map<string, ClientSockets>();
 
   constructor(private readonly deps: DeviceHubDeps) {
     deps.fanout.setDeviceSink({
@@ -86,6 +117,7 @@ export class DeviceHub {
     });
     this.pingTimer = setInterval(() => this.pingSlot(), deps.timing.pingIntervalMs / PING_SLOTS);
     this.pingTimer.unref();
+    this.limits = { ...DEFAULT_SOCKET_LIMITS, ...deps.socketLimits };
   }
 
   get connectedDevices(): number {
@@ -104,17 +136,54 @@ export class DeviceHub {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return true;
     }
-    this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    const client = clientKey(clientAddress(forwardedFor(request), request.socket.remoteAddress ?? '', this.deps.trustedProxies ?? 0));
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      const refusal = this.admit(client);
+      if (refusal) return refuse(ws, refusal);
+      this.accept(ws, client);
+    });
     return true;
   }
 
-  private accept(socket: WebSocket): void {
+  /** Counts a new socket against its client's limits; a reason when it is one too many. */
+  private admit(client: string): string | null {
+    const now = this.deps.clock.now();
+    let entry = this.clients.get(client);
+    if (!entry) {
+      if (this.clients.size >= 10_000) this.pruneClients(now);
+      this.clients.set(client, (entry = { unauthenticated: 0, tokens: this.limits.newBurstPerClient, tokensAt: now }));
+    }
+    entry.tokens = Math.min(this.limits.newBurstPerClient, entry.tokens + ((now - entry.tokensAt) / 1000) * this.limits.newPerSecondPerClient);
+    entry.tokensAt = now;
+    if (entry.tokens < 1) return 'too many new sockets from this address; try again in a few seconds';
+    if (entry.unauthenticated >= this.limits.unauthenticatedPerClient) return 'too many unauthenticated sockets from this address';
+    entry.tokens -= 1;
+    entry.unauthenticated += 1;
+    return null;
+  }
+
+  /** The socket has authenticated or gone: it no longer counts against its client. */
+  private release(connection: Connection): void {
+    const entry = this.clients.get(connection.client);
+    if (entry && entry.unauthenticated > 0) entry.unauthenticated -= 1;
+  }
+
+  /** Forgets clients with no unauthenticated socket and a full bucket: they are as if new. */
+  private pruneClients(now: number): void {
+    for (const [client, entry] of this.clients) {
+      const tokens = entry.tokens + ((now - entry.tokensAt) / 1000) * this.limits.newPerSecondPerClient;
+      if (entry.unauthenticated === 0 && tokens >= this.limits.newBurstPerClient) this.clients.delete(client);
+    }
+  }
+
+  private accept(socket: WebSocket, client: string): void {
     // Past maxPayload `ws` closes with 1009 by itself; the protocol's code for it is 4413.
     const close = socket.close.bind(socket);
     socket.close = (code?: number, reason?: string | Buffer) =>
       code === 1009 ? close(CLOSE_CODES.frameTooLarge, 'frame over 16 KiB') : close(code, reason);
     const connection: Connection = {
       socket,
+      client,
       nonce: randomId(),
       devices: null,
       malformedFrames: 0,
@@ -208,7 +277,9 @@ export class DeviceHub {
     }
     this.send(connection, { type: 'ready', accepted: [...accepted.keys()], rejected });
     if (accepted.size === 0) return this.close(connection, CLOSE_CODES.notAuthenticated, 'no credential accepted');
+    if (!this.connections.has(connection)) return;
     connection.devices = accepted;
+    this.release(connection);
     for (const device of accepted.values()) {
       addTo(this.byDevice, device.id, connection);
       addTo(this.byUser, device.userId, connection);
@@ -272,6 +343,7 @@ export class DeviceHub {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     if (!this.connections.delete(connection)) return;
+    if (!connection.devices) this.release(connection);
     this.pingSlots[connection.pingSlot]!.delete(connection);
     for (const device of connection.devices?.values() ?? []) {
       removeFrom(this.byDevice, device.id, connection);
@@ -313,6 +385,18 @@ export class DeviceHub {
     await Promise.all(closed);
     this.server.close();
   }
+}
+
+function forwardedFor(request: IncomingMessage): string | undefined {
+  const header = request.headers['x-forwarded-for'];
+  return Array.isArray(header) ? header.join(', ') : header;
+}
+
+/** Closes a socket over its client's limits with 4429, and cuts it off if it does not answer. */
+function refuse(socket: WebSocket, reason: string): void {
+  socket.on('error', () => undefined);
+  socket.close(CLOSE_CODES.rateLimited, reason);
+  setTimeout(() => socket.terminate(), REFUSED_SOCKET_GRACE_MS).unref();
 }
 
 function publicKeyOrNull(publicKey: string) {

@@ -1,4 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { secretsEqual } from '../security/secrets.ts';
+
+/**
+ * Whether a request may read /metrics: with METRICS_TOKEN set, only with
+ * `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time); without, anyone who can
+ * reach the relay (README: keep HOST on loopback or set the token).
+ */
+export function metricsAllowed(metricsToken: string | undefined, authorization: string | undefined): boolean {
+  if (metricsToken === undefined) return true;
+  const presented = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
+  return presented !== undefined && secretsEqual(presented, metricsToken);
+}
 
 /** Prometheus metrics: connected devices, pushes, decisions by outcome, push round-trip latency. */
 export class RelayMetrics {

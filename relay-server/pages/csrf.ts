@@ -1,18 +1,23 @@
 import type { Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { randomId } from '../../protocol/encoding.ts';
 import { secretsEqual } from '../security/secrets.ts';
 
 /**
- * CSRF protection for the pages' forms: a double-submit token (a random value in an HttpOnly,
- * SameSite=Strict cookie, repeated in a hidden field and compared in constant time) plus an
- * Origin check. On https the cookie takes the `__Host-` prefix so a sibling subdomain can't plant it.
+ * CSRF protection for the pages' forms, always with an Origin check, and a token in a hidden
+ * field compared in constant time:
+ * - a signed-in user's forms carry the token of THEIR session (`sessions.csrf_token`, new with
+ *   every session, so every sign-in rotates it, and a token read from another session is refused);
+ * - signed-out forms (sign-in, password) carry a pre-session token: a random value in an HttpOnly,
+ *   SameSite=Strict cookie, repeated in the field (double submit). Signing in deletes that cookie,
+ *   so the next signed-out form gets a new one. On https the cookie takes the `__Host-` prefix so
+ *   a sibling subdomain can't plant it.
  */
 export const CSRF_FIELD = 'csrf';
 
 const cookieName = (relayOrigin: string) => (relayOrigin.startsWith('https:') ? '__Host-countersign_csrf' : 'countersign_csrf');
 
-/** The token for this browser's forms, set as a cookie the first time. */
+/** The pre-session token for this browser's signed-out forms, set as a cookie the first time. */
 export function csrfToken(c: Context, relayOrigin: string): string {
   const name = cookieName(relayOrigin);
   const existing = c.get('csrfToken' as never) as string | undefined;
@@ -26,6 +31,13 @@ export function csrfToken(c: Context, relayOrigin: string): string {
   return token;
 }
 
+/** Sign-in ends the pre-session token: the next signed-out form gets a new one. */
+export function forgetPreSessionToken(c: Context, relayOrigin: string): void {
+  const name = cookieName(relayOrigin);
+  if (getCookie(c, name) !== undefined) deleteCookie(c, name, { path: '/', secure: relayOrigin.startsWith('https:') });
+  c.set('csrfToken' as never, undefined as never);
+}
+
 export class CsrfError extends Error {}
 
 /** A posted form: `value()` is a field's last string value, `values()` all of them (checkbox lists). */
@@ -36,9 +48,10 @@ export interface FormFields {
 
 /**
  * Parses a urlencoded or multipart form posted from one of our pages; throws CsrfError when the
- * Origin is foreign or the token is missing or wrong. File fields are ignored.
+ * Origin is foreign or the token is missing or wrong. With `session` (a signed-in user's form) the
+ * token must be that session's; without, the pre-session cookie's. File fields are ignored.
  */
-export async function readProtectedForm(c: Context, relayOrigin: string): Promise<FormFields> {
+export async function readProtectedForm(c: Context, relayOrigin: string, session?: { csrf_token: string }): Promise<FormFields> {
   const origin = c.req.header('origin');
   if (origin !== undefined && origin !== relayOrigin) throw new CsrfError('foreign origin');
   const fetchSite = c.req.header('sec-fetch-site');
@@ -57,8 +70,8 @@ export async function readProtectedForm(c: Context, relayOrigin: string): Promis
     return list.filter((item): item is string => typeof item === 'string');
   };
   const form: FormFields = { values, value: (name) => values(name).at(-1) };
-  const cookie = getCookie(c, cookieName(relayOrigin));
+  const expected = session ? session.csrf_token : getCookie(c, cookieName(relayOrigin));
   const field = form.value(CSRF_FIELD);
-  if (!cookie || !field || !secretsEqual(cookie, field)) throw new CsrfError('token mismatch');
+  if (!expected || !field || !secretsEqual(expected, field)) throw new CsrfError('token mismatch');
   return form;
 }

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { RelayDeps } from '../relay-deps.ts';
 import { currentSession, type SignedInUser } from '../session/browser-session.ts';
-import { csrfToken } from './csrf.ts';
 import type { Viewer } from './layout.tsx';
 
 export interface PageSession extends SignedInUser {
@@ -16,7 +15,8 @@ export async function pageSession(c: Context, deps: RelayDeps): Promise<PageSess
     upn: signedIn.user.upn,
     displayName: signedIn.user.display_name,
     isAdmin: signedIn.user.is_admin === 1,
-    csrf: csrfToken(c, deps.relayOrigin()),
+    // The session's own token (pages/csrf.ts): a token from another session is refused.
+    csrf: signedIn.session.csrf_token,
   };
   return { ...signedIn, viewer };
 }

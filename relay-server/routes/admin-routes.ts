@@ -1,6 +1,6 @@
 import { Hono, type Context, type Next } from 'hono';
-import * as v from 'valibot';
 import { LIMITS } from '../../protocol/limits.ts';
+import { SigninsQuery, UpdateUserBody } from '../../protocol/admin-messages.ts';
 import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../protocol/messages.ts';
 import { buildPairingLink } from '../../protocol/pairing-link.ts';
 import { parse } from '../../protocol/parse.ts';
@@ -12,14 +12,6 @@ import { secretsEqual } from '../security/secrets.ts';
 import { signinLogEntry } from '../signin/signin-log.ts';
 import { createUserAccount, userDetails } from '../admin/user-accounts.ts';
 import { revokeDevice } from '../admin/revoke-device.ts';
-
-const UpdateUserBody = v.object({
-  displayName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.displayNameChars))),
-  password: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars))),
-  groups: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(64))), v.maxLength(100))),
-  isAdmin: v.optional(v.boolean()),
-  pushBlocked: v.optional(v.literal(false)),
-});
 
 /** PROTOCOL.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
 export function adminRoutes(deps: RelayDeps) {
@@ -67,7 +59,19 @@ export function adminRoutes(deps: RelayDeps) {
         clock.now(),
       );
       if (body.pushBlocked === false) await store.users.setPushBlocked(user.id, false);
+      if (body.password !== undefined) {
+        // Whoever knew the old password is signed out everywhere.
+        const ended = await store.sessions.removeAllOfUser(user.id);
+        deps.logger.info({ event: 'user.password_reset', upn: user.upn, sessionsEnded: ended }, 'password reset');
+      }
       return c.json(await userDetails(store, (await store.users.byId(user.id))!));
+    })
+    // "Sign out everywhere": every browser session of the user ends (their devices stay).
+    .delete('/users/:upn/sessions', async (c) => {
+      const user = await userOr404(upnParam(c));
+      const ended = await store.sessions.removeAllOfUser(user.id);
+      deps.logger.info({ event: 'user.sessions_revoked', upn: user.upn, sessionsEnded: ended }, 'signed out everywhere');
+      return c.body(null, 204);
     })
     .post('/users/:upn/pairings', async (c) => {
       const user = await userOr404(upnParam(c));
@@ -96,13 +100,7 @@ export function adminRoutes(deps: RelayDeps) {
     })
     .get('/signins', async (c) => {
       const query = parse(
-        v.object({
-          upn: v.optional(UpnSchema),
-          status: v.optional(v.pipe(v.string(), v.maxLength(32))),
-          limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/), v.transform(Number), v.minValue(1), v.maxValue(1000))),
-          since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
-          until: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/), v.transform(Number))),
-        }),
+        SigninsQuery,
         // Empty filters (`?upn=&limit=`, as section 7 writes the call) mean no filter.
         Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== '')),
       );

@@ -3,9 +3,11 @@ import { CreateSigninBody, type SigninStatusResponse } from '../../protocol/mess
 import { ApiError } from '../api-error.ts';
 import { clientContext } from '../http/client-context.ts';
 import { openEventStream } from '../http/event-stream.ts';
+import { EventStreamCaps } from '../http/event-stream-caps.ts';
 import { bearerToken, readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { startSession } from '../session/browser-session.ts';
+import { rememberBrowser } from '../signin/familiar-cookie.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -15,6 +17,7 @@ export function signinRoutes(deps: RelayDeps) {
     if (!token) throw new ApiError(401, 'unauthorized', 'A browser token is required.');
     return token;
   };
+  const streamCaps = new EventStreamCaps();
 
   return new Hono()
     .post('/', async (c) => {
@@ -38,11 +41,18 @@ export function signinRoutes(deps: RelayDeps) {
         unsubscribe();
         throw error;
       }
+      // Counted only for the token's holder: a stranger learns nothing and takes no place.
+      const place = streamCaps.take(requestId);
+      if (typeof place !== 'function') {
+        unsubscribe();
+        throw place;
+      }
       const { stream, response } = openEventStream(c);
       const keepalive = setInterval(() => stream.comment('keepalive'), KEEPALIVE_MS);
       stream.onClose(() => {
         clearInterval(keepalive);
         unsubscribe();
+        place();
       });
       const write = (status: SigninStatusResponse) => {
         const event = { event: 'status', data: JSON.stringify(status) };
@@ -59,6 +69,7 @@ export function signinRoutes(deps: RelayDeps) {
     .post('/:id/complete', async (c) => {
       const session = await deps.signins.complete(c.req.param('id'), requireToken(bearerToken(c)));
       await startSession(c, deps.store, deps.clock, deps.relayOrigin(), session.userId, session.amr);
+      await rememberBrowser(c, deps.signins, deps.relayOrigin(), session.userId);
       return c.json({ session: { upn: session.upn, displayName: session.displayName, amr: session.amr } });
     });
 }

@@ -1,4 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { ApiError } from '../api-error.ts';
+import { WorkLimiter, WorkQueueFull } from './work-limiter.ts';
 
 /**
  * scrypt, N=2^15, r=8, p=1 (tens of ms here). Stored as `scrypt$N$r$p$salt$hash` so the cost can
@@ -8,6 +11,21 @@ const COST = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 const MAX_MEM = 64 * 1024 * 1024;
 
+/**
+ * Every scrypt derivation goes through this limiter. libuv's thread pool (4 threads) also runs the
+ * approvals' signature checks (verify-signature.ts): with at most 2 derivations at once (1 on a
+ * two-core machine, so one core stays with the event loop), a password spray can never take the
+ * whole pool or all the CPU, and approvals never wait behind it. It also bounds scrypt's memory
+ * (32 MiB each). Up to 8 more per slot wait in line (eight derivations' time, well under a
+ * second on a current server); past that, a password check is refused at once (503
+ * `unavailable`, Retry-After 1) instead of queueing without end.
+ */
+const PASSWORD_CONCURRENCY = Math.max(1, Math.min(2, availableParallelism() - 1));
+export const passwordWork = new WorkLimiter({ concurrency: PASSWORD_CONCURRENCY, maxWaiting: 8 * PASSWORD_CONCURRENCY });
+
+/** Seconds a refused password check is told to wait. */
+export const PASSWORD_BUSY_RETRY_SECONDS = 1;
+
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEM }, (error, key) =>
@@ -16,20 +34,52 @@ function derive(password: string, salt: Buffer, N: number, r: number, p: number)
   });
 }
 
+/** A derivation through the limiter; a full line becomes 503 `unavailable` with Retry-After. */
+async function limitedDerive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+  try {
+    return await passwordWork.run(() => derive(password, salt, N, r, p));
+  } catch (error) {
+    if (!(error instanceof WorkQueueFull)) throw error;
+    throw new ApiError(
+      503,
+      'unavailable',
+      `The relay is busy checking other passwords. Try again in ${PASSWORD_BUSY_RETRY_SECONDS} second.`,
+      PASSWORD_BUSY_RETRY_SECONDS,
+    );
+  }
+}
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, COST.N, COST.r, COST.p);
+  const key = await limitedDerive(password, salt, COST.N, COST.r, COST.p);
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 /** A hash of a password nobody knows, verified when the user is unknown so timing tells nothing. */
 let decoyHash: Promise<string> | undefined;
 
+function decoy(): Promise<string> {
+  if (!decoyHash) {
+    const made = hashPassword(randomBytes(32).toString('base64url'));
+    // Made under load it may be refused; the next attempt makes it again.
+    made.catch(() => {
+      if (decoyHash === made) decoyHash = undefined;
+    });
+    decoyHash = made;
+  }
+  return decoyHash;
+}
+
+/**
+ * Whether `password` matches `stored`; with no stored hash (unknown user, or no password) it
+ * checks against the decoy, so both cost one derivation. Throws ApiError 503 when the relay has
+ * too many password checks in line already.
+ */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
-  const hash = stored ?? (await (decoyHash ??= hashPassword(randomBytes(32).toString('base64url'))));
+  const hash = stored ?? (await decoy());
   const [scheme, n, r, p, salt, key] = hash.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
+  const actual = await limitedDerive(password, Buffer.from(salt, 'base64url'), Number(n), Number(r), Number(p));
   return timingSafeEqual(actual, expected) && stored != null;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Clock } from '../clock.ts';
+import { forgetPreSessionToken } from '../pages/csrf.ts';
 import type { SessionRow, UserRow } from '../store/schema.ts';
 import { SESSION_LIFETIME_MS } from '../store/sessions-store.ts';
 import type { Store } from '../store/store.ts';
@@ -15,11 +16,14 @@ export interface SignedInUser {
 
 /**
  * Starts a session and sets its cookie: HttpOnly, SameSite=Lax, Secure when the relay is on https.
- * A session the browser held before (say, a password-only one an approval upgrades) ends.
+ * Every sign-in, by any method, gets a new session id and a new CSRF token (no fixation): a
+ * session the browser held before (say, a password-only one an approval upgrades, or one an
+ * attacker planted) ends, and so does the signed-out forms' pre-session token.
  */
 export async function startSession(c: Context, store: Store, clock: Clock, relayOrigin: string, userId: string, amr: string[]): Promise<void> {
   const previous = getCookie(c, SESSION_COOKIE);
   if (previous) await store.sessions.remove(previous);
+  forgetPreSessionToken(c, relayOrigin);
   const { cookieValue } = await store.sessions.create(userId, amr, clock.now());
   setCookie(c, SESSION_COOKIE, cookieValue, {
     httpOnly: true,
@@ -39,6 +43,11 @@ export async function currentSession(c: Context, store: Store, clock: Clock): Pr
   if (!session) return undefined;
   const user = await store.users.byId(session.user_id);
   return user ? { user, session, amr: JSON.parse(session.amr) as string[] } : undefined;
+}
+
+/** The raw cookie value of this request's session, if any (to keep it when ending the others). */
+export function sessionCookieValue(c: Context): string | undefined {
+  return getCookie(c, SESSION_COOKIE);
 }
 
 export async function endSession(c: Context, store: Store): Promise<void> {

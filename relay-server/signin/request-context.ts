@@ -3,8 +3,12 @@ import { isIP } from 'node:net';
 /** Where a sign-in comes from, as shown on the device. */
 export interface RequestContext {
   ip: string;
+  /** What per-client limits are keyed by: the IPv4 address, or the IPv6 /64 (http/client-context.ts). */
+  clientKey: string;
   browser: string;
   os: string;
+  /** The familiar-browser cookie as sent, unverified (security/familiar-browser.ts). */
+  familiar?: string;
 }
 
 /** A short, human name for the browser and OS in a User-Agent; enough for "Chrome on Windows". */

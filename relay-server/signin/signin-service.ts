@@ -3,16 +3,18 @@ import type { CancelReason, CreateSigninResponse, DecisionMessage, ResultMessage
 import { matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
 import { decisionStatement } from '../../protocol/statements.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import { ApiError } from '../api-error.ts';
+import { ApiError, rateLimited, secondsUntil } from '../api-error.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy/evaluate-policy.ts';
 import { hashSecret, matchesDigest } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
-import { PasswordThrottle } from '../security/password-throttle.ts';
+import { PasswordThrottle, type ThrottleVerdict } from '../security/password-throttle.ts';
+import { FamiliarBrowsers } from '../security/familiar-browser.ts';
+import { relaySecret } from '../store/relay-secrets.ts';
 import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
-import type { SigninRow, UserRow } from '../store/schema.ts';
-import type { SettledRequest } from '../store/signins-store.ts';
+import type { SigninMethod, SigninRow, UserRow } from '../store/schema.ts';
+import { MAX_PENDING_PER_USER, type SettledRequest } from '../store/signins-store.ts';
 import type { Store } from '../store/store.ts';
 import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
@@ -25,6 +27,10 @@ import { amrFor } from './amr.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
+/** The per-user push backstop: this many times the per-client budget, from every client together. */
+export const PUSH_BACKSTOP_FACTOR = 10;
+/** What Retry-After says when push sign-in is blocked until an administrator clears it. */
+const BLOCKED_RETRY_SECONDS = 3600;
 
 /** What a device (and the sign-in log) shows as the app of a step-up push. */
 export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
@@ -43,9 +49,12 @@ export interface SigninServiceDeps {
 export class SigninService {
   /** Shared by the API's password path and the password page. */
   readonly passwordThrottle: PasswordThrottle;
+  /** Browsers users signed in from: they may still ask when strangers have spent a backstop. */
+  readonly familiar: FamiliarBrowsers;
 
   constructor(private readonly deps: SigninServiceDeps) {
     this.passwordThrottle = new PasswordThrottle(() => deps.clock.now());
+    this.familiar = new FamiliarBrowsers(() => relaySecret(deps.store.db, 'familiar-browser-key'), () => deps.clock.now());
   }
 
   /** Where an IP is, as the challenge and the sign-in log show it. */
@@ -56,27 +65,92 @@ export class SigninService {
   /** `POST /api/v1/signins`: passwordless, or push after the password given here. */
   async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
     const appLabel = this.appLabel(input.app);
-    const target = await this.deps.store.users.pushTarget({ upn: input.upn }, this.pushBudgetStart());
+    const { context } = input;
+    const target = await this.deps.store.users.pushTarget({ upn: input.upn }, this.pushBudgetStart(), context.clientKey);
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
-      if (!this.passwordThrottle.allows(input.upn)) {
-        throw new ApiError(429, 'rate_limited', 'Too many wrong passwords for this account. Try again later.');
+      const logged = { upn: target?.user.upn ?? input.upn.toLowerCase(), userId: target?.user.id ?? null, method: 'password' as const, app: this.appFor(input.app, appLabel), context };
+      // The throttle runs before scrypt: a refused attempt costs no password work.
+      const verdict = await this.passwordVerdict(input.upn, target?.user.id, context);
+      if (!verdict.allowed) {
+        if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) await this.logAttempt({ ...logged, outcome: 'rate_limited' });
+        throw passwordThrottled(verdict.retryAfterMs);
       }
       const passwordOk = await verifyPassword(input.password, target?.user.password_hash);
       if (!passwordOk || !target) {
-        this.passwordThrottle.recordFailure(input.upn);
+        this.passwordThrottle.recordFailure(input.upn, context.clientKey);
+        await this.logAttempt({ ...logged, outcome: 'invalid_credentials' });
         throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
       }
-      this.passwordThrottle.recordSuccess(input.upn);
+      this.passwordThrottle.recordSuccess(input.upn, context.clientKey);
       flow = 'push_after_password';
     }
-    return this.openPush(target, flow, input.app, appLabel, input.context);
+    return this.openPush(target, flow, input.app, appLabel, context);
+  }
+
+  /**
+   * Whether this client may try a password (or TAP) for this name now. Past a backstop (every
+   * client for the name, or this client for every name) a familiar browser of that user may
+   * still try: strangers spraying a name cannot lock its owner out of their own browser.
+   */
+  async passwordVerdict(upn: string, userId: string | undefined, context: RequestContext): Promise<ThrottleVerdict> {
+    const verdict = this.passwordThrottle.check(upn, context.clientKey);
+    if (!verdict.allowed && verdict.scope !== 'client' && userId !== undefined && (await this.familiar.verify(context.familiar, userId))) {
+      return { allowed: true };
+    }
+    return verdict;
+  }
+
+  /**
+   * A refused or failed attempt, or a password or TAP sign-in, as a row of the sign-in log, stored
+   * already decided. Refused (throttled) attempts are logged once per window per client and name
+   * (PasswordThrottle.shouldLogThrottled), so floods, unknown names included, stay bounded.
+   */
+  async logAttempt(entry: {
+    upn: string;
+    userId: string | null;
+    method: SigninMethod;
+    app: { id: string; name: string } | undefined;
+    context: RequestContext;
+    outcome: 'approved' | 'invalid_credentials' | 'rate_limited';
+  }): Promise<void> {
+    const now = this.deps.clock.now();
+    const approved = entry.outcome === 'approved';
+    await this.deps.store.signins.insert({
+      id: randomId(),
+      user_id: entry.userId,
+      upn: entry.upn,
+      app_id: entry.app?.id ?? null,
+      app_name: entry.app?.name ?? null,
+      ip: entry.context.ip,
+      client_key: entry.context.clientKey,
+      location: this.deps.locate(entry.context.ip),
+      browser: entry.context.browser,
+      os: entry.context.os,
+      method: entry.method,
+      number: null,
+      match_mode: null,
+      digits: null,
+      choices: null,
+      browser_token_hash: null,
+      status: approved ? 'approved' : 'denied',
+      reason: approved ? null : entry.outcome,
+      device_id: null,
+      created_at: now,
+      expires_at: now,
+      decided_at: now,
+      completed_at: approved ? now : null,
+    });
+  }
+
+  private appFor(appId: string | undefined, label: string | null): { id: string; name: string } | undefined {
+    return appId !== undefined && label !== null ? { id: appId, name: label } : undefined;
   }
 
   /** The push after a password the caller (the password page) has already checked. */
   async createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
     const appLabel = this.appLabel(input.app);
-    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart());
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart(), input.context.clientKey);
     return this.openPush(target, 'push_after_password', input.app, appLabel, input.context);
   }
 
@@ -86,7 +160,7 @@ export class SigninService {
    * `swk`). The policy still decides whether the user gets pushes at all.
    */
   async createStepUp(input: { user: UserRow; context: RequestContext }): Promise<CreateSigninResponse> {
-    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart());
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart(), input.context.clientKey);
     const policy = await this.deps.store.policy.current();
     // The session's password counts as the first factor when the policy has that flow.
     const flow: PushFlow = allowsFlow(policy, 'push_after_password') ? 'push_after_password' : 'passwordless';
@@ -121,12 +195,29 @@ export class SigninService {
     if (deviceIds.length === 0) throw noPushMethod();
 
     const now = clock.now();
-    if (user.push_blocked) throw new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account. Ask your administrator.');
-    if (user.locked_until !== null && user.locked_until > now) {
-      throw new ApiError(429, 'rate_limited', 'Too many failed push sign-ins. Try again later or use another method.');
+    const refuse = async (error: ApiError): Promise<never> => {
+      if (this.passwordThrottle.shouldLogThrottled(user.upn, context.clientKey, 'push')) {
+        await this.logAttempt({ upn: user.upn, userId: user.id, method: flow, app: this.appFor(appId, appLabel), context, outcome: 'rate_limited' });
+      }
+      throw error;
+    };
+    if (user.push_blocked) {
+      await refuse(
+        new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account until your administrator clears it. Use another method, or ask your administrator.', BLOCKED_RETRY_SECONDS),
+      );
     }
-    if (target.recentPushes >= policy.maxPushesPer10Min) {
-      throw new ApiError(429, 'rate_limited', 'Too many push sign-ins for this account. Try again later.');
+    // PROTOCOL.md section 6: failures and the budget count per user and client, so a stranger
+    // spends only their own; the backstop behind them lets familiar browsers through.
+    if (target.clientLockedUntil !== null && target.clientLockedUntil > now) {
+      await refuse(rateLimited('Too many push sign-ins from this device or network were denied or went unanswered.', secondsUntil(target.clientLockedUntil, now)));
+    }
+    if (target.clientPushes >= policy.maxPushesPer10Min) {
+      await refuse(rateLimited('Too many push sign-ins for this account from this device or network.', await this.budgetRetry(user.id, context.clientKey, now)));
+    }
+    if (target.recentPushes >= policy.maxPushesPer10Min * PUSH_BACKSTOP_FACTOR && !(await this.familiar.verify(context.familiar, user.id))) {
+      await refuse(
+        rateLimited('Too many push sign-ins for this account lately; only browsers it has signed in from before may ask now.', await this.budgetRetry(user.id, null, now)),
+      );
     }
 
     const digits = policy.match.digits;
@@ -139,6 +230,7 @@ export class SigninService {
       app_id: appId ?? null,
       app_name: appLabel,
       ip: context.ip,
+      client_key: context.clientKey,
       location: this.deps.locate(context.ip),
       browser: context.browser,
       os: context.os,
@@ -156,13 +248,29 @@ export class SigninService {
       decided_at: null,
       completed_at: null,
       unlock: null,
+      pending_slot: null,
     };
-    const superseded = await store.signins.openRequest({ ...row, user_id: user.id });
-    for (const older of superseded) this.announceSettled(older, 'superseded', null);
+    let opened = await store.signins.openRequest({ ...row, user_id: user.id });
+    // Slots held by requests whose time is up (the sweeper has not run yet) are freed first.
+    if (!opened.opened && opened.pending.some((request) => request.expires_at <= now)) {
+      await this.expireDue();
+      opened = await store.signins.openRequest({ ...row, user_id: user.id });
+    }
+    if (!opened.opened) {
+      const firstEnds = Math.min(...opened.pending.map((request) => request.expires_at));
+      return refuse(rateLimited(`This account already has ${MAX_PENDING_PER_USER} sign-in requests waiting from other devices.`, secondsUntil(firstEnds, now)));
+    }
+    for (const older of opened.superseded) this.announceSettled(older, 'superseded', null);
     for (const deviceId of deviceIds) this.deps.fanout.sendToDevice(deviceId, challengeMessage(row, deviceId, user, policy));
     this.deps.metrics?.signins.inc();
     this.deps.metrics?.pushes.inc(deviceIds.length);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
+  }
+
+  /** Seconds until the oldest push counted against a budget (this client's, or every client's) leaves the window. */
+  private async budgetRetry(userId: string, clientKey: string | null, now: number): Promise<number> {
+    const oldest = await this.deps.store.signins.oldestPushSince(userId, clientKey, this.pushBudgetStart());
+    return secondsUntil((oldest ?? now) + PUSH_BUDGET_WINDOW_MS, now);
   }
 
   /**
@@ -237,14 +345,14 @@ export class SigninService {
   private async afterDecision(row: SettledRequest, status: SigninStatus): Promise<void> {
     if (!row.user_id) return;
     const { store, clock } = this.deps;
-    if (status === 'approved') return store.users.recordSuccess(row.user_id);
+    if (status === 'approved') return store.users.recordSuccess(row.user_id, row.client_key);
     if (status === 'reported') {
       await store.users.setPushBlocked(row.user_id, true);
       this.deps.onSecurityEvent({ type: 'signin.reported', upn: row.upn, requestId: row.id, ip: row.ip, app: row.app_name, at: clock.now() });
       return;
     }
     const policy = await store.policy.current();
-    await store.users.recordFailure(row.user_id, policy.lockoutAfterFailures, clock.now());
+    await store.users.recordFailure(row.user_id, row.client_key, policy.lockoutAfterFailures, clock.now());
   }
 
   /** Settles every pending request whose time is up; the relay calls this on a timer. */
@@ -336,6 +444,11 @@ export class SigninService {
         .map((row) => challengeMessage(row, device.deviceId, users.get(device.userId)!, policy)),
     );
   }
+}
+
+/** The answer for a password attempt the throttle refused, saying when to try again. */
+export function passwordThrottled(retryAfterMs: number): ApiError {
+  return rateLimited('Too many wrong passwords for this account from this device or network.', Math.max(1, Math.ceil(retryAfterMs / 1000)));
 }
 
 export function statusOf(row: Pick<SigninRow, 'status' | 'reason'>): SigninStatusResponse {

@@ -149,6 +149,49 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('signin_requests').addColumn('unlock', 'text').execute();
     },
   },
+  '0005_limits_per_client': {
+    async up(db: Kysely<any>) {
+      // PROTOCOL.md revision 2 sections 5 and 6: limits strangers can reach are kept per client
+      // (IPv4 address, IPv6 /64: `client_key`) as well as per user. Older rows take their IP.
+      await db.schema.alterTable('signin_requests').addColumn('client_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.updateTable('signin_requests').set({ client_key: sql.ref('ip') }).execute();
+      // One pending request per user and client (a newer one from the same client supersedes it),
+      // and at most three per user: each pending request holds one of the user's three slots.
+      // Both are unique partial indexes, so concurrent sign-ins on PostgreSQL cannot break them.
+      await db.schema.alterTable('signin_requests').addColumn('pending_slot', 'integer').execute();
+      await db.updateTable('signin_requests').set({ pending_slot: 0 }).where('status', '=', 'pending').execute();
+      await db.schema.dropIndex('signin_requests_one_pending').execute();
+      await db.schema
+        .createIndex('signin_requests_pending_per_client')
+        .on('signin_requests')
+        .columns(['user_id', 'client_key'])
+        .unique()
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+      await db.schema
+        .createIndex('signin_requests_pending_slot')
+        .on('signin_requests')
+        .columns(['user_id', 'pending_slot'])
+        .unique()
+        .where(sql.ref('status'), '=', 'pending')
+        .execute();
+      // Failed pushes (deny, wrong number, unanswered) per user and client, and the lock they set.
+      await db.schema
+        .createTable('push_failures')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('client_key', 'text', (c) => c.notNull())
+        .addColumn('failure_count', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', 'bigint')
+        .addPrimaryKeyConstraint('push_failures_pk', ['user_id', 'client_key'])
+        .execute();
+      // Keys the relay makes for itself on first start (the familiar-browser cookie's HMAC key).
+      await db.schema
+        .createTable('relay_secrets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

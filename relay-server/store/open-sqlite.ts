@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
 import Database from 'libsql';
+import { ensurePrivateDir, makePrivate } from './private-files.ts';
 import type { Database as Tables } from './schema.ts';
 
 /**
@@ -77,12 +78,15 @@ function safeDatabase(file: string): unknown {
   };
 }
 
-/** Opens (creating if needed) `{dataDir}/countersign.db`; `:memory:` for tests, which may also watch the queries through `log`. */
+/** Opens (creating if needed) `{dataDir}/countersign.db`, 0600 in a 0700 DATA_DIR (store/private-files.ts); `:memory:` for tests, which may also watch the queries through `log`. */
 export function openSqlite(dataDir: string | ':memory:', options: { log?: KyselyConfig['log'] } = {}): Kysely<Tables> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     file = path.join(dataDir, 'countersign.db');
+    // 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+    makePrivate(file, `${file}-wal`, `${file}-shm`);
   }
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database: safeDatabase(file) as never }), ...(options.log ? { log: options.log } : {}) });
 }

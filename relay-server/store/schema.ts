@@ -14,6 +14,8 @@ export interface Database {
   policy: PolicyTable;
   sessions: SessionsTable;
   temporary_access_passes: TemporaryAccessPassesTable;
+  push_failures: PushFailuresTable;
+  relay_secrets: RelaySecretsTable;
 }
 
 export interface UsersTable {
@@ -95,6 +97,24 @@ export interface SigninRequestsTable {
   completed_at: number | null;
   /** How the deciding device released its key (`pin`, `webauthn`, `none`); gives the session's `amr`. */
   unlock: string | null;
+  /** The client the request came from, as per-client limits key it (IPv4 address, IPv6 /64). */
+  client_key: string;
+  /** Which of the user's three pending slots (0..2) a pending push holds; null for other rows. */
+  pending_slot: number | null;
+}
+
+/** Failed pushes per user and client (PROTOCOL.md section 6), and the lock they set. */
+export interface PushFailuresTable {
+  user_id: string;
+  client_key: string;
+  failure_count: number;
+  locked_until: number | null;
+}
+
+export interface RelaySecretsTable {
+  name: string;
+  /** base64url of the secret's bytes. */
+  value: string;
 }
 
 export interface PolicyTable {

@@ -34,4 +34,16 @@ export class SessionsStore {
   async remove(cookieValue: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id_hash', '=', hashSecret(cookieValue)).execute();
   }
+
+  /**
+   * Ends every session of a user ("sign out everywhere", a password change or reset), except
+   * the one `keepCookieValue` names (the admin changing their own password stays signed in there).
+   * Resolves with how many ended.
+   */
+  async removeAllOfUser(userId: string, keepCookieValue?: string): Promise<number> {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepCookieValue !== undefined) query = query.where('id_hash', '!=', hashSecret(keepCookieValue));
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

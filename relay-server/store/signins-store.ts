@@ -3,11 +3,24 @@ import { preparedQuery } from './prepared-query.ts';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 
 /** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
-const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'app_name', 'status', 'reason', 'created_at'] as const;
+const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at'] as const;
 export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
 
+/** How many push requests of one user may be pending at once, across clients (PROTOCOL.md section 5). */
+export const MAX_PENDING_PER_USER = 3;
+
+/** What opening a push request did. */
+export type OpenedRequest =
+  /** Inserted; `superseded` are the same client's older pending requests it replaced (their devices get `cancel`). */
+  | { opened: true; superseded: SigninRow[] }
+  /** Not inserted: the user already has MAX_PENDING_PER_USER pending requests from other clients. */
+  | { opened: false; pending: Pick<SigninRow, 'id' | 'client_key' | 'expires_at'>[] };
+
+/** Thrown inside the slow path's transaction to undo its supersede when a concurrent sign-in took the slot. */
+class SlotTaken extends Error {}
+
 /**
- * `status = 'pending'` spelled as in the partial index of pending requests (migration 0002), with
+ * `status = 'pending'` spelled as in the partial indexes of pending requests (migration 0005), with
  * the literal: SQLite uses a partial index only when the query's condition names its value, not a
  * bound parameter. So the expiry sweep reads the pending requests, not the whole sign-in log.
  */
@@ -17,6 +30,7 @@ const IS_PENDING = sql<boolean>`status = 'pending'`;
 const SIGNIN_COLUMNS = [
   'id', 'user_id', 'upn', 'app_id', 'app_name', 'ip', 'location', 'browser', 'os', 'method', 'number', 'match_mode', 'digits',
   'choices', 'browser_token_hash', 'status', 'reason', 'device_id', 'created_at', 'expires_at', 'decided_at', 'completed_at', 'unlock',
+  'client_key', 'pending_slot',
 ] as const;
 const everyColumnListed: Exclude<keyof SigninRow, (typeof SIGNIN_COLUMNS)[number]> extends never ? true : never = true;
 void everyColumnListed;
@@ -35,7 +49,7 @@ export class SigninsStore {
   constructor(private readonly db: Kysely<Database>) {
     this.insertPending = preparedQuery(
       db,
-      (...values: unknown[]) => insertUnlessPending(db, Object.fromEntries(SIGNIN_COLUMNS.map((column, i) => [column, values[i]])) as NewSigninRow),
+      (...values: unknown[]) => insertIntoFreeSlot(db, Object.fromEntries(SIGNIN_COLUMNS.map((column, i) => [column, values[i]])) as NewSigninRow),
       SIGNIN_COLUMNS.length,
     );
     this.selectStatus = preparedQuery(db, (id: string) =>
@@ -69,29 +83,66 @@ export class SigninsStore {
   }
 
   /**
-   * Opens a push request; the user's older pending ones are marked superseded and returned (their
-   * devices get `cancel`). A partial unique index keeps one pending request per user, so the
-   * common case, nothing pending, is a single insert; only when it meets a pending request does
-   * the supersede-and-insert transaction run, again if a concurrent sign-in slipped in between.
+   * Opens a push request. The database keeps the rules (migration 0005): one pending request per
+   * user and client, and at most MAX_PENDING_PER_USER per user, each holding one of the user's
+   * slots. So the common case, nothing pending, is a single insert into slot 0; only when that
+   * meets a pending request does the transaction run that supersedes the same client's older one
+   * (taking its slot) or takes a free slot, again if a concurrent sign-in slipped in between.
    */
-  async openRequest(row: NewSigninRow & { user_id: string }): Promise<SigninRow[]> {
-    const inserted = await this.insertPending(...SIGNIN_COLUMNS.map((column) => row[column] ?? null));
-    if (Number(inserted.numAffectedRows ?? 0) === 1) return [];
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const superseded = await this.db.transaction().execute(async (trx) => {
-        const older = await trx
-          .updateTable('signin_requests')
-          .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
-          .where('user_id', '=', row.user_id)
-          .where(IS_PENDING)
-          .returningAll()
-          .execute();
-        const inserted = await insertUnlessPending(trx, row).executeTakeFirst();
-        return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1 ? older : undefined;
-      });
-      if (superseded) return superseded;
+  async openRequest(row: NewSigninRow & { user_id: string }): Promise<OpenedRequest> {
+    const inserted = await this.insertPending(...SIGNIN_COLUMNS.map((column) => (column === 'pending_slot' ? 0 : (row[column] ?? null))));
+    if (Number(inserted.numAffectedRows ?? 0) === 1) return { opened: true, superseded: [] };
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      try {
+        return await this.db.transaction().execute(async (trx): Promise<OpenedRequest> => {
+          const pending = await trx
+            .selectFrom('signin_requests')
+            .select(['id', 'client_key', 'pending_slot', 'expires_at'])
+            .where('user_id', '=', row.user_id)
+            .where(IS_PENDING)
+            .execute();
+          const sameClient = pending.find((request) => request.client_key === row.client_key);
+          let older: SigninRow[] = [];
+          let slot: number | undefined;
+          if (sameClient) {
+            older = await trx
+              .updateTable('signin_requests')
+              .set({ status: 'cancelled', reason: 'superseded', decided_at: row.created_at })
+              .where('id', '=', sameClient.id)
+              .where(IS_PENDING)
+              .returningAll()
+              .execute();
+            slot = sameClient.pending_slot ?? undefined;
+          }
+          const taken = new Set(pending.filter((request) => request !== sameClient).map((request) => request.pending_slot));
+          slot ??= Array.from({ length: MAX_PENDING_PER_USER }, (_, index) => index).find((index) => !taken.has(index));
+          if (slot === undefined) return { opened: false, pending };
+          const inserted = await insertIntoFreeSlot(trx, { ...row, pending_slot: slot }).executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new SlotTaken();
+          return { opened: true, superseded: older };
+        });
+      } catch (error) {
+        if (!(error instanceof SlotTaken)) throw error;
+      }
     }
     throw new Error('could not open a sign-in request: other requests for the user kept arriving');
+  }
+
+  /**
+   * When the oldest push request counted since `since` (of this client, or of every client when
+   * `clientKey` is null) was made: the push budget frees up 10 minutes after it. Rare path only.
+   */
+  async oldestPushSince(userId: string, clientKey: string | null, since: number): Promise<number | undefined> {
+    // The same rows as the budget's count (users-store.ts, pushTargetQuery).
+    let query = this.db
+      .selectFrom('signin_requests')
+      .where('user_id', '=', userId)
+      .where('method', 'in', ['passwordless', 'push_after_password'])
+      .where('created_at', '>=', since)
+      .where('number', 'is not', null);
+    if (clientKey !== null) query = query.where('client_key', '=', clientKey);
+    const row = await query.select((eb) => eb.fn.min<number | string>('created_at').as('oldest')).executeTakeFirst();
+    return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest);
   }
 
   /**
@@ -170,15 +221,17 @@ export class SigninsStore {
   }
 }
 
-/** Inserts the request unless its user has a pending one (the partial unique index of migration 0002). */
-function insertUnlessPending(db: Kysely<Database>, row: NewSigninRow) {
-  return (
-    db
-      .insertInto('signin_requests')
-      .values(row)
-      .onConflict((oc) => oc.column('user_id').where(IS_PENDING).doNothing())
-  );
+/**
+ * Inserts the request unless its slot is taken or its client already has a pending request for
+ * the user (either partial unique index of migration 0005): then it inserts nothing.
+ */
+function insertIntoFreeSlot(db: Kysely<Database>, row: NewSigninRow) {
+  return db
+    .insertInto('signin_requests')
+    .values(row)
+    .onConflict((oc) => oc.doNothing());
 }
+
 
 /** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */
 function decisionUpdate(
@@ -199,9 +252,10 @@ function decisionUpdate(
     .returning(SETTLED_COLUMNS)
     .returning((eb) =>
       eb
-        .selectFrom('users')
-        .select((inner) => inner('users.failure_count', '+', inner.case().when('users.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
-        .whereRef('users.id', '=', 'signin_requests.user_id')
+        .selectFrom('push_failures')
+        .select((inner) => inner('push_failures.failure_count', '+', inner.case().when('push_failures.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
+        .whereRef('push_failures.user_id', '=', 'signin_requests.user_id')
+        .whereRef('push_failures.client_key', '=', 'signin_requests.client_key')
         .as('user_failures'),
     );
 }

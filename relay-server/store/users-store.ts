@@ -4,15 +4,19 @@ import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
 
 /** The user columns opening a push needs (fewer columns, cheaper rows on every sign-in). */
-const PUSH_USER_COLUMNS = ['id', 'upn', 'display_name', 'password_hash', 'push_blocked', 'locked_until'] as const;
+const PUSH_USER_COLUMNS = ['id', 'upn', 'display_name', 'password_hash', 'push_blocked'] as const;
 
 /** A user with what opening a push needs, read at once. */
 export interface PushTarget {
   user: Pick<UserRow, (typeof PUSH_USER_COLUMNS)[number]>;
   /** The user's devices that can approve (revision 2, see `isActiveDevice`), oldest first. */
   deviceIds: string[];
-  /** Push requests created for the user since the time asked about (the push budget). */
+  /** Push requests created for the user since the time asked about, from every client (the backstop). */
   recentPushes: number;
+  /** Those of them from the asking client (the push budget, PROTOCOL.md section 6). */
+  clientPushes: number;
+  /** Until when failed pushes lock this client out of pushes for the user; null when not locked. */
+  clientLockedUntil: number | null;
 }
 
 export interface NewUser {
@@ -30,21 +34,30 @@ export class UsersStore {
   private readonly pushTargetById;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number) => pushTargetQuery(db, since).where('users.upn_key', '=', upnKey));
-    this.pushTargetById = preparedQuery(db, (id: string, since: number) => pushTargetQuery(db, since).where('users.id', '=', id));
+    this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number, clientKey: string) =>
+      pushTargetQuery(db, since, clientKey).where('users.upn_key', '=', upnKey),
+    );
+    this.pushTargetById = preparedQuery(db, (id: string, since: number, clientKey: string) => pushTargetQuery(db, since, clientKey).where('users.id', '=', id));
   }
 
   byUpn(upn: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('upn_key', '=', upn.toLowerCase()).executeTakeFirst();
   }
 
-  /** The user (by sign-in name or id) with its devices and recent pushes, in one query. */
-  async pushTarget(by: { upn: string } | { id: string }, pushesSince: number): Promise<PushTarget | undefined> {
-    const { rows } = 'upn' in by ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince) : await this.pushTargetById(by.id, pushesSince);
+  /** The user (by sign-in name or id) with its devices, recent pushes and this client's lock, in one query. */
+  async pushTarget(by: { upn: string } | { id: string }, pushesSince: number, clientKey: string): Promise<PushTarget | undefined> {
+    const { rows } =
+      'upn' in by ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince, clientKey) : await this.pushTargetById(by.id, pushesSince, clientKey);
     const first = rows[0];
     if (!first) return undefined;
-    const { device_id: _device, recent_pushes: recentPushes, ...user } = first;
-    return { user, deviceIds: rows.flatMap((row) => (row.device_id === null ? [] : [row.device_id])), recentPushes: Number(recentPushes ?? 0) };
+    const { device_id: _device, recent_pushes: recentPushes, client_pushes: clientPushes, client_locked_until: lockedUntil, ...user } = first;
+    return {
+      user,
+      deviceIds: rows.flatMap((row) => (row.device_id === null ? [] : [row.device_id])),
+      recentPushes: Number(recentPushes ?? 0),
+      clientPushes: Number(clientPushes ?? 0),
+      clientLockedUntil: lockedUntil === null || lockedUntil === undefined ? null : Number(lockedUntil),
+    };
   }
 
   byId(id: string): Promise<UserRow | undefined> {
@@ -119,40 +132,44 @@ export class UsersStore {
     return rows.map((row) => ({ name: row.name, members: Number(row.members) }));
   }
 
-  /** Records a failed push (deny, wrong number, expiry) and locks pushes with a doubling backoff at the threshold. */
-  async recordFailure(userId: string, threshold: number, now: number): Promise<void> {
-    const user = await this.db
-      .updateTable('users')
-      .set((eb) => ({ failure_count: eb('failure_count', '+', 1) }))
-      .where('id', '=', userId)
+  /**
+   * Records a failed push (deny, wrong number, expiry) for the user from this client, and locks
+   * that client out of the user's pushes with a doubling backoff at the threshold. Other clients,
+   * the real user's among them, keep their own counts (PROTOCOL.md section 6).
+   */
+  async recordFailure(userId: string, clientKey: string, threshold: number, now: number): Promise<void> {
+    const row = await this.db
+      .insertInto('push_failures')
+      .values({ user_id: userId, client_key: clientKey, failure_count: 1, locked_until: null })
+      .onConflict((oc) => oc.columns(['user_id', 'client_key']).doUpdateSet((eb) => ({ failure_count: eb('push_failures.failure_count', '+', 1) })))
       .returning(['failure_count'])
       .executeTakeFirst();
-    if (!user || user.failure_count < threshold) return;
-    const lockMs = Math.min(60_000 * 2 ** Math.min(user.failure_count - threshold, 20), 24 * 3_600_000);
-    await this.db.updateTable('users').set({ locked_until: now + lockMs }).where('id', '=', userId).execute();
+    const failures = Number(row?.failure_count ?? 0);
+    if (failures < threshold) return;
+    const lockMs = Math.min(60_000 * 2 ** Math.min(failures - threshold, 20), 24 * 3_600_000);
+    await this.db.updateTable('push_failures').set({ locked_until: now + lockMs }).where('user_id', '=', userId).where('client_key', '=', clientKey).execute();
   }
 
-  async recordSuccess(userId: string): Promise<void> {
-    // Conditional, so the common case (nothing to reset) writes nothing.
-    await this.db
-      .updateTable('users')
-      .set({ failure_count: 0, locked_until: null })
-      .where('id', '=', userId)
-      .where((eb) => eb.or([eb('failure_count', '!=', 0), eb('locked_until', 'is not', null)]))
-      .execute();
+  /** A successful sign-in from this client resets its failure count for the user. */
+  async recordSuccess(userId: string, clientKey: string): Promise<void> {
+    await this.db.deleteFrom('push_failures').where('user_id', '=', userId).where('client_key', '=', clientKey).execute();
   }
 
   async setPushBlocked(userId: string, blocked: boolean): Promise<void> {
     const values = blocked ? { push_blocked: 1 } : { push_blocked: 0, failure_count: 0, locked_until: null };
     await this.db.updateTable('users').set(values).where('id', '=', userId).execute();
+    // Clearing the block clears every client's lock too: the administrator has looked.
+    if (!blocked) await this.db.deleteFrom('push_failures').where('user_id', '=', userId).execute();
   }
 }
 
 /**
  * The user's row once per active device (device_id null when it has none), with its pushes since
- * `since`. A revision-1 device (no connect key) cannot approve, so it is no push target.
+ * `since` (all, and this client's) and this client's push lock. A revision-1 device (no connect
+ * key) cannot approve, so it is no push target. Counted pushes are those of
+ * `SigninsStore.oldestPushSince`: refused attempts are logged without a number and do not count.
  */
-function pushTargetQuery(db: Kysely<Database>, since: number) {
+function pushTargetQuery(db: Kysely<Database>, since: number, clientKey: string) {
   return db
     .selectFrom('users')
     .leftJoin('devices', (join) => join.onRef('devices.user_id', '=', 'users.id').on('devices.connect_public_key', 'is not', null))
@@ -165,7 +182,27 @@ function pushTargetQuery(db: Kysely<Database>, since: number) {
         .whereRef('signin_requests.user_id', '=', 'users.id')
         .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
         .where('signin_requests.created_at', '>=', since)
+        .where('signin_requests.number', 'is not', null)
         .as('recent_pushes'),
+    )
+    .select((eb) =>
+      eb
+        .selectFrom('signin_requests')
+        .select((count) => count.fn.countAll<string | number>().as('pushes'))
+        .whereRef('signin_requests.user_id', '=', 'users.id')
+        .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
+        .where('signin_requests.created_at', '>=', since)
+        .where('signin_requests.number', 'is not', null)
+        .where('signin_requests.client_key', '=', clientKey)
+        .as('client_pushes'),
+    )
+    .select((eb) =>
+      eb
+        .selectFrom('push_failures')
+        .select('push_failures.locked_until')
+        .whereRef('push_failures.user_id', '=', 'users.id')
+        .where('push_failures.client_key', '=', clientKey)
+        .as('client_locked_until'),
     )
     .orderBy('devices.created_at');
 }

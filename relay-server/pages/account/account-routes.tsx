@@ -7,6 +7,7 @@ import { revokeDevice } from '../../admin/revoke-device.ts';
 import { ApiError } from '../../api-error.ts';
 import { clientContext } from '../../http/client-context.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
+import { takeReturnTo } from '../../session/return-to.ts';
 import { isActiveDevice } from '../../store/devices-store.ts';
 import { CsrfError, readProtectedForm } from '../csrf.ts';
 import { csrfFailurePage } from '../csrf-failure-page.tsx';
@@ -34,7 +35,7 @@ export function accountRoutes(deps: RelayDeps) {
     signedIn(async (c, session) => {
       let form;
       try {
-        form = await readProtectedForm(c, deps.relayOrigin());
+        form = await readProtectedForm(c, deps.relayOrigin(), session.session);
       } catch (error) {
         if (!(error instanceof CsrfError)) throw error;
         return csrfFailurePage(c, { href: '/security-info', label: 'Back to Security info' }, session.viewer);
@@ -91,7 +92,15 @@ export function accountRoutes(deps: RelayDeps) {
   };
 
   return new Hono()
-    .get('/me', signedIn(async (c, session) => renderPage(c, <MePage session={session} />)))
+    .get(
+      '/me',
+      signedIn(async (c, session) => {
+        // Both ways of signing in land here; someone who was sent to sign in from an admin page goes back to it.
+        const returnTo = takeReturnTo(c, deps.relayOrigin(), session.session.created_at);
+        if (returnTo) return c.redirect(returnTo, 303);
+        return renderPage(c, <MePage session={session} />);
+      }),
+    )
     .get(
       '/security-info',
       signedIn(async (c, session) => {

@@ -1,8 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import * as v from 'valibot';
-import { LIMITS } from '../../../protocol/limits.ts';
-import { CreateUserBody, GroupNameSchema, IssueTapBody, PolicySchema, UpnSchema } from '../../../protocol/messages.ts';
+import { ResetPasswordForm, UserProfileForm } from '../../../protocol/admin-messages.ts';
+import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../../protocol/messages.ts';
 import { parse } from '../../../protocol/parse.ts';
 import { ApiError } from '../../api-error.ts';
 import { revokeDevice } from '../../admin/revoke-device.ts';
@@ -14,8 +13,12 @@ import { CsrfError, readProtectedForm, type FormFields } from '../csrf.ts';
 import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
 import { pageSession, type PageSession } from '../page-session.ts';
+import { sessionCookieValue } from '../../session/browser-session.ts';
+import { rememberReturnTo } from '../../session/return-to.ts';
 import { renderPage } from '../render-page.ts';
-import { PolicyPage, SigninLogPage, UserPage, UsersPage, policyFormValues, type FieldErrors, type LogFilter, type PolicyFormValues } from './admin-views.tsx';
+import { PolicyPage, SigninLogPage, UserPage, UsersPage, policyFormValues, type AdminViewer, type FieldErrors, type LogFilter, type PolicyFormValues } from './admin-views.tsx';
+
+type AdminSession = PageSession & { viewer: AdminViewer };
 
 const LOG_LIMIT = 500;
 const CSV_LIMIT = 10_000;
@@ -60,19 +63,44 @@ export function adminPageRoutes(deps: RelayDeps) {
 
   const csrfFailure = (c: Context, session: PageSession) => csrfFailurePage(c, { href: '/admin', label: 'Back to admin' }, session.viewer);
 
-  /** Signed-in administrators only: others are sent to sign in, or shown a 403 page. */
-  const admin = (handler: (c: Context, session: PageSession) => Promise<Response>) => async (c: Context) => {
+  const needsApproval = (c: Context, session: PageSession) => {
+    rememberReturnTo(c, deps.relayOrigin(), clock.now());
+    return renderPage(
+      c,
+      <MessagePage title="Sign in with your authenticator" viewer={session.viewer} links={[{ href: `/signin?upn=${encodeURIComponent(session.user.upn)}`, label: 'Sign in with your authenticator' }]}>
+        <p data-testid="admin-needs-mfa">
+          The admin pages need a sign-in approved on your authenticator; a password alone is not enough. Sign in again with phone sign-in
+          (or your password and an approval), and you will come back here.
+        </p>
+      </MessagePage>,
+      403,
+    );
+  };
+
+  /**
+   * Signed-in administrators only, with an authenticator approval (`mfa` in the session's amr):
+   * anonymous visitors are sent to sign in (and brought back here afterwards), others get a 403
+   * page. In demo mode a password-only admin session is let in, under a warning banner.
+   */
+  const admin = (handler: (c: Context, session: AdminSession) => Promise<Response>) => async (c: Context) => {
     const session = await pageSession(c, deps);
-    if (!session) return c.redirect('/signin', c.req.method === 'GET' ? 302 : 303);
+    if (!session) {
+      rememberReturnTo(c, deps.relayOrigin(), clock.now());
+      return c.redirect('/signin', c.req.method === 'GET' ? 302 : 303);
+    }
     if (session.user.is_admin !== 1) return forbidden(c, session);
+    if (!session.amr.includes('mfa')) {
+      if (!deps.config.demo) return needsApproval(c, session);
+      return handler(c, { ...session, viewer: { ...session.viewer, demoPasswordOnly: true } });
+    }
     return handler(c, session);
   };
 
-  const adminForm = (handler: (c: Context, session: PageSession, form: FormFields) => Promise<Response>) =>
+  const adminForm = (handler: (c: Context, session: AdminSession, form: FormFields) => Promise<Response>) =>
     admin(async (c, session) => {
       let form;
       try {
-        form = await readProtectedForm(c, deps.relayOrigin());
+        form = await readProtectedForm(c, deps.relayOrigin(), session.session);
       } catch (error) {
         if (error instanceof CsrfError) return csrfFailure(c, session);
         throw error;
@@ -212,7 +240,7 @@ export function adminPageRoutes(deps: RelayDeps) {
         if (!user) return notFoundUser(c, session);
         const displayName = (form.value('displayName') ?? '').trim();
         const groups = commaList(form.value('groups'));
-        const parsed = parse(v.object({ displayName: CreateUserBody.entries.displayName, groups: v.pipe(v.array(GroupNameSchema), v.maxLength(100)) }), { displayName, groups });
+        const parsed = parse(UserProfileForm, { displayName, groups });
         if (!parsed.ok) return showUser(c, session, { errors: fieldErrors(parsed) });
         // An admin can't take their own admin rights away here (the box is disabled, so it isn't posted).
         const isAdmin = user.upn === session.user.upn ? user.isAdmin : form.value('isAdmin') === '1';
@@ -226,11 +254,24 @@ export function adminPageRoutes(deps: RelayDeps) {
         const user = await userById(c);
         if (!user) return notFoundUser(c, session);
         const password = form.value('password') ?? '';
-        const parsed = parse(v.object({ password: v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars)) }), { password });
+        const parsed = parse(ResetPasswordForm, { password });
         if (!parsed.ok) return showUser(c, session, { errors: { password: 'Use 8 to 256 characters.' } });
         await store.users.update(user.userId, { passwordHash: await hashPassword(parsed.value.password) }, clock.now());
-        deps.logger.info({ event: 'user.password_reset', upn: user.upn, by: session.user.upn }, 'password reset');
-        return showUser(c, session, { notice: 'Password changed.' });
+        // Whoever knew the old password is signed out; an admin resetting their own keeps this session.
+        const ended = await store.sessions.removeAllOfUser(user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
+        deps.logger.info({ event: 'user.password_reset', upn: user.upn, by: session.user.upn, sessionsEnded: ended }, 'password reset');
+        return showUser(c, session, { notice: 'Password changed. The user was signed out everywhere.' });
+      }),
+    )
+    .post(
+      '/users/:userId/sessions/revoke',
+      adminForm(async (c, session, form) => {
+        const user = await userById(c);
+        if (!user) return notFoundUser(c, session);
+        if (form.value('confirm') !== '1') return showUser(c, session, { errors: { confirm: 'Tick the box to confirm, then press Sign out everywhere again.' } });
+        const ended = await store.sessions.removeAllOfUser(user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
+        deps.logger.info({ event: 'user.sessions_revoked', upn: user.upn, by: session.user.upn, sessionsEnded: ended }, 'signed out everywhere');
+        return showUser(c, session, { notice: `Signed out everywhere (${ended} ${ended === 1 ? 'session' : 'sessions'} ended).` });
       }),
     )
     .post(

@@ -9,6 +9,11 @@ import { absoluteTime, relativeTime } from '../human-time.ts';
 import { CsrfField, Layout, Notice, type Viewer } from '../layout.tsx';
 
 export type FieldErrors = Record<string, string>;
+
+/** The viewer of an admin page; `demoPasswordOnly` when demo mode let a password-only session in. */
+export interface AdminViewer extends Viewer {
+  demoPasswordOnly?: boolean;
+}
 type UserDetails = Awaited<ReturnType<typeof userDetails>>;
 
 const TABS = [
@@ -17,9 +22,17 @@ const TABS = [
   { href: '/admin/signins', label: 'Sign-in log' },
 ] as const;
 
-export function AdminLayout({ title, viewer, current, children }: { title: string; viewer: Viewer; current: string; children?: Child }) {
+export function AdminLayout({ title, viewer, current, children }: { title: string; viewer: AdminViewer; current: string; children?: Child }) {
   return (
     <Layout title={title} width="full" viewer={viewer} scripts={[ASSETS.admin.url]}>
+      {viewer.demoPasswordOnly ? (
+        <div class="notice warn" role="alert" data-testid="demo-admin-warning">
+          <p>
+            <strong>Demo mode.</strong> You are on the admin pages with a password alone. Outside demo mode (COUNTERSIGN_DEMO=1) the admin
+            pages need a sign-in approved on an authenticator.
+          </p>
+        </div>
+      ) : null}
       <nav class="tabs" aria-label="Admin">
         {TABS.map((tab) => (
           <a href={tab.href} aria-current={tab.href === current ? 'page' : undefined}>
@@ -78,7 +91,7 @@ export function policyFormValues(policy: Policy): PolicyFormValues {
   };
 }
 
-export function PolicyPage(props: { viewer: Viewer; values: PolicyFormValues; errors: FieldErrors; saved?: boolean; groups: string[] }) {
+export function PolicyPage(props: { viewer: AdminViewer; values: PolicyFormValues; errors: FieldErrors; saved?: boolean; groups: string[] }) {
   const { values, errors } = props;
   const digits = Number(values.digits);
   const validDigits = Number.isInteger(digits) && digits >= 2 && digits <= 6;
@@ -205,7 +218,7 @@ export interface NewUserValues {
   groups: string;
 }
 
-export function UsersPage(props: { viewer: Viewer; users: UserDetails[]; values: NewUserValues; errors: FieldErrors; now: number }) {
+export function UsersPage(props: { viewer: AdminViewer; users: UserDetails[]; values: NewUserValues; errors: FieldErrors; now: number }) {
   const { errors, values } = props;
   return (
     <AdminLayout title="Users" viewer={props.viewer} current="/admin/users">
@@ -289,7 +302,7 @@ function UserStatus({ user, now }: { user: UserDetails; now: number }) {
 }
 
 export function UserPage(props: {
-  viewer: Viewer;
+  viewer: AdminViewer;
   user: UserDetails;
   now: number;
   errors: FieldErrors;
@@ -387,6 +400,22 @@ export function UserPage(props: {
         </div>
       </form>
 
+      <h2>Sessions</h2>
+      <form method="post" action={`${base}/sessions/revoke`} data-testid="revoke-sessions-form" novalidate>
+        <CsrfField token={viewer.csrf} />
+        <p class="muted">Signs this user out of every browser. Their authenticators stay; they can sign in again.</p>
+        <label class="check">
+          <input type="checkbox" name="confirm" value="1" aria-invalid={errors.confirm ? 'true' : undefined} /> Yes, sign {user.upn} out everywhere
+          {user.upn === viewer.upn ? ' (but not here)' : ''}
+        </label>
+        <FieldError errors={errors} field="confirm" />
+        <div class="actions start">
+          <button type="submit" class="button danger" data-testid="revoke-sessions">
+            Sign out everywhere
+          </button>
+        </div>
+      </form>
+
       <h2>Authenticators</h2>
       {user.devices.length === 0 ? <p class="muted">No authenticators.</p> : null}
       <ul class="device-list" data-testid="device-list">
@@ -459,7 +488,7 @@ const METHOD_LABELS: Record<string, string> = {
   tap: 'Temporary Access Pass',
 };
 
-export function SigninLogPage(props: { viewer: Viewer; rows: SigninRow[]; filter: LogFilter; errors: FieldErrors; csvHref: string }) {
+export function SigninLogPage(props: { viewer: AdminViewer; rows: SigninRow[]; filter: LogFilter; errors: FieldErrors; csvHref: string }) {
   const { filter, errors } = props;
   return (
     <AdminLayout title="Sign-in log" viewer={props.viewer} current="/admin/signins">

@@ -254,7 +254,8 @@
     }
     const code = body && body.error ? body.error.code : '';
     if (response.status === 422 || code === 'no_push_method') return showUpnError('no_push_method');
-    if (response.status === 429 || code === 'rate_limited') return showUpnError('rate_limited');
+    // The relay's message says which limit and when to try again.
+    if (response.status === 429 || code === 'rate_limited') return showUpnError('rate_limited', body && body.error ? body.error.message : undefined);
     return showUpnError('error', body && body.error ? body.error.message : undefined);
   }
 

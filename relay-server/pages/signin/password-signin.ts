@@ -1,4 +1,3 @@
-import { randomId } from '../../../protocol/encoding.ts';
 import type { CreateSigninResponse } from '../../../protocol/messages.ts';
 import { ApiError } from '../../api-error.ts';
 import { allowsFlow, isTargeted } from '../../policy/evaluate-policy.ts';
@@ -8,8 +7,8 @@ import type { RequestContext } from '../../signin/request-context.ts';
 import type { SigninMethod, UserRow } from '../../store/schema.ts';
 
 export type PasswordSigninOutcome =
-  /** Too many wrong passwords for this name lately: not checked at all. */
-  | { kind: 'throttled' }
+  /** Too many wrong passwords for this name from this client lately: not checked at all. */
+  | { kind: 'throttled'; retryAfterSeconds: number }
   /** Wrong password (or TAP) or unknown user: one answer for all, nothing changes but the log. */
   | { kind: 'invalid' }
   /** The first factor is enough: start a session with this amr. */
@@ -22,28 +21,38 @@ export type PasswordSigninOutcome =
 /**
  * The password page's check: the password, else a Temporary Access Pass typed in the same field.
  * After a password the policy may ask for a push (mode `push`, user targeted, with a device); a
- * TAP never does, since it exists to let someone without an authenticator register one.
+ * TAP never does, since it exists to let someone without an authenticator register one. The
+ * throttle counts per name and client (security/password-throttle.ts), so another client's wrong
+ * passwords never keep a valid TAP or password from being checked here.
  */
 export async function passwordSignin(
   deps: RelayDeps,
   input: { upn: string; secret: string; app: { id: string; name: string } | undefined; context: RequestContext },
 ): Promise<PasswordSigninOutcome> {
-  const { store, clock } = deps;
-  const throttle = deps.signins.passwordThrottle;
-  if (!throttle.allows(input.upn)) return { kind: 'throttled' };
+  const { store, clock, signins } = deps;
+  const { context } = input;
   const user = await store.users.byUpn(input.upn);
+  const logged = { upn: user?.upn ?? input.upn.toLowerCase(), userId: user?.id ?? null, app: input.app, context };
+  // Before any scrypt: a refused attempt costs no password work.
+  const verdict = await signins.passwordVerdict(input.upn, user?.id, context);
+  if (!verdict.allowed) {
+    if (signins.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) {
+      await logSignin(deps, { ...logged, method: 'password', outcome: 'rate_limited' });
+    }
+    return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)) };
+  }
   const passwordOk = await verifyPassword(input.secret, user?.password_hash);
   let method: SigninMethod | undefined;
   if (user && passwordOk) method = 'password';
   else if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';
 
   if (!user || !method) {
-    throttle.recordFailure(input.upn);
-    await logSignin(deps, { upn: user?.upn ?? input.upn.toLowerCase(), userId: user?.id ?? null, method: 'password', app: input.app, context: input.context, approved: false });
+    signins.passwordThrottle.recordFailure(input.upn, context.clientKey);
+    await logSignin(deps, { ...logged, method: 'password', outcome: 'invalid_credentials' });
     return { kind: 'invalid' };
   }
 
-  throttle.recordSuccess(input.upn);
+  signins.passwordThrottle.recordSuccess(input.upn, context.clientKey);
   if (method === 'password') {
     const policy = await store.policy.get();
     const wantsPush =
@@ -53,7 +62,7 @@ export async function passwordSignin(
       (await store.devices.activeOfUser(user.id)).length > 0;
     if (wantsPush) {
       try {
-        const request = await deps.signins.createAfterPassword({ user, ...(input.app ? { app: input.app.id } : {}), context: input.context });
+        const request = await signins.createAfterPassword({ user, ...(input.app ? { app: input.app.id } : {}), context });
         return { kind: 'push', user, request };
       } catch (error) {
         if (error instanceof ApiError) return { kind: 'push_refused', user, error };
@@ -62,39 +71,18 @@ export async function passwordSignin(
     }
   }
 
-  await logSignin(deps, { upn: user.upn, userId: user.id, method, app: input.app, context: input.context, approved: true });
+  // A successful sign-in resets this client's failed-push count (PROTOCOL.md section 6).
+  await store.users.recordSuccess(user.id, context.clientKey);
+  await logSignin(deps, { ...logged, method, outcome: 'approved' });
   return { kind: 'session', user, amr: method === 'tap' ? ['otp'] : ['pwd'] };
 }
 
-/** Password and TAP sign-ins go in the sign-in log already decided. */
+/** Password and TAP sign-ins, failed and refused attempts too, go in the sign-in log already decided. */
 async function logSignin(
   deps: RelayDeps,
-  entry: { upn: string; userId: string | null; method: SigninMethod; app: { id: string; name: string } | undefined; context: RequestContext; approved: boolean },
+  entry: Parameters<RelayDeps['signins']['logAttempt']>[0],
 ): Promise<void> {
-  const now = deps.clock.now();
-  await deps.store.signins.insert({
-    id: randomId(),
-    user_id: entry.userId,
-    upn: entry.upn,
-    app_id: entry.app?.id ?? null,
-    app_name: entry.app?.name ?? null,
-    ip: entry.context.ip,
-    location: deps.signins.locate(entry.context.ip),
-    browser: entry.context.browser,
-    os: entry.context.os,
-    method: entry.method,
-    number: null,
-    match_mode: null,
-    digits: null,
-    choices: null,
-    browser_token_hash: null,
-    status: entry.approved ? 'approved' : 'denied',
-    reason: entry.approved ? null : 'invalid_credentials',
-    device_id: null,
-    created_at: now,
-    expires_at: now,
-    decided_at: now,
-    completed_at: entry.approved ? now : null,
-  });
-  deps.logger.info({ event: entry.approved ? 'signin.password.ok' : 'signin.password.failed', method: entry.method, upn: entry.upn }, 'password sign-in');
+  await deps.signins.logAttempt(entry);
+  const event = entry.outcome === 'approved' ? 'signin.password.ok' : entry.outcome === 'rate_limited' ? 'signin.password.throttled' : 'signin.password.failed';
+  deps.logger.info({ event, method: entry.method, upn: entry.upn }, 'password sign-in');
 }

@@ -6,8 +6,10 @@ import { parse } from '../../../protocol/parse.ts';
 import { clientContext } from '../../http/client-context.ts';
 import { allowsFlow } from '../../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
-import { endSession, startSession } from '../../session/browser-session.ts';
+import { currentSession, endSession, startSession } from '../../session/browser-session.ts';
+import { rememberBrowser } from '../../signin/familiar-cookie.ts';
 import { appName } from '../../signin/known-apps.ts';
+import { passwordThrottled } from '../../signin/signin-service.ts';
 import { CsrfError, csrfToken, readProtectedForm } from '../csrf.ts';
 import { csrfFailurePage } from '../csrf-failure-page.tsx';
 import { MessagePage } from '../message-page.tsx';
@@ -93,8 +95,10 @@ export function signinPageRoutes(deps: RelayDeps) {
         case 'invalid':
           return showPasswordPage(c, { app, upn, error: incorrect }, 401);
         case 'throttled':
-          return showPasswordPage(c, { app, upn, error: 'Too many wrong passwords for this account. Wait 15 minutes and try again.' }, 429);
+          c.header('Retry-After', String(outcome.retryAfterSeconds));
+          return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000).message }, 429);
         case 'push_refused':
+          if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
           return showPasswordPage(
             c,
             {
@@ -102,7 +106,7 @@ export function signinPageRoutes(deps: RelayDeps) {
               upn,
               error:
                 outcome.error.code === 'rate_limited'
-                  ? 'Your password was right, but your authenticator can’t be asked to approve right now (too many requests, or phone sign-in is blocked for this account). Try again later or contact your administrator.'
+                  ? `Your password was right, but your authenticator can’t be asked to approve right now: ${outcome.error.message}`
                   : 'Your password was right, but the approval request could not be sent. Try again later.',
             },
             429,
@@ -122,12 +126,15 @@ export function signinPageRoutes(deps: RelayDeps) {
         }
         case 'session':
           await startSession(c, deps.store, deps.clock, deps.relayOrigin(), outcome.user.id, outcome.amr);
+          await rememberBrowser(c, deps.signins, deps.relayOrigin(), outcome.user.id);
           return c.redirect('/me', 303);
       }
     })
     .post('/signout', async (c) => {
       try {
-        await readProtectedForm(c, deps.relayOrigin());
+        // A signed-in user's form carries their session's token (pages/csrf.ts).
+        const signedIn = await currentSession(c, deps.store, deps.clock);
+        await readProtectedForm(c, deps.relayOrigin(), signedIn?.session);
       } catch (error) {
         if (error instanceof CsrfError) return csrfFailurePage(c, { href: '/me', label: 'Go back and try again' });
         throw error;

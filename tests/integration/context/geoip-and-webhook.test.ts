@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { signWebhookBody } from '../../../relay-server/ops/webhook.ts';
 import { AdminClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
@@ -56,7 +56,13 @@ describe('challenge context from GeoIP and the "It wasn\'t me" webhook', () => {
       body: JSON.stringify({ upn: 'geo@example.test', app: 'payroll' }),
     });
     expect(response.status).toBe(201);
-    return (await response.json()) as { requestId: string; number: string };
+    const created = (await response.json()) as { requestId: string; number: string; browserToken: string };
+    // At most 3 requests per user stay pending across clients (PROTOCOL.md section 5): each test
+    // comes from another address, so each withdraws its request once it has looked at it.
+    onTestFinished(async () => {
+      await fetch(`${relay.origin}/api/v1/signins/${created.requestId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${created.browserToken}` } });
+    });
+    return created;
   }
 
   it('names the city and country of a public address found in the GeoIP database', async () => {

@@ -66,9 +66,11 @@ export interface HttpAnswer {
 
 let userCounter = 0;
 
-export async function startTestRelay(options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy> } = {}): Promise<TestRelay> {
+export async function startTestRelay(
+  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; env?: Record<string, string> } = {},
+): Promise<TestRelay> {
   const clock = new ManualClock();
-  const running = await startRelay({ demo: false, clock, timing: { ...TEST_TIMING, ...options.timing } });
+  const running = await startRelay({ demo: false, clock, timing: { ...TEST_TIMING, ...options.timing }, ...(options.env ? { env: options.env } : {}) });
   const devices: VirtualDevice[] = [];
   onTestFinished(async () => {
     await Promise.allSettled(devices.map((device) => device.close()));
@@ -150,9 +152,13 @@ export interface RelayWithDevice extends TestRelay {
  * unless the test sets its own policy.
  */
 export async function relayWithDevice(
-  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; password?: string; groups?: string[] } = {},
+  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; password?: string; groups?: string[]; env?: Record<string, string> } = {},
 ): Promise<RelayWithDevice> {
-  const relay = await startTestRelay({ ...(options.timing ? { timing: options.timing } : {}), policy: { maxPushesPer10Min: 1000, ...options.policy } });
+  const relay = await startTestRelay({
+    ...(options.timing ? { timing: options.timing } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    policy: { maxPushesPer10Min: 1000, ...options.policy },
+  });
   const user = await relay.createUser({
     ...(options.password !== undefined ? { password: options.password } : {}),
     ...(options.groups !== undefined ? { groups: options.groups } : {}),

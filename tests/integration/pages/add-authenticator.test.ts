@@ -138,6 +138,7 @@ describe('adding another authenticator on the security info page', () => {
     const user = await relay.createUser({ password: PASSWORD });
     const browser = new PageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, PASSWORD)).status).toBe(303);
+    await browser.get('/security-info'); // the form carries this session's CSRF token
     expect((await browser.post('/security-info/pairings', {})).status).toBe(200);
     expect(pairingLinkOf(browser.lastHtml)).toBeDefined();
   });

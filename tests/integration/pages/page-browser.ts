@@ -7,6 +7,7 @@ import { ManualClock } from '../../../relay-server/clock.ts';
 import { InProcessFanout } from '../../../relay-server/hub/fanout.ts';
 import { loadConfig } from '../../../relay-server/config.ts';
 import { createRelay, type Relay } from '../../../relay-server/relay.ts';
+import { CookieJar } from '../helpers/cookie-jar.ts';
 
 export const ORIGIN = 'http://relay.test';
 
@@ -47,7 +48,7 @@ export async function pageRelay(
  * carries, and the CSRF token read from the last page.
  */
 export class PageBrowser {
-  readonly cookies = new Map<string, string>();
+  readonly cookies = new CookieJar();
   lastHtml = '';
 
   constructor(
@@ -96,19 +97,11 @@ export class PageBrowser {
   }
 
   private cookieHeader(): Record<string, string> {
-    if (this.cookies.size === 0) return {};
-    return { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+    return this.cookies.header();
   }
 
   private async remember(response: Response): Promise<void> {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      if (/max-age=0/i.test(header) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.cookies.remember(response);
     if ((response.headers.get('content-type') ?? '').startsWith('text/html')) this.lastHtml = await response.clone().text();
   }
 }

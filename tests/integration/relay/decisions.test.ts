@@ -125,7 +125,10 @@ describe('decisions over the device socket', () => {
     relay.clock.advance(24 * 3_600_000);
     expect((await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn } })).status).toBe(429);
 
-    expect((await relay.admin.listSignins({ upn: relay.user.upn }))[0]).toMatchObject({ requestId: created.requestId, status: 'reported', deviceId: relay.deviceId });
+    const log = await relay.admin.listSignins({ upn: relay.user.upn });
+    expect(log.find((row) => row.requestId === created.requestId)).toMatchObject({ status: 'reported', deviceId: relay.deviceId });
+    // The refused attempts are in the log too, once per window for this client (a day apart: two).
+    expect(log.filter((row) => row.reason === 'rate_limited')).toHaveLength(2);
 
     const cleared = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, { admin: true, body: { pushBlocked: false } });
     expect(cleared.status).toBe(200);

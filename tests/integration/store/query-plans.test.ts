@@ -20,13 +20,15 @@ describe('queries over the sign-in log', () => {
     const row = (id: string): NewSigninRow & { user_id: string } => ({
       id, user_id: user!.id, upn: 'plan@example.test', app_id: null, app_name: null, ip: '127.0.0.1', location: null, browser: 'b', os: 'o',
       method: 'passwordless', number: '12', match_mode: 'type', digits: 2, choices: null, browser_token_hash: 'h', status: 'pending',
-      reason: null, device_id: null, created_at: 1, expires_at: 2, decided_at: null, completed_at: null,
+      reason: null, device_id: null, created_at: 1, expires_at: 2, decided_at: null, completed_at: null, client_key: '127.0.0.1',
     });
     statements.length = 0;
     await store.signins.expireDue(10);
-    await store.users.pushTarget({ upn: 'plan@example.test' }, 0);
+    await store.users.pushTarget({ upn: 'plan@example.test' }, 0, '127.0.0.1');
     await store.signins.openRequest(row('r1'));
     await store.signins.openRequest(row('r2')); // supersedes r1
+    await store.signins.openRequest({ ...row('r3'), client_key: '192.0.2.1' }); // beside r2, in the next slot
+    await store.signins.oldestPushSince(user!.id, '127.0.0.1', 0);
     await store.signins.pendingForUsers([user!.id], 0);
     await store.signins.list({ limit: 50 });
 

@@ -44,8 +44,10 @@ describe('loadConfig(): the relay origin', () => {
 
   it('refuses a non-loopback HOST without RELAY_ORIGIN, since the origin would be http://{HOST}:{PORT}', () => {
     expect(() => loadConfig({ ...BASE, HOST: '0.0.0.0' })).toThrow(/HOST 0\.0\.0\.0 is not loopback and RELAY_ORIGIN is unset/);
-    expect(loadConfig({ ...BASE, HOST: '0.0.0.0', RELAY_ORIGIN: 'https://signin.example.com' }).warnings).toEqual([]);
-    expect(loadConfig({ ...BASE, HOST: '0.0.0.0', ALLOW_INSECURE_ORIGIN: '1' }).warnings).toHaveLength(1);
+    // METRICS_TOKEN set: an open /metrics on a non-loopback HOST is its own warning.
+    const metricsToken = 'metrics-token-0123456789';
+    expect(loadConfig({ ...BASE, HOST: '0.0.0.0', RELAY_ORIGIN: 'https://signin.example.com', METRICS_TOKEN: metricsToken }).warnings).toEqual([]);
+    expect(loadConfig({ ...BASE, HOST: '0.0.0.0', ALLOW_INSECURE_ORIGIN: '1', METRICS_TOKEN: metricsToken }).warnings).toHaveLength(1);
     expect(loadConfig({ ...BASE, HOST: 'localhost' }).warnings).toEqual([]);
     expect(loadConfig({ ...BASE, HOST: '::1' }).warnings).toEqual([]);
   });

@@ -1,0 +1,38 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+
+/**
+ * Where a signed-out visitor was going (an admin page), kept for ten minutes in an HttpOnly
+ * cookie so that whichever way they then sign in (password page or phone, both of which land on
+ * /me) they come back to it. Only /admin paths are kept, so this can never redirect off the relay,
+ * and only a session started after it was set takes it (the one who is still signed in the old
+ * way can visit /me without being sent back).
+ */
+const COOKIE = 'countersign_return_to';
+const LIFETIME_SECONDS = 600;
+
+const isAdminPath = (value: string): boolean => /^\/admin(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('/admin//') && value.length <= 512;
+
+export function rememberReturnTo(c: Context, relayOrigin: string, now: number): void {
+  const url = new URL(c.req.url);
+  const target = url.pathname + url.search;
+  if (c.req.method !== 'GET' || !isAdminPath(target)) return;
+  setCookie(c, COOKIE, `${now}|${target}`, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: relayOrigin.startsWith('https:'),
+    path: '/',
+    maxAge: LIFETIME_SECONDS,
+  });
+}
+
+/** The remembered destination for a session started at `sessionStartedAt`, forgotten as it is taken. */
+export function takeReturnTo(c: Context, relayOrigin: string, sessionStartedAt: number): string | undefined {
+  const raw = getCookie(c, COOKIE);
+  if (raw === undefined) return undefined;
+  const match = /^(\d{1,15})\|(.*)$/s.exec(raw);
+  if (match && Number(match[1]) > sessionStartedAt) return undefined; // set after this session began
+  deleteCookie(c, COOKIE, { path: '/', secure: relayOrigin.startsWith('https:') });
+  const target = match?.[2];
+  return target !== undefined && isAdminPath(target) ? target : undefined;
+}
