@@ -9,6 +9,8 @@ import type { SigninMethod, UserRow } from '../../store/schema.ts';
 export type PasswordSigninOutcome =
   /** Too many wrong passwords for this name from this client lately: not checked at all. */
   | { kind: 'throttled'; retryAfterSeconds: number }
+  /** Too many password checks waiting across the relay (a spray): not checked, try again soon. */
+  | { kind: 'busy'; retryAfterSeconds: number; message: string }
   /** Wrong password (or TAP) or unknown user: one answer for all, nothing changes but the log. */
   | { kind: 'invalid' }
   /** The first factor is enough: start a session with this amr. */
@@ -41,7 +43,15 @@ export async function passwordSignin(
     }
     return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)) };
   }
-  const passwordOk = await verifyPassword(input.secret, user?.password_hash);
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(input.secret, user?.password_hash);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'unavailable') {
+      return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1, message: error.message };
+    }
+    throw error;
+  }
   let method: SigninMethod | undefined;
   if (user && passwordOk) method = 'password';
   else if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';

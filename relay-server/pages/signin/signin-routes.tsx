@@ -55,7 +55,7 @@ export function signinPageRoutes(deps: RelayDeps) {
     return { policy, passwordless: policy.enabled && allowsFlow(policy, 'passwordless') };
   };
 
-  const showPasswordPage = async (c: Context, props: { app: { id: string; name: string } | undefined; upn?: string | undefined; error?: string | undefined }, status: 200 | 400 | 401 | 429 = 200) => {
+  const showPasswordPage = async (c: Context, props: { app: { id: string; name: string } | undefined; upn?: string | undefined; error?: string | undefined }, status: 200 | 400 | 401 | 429 | 503 = 200) => {
     const { passwordless } = await passwordlessOffered();
     return renderPage(c, <PasswordPage csrf={csrfToken(c, deps.relayOrigin())} passwordless={passwordless} {...props} />, status);
   };
@@ -97,6 +97,9 @@ export function signinPageRoutes(deps: RelayDeps) {
         case 'throttled':
           c.header('Retry-After', String(outcome.retryAfterSeconds));
           return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000).message }, 429);
+        case 'busy':
+          c.header('Retry-After', String(outcome.retryAfterSeconds));
+          return showPasswordPage(c, { app, upn, error: outcome.message }, 503);
         case 'push_refused':
           if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
           return showPasswordPage(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passwordWork } from '../../../relay-server/security/passwords.ts';
 import { PageBrowser, ORIGIN, pageRelay, testIdText } from './page-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
@@ -20,6 +21,24 @@ async function pairDevice(upn: string, name = 'Test laptop') {
 }
 
 describe('the password page', () => {
+  it('says the relay is busy (503 with Retry-After) when every password check slot and its line are taken', async () => {
+    const browser = new PageBrowser(env.relay, ORIGIN);
+    await browser.get('/signin/password?app=demo&upn=alice%40demo.test');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fillers = Array.from({ length: passwordWork.concurrency + passwordWork.maxWaiting }, () => passwordWork.run(() => held));
+    try {
+      const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo', app: 'demo' });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(browser.lastHtml).toContain('busy checking other passwords');
+      expect(sessionCookieOf(response)).toBeUndefined();
+    } finally {
+      release();
+      await Promise.all(fillers);
+    }
+  });
+
   it('renders a form with a CSRF token and sets the CSRF cookie', async () => {
     const browser = new PageBrowser(env.relay, ORIGIN);
     const response = await browser.get('/signin/password?app=demo&upn=alice%40demo.test');
