@@ -21,7 +21,11 @@ export async function createUserAccount(
 
 /** The admin view of one user (section 7), plus the flags the admin pages show. */
 export async function userDetails(store: Store, user: UserRow) {
-  const [groups, devices] = await Promise.all([store.users.groupsOf(user.id), store.devices.ofUser(user.id)]);
+  const [groups, devices, failures] = await Promise.all([
+    store.users.groupsOf(user.id),
+    store.devices.ofUser(user.id),
+    store.users.pushFailureSummary(user.id),
+  ]);
   return {
     userId: user.id,
     upn: user.upn,
@@ -30,8 +34,10 @@ export async function userDetails(store: Store, user: UserRow) {
     isAdmin: user.is_admin === 1,
     hasPassword: user.password_hash !== null,
     atRisk: user.push_blocked === 1,
-    failureCount: user.failure_count,
-    lockedUntil: user.locked_until,
+    // Failures and locks are kept per client address (PROTOCOL.md section 6): summed here, with
+    // the latest lock any address is under.
+    failureCount: failures.failureCount,
+    lockedUntil: failures.lockedUntil,
     // `active: false` marks a device paired under protocol revision 1: listed and removable, but
     // it can no longer connect or approve until it is added again.
     devices: devices.map((device) => ({

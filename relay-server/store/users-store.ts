@@ -150,6 +150,17 @@ export class UsersStore {
     await this.db.updateTable('push_failures').set({ locked_until: now + lockMs }).where('user_id', '=', userId).where('client_key', '=', clientKey).execute();
   }
 
+  /** The user's failed pushes over every client, and the latest lock any client is under (admin views). */
+  async pushFailureSummary(userId: string): Promise<{ failureCount: number; lockedUntil: number | null; lockedClients: number }> {
+    const rows = await this.db.selectFrom('push_failures').select(['failure_count', 'locked_until']).where('user_id', '=', userId).execute();
+    const locks = rows.map((row) => (row.locked_until === null ? null : Number(row.locked_until))).filter((until): until is number => until !== null);
+    return {
+      failureCount: rows.reduce((total, row) => total + Number(row.failure_count), 0),
+      lockedUntil: locks.length > 0 ? Math.max(...locks) : null,
+      lockedClients: locks.length,
+    };
+  }
+
   /** A successful sign-in from this client resets its failure count for the user. */
   async recordSuccess(userId: string, clientKey: string): Promise<void> {
     await this.db.deleteFrom('push_failures').where('user_id', '=', userId).where('client_key', '=', clientKey).execute();

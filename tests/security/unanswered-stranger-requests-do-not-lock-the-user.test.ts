@@ -21,6 +21,11 @@ describe('requests a stranger lets expire unanswered', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(locked.body.error.message).toMatch(/Try again in \d+ (seconds?|minutes?)\./);
 
+    // The administrator sees the failures and the stranger's lock, summed over addresses.
+    const details = await relay.http('GET', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, { admin: true });
+    expect(details.body.failureCount).toBe(LOCKOUT_AFTER);
+    expect(details.body.lockedUntil).toBeGreaterThan(relay.clock.now());
+
     const owner = new ClientAt(relay.origin, '203.0.113.7');
     const mine = await owner.startSignin({ upn: relay.user.upn });
     expect(mine.status).toBe(201);

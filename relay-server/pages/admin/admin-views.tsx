@@ -297,7 +297,7 @@ function UserStatus({ user, now }: { user: UserDetails; now: number }) {
         At risk
       </span>
     );
-  if (user.lockedUntil !== null && user.lockedUntil > now) return <span class="pill warn">Pushes locked</span>;
+  if (user.lockedUntil !== null && user.lockedUntil > now) return <span class="pill warn">Pushes locked for some addresses</span>;
   return <span class="pill ok">OK</span>;
 }
 
