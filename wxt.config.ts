@@ -5,7 +5,7 @@ export default defineConfig({
   srcDir: 'extension',
   publicDir: 'extension/public',
   modules: ['@wxt-dev/webextension-polyfill'],
-  manifest: ({ browser }) => ({
+  manifest: ({ browser, manifestVersion }) => ({
     name: 'Countersign Authenticator',
     description: 'Approve sign-ins with number matching, from your browser.',
     // storage: IndexedDB needs none, but storage.session (the approval window's id) does.
@@ -14,8 +14,17 @@ export default defineConfig({
     // No host permissions: relays are reached by WebSocket (no CORS) and the pairing POST is
     // answered with CORS by the relay, so the extension can read no site's data.
     action: { default_title: 'Countersign' },
+    // Firefox: a Manifest V2 build (`wxt build -b firefox`) whose background is a persistent page,
+    // so its relay sockets stay open (an MV3 background there is suspended even with a socket).
+    // The gecko id fixes the add-on's identity (tests/firefox pin its moz-extension UUID by it), and
+    // the policy keeps relays on loopback reachable over plain ws://, which Firefox's default MV3
+    // policy would upgrade to wss://.
     ...(browser === 'firefox'
-      ? { browser_specific_settings: { gecko: { id: 'authenticator@countersign.dev', strict_min_version: '121.0' } } }
+      ? {
+          browser_specific_settings: { gecko: { id: 'authenticator@countersign.dev', strict_min_version: '121.0' } },
+          content_security_policy:
+            manifestVersion === 2 ? "script-src 'self'; object-src 'self'" : { extension_pages: "script-src 'self'; object-src 'self'" },
+        }
       : {}),
   }),
 });

@@ -476,6 +476,46 @@ class PopupOverCdp {
   }
 }
 
+/** A DevTools virtual authenticator in one tab (biometric unlock tests). */
+export interface VirtualAuthenticator {
+  readonly authenticatorId: string;
+  /** The credentials it holds (the extension's unlock credential once set up). */
+  credentials(): Promise<Array<{ credentialId: string; rpId?: string }>>;
+  remove(): Promise<void>;
+}
+
+/**
+ * Adds a virtual platform authenticator with user verification and PRF (like Windows Hello or
+ * Touch ID) to `page` over CDP. It belongs to that tab only (it survives reloads and navigations
+ * there), and must be added before the page calls `navigator.credentials`, or the call waits
+ * forever. A credential copied to another tab loses its PRF secret: set up and approve in one tab.
+ */
+export async function addVirtualAuthenticator(page: Page, options: { isUserVerified?: boolean; hasPrf?: boolean } = {}): Promise<VirtualAuthenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: options.isUserVerified ?? true,
+      hasPrf: options.hasPrf ?? true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    authenticatorId,
+    async credentials() {
+      return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+    },
+    async remove() {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    },
+  };
+}
+
 export interface AnswerOptions {
   number?: string;
   /** The sign-in page; its `[data-testid=match-number]` gives the number. */

@@ -11,7 +11,10 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
         ? `Wrong PIN. Too many tries: wait ${formatSeconds(retryAt - now)} before the next one.`
         : 'Wrong PIN. Nothing was signed.';
     case 'locked':
-      return `Too many wrong PINs. Try again in ${formatSeconds((retryAt ?? now) - now)}.`;
+      // Never "0 s": once the wait is over, say so.
+      return retryAt && retryAt > now
+        ? `Too many wrong PINs. Try again in ${formatSeconds(retryAt - now)}.`
+        : 'You can enter your PIN again now.';
     case 'pin_required':
       return 'Enter your PIN to approve. Nothing was signed.';
     case 'invalid_pin':
@@ -55,11 +58,4 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
     default:
       return 'Something went wrong. Try again; if it keeps happening, ask your administrator.';
   }
-}
-
-/** Why an account no longer connects (the relay refused its credential), and what to do. */
-export function connectionProblemText(authError: string): string {
-  return authError === 'device_revoked' || authError === 'unknown_device' || authError === 'closed_4403'
-    ? 'The relay no longer accepts this authenticator for this account. Add the account again from your security info page.'
-    : 'The relay refused this authenticator. Add the account again from your security info page, or ask your administrator.';
 }

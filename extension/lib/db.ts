@@ -80,7 +80,25 @@ export interface PrefsRecord {
   autoOpen: boolean;
   rememberPin: boolean;
 }
-export type SettingsRecord = LockRecord | PinAttemptsRecord | PrefsRecord;
+/**
+ * Biometric unlock (WebAuthn PRF), when on: the credential made on an extension page, the fixed
+ * random PRF salt, and a second copy of each covered account's approval key wrapped under the
+ * key derived from the PRF output (lib/webauthn-unlock.ts). The PIN-wrapped copies stay on the
+ * accounts; deleting this record turns biometric unlock off.
+ */
+export interface BiometricRecord {
+  key: 'biometric';
+  /** base64url credential id, for `allowCredentials`. */
+  credentialId: string;
+  /** base64url, 32 bytes: the PRF input (`eval.first`). */
+  prfSalt: string;
+  /** A constant wrapped under the PRF key: tells a wrong credential from the right one. */
+  check: WrappedSecret;
+  /** deviceId → that account's approval key, wrapped under the PRF key. */
+  wrappedKeys: Record<string, WrappedSecret>;
+  enabledAt: number;
+}
+export type SettingsRecord = LockRecord | PinAttemptsRecord | PrefsRecord | BiometricRecord;
 
 export interface PendingChallenge {
   requestId: string;

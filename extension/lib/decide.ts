@@ -5,11 +5,13 @@ import { settle, type FrameEffects } from './frame-handler.ts';
 import type { RelayConnections } from './relay-connections.ts';
 import type { DecideResult, Failure } from './runtime-messages.ts';
 import { signDecision } from './sign-decision.ts';
+import { unlockWithPrf, type WebAuthnUnlock } from './webauthn-unlock.ts';
 
 /**
  * One answer to a pending sign-in request, from the approval window to the relay's `result`.
  * Deny and "It wasn't me" need no PIN and are signed by the connect key; an approve first
- * needs the PIN (or the one remembered for 5 minutes): without it nothing is signed or sent.
+ * needs the PIN (or the one remembered for 5 minutes), or a WebAuthn PRF output from the approval
+ * window (biometric unlock, used for this one decision): without one, nothing is signed or sent.
  */
 
 export interface DecideRequest {
@@ -18,6 +20,8 @@ export interface DecideRequest {
   number: string;
   /** Only an approve uses it; without it, the remembered PIN, or `pin_required`. */
   pin?: string | undefined;
+  /** Biometric unlock: the PRF output (base64url) for this one approve; the PIN is then not used. */
+  prf?: string | undefined;
   remember: boolean;
 }
 
@@ -51,10 +55,17 @@ export async function decide(request: DecideRequest, deps: DecideDeps): Promise<
 
   const approve = request.decision === 'approve';
   const number = approve ? request.number : '';
-  const problem = checkDecision({ decision: request.decision, number, digits: challenge.match.digits, unlock: approve ? 'pin' : 'none' });
+  const byWebAuthn = approve && request.prf !== undefined;
+  const unlockMethod = !approve ? 'none' : byWebAuthn ? 'webauthn' : 'pin';
+  const problem = checkDecision({ decision: request.decision, number, digits: challenge.match.digits, unlock: unlockMethod });
   if (problem) return { ok: false, code: problem };
   let pinKey: CryptoKey | null = null;
-  if (approve) {
+  let webauthn: WebAuthnUnlock | null = null;
+  if (byWebAuthn) {
+    const unlocked = await unlockWithPrf(db, request.prf!, account);
+    if (!unlocked.ok) return unlocked;
+    webauthn = unlocked.unlock;
+  } else if (approve) {
     const unlocked = await deps.unlock(request.pin, request.remember);
     if (!unlocked.ok) return unlocked;
     pinKey = unlocked.key;
@@ -62,7 +73,7 @@ export async function decide(request: DecideRequest, deps: DecideDeps): Promise<
 
   const connection = deps.connections.for(account.relayOrigin);
   if (!(await connection.waitUntilReady(deps.readyTimeoutMs))) return { ok: false, code: 'offline' };
-  const signed = await signDecision({ account, challenge, decision: request.decision, number, signedAt: effects.now(), pinKey });
+  const signed = await signDecision({ account, challenge, decision: request.decision, number, signedAt: effects.now(), pinKey, webauthn });
   if (!signed.ok) return { ok: false, code: signed.code };
 
   await db.put('pending', { ...pending, sentDecision: request.decision });

@@ -17,8 +17,10 @@ function browserName({ userAgent, userAgentData }: NavigatorHints): string {
   const brands = (userAgentData?.brands ?? []).map((entry) => entry.brand);
   const brand = PREFERRED_BRANDS.find((name) => brands.includes(name));
   if (brand) return brand === 'Google Chrome' ? 'Chrome' : brand === 'Microsoft Edge' ? 'Edge' : brand;
-  if (/Firefox\//.test(userAgent)) return 'Firefox';
+  // Without client hints, the same order as the relay's describeUserAgent, so both name a browser alike.
   if (/Edg\//.test(userAgent)) return 'Edge';
+  if (/OPR\//.test(userAgent)) return 'Opera';
+  if (/Firefox\//.test(userAgent)) return 'Firefox';
   if (/Chromium\//.test(userAgent)) return 'Chromium';
   if (/Chrome\//.test(userAgent)) return 'Chrome';
   if (/Safari\//.test(userAgent)) return 'Safari';

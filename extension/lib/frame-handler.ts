@@ -137,6 +137,17 @@ export async function sweepExpired(db: Db, effects: Pick<FrameEffects, 'now' | '
 async function forgetAccount(db: Db, relayOrigin: string, deviceId: string, effects: FrameEffects): Promise<FrameHandling> {
   const account = await db.get('accounts', deviceId);
   if (!account || account.relayOrigin !== relayOrigin) return 'ignored';
+  const dropped = await removeAccount(db, deviceId);
+  for (const requestId of dropped) effects.challengeSettled(requestId, 'revoked');
+  effects.accountsChanged();
+  return 'forgotten';
+}
+
+/**
+ * Deletes an account and its pending requests in one transaction (revoked by the relay, or
+ * removed by the person); returns the requests dropped, which nothing can answer any more.
+ */
+export async function removeAccount(db: Db, deviceId: string): Promise<string[]> {
   const tx = db.transaction(['accounts', 'pending'], 'readwrite');
   await tx.objectStore('accounts').delete(deviceId);
   const dropped: string[] = [];
@@ -149,9 +160,7 @@ async function forgetAccount(db: Db, relayOrigin: string, deviceId: string, effe
     cursor = await cursor.continue();
   }
   await tx.done;
-  for (const requestId of dropped) effects.challengeSettled(requestId, 'revoked');
-  effects.accountsChanged();
-  return 'forgotten';
+  return dropped;
 }
 
 async function storeNotice(db: Db, relayOrigin: string, notice: NoticeMessage, effects: FrameEffects): Promise<FrameHandling> {

@@ -77,14 +77,27 @@ export async function pairAccount(input: PairAccountInput): Promise<{ ok: true; 
 }
 
 /**
- * Stores a new account; an entry for the same person on the same relay that was waiting to be
- * added again (a revision 1 account) is replaced by it.
+ * Stores a new account; any older entry for the same person on the same relay (one waiting to be
+ * added again, one the relay refused, or a working one paired before) is replaced by it, so the
+ * list never shows the same account twice. The relay still lists the old authenticator until it
+ * is removed on the security info page.
  */
 async function storePairedAccount(db: Db, record: ActiveAccount): Promise<void> {
-  const tx = db.transaction('accounts', 'readwrite');
-  for (const old of await tx.store.index('byRelay').getAll(record.relayOrigin)) {
-    if (old.status === 'needs_re_add' && old.userId === record.userId) await tx.store.delete(old.deviceId);
+  const tx = db.transaction(['accounts', 'pending'], 'readwrite');
+  const replaced = new Set<string>();
+  for (const old of await tx.objectStore('accounts').index('byRelay').getAll(record.relayOrigin)) {
+    if (old.deviceId !== record.deviceId && (old.userId === record.userId || old.upn === record.upn)) {
+      await tx.objectStore('accounts').delete(old.deviceId);
+      replaced.add(old.deviceId);
+    }
   }
-  await tx.store.put(record);
+  // The old entry's waiting requests can no longer be answered from here.
+  let cursor = await tx.objectStore('pending').openCursor();
+  while (cursor) {
+    if (replaced.has(cursor.value.challenge.deviceId)) await cursor.delete();
+    cursor = await cursor.continue();
+  }
+  await tx.objectStore('accounts').put(record);
   await tx.done;
 }
+

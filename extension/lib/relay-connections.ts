@@ -6,7 +6,7 @@ import {
   type ConnectionState,
   type WebSocketLike,
 } from '../../protocol/device/index.ts';
-import { activeAccounts, type ActiveAccount, type Db } from './db.ts';
+import { activeAccounts, isActiveAccount, type ActiveAccount, type Db } from './db.ts';
 import { webCryptoDeviceCrypto } from './webcrypto-device-crypto.ts';
 
 /**
@@ -31,6 +31,8 @@ export interface RelayConnectionsDeps {
 
 export class RelayConnections {
   private readonly connections = new Map<string, RelayConnection>();
+  /** The deviceIds offered in the latest `auth` on each relay's socket: a 4401/4403 close concerns only them. */
+  private readonly offered = new Map<string, Set<string>>();
 
   constructor(private readonly deps: RelayConnectionsDeps) {}
 
@@ -57,6 +59,15 @@ export class RelayConnections {
     existing?.reauthenticate();
   }
 
+  /**
+   * After an account was removed here: a socket that still carries its credential would keep
+   * receiving its requests, so the relay's remaining accounts authenticate on a new one.
+   */
+  async accountRemoved(relayOrigin: string): Promise<void> {
+    await this.sync();
+    this.connections.get(relayOrigin)?.reauthenticate();
+  }
+
   state(relayOrigin: string): ConnectionState {
     return this.connections.get(relayOrigin)?.state ?? 'idle';
   }
@@ -75,8 +86,7 @@ export class RelayConnections {
         await this.markRefused(relayOrigin, (account) => codes.get(account.deviceId));
       },
       onFrame: (frame) => deps.handleFrame(relayOrigin, frame).then(() => undefined),
-      // 4401/4403: every credential on this relay was refused or revoked.
-      onRefused: (code) => this.markRefused(relayOrigin, (account) => account.authError ?? `closed_${code}`),
+      onRefused: (code) => this.refusedAll(relayOrigin, code),
       ...(deps.onClose ? { onClose: (closed: ClosedSocket) => deps.onClose?.(relayOrigin, closed) } : {}),
       onStateChange: (state) => {
         deps.log(`${relayOrigin} ${state}`);
@@ -90,9 +100,24 @@ export class RelayConnections {
     return connection;
   }
 
+  /**
+   * 4401/4403: every credential offered on that socket was refused or revoked. Only those accounts
+   * are marked (a `revoked` frame may already have removed them); an account added since, that
+   * was not on the socket, gets a socket of its own at once.
+   */
+  private async refusedAll(relayOrigin: string, code: number): Promise<void> {
+    const offered = this.offered.get(relayOrigin) ?? new Set<string>();
+    this.offered.delete(relayOrigin);
+    await this.markRefused(relayOrigin, (account) => (offered.has(account.deviceId) ? (account.authError ?? `closed_${code}`) : undefined));
+    const usable = (await activeAccounts(await this.deps.db(), relayOrigin)).filter((account) => !account.authError);
+    const connection = this.connections.get(relayOrigin);
+    if (usable.length > 0 && connection) connection.reauthenticate();
+  }
+
   /** Each usable account on this relay, signing `connect` with its non-extractable connect key. */
   private async accountsOn(relayOrigin: string): Promise<ConnectionAccount[]> {
     const accounts = (await activeAccounts(await this.deps.db(), relayOrigin)).filter((account) => !account.authError);
+    this.offered.set(relayOrigin, new Set(accounts.map((account) => account.deviceId)));
     return accounts.map((account) => ({
       deviceId: account.deviceId,
       connect: webCryptoDeviceCrypto.connectSigner(account.connectKey, account.connectPublicKey),
@@ -102,10 +127,14 @@ export class RelayConnections {
   /** Marks the accounts on this relay that `codeFor` names a refusal for; they are no longer offered. */
   private async markRefused(relayOrigin: string, codeFor: (account: ActiveAccount) => string | undefined): Promise<void> {
     const db = await this.deps.db();
-    for (const account of await activeAccounts(db, relayOrigin)) {
-      const code = codeFor(account);
-      if (code !== undefined) await db.put('accounts', { ...account, authError: code });
+    // Read and written in one transaction: an account a `revoked` frame removes meanwhile stays removed.
+    const tx = db.transaction('accounts', 'readwrite');
+    for (const record of await tx.store.index('byRelay').getAll(relayOrigin)) {
+      if (!isActiveAccount(record)) continue;
+      const code = codeFor(record);
+      if (code !== undefined) await tx.store.put({ ...record, authError: code });
     }
+    await tx.done;
     this.deps.changed();
   }
 }

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { DecisionSchema, IdSchema, MatchNumberSchema } from '../../protocol/index.ts';
+import { DecisionSchema, DeviceNameSchema, IdSchema, MatchNumberSchema } from '../../protocol/index.ts';
 import type { ConnectionState } from '../../protocol/device/index.ts';
+import type { BiometricStatus } from './webauthn-unlock.ts';
 import type { AccountRecord, HistoryEntry, NoticeEntry, PendingChallenge, PrefsRecord } from './db.ts';
 
 /**
@@ -9,13 +10,22 @@ import type { AccountRecord, HistoryEntry, NoticeEntry, PendingChallenge, PrefsR
  */
 
 const Pin = v.pipe(v.string(), v.maxLength(32));
+/** base64url of 32 bytes (a WebAuthn PRF output or its salt): 43 characters, no padding. */
+const Bytes32 = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const CredentialId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,1366}$/));
 
 export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('getState') }),
   v.object({ type: v.literal('getRequest'), requestId: IdSchema }),
   v.object({ type: v.literal('setupPin'), pin: Pin }),
   v.object({ type: v.literal('changePin'), oldPin: Pin, newPin: Pin }),
-  v.object({ type: v.literal('pair'), link: v.pipe(v.string(), v.maxLength(2048)), pin: v.optional(Pin) }),
+  v.object({
+    type: v.literal('pair'),
+    link: v.pipe(v.string(), v.maxLength(2048)),
+    pin: v.optional(Pin),
+    /** The name the person gave this authenticator ("Work laptop"); the browser and OS when absent. */
+    deviceName: v.optional(DeviceNameSchema),
+  }),
   /** `pin` counts only for an approve; deny and report are signed without it. */
   v.object({
     type: v.literal('decide'),
@@ -23,14 +33,20 @@ export const RuntimeRequest = v.variant('type', [
     decision: DecisionSchema,
     number: MatchNumberSchema,
     pin: v.optional(Pin),
+    /** Biometric unlock: the WebAuthn PRF output for this one approve, never stored. */
+    prf: v.optional(Bytes32),
     remember: v.boolean(),
   }),
   v.object({ type: v.literal('setPrefs'), autoOpen: v.optional(v.boolean()), rememberPin: v.optional(v.boolean()) }),
   v.object({ type: v.literal('forgetPin') }),
   v.object({ type: v.literal('openApproval'), requestId: v.optional(IdSchema) }),
   v.object({ type: v.literal('openSecurityInfo'), deviceId: IdSchema }),
-  /** Only for an entry that needs to be added again. */
+  /** Removes the account from this extension only (the relay keeps listing it until removed there). */
   v.object({ type: v.literal('removeAccount'), deviceId: IdSchema }),
+  /** Biometric unlock (lib/webauthn-unlock.ts): the PIN once, and the PRF output of the credential. */
+  v.object({ type: v.literal('getBiometric') }),
+  v.object({ type: v.literal('enableBiometric'), pin: v.optional(Pin), credentialId: CredentialId, prfSalt: Bytes32, prf: Bytes32 }),
+  v.object({ type: v.literal('disableBiometric') }),
 ]);
 export type RuntimeRequest = v.InferOutput<typeof RuntimeRequest>;
 
@@ -67,7 +83,15 @@ export type DecideResult = { ok: true; outcome: HistoryEntry['outcome'] } | Fail
 
 export interface ResponseMap {
   getState: AppState;
-  getRequest: { pending: PendingChallenge | null; history: HistoryEntry | null; pinRemembered: boolean; pinRetryAt: number | null; rememberByDefault: boolean };
+  getRequest: {
+    pending: PendingChallenge | null;
+    history: HistoryEntry | null;
+    pinRemembered: boolean;
+    pinRetryAt: number | null;
+    rememberByDefault: boolean;
+    /** Set when biometric unlock covers this request's account: what the page asks the authenticator for. */
+    biometric?: { credentialId: string; prfSalt: string } | null;
+  };
   setupPin: { ok: true } | Failure;
   changePin: { ok: true } | Failure;
   pair: { ok: true; account: Pick<AccountRecord, 'upn' | 'displayName' | 'relayOrigin' | 'deviceName'> } | Failure;
@@ -77,6 +101,9 @@ export interface ResponseMap {
   openApproval: { ok: true };
   openSecurityInfo: { ok: true } | Failure;
   removeAccount: { ok: true } | Failure;
+  getBiometric: BiometricStatus;
+  enableBiometric: { ok: true; status: BiometricStatus } | Failure;
+  disableBiometric: { ok: true };
 }
 
 export type ResponseFor<T extends RuntimeRequest> = ResponseMap[T['type']];

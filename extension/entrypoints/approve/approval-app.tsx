@@ -1,15 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Decision } from '../../../protocol/index.ts';
 import { OutcomeView } from '../../components/outcome-view.tsx';
-import { failureText } from '../../components/pin-messages.ts';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
 import type { HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
+import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';
+import { biometricFailureText } from '../../components/biometric-messages.ts';
 
 type View =
   | { kind: 'loading' }
   | { kind: 'empty' }
-  | { kind: 'pending'; pending: PendingChallenge; pinRemembered: boolean; pinRetryAt: number | null; rememberByDefault: boolean }
+  | { kind: 'pending'; pending: PendingChallenge; pinRemembered: boolean; pinRetryAt: number | null; rememberByDefault: boolean; biometric: Biometric | null }
   | { kind: 'outcome'; outcome: HistoryOutcome; upn?: string };
 
 /** The approval window: one sign-in request, its context, number matching and the decision. */
@@ -37,6 +38,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
         pinRemembered: answer.pinRemembered,
         pinRetryAt: answer.pinRetryAt,
         rememberByDefault: answer.rememberByDefault,
+        biometric: answer.biometric ?? null,
       });
     } else if (answer.history) {
       setView({ kind: 'outcome', outcome: answer.history.outcome, upn: answer.history.upn });
@@ -80,6 +82,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
           pinRemembered={view.pinRemembered}
           pinRetryAt={view.pinRetryAt}
           rememberByDefault={view.rememberByDefault}
+          biometric={view.biometric}
           onSettled={(outcome) => {
             decidedLocally.current = outcome;
             setView({ kind: 'outcome', outcome, upn: view.pending.challenge.account.upn });
@@ -103,11 +106,15 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
   );
 }
 
+type Biometric = { credentialId: string; prfSalt: string };
+
 function PendingRequest(props: {
   pending: PendingChallenge;
   pinRemembered: boolean;
   pinRetryAt: number | null;
   rememberByDefault: boolean;
+  /** Set when biometric unlock covers this account: the credential and PRF salt to ask for. */
+  biometric: Biometric | null;
   onSettled(outcome: HistoryOutcome): void;
 }) {
   const { challenge } = props.pending;
@@ -133,7 +140,7 @@ function PendingRequest(props: {
   useEffect(() => numberField.current?.focus(), []);
 
   // Only an approve carries the PIN: deny and "It wasn't me" are signed without it.
-  const decide = async (decision: Decision) => {
+  const decide = async (decision: Decision, prf?: string) => {
     setError(null);
     setBusy(decision);
     const approve = decision === 'approve';
@@ -143,7 +150,7 @@ function PendingRequest(props: {
         requestId: challenge.requestId,
         decision,
         number: approve ? number : '',
-        ...(approve && needsPin ? { pin } : {}),
+        ...(approve && prf !== undefined ? { prf } : approve && needsPin ? { pin } : {}),
         remember: approve && remember,
       });
       if (result.ok) props.onSettled(result.outcome);
@@ -153,6 +160,19 @@ function PendingRequest(props: {
         if (result.code === 'wrong_pin' || result.code === 'locked') setPin('');
         if (result.code === 'pin_required') setPinRemembered(false);
       }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  // Biometric unlock: the PRF output is asked for here (the worker cannot) and sent for this one approve.
+  const approveWithBiometric = async (biometric: Biometric) => {
+    setError(null);
+    setBusy('approve');
+    try {
+      const prf = await evaluatePrf(biometric.credentialId, biometric.prfSalt);
+      if (!prf.ok) return setError({ code: prf.code });
+      await decide('approve', prf.value);
     } finally {
       setBusy(null);
     }
@@ -236,6 +256,17 @@ function PendingRequest(props: {
             </div>
           </fieldset>
         )}
+        {props.biometric && (
+          <button
+            type="button"
+            class="primary"
+            data-testid="approve-biometric"
+            disabled={!numberReady || busy !== null}
+            onClick={() => void approveWithBiometric(props.biometric!)}
+          >
+            {busy === 'approve' ? 'Waiting for your authenticator…' : 'Unlock with Windows Hello, Touch ID or a security key'}
+          </button>
+        )}
         {needsPin ? (
           <div>
             <label for="pin">Your PIN (to approve)</label>
@@ -260,7 +291,7 @@ function PendingRequest(props: {
         </label>
         {error && (
           <p class="alert" role="alert" data-testid="error" data-code={error.code}>
-            {failureText(error.code, error.retryAt, now)}
+            {biometricFailureText(error.code, error.retryAt, now)}
           </p>
         )}
       </div>

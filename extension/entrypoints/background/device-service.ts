@@ -3,10 +3,11 @@ import type { WebSocketLike } from '../../../protocol/device/index.ts';
 import { openCountersignDb, pruneHistory, readLock, readPrefs, type CountersignDB, type Db } from '../../lib/db.ts';
 import { DecisionWaiters, decide, type Unlocked } from '../../lib/decide.ts';
 import { deviceNameFrom } from '../../lib/device-name.ts';
-import { handleRelayFrame, sweepExpired, type FrameEffects } from '../../lib/frame-handler.ts';
+import { handleRelayFrame, removeAccount, sweepExpired, type FrameEffects } from '../../lib/frame-handler.ts';
 import { pairAccount } from '../../lib/pair-account.ts';
 import { changePin, checkPin, pinStatus, setupPin } from '../../lib/pin-lock.ts';
 import { RelayConnections } from '../../lib/relay-connections.ts';
+import { biometricStatus, decodePrfOutput, disableBiometric, enableBiometric, readBiometric } from '../../lib/webauthn-unlock.ts';
 import {
   CHANGED_BROADCAST,
   type ActivityItem,
@@ -15,7 +16,7 @@ import {
   type ResponseMap,
   type RuntimeRequest,
 } from '../../lib/runtime-messages.ts';
-import { clearChallengeNotice, openApprovalWindow, openRelayPage, setBadgeCount, showAuthenticatorNotice, showChallengeNotice } from './notices.ts';
+import { announceChallenge, clearChallengeNotice, openApprovalWindow, openRelayPage, setBadgeCount, showAuthenticatorNotice } from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 
 /**
@@ -108,7 +109,7 @@ export class DeviceService {
     await this.refreshBadge();
     this.broadcast();
     const prefs = await readPrefs(db);
-    await Promise.all([showChallengeNotice(pending), prefs.autoOpen ? openApprovalWindow(requestId) : undefined]);
+    await announceChallenge(pending, { openWindow: prefs.autoOpen, failed: (channel, error) => log(`${channel} notice failed`, error) });
   }
 
   async refreshBadge(): Promise<void> {
@@ -137,18 +138,21 @@ export class DeviceService {
       case 'getRequest': {
         const db = await this.db();
         const now = Date.now();
-        const [pending, history, status, prefs] = await Promise.all([
+        const [pending, history, status, prefs, biometric] = await Promise.all([
           db.get('pending', request.requestId),
           db.get('history', request.requestId),
           pinStatus(db, now),
           readPrefs(db),
+          readBiometric(db),
         ]);
+        const covered = pending && biometric?.wrappedKeys[pending.challenge.deviceId] !== undefined;
         return {
           pending: pending ?? null,
           history: history ?? null,
           pinRemembered: isUnlockRemembered(now),
           pinRetryAt: status.retryAt,
           rememberByDefault: prefs.rememberPin,
+          biometric: covered && biometric ? { credentialId: biometric.credentialId, prfSalt: biometric.prfSalt } : null,
         };
       }
       case 'setupPin': {
@@ -162,7 +166,7 @@ export class DeviceService {
         return result.ok ? { ok: true } : failure(result);
       }
       case 'pair':
-        return this.pair(request.link, request.pin);
+        return this.pair(request.link, request.pin, request.deviceName);
       case 'decide':
         return decide(request, {
           db: await this.db(),
@@ -195,7 +199,15 @@ export class DeviceService {
       case 'openSecurityInfo':
         return (await this.openSecurityInfo(request.deviceId)) ? { ok: true } : { ok: false, code: 'unknown_account' };
       case 'removeAccount':
-        return this.removeRetiredAccount(request.deviceId);
+        return this.removeAccount(request.deviceId);
+      case 'getBiometric':
+        return biometricStatus(await this.db());
+      case 'enableBiometric':
+        return this.enableBiometric(request);
+      case 'disableBiometric':
+        await disableBiometric(await this.db());
+        this.broadcast();
+        return { ok: true };
     }
   }
 
@@ -261,12 +273,12 @@ export class DeviceService {
     return { ok: true, key: check.key };
   }
 
-  private async pair(link: string, pin: string | undefined): Promise<ResponseMap['pair']> {
+  private async pair(link: string, pin: string | undefined, givenName: string | undefined): Promise<ResponseMap['pair']> {
     const result = await pairAccount({
       db: await this.db(),
       link,
       unlock: () => this.unlock(pin, 'unchanged'),
-      deviceName: deviceNameFrom(navigator as Navigator & { userAgentData?: never }),
+      deviceName: givenName?.trim() || deviceNameFrom(navigator as Navigator & { userAgentData?: never }),
       post: async (url, body) => {
         const response = await fetch(url, {
           method: 'POST',
@@ -288,17 +300,32 @@ export class DeviceService {
     return { ok: true, account: { upn, displayName, relayOrigin, deviceName } };
   }
 
-  /** Removes an entry that waits to be added again (an active account is removed from the relay's side). */
-  private async removeRetiredAccount(deviceId: string): Promise<{ ok: true } | Failure> {
-    const db = await this.db();
-    const tx = db.transaction('accounts', 'readwrite');
-    const account = await tx.store.get(deviceId);
-    if (account?.status !== 'needs_re_add') {
-      await tx.done;
-      return { ok: false, code: account ? 'not_removable' : 'unknown_account' };
+  /** Biometric unlock: the PIN (or the remembered one) once, to wrap each approval key again under the PRF key. */
+  private async enableBiometric(request: Extract<RuntimeRequest, { type: 'enableBiometric' }>): Promise<ResponseMap['enableBiometric']> {
+    const prfOutput = decodePrfOutput(request.prf);
+    if (!prfOutput) return { ok: false, code: 'invalid_prf' };
+    try {
+      const unlocked = await this.unlock(request.pin, 'unchanged');
+      if (!unlocked.ok) return failure(unlocked);
+      const db = await this.db();
+      await enableBiometric(db, { pinKey: unlocked.key, credentialId: request.credentialId, prfSalt: request.prfSalt, prfOutput, now: Date.now() });
+      this.broadcast();
+      return { ok: true, status: await biometricStatus(db) };
+    } finally {
+      prfOutput.fill(0);
     }
-    await tx.store.delete(deviceId);
-    await tx.done;
+  }
+
+  /**
+   * Removes an account from this extension (its pending requests go too). The relay still lists
+   * the authenticator until it is removed on the security info page; the popup says so first.
+   */
+  private async removeAccount(deviceId: string): Promise<{ ok: true } | Failure> {
+    const db = await this.db();
+    const account = await db.get('accounts', deviceId);
+    if (!account) return { ok: false, code: 'unknown_account' };
+    for (const requestId of await removeAccount(db, deviceId)) this.effects.challengeSettled(requestId, 'cancelled');
+    await this.connections.accountRemoved(account.relayOrigin);
     this.broadcast();
     return { ok: true };
   }

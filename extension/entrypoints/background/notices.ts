@@ -10,6 +10,14 @@ import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
 
 const WINDOW_KEY = 'approvalWindowId';
 
+/**
+ * Notification options each browser accepts: Firefox's schema has no `requireInteraction` and
+ * rejects the whole call ("Unexpected property"), so only Chromium asks the notification to stay.
+ */
+function persistentOption(): { requireInteraction?: boolean } {
+  return import.meta.env.FIREFOX ? {} : { requireInteraction: true };
+}
+
 export async function showChallengeNotice(pending: PendingChallenge): Promise<void> {
   const { challenge } = pending;
   const app = challenge.app?.name ?? 'an application';
@@ -21,7 +29,40 @@ export async function showChallengeNotice(pending: PendingChallenge): Promise<vo
     message: `${challenge.account.displayName} (${challenge.account.upn})`,
     contextMessage: where,
     priority: 2,
-    requireInteraction: true,
+    ...persistentOption(),
+  });
+}
+
+/**
+ * Tells the person about a new challenge on every channel at once (notification, and the
+ * approval window unless they turned it off). Each channel runs to its end whatever the other
+ * does, and each failure is reported on its own: a notification the browser refuses must not
+ * hide a window that failed to open, nor the other way round.
+ */
+export async function announceChallenge(
+  pending: PendingChallenge,
+  options: { openWindow: boolean; failed: (channel: NoticeChannel, error: unknown) => void },
+): Promise<void> {
+  await runNoticeChannels(
+    {
+      notification: () => showChallengeNotice(pending),
+      ...(options.openWindow ? { window: () => openApprovalWindow(pending.requestId) } : {}),
+    },
+    options.failed,
+  );
+}
+
+export type NoticeChannel = 'notification' | 'window';
+
+/** Runs every channel to its end; calls `failed` once per channel that threw. */
+export async function runNoticeChannels(
+  channels: Partial<Record<NoticeChannel, () => Promise<void>>>,
+  failed: (channel: NoticeChannel, error: unknown) => void,
+): Promise<void> {
+  const entries = Object.entries(channels) as Array<[NoticeChannel, () => Promise<void>]>;
+  const results = await Promise.allSettled(entries.map(async ([, show]) => show()));
+  results.forEach((result, index) => {
+    if (result.status === 'rejected') failed(entries[index]![0], result.reason);
   });
 }
 

@@ -1,19 +1,16 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { BiometricSettings } from '../../components/biometric-settings.tsx';
 import { outcomeTitle } from '../../components/outcome-view.tsx';
-import { connectionProblemText, failureText } from '../../components/pin-messages.ts';
-import { formatSeconds, useNow } from '../../components/use-now.ts';
+import { connectionText } from '../../components/connection-text.ts';
+import { failureText } from '../../components/pin-messages.ts';
+import { PendingList } from '../../components/pending-list.tsx';
+import { RemoveAccount } from '../../components/remove-account.tsx';
+import { useNow } from '../../components/use-now.ts';
+import { deviceNameFrom } from '../../lib/device-name.ts';
 import { noticeText } from '../../lib/notice-text.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
 import type { AccountView, ActivityItem, AppState } from '../../lib/runtime-messages.ts';
 import { scanVisibleTab } from './scan-qr.ts';
-
-const CONNECTION_LABELS = {
-  idle: 'Not connected',
-  connecting: 'Connecting',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting',
-  error: 'Error',
-} as const;
 
 /** The toolbar popup: set the PIN, then accounts, pending requests, pairing and settings. */
 export function PopupApp() {
@@ -77,26 +74,7 @@ function Home({ state }: { state: AppState }) {
   const [adding, setAdding] = useState(!state.accounts.some((account) => account.status === 'active'));
   return (
     <div>
-      {state.pending.length > 0 && (
-        <section aria-labelledby="pending-title">
-          <h2 id="pending-title">Waiting for you</h2>
-          <ul class="list card" data-testid="pending-list">
-            {state.pending.map((pending) => (
-              <li key={pending.requestId} class="row" data-testid="pending-request">
-                <div class="grow">
-                  <div>
-                    <strong>{pending.challenge.app?.name ?? 'Sign-in'}</strong> · {pending.challenge.account.upn}
-                  </div>
-                  <div class="muted">{formatSeconds(pending.challenge.expiresAt - now)} left</div>
-                </div>
-                <button class="primary" onClick={() => void call({ type: 'openApproval', requestId: pending.requestId })}>
-                  Review
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {state.pending.length > 0 && <PendingList pending={state.pending} now={now} />}
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
         {state.accounts.length === 0 ? (
@@ -107,22 +85,7 @@ function Home({ state }: { state: AppState }) {
               account.status === 'needs_re_add' ? (
                 <RetiredAccountItem key={account.deviceId} account={account} />
               ) : (
-                <li key={account.deviceId} class="row" data-testid="account" data-upn={account.upn} data-status={account.status} data-connection={account.connection}>
-                  <span class="dot" data-state={account.connection} aria-hidden="true" />
-                  <div class="grow">
-                    <div>
-                      <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
-                    </div>
-                    <div class="muted">
-                      {account.relayName} · <span data-testid="connection-state">{CONNECTION_LABELS[account.connection]}</span>
-                    </div>
-                    {account.authError && (
-                      <div class="muted" data-testid="connection-problem" data-code={account.authError}>
-                        {connectionProblemText(account.authError)}
-                      </div>
-                    )}
-                  </div>
-                </li>
+                <ActiveAccountItem key={account.deviceId} account={account} />
               ),
             )}
           </ul>
@@ -137,6 +100,7 @@ function Home({ state }: { state: AppState }) {
       )}
       {state.activity.length > 0 && <RecentActivity activity={state.activity} />}
       <Settings state={state} />
+      <BiometricSettings pinRemembered={state.pinRemembered} />
     </div>
   );
 }
@@ -187,6 +151,40 @@ function RetiredAccountItem({ account }: { account: AccountView }) {
   );
 }
 
+/** A paired account: who, where, its connection in words, and a way to remove it from here. */
+function ActiveAccountItem({ account }: { account: AccountView }) {
+  const text = connectionText(account);
+  const problem = account.authError !== null || account.connection === 'reconnecting' || account.connection === 'error';
+  return (
+    <li class="stack" data-testid="account" data-upn={account.upn} data-status={account.status} data-connection={account.connection}>
+      <div class="row">
+        <span class="dot" data-state={account.authError ? 'error' : account.connection} aria-hidden="true" />
+        <div class="grow">
+          <div>
+            <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
+          </div>
+          <div class="muted">
+            {account.relayName} · <span data-testid="connection-state">{text.label}</span> · <span data-testid="device-name">{account.deviceName}</span>
+          </div>
+          {text.advice && (
+            <div class={problem ? 'alert' : 'muted'} data-testid="connection-problem" data-code={account.authError ?? account.connection}>
+              {text.advice}
+            </div>
+          )}
+        </div>
+      </div>
+      <div class="row">
+        {account.authError && (
+          <button type="button" class="primary grow" data-testid="open-security-info" onClick={() => void call({ type: 'openSecurityInfo', deviceId: account.deviceId })}>
+            Open security info
+          </button>
+        )}
+        <RemoveAccount account={account} />
+      </div>
+    </li>
+  );
+}
+
 function RecentActivity({ activity }: { activity: ActivityItem[] }) {
   return (
     <section aria-labelledby="activity-title">
@@ -212,11 +210,23 @@ function RecentActivity({ activity }: { activity: ActivityItem[] }) {
   );
 }
 
+type PairMessage = { ok: boolean; text: string } | { ok: false; code: string; retryAt: number };
+
 function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(): void }) {
   const [link, setLink] = useState('');
   const [pin, setPin] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [name, setName] = useState(() => deviceNameFrom(navigator as Navigator & { userAgentData?: never }));
+  const [message, setMessage] = useState<PairMessage | null>(null);
   const [busy, setBusy] = useState(false);
+  const now = useNow(250);
+  const waitingUntil = message && 'retryAt' in message && message.retryAt > now ? message.retryAt : null;
+  // The slow-down message goes by itself when the wait is over.
+  useEffect(() => {
+    if (message && 'retryAt' in message && message.retryAt <= now) setMessage(null);
+  }, [message, now]);
+  const cleanName = name.trim();
+  const nameProblem = cleanName.length === 0 ? 'Give this authenticator a name.' : cleanName.length > 64 ? 'At most 64 characters.' : null;
+  const pinMissing = !pinRemembered && pin.length === 0;
 
   const scan = async () => {
     setMessage(null);
@@ -225,7 +235,8 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
       if (found) setLink(found);
       setMessage(found ? { ok: true, text: 'QR code found. Enter your PIN to add the account.' } : { ok: false, text: 'No QR code found on this page.' });
     } catch (error) {
-      setMessage({ ok: false, text: `Could not read this page (${error instanceof Error ? error.message : 'unknown error'}).` });
+      setMessage({ ok: false, text: "Could not read this page. Open the page with the QR code in this window's active tab and try again, or paste the pairing link." });
+      console.info('[countersign] scan failed', error);
     }
   };
 
@@ -233,14 +244,17 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
     event.preventDefault();
     setBusy(true);
     setMessage(null);
-    const result = await call({ type: 'pair', link, ...(pinRemembered ? {} : { pin }) });
+    const result = await call({ type: 'pair', link, deviceName: cleanName, ...(pinRemembered ? {} : { pin }) });
     setBusy(false);
     if (result.ok) {
       setMessage({ ok: true, text: `Added ${result.account.upn} as “${result.account.deviceName}”.` });
       setLink('');
       setPin('');
-    } else setMessage({ ok: false, text: failureText(result.code, result.retryAt, Date.now()) });
+    } else if (result.retryAt !== undefined && result.retryAt > Date.now()) {
+      setMessage({ ok: false, code: result.code, retryAt: result.retryAt });
+    } else setMessage({ ok: false, text: failureText(result.code, undefined, Date.now()) });
   };
+  const messageText = message === null ? null : 'retryAt' in message ? failureText(message.code, message.retryAt, now) : message.text;
 
   return (
     <form class="card stack" style="margin-top:12px" data-testid="add-account-form" onSubmit={(e) => void submit(e)}>
@@ -252,19 +266,26 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
       <button type="button" data-testid="scan-qr" onClick={() => void scan()}>
         Scan QR code on this page
       </button>
+      <div>
+        <label for="device-name">Name this authenticator</label>
+        <input id="device-name" data-testid="device-name-input" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value.replace(/[\r\n]+/g, ' '))} />
+        <div class="muted">Shown on your security info page, e.g. “Work laptop”.</div>
+        {nameProblem && <div class="alert" data-testid="device-name-problem">{nameProblem}</div>}
+      </div>
       {!pinRemembered && (
         <div>
           <label for="pair-pin">Your PIN</label>
           <input id="pair-pin" type="password" inputMode="numeric" autocomplete="off" data-testid="pair-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+          {pinMissing && link && <div class="muted" data-testid="pair-pin-needed">Enter your PIN to add the account.</div>}
         </div>
       )}
-      {message && (
+      {message && messageText && (
         <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="pair-message" data-ok={String(message.ok)}>
-          {message.text}
+          {messageText}
         </p>
       )}
       <div class="row">
-        <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link}>
+        <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link || pinMissing || nameProblem !== null || waitingUntil !== null}>
           {busy ? 'Adding…' : 'Add account'}
         </button>
         <button type="button" onClick={onDone}>

@@ -1,5 +1,5 @@
 import { onTestFinished } from 'vitest';
-import { buildPairingLink, randomId, type RelayToDeviceMessage } from '../../../protocol/index.ts';
+import { buildPairingLink, randomBytes, randomId, toBase64Url, type RelayToDeviceMessage } from '../../../protocol/index.ts';
 import type { ClosedSocket } from '../../../protocol/device/index.ts';
 import type { Db } from '../../../extension/lib/db.ts';
 import { DecisionWaiters, decide, type DecideRequest } from '../../../extension/lib/decide.ts';
@@ -7,6 +7,7 @@ import { handleRelayFrame, type FrameEffects } from '../../../extension/lib/fram
 import { pairAccount, type PairAccountInput } from '../../../extension/lib/pair-account.ts';
 import { checkPin, setupPin } from '../../../extension/lib/pin-lock.ts';
 import { RelayConnections } from '../../../extension/lib/relay-connections.ts';
+import { enableBiometric } from '../../../extension/lib/webauthn-unlock.ts';
 import { MemorySockets, SUITE_WAIT_MS, WaitQueue, deviceCoreSuite, redeemed, type DeviceHarness, type RedeemEndpoint } from '../protocol/device-core-suite.ts';
 import { FAST_ITERATIONS, freshDb } from './helpers.ts';
 
@@ -18,6 +19,8 @@ import { FAST_ITERATIONS, freshDb } from './helpers.ts';
  */
 
 const PIN = '123456';
+/** A fake WebAuthn PRF output: biometric unlock is set up with it on every suite device. */
+const PRF = new Uint8Array(32).fill(3);
 
 async function lockedDb(): Promise<Db> {
   const db = await freshDb();
@@ -42,8 +45,8 @@ function pairing(db: Db, link: string, redeem: RedeemEndpoint): Promise<Awaited<
 
 deviceCoreSuite({
   name: 'extension',
-  // The extension unlocks the approval key with its PIN; it has no WebAuthn unlock (yet).
-  unlocks: ['pin'],
+  // The extension unlocks the approval key with its PIN, or with a WebAuthn PRF output (biometric unlock).
+  unlocks: ['pin', 'webauthn'],
 
   async pair(link, redeem) {
     const outcome = await pairing(await lockedDb(), link, redeem);
@@ -62,6 +65,9 @@ deviceCoreSuite({
       const { deviceId, publicKey, connectPublicKey } = outcome.account;
       accounts.push({ deviceId, publicKey, connectPublicKey });
     }
+    const pinCheck = await checkPin(db, PIN, Date.now());
+    if (!pinCheck.ok) throw new Error('the PIN did not open the lock');
+    await enableBiometric(db, { pinKey: pinCheck.key, credentialId: toBase64Url(randomBytes(32)), prfSalt: toBase64Url(randomBytes(32)), prfOutput: new Uint8Array(PRF), now: Date.now() });
 
     const sockets = new MemorySockets();
     const delivered = new WaitQueue<RelayToDeviceMessage>('frame for the account logic');
@@ -120,8 +126,9 @@ deviceCoreSuite({
       nextClose: () => closes.next(),
       state: () => connections.state(relayOrigin),
       approve: async (requestId, number, unlock) => {
-        if (unlock !== 'pin') throw new Error(`the extension cannot unlock with ${unlock}`);
-        return answer({ requestId, decision: 'approve', number, pin: PIN, remember: false });
+        return unlock === 'webauthn'
+          ? answer({ requestId, decision: 'approve', number, prf: toBase64Url(PRF), remember: false })
+          : answer({ requestId, decision: 'approve', number, pin: PIN, remember: false });
       },
       refuse: (requestId, decision) => answer({ requestId, decision, number: '', remember: false }),
       // What the worker does after adding an account on a relay it is connected to.

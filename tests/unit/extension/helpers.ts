@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { generateDeviceKeyPair, randomId } from '../../../protocol/index.ts';
+import { generateDeviceKeyPair, randomId, type ChallengeMessage } from '../../../protocol/index.ts';
 import type { ActiveAccount, Db } from '../../../extension/lib/db.ts';
 import { openCountersignDb } from '../../../extension/lib/db.ts';
 import { approvalKeyLabel, wrapSecret } from '../../../extension/lib/key-wrap.ts';
@@ -33,4 +33,19 @@ export async function makeAccount(pinKey: CryptoKey, overrides: Partial<ActiveAc
     ...overrides,
   };
   return { account, secretKey };
+}
+
+/** A pending sign-in request for `account` (type mode, 2 digits), created at `now`. */
+export function challengeFor(account: ActiveAccount, now = 1_700_000_000_000): ChallengeMessage {
+  return {
+    type: 'challenge',
+    requestId: randomId(),
+    deviceId: account.deviceId,
+    account: { upn: account.upn, displayName: account.displayName },
+    app: { name: 'Payroll' },
+    context: { ip: '203.0.113.9', location: null, browser: 'Firefox', os: 'Windows' },
+    match: { mode: 'type', digits: 2 },
+    createdAt: now,
+    expiresAt: now + 120_000,
+  };
 }

@@ -167,5 +167,13 @@ describe('pairAccount()', () => {
     expect(await db.get('accounts', elsewhere.deviceId)).toEqual(elsewhere);
     expect(await db.count('accounts')).toBe(2);
   });
-});
 
+  it('pairing the same person on the same relay again replaces the working entry: no duplicate', async () => {
+    const { scalars } = watchedCrypto();
+    const first = await pairAccount({ db, link, unlock, deviceName: 'Work laptop', post: relayAccepting({}, scalars), now: () => 5 });
+    const second = await pairAccount({ db, link, unlock, deviceName: 'Work laptop', post: relayAccepting({}, scalars), now: () => 6 });
+    if (!first.ok || !second.ok) throw new Error('pairing failed');
+    expect(second.account.deviceId).not.toBe(first.account.deviceId);
+    expect((await db.getAll('accounts')).map((account) => account.deviceId)).toEqual([second.account.deviceId]);
+  });
+});

@@ -1,27 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decisionStatement, randomId, verifyStatementWithNoble, type ChallengeMessage, type Decision } from '../../../protocol/index.ts';
+import { decisionStatement, verifyStatementWithNoble, type Decision } from '../../../protocol/index.ts';
 import type { DeviceCrypto } from '../../../protocol/device/index.ts';
 import type { ActiveAccount } from '../../../extension/lib/db.ts';
 import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
 import { signDecision } from '../../../extension/lib/sign-decision.ts';
 import { webCryptoDeviceCrypto } from '../../../extension/lib/webcrypto-device-crypto.ts';
-import { FAST_ITERATIONS, makeAccount } from './helpers.ts';
+import { FAST_ITERATIONS, challengeFor, makeAccount } from './helpers.ts';
 
 const NOW = 1_700_000_000_000;
-
-function challengeFor(account: ActiveAccount): ChallengeMessage {
-  return {
-    type: 'challenge',
-    requestId: randomId(),
-    deviceId: account.deviceId,
-    account: { upn: account.upn, displayName: account.displayName },
-    app: { name: 'Payroll' },
-    context: { ip: '203.0.113.9', location: null, browser: 'Firefox', os: 'Windows' },
-    match: { mode: 'type', digits: 2 },
-    createdAt: NOW,
-    expiresAt: NOW + 120_000,
-  };
-}
 
 /** Counts every signature the connect key makes. */
 function countingCrypto(): { crypto: DeviceCrypto<CryptoKey>; signatures: () => number } {
