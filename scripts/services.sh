@@ -10,6 +10,10 @@ dir="$root/.tmp/services"
 slot=$(( $(printf '%s' "$root" | cksum | cut -d' ' -f1) % 900 ))
 pg_port=${COUNTERSIGN_PG_PORT:-$(( 54000 + slot ))}
 redis_port=${COUNTERSIGN_REDIS_PORT:-$(( 63000 + slot ))}
+# As root, PostgreSQL runs as the postgres user, who may not enter a private checkout (a home
+# folder, a mktemp -d): its data then lives in a folder of its own under /tmp, per checkout.
+pg_dir="$dir/pg"
+if [ "$(id -u)" -eq 0 ]; then pg_dir="/tmp/countersign-pg-$slot"; fi
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_missing() {
@@ -29,14 +33,15 @@ start() {
   local pg_bin
   pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
   local run_as=()
-  if [ "$(id -u)" -eq 0 ]; then run_as=(runuser -u postgres --); chown -R postgres "$dir" 2>/dev/null || true; fi
-  if [ ! -f "$dir/pg/PG_VERSION" ]; then
-    mkdir -p "$dir/pg" && [ "$(id -u)" -eq 0 ] && chown postgres "$dir/pg"
-    "${run_as[@]}" "$pg_bin/initdb" -D "$dir/pg" -U postgres --auth=trust >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then run_as=(runuser -u postgres --); fi
+  if [ ! -f "$pg_dir/PG_VERSION" ]; then
+    mkdir -p "$pg_dir" && chmod 700 "$pg_dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; fi
+    (cd / && "${run_as[@]}" "$pg_bin/initdb" -D "$pg_dir" -U postgres --auth=trust >/dev/null)
   fi
-  if ! "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1; then
-    "${run_as[@]}" "$pg_bin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w \
-      -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pg -c max_connections=200 -c fsync=off" start >/dev/null
+  if ! (cd / && "${run_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir" status >/dev/null 2>&1); then
+    (cd / && "${run_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir" -l "$pg_dir/pg.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$pg_dir -c max_connections=200 -c fsync=off" start >/dev/null)
   fi
   "$pg_bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q
   if ! psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "select 1 from pg_database where datname='countersign'" | grep -q 1; then
@@ -57,9 +62,9 @@ ENV
 stop() {
   local pg_bin
   pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)" 2>/dev/null || true)
-  if [ -n "$pg_bin" ] && [ -f "$dir/pg/postmaster.pid" ]; then
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null || true
-    else "$pg_bin/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null || true; fi
+  if [ -n "$pg_bin" ] && [ -f "$pg_dir/postmaster.pid" ]; then
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir" -m fast stop >/dev/null) || true
+    else "$pg_bin/pg_ctl" -D "$pg_dir" -m fast stop >/dev/null || true; fi
   fi
   [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
   rm -f "$dir/redis.pid"
