@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
@@ -180,33 +180,25 @@ export class UsersStore {
  * key) cannot approve, so it is no push target. Counted pushes are those of
  * `SigninsStore.oldestPushSince`: refused attempts are logged without a number and do not count.
  */
+/** The user's pushes (push sign-ins that got a number) since `since`, as a count subquery. */
+function pushesSince(eb: ExpressionBuilder<Database, 'users' | 'devices'>, since: number) {
+  return eb
+    .selectFrom('signin_requests')
+    .select((count) => count.fn.countAll<string | number>().as('pushes'))
+    .whereRef('signin_requests.user_id', '=', 'users.id')
+    .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
+    .where('signin_requests.created_at', '>=', since)
+    .where('signin_requests.number', 'is not', null);
+}
+
 function pushTargetQuery(db: Kysely<Database>, since: number, clientKey: string) {
   return db
     .selectFrom('users')
     .leftJoin('devices', (join) => join.onRef('devices.user_id', '=', 'users.id').on('devices.connect_public_key', 'is not', null))
     .select(PUSH_USER_COLUMNS.map((column) => `users.${column}` as const))
     .select('devices.id as device_id')
-    .select((eb) =>
-      eb
-        .selectFrom('signin_requests')
-        .select((count) => count.fn.countAll<string | number>().as('pushes'))
-        .whereRef('signin_requests.user_id', '=', 'users.id')
-        .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
-        .where('signin_requests.created_at', '>=', since)
-        .where('signin_requests.number', 'is not', null)
-        .as('recent_pushes'),
-    )
-    .select((eb) =>
-      eb
-        .selectFrom('signin_requests')
-        .select((count) => count.fn.countAll<string | number>().as('pushes'))
-        .whereRef('signin_requests.user_id', '=', 'users.id')
-        .where('signin_requests.method', 'in', ['passwordless', 'push_after_password'])
-        .where('signin_requests.created_at', '>=', since)
-        .where('signin_requests.number', 'is not', null)
-        .where('signin_requests.client_key', '=', clientKey)
-        .as('client_pushes'),
-    )
+    .select((eb) => pushesSince(eb, since).as('recent_pushes'))
+    .select((eb) => pushesSince(eb, since).where('signin_requests.client_key', '=', clientKey).as('client_pushes'))
     .select((eb) =>
       eb
         .selectFrom('push_failures')
