@@ -19,16 +19,9 @@ export function checkDecision(input: { decision: Decision; number: string; digit
 }
 
 /** @example await buildDecision({relayOrigin, requestId, deviceId, decision: 'deny', number: '', signedAt: Date.now(), unlock: 'none', signer: connect}) */
-export async function buildDecision(input: {
-  relayOrigin: string;
-  requestId: string;
-  deviceId: string;
-  decision: Decision;
-  number: string;
-  signedAt: number;
-  unlock: Unlock;
-  signer: StatementSigner;
-}): Promise<DecisionMessage> {
+export async function buildDecision(
+  input: Parameters<typeof decisionStatement>[0] & { signer: StatementSigner },
+): Promise<DecisionMessage> {
   const { signer, relayOrigin, ...fields } = input;
   const signature = await signer.sign(decisionStatement({ relayOrigin, ...fields }));
   return { type: 'decision', ...fields, signature };
