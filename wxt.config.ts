@@ -1,10 +1,17 @@
 import { defineConfig } from 'wxt';
+import { describeSize, measureExtension } from './extension/build/size-budget.ts';
 
 // The extension lives in extension/ (WXT srcDir); see extension/README.md.
 export default defineConfig({
   srcDir: 'extension',
   publicDir: 'extension/public',
-  modules: ['@wxt-dev/webextension-polyfill'],
+  // Reports the size against the budget after every build; tests/e2e/extension/size-budget.spec.ts holds it.
+  hooks: {
+    'build:done': (wxt) => {
+      const size = measureExtension(wxt.config.outDir);
+      (size.withinBudget ? wxt.logger.info : wxt.logger.warn)(describeSize(size));
+    },
+  },
   manifest: ({ browser, manifestVersion }) => ({
     name: 'Countersign Authenticator',
     description: 'Approve sign-ins with number matching, from your browser.',

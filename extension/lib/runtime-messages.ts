@@ -89,6 +89,8 @@ export interface ResponseMap {
     pinRemembered: boolean;
     pinRetryAt: number | null;
     rememberByDefault: boolean;
+    /** The account this request is for, as stored at pairing (not as the challenge names it). */
+    account: Pick<AccountRecord, 'upn' | 'displayName' | 'deviceName'> | null;
     /** Set when biometric unlock covers this request's account: what the page asks the authenticator for. */
     biometric?: { credentialId: string; prfSalt: string } | null;
   };

@@ -1,5 +1,5 @@
 import type { ChallengeMessage, Decision, DecisionMessage } from '../../protocol/index.ts';
-import { buildDecision, checkDecision, secretKeySigner, type DeviceCrypto, type DecisionProblem } from '../../protocol/device/index.ts';
+import { buildDecision, checkDecision, type DeviceCrypto, type DecisionProblem } from '../../protocol/device/index.ts';
 import type { ActiveAccount } from './db.ts';
 import { unwrapApprovalKey } from './pin-lock.ts';
 import { unwrapWithPrfKey, type WebAuthnUnlock } from './webauthn-unlock.ts';
@@ -41,14 +41,15 @@ export async function signDecision(input: {
     signedAt: input.signedAt,
     unlock,
   } as const;
+  const crypto = input.crypto ?? webCryptoDeviceCrypto;
   if (!approve) {
-    const signer = (input.crypto ?? webCryptoDeviceCrypto).connectSigner(account.connectKey, account.connectPublicKey);
+    const signer = crypto.connectSigner(account.connectKey, account.connectPublicKey);
     return { ok: true, message: await buildDecision({ ...fields, signer }) };
   }
   if (!input.webauthn && !input.pinKey) return { ok: false, code: 'pin_required' };
   const secret = input.webauthn ? await unwrapWithPrfKey(input.webauthn, account) : await unwrapApprovalKey(input.pinKey!, account);
   try {
-    return { ok: true, message: await buildDecision({ ...fields, signer: secretKeySigner(secret, account.publicKey) }) };
+    return { ok: true, message: await buildDecision({ ...fields, signer: crypto.approvalSigner(secret, account.publicKey) }) };
   } finally {
     secret.fill(0);
   }

@@ -15,6 +15,8 @@ export interface StatementSigner {
 export interface DeviceCrypto<ConnectKey> {
   newApprovalKey(): Promise<{ secretKey: Uint8Array; publicKey: string }>;
   newConnectKey(): Promise<{ key: ConnectKey; publicKey: string }>;
+  /** Signs with the unwrapped approval secret; the caller wipes the bytes after the signature. */
+  approvalSigner(secretKey: Uint8Array, publicKey: string): StatementSigner;
   connectSigner(key: ConnectKey, publicKey: string): StatementSigner;
 }
 
@@ -30,5 +32,6 @@ export const rawKeyCrypto: DeviceCrypto<Uint8Array> = {
     const { secretKey, publicKey } = generateDeviceKeyPair();
     return { key: secretKey, publicKey };
   },
+  approvalSigner: secretKeySigner,
   connectSigner: (key, publicKey) => secretKeySigner(key, publicKey),
 };

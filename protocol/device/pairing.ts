@@ -2,7 +2,6 @@ import type { PairingLink } from '../pairing-link.ts';
 import { parse } from '../parse.ts';
 import { RedeemPairingResponse, type RedeemPairingBody } from '../messages.ts';
 import { pairStatement } from '../statements.ts';
-import { signStatement } from '../device-keys.ts';
 import type { DeviceCrypto } from './device-crypto.ts';
 
 /**
@@ -38,7 +37,7 @@ export async function preparePairing<ConnectKey>(input: {
     publicKey: approvalKey.publicKey,
     connectPublicKey: connectKey.publicKey,
     deviceName,
-    signature: signStatement(statement, approvalKey.secretKey),
+    signature: await crypto.approvalSigner(approvalKey.secretKey, approvalKey.publicKey).sign(statement),
   };
   return { body, approvalKey, connectKey };
 }

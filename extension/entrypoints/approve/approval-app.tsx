@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Decision } from '../../../protocol/index.ts';
 import { OutcomeView } from '../../components/outcome-view.tsx';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
-import type { HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
+import type { AccountRecord, HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
 import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';
 import { biometricFailureText } from '../../components/biometric-messages.ts';
@@ -10,7 +10,7 @@ import { biometricFailureText } from '../../components/biometric-messages.ts';
 type View =
   | { kind: 'loading' }
   | { kind: 'empty' }
-  | { kind: 'pending'; pending: PendingChallenge; pinRemembered: boolean; pinRetryAt: number | null; rememberByDefault: boolean; biometric: Biometric | null }
+  | ({ kind: 'pending' } & PendingView)
   | { kind: 'outcome'; outcome: HistoryOutcome; upn?: string };
 
 /** The approval window: one sign-in request, its context, number matching and the decision. */
@@ -35,6 +35,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
       setView({
         kind: 'pending',
         pending: answer.pending,
+        account: answer.account,
         pinRemembered: answer.pinRemembered,
         pinRetryAt: answer.pinRetryAt,
         rememberByDefault: answer.rememberByDefault,
@@ -79,6 +80,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
         <PendingRequest
           key={view.pending.requestId}
           pending={view.pending}
+          account={view.account}
           pinRemembered={view.pinRemembered}
           pinRetryAt={view.pinRetryAt}
           rememberByDefault={view.rememberByDefault}
@@ -107,14 +109,21 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
 }
 
 type Biometric = { credentialId: string; prfSalt: string };
+type StoredAccount = Pick<AccountRecord, 'upn' | 'displayName' | 'deviceName'>;
 
-function PendingRequest(props: {
+/** What the window knows about one waiting request. */
+interface PendingView {
   pending: PendingChallenge;
+  /** The account as stored at pairing: what the window shows, whatever the challenge claims. */
+  account: StoredAccount | null;
   pinRemembered: boolean;
   pinRetryAt: number | null;
   rememberByDefault: boolean;
   /** Set when biometric unlock covers this account: the credential and PRF salt to ask for. */
   biometric: Biometric | null;
+}
+
+function PendingRequest(props: PendingView & {
   onSettled(outcome: HistoryOutcome): void;
 }) {
   const { challenge } = props.pending;
@@ -132,6 +141,11 @@ function PendingRequest(props: {
   const remaining = challenge.expiresAt - now;
   const needsPin = !pinRemembered;
   const digits = challenge.match.digits;
+  // After too many wrong PINs the worker refuses until retryAt: the page waits with it, visibly.
+  const pinWaiting = error?.retryAt !== undefined && error.retryAt > now;
+  const stored = props.account;
+  const named = challenge.account;
+  const accountDiffers = stored !== null && stored.upn.toLowerCase() !== named.upn.toLowerCase();
 
   useEffect(() => {
     if (remaining <= 0) props.onSettled('expired');
@@ -179,7 +193,7 @@ function PendingRequest(props: {
   };
 
   const numberReady = number.length === digits && /^[0-9]+$/.test(number);
-  const pinReady = !needsPin || pin.length >= 6;
+  const pinReady = !needsPin || (pin.length >= 6 && !pinWaiting);
   const { context } = challenge;
 
   return (
@@ -199,9 +213,7 @@ function PendingRequest(props: {
         </div>
         <dl class="facts">
           <dt>Account</dt>
-          <dd data-testid="request-account">
-            {challenge.account.displayName} ({challenge.account.upn})
-          </dd>
+          <dd data-testid="request-account">{stored ? `${stored.displayName} (${stored.upn})` : `${named.displayName} (${named.upn})`}</dd>
           <dt>App</dt>
           <dd data-testid="request-app">{challenge.app?.name ?? 'Not shown'}</dd>
           <dt>Location</dt>
@@ -215,6 +227,12 @@ function PendingRequest(props: {
           <dt>Relay</dt>
           <dd>{props.pending.relayOrigin}</dd>
         </dl>
+        {accountDiffers && (
+          <p class="alert" role="alert" data-testid="account-mismatch">
+            This request names {named.upn}, but this authenticator was added for {stored.upn}. Approve only if you expected
+            it (an administrator may have renamed the account); otherwise choose “It wasn't me”.
+          </p>
+        )}
       </div>
 
       <div class="card stack">
@@ -276,6 +294,7 @@ function PendingRequest(props: {
               inputMode="numeric"
               autocomplete="off"
               data-testid="pin-input"
+              disabled={pinWaiting}
               value={pin}
               onInput={(event) => setPin(event.currentTarget.value)}
             />

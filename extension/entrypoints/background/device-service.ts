@@ -146,8 +146,10 @@ export class DeviceService {
           readBiometric(db),
         ]);
         const covered = pending && biometric?.wrappedKeys[pending.challenge.deviceId] !== undefined;
+        const account = pending ? await db.get('accounts', pending.challenge.deviceId) : undefined;
         return {
           pending: pending ?? null,
+          account: account ? { upn: account.upn, displayName: account.displayName, deviceName: account.deviceName } : null,
           history: history ?? null,
           pinRemembered: isUnlockRemembered(now),
           pinRetryAt: status.retryAt,

@@ -35,13 +35,16 @@ export default defineBackground(() => {
     void openApprovalWindow(/^[A-Za-z0-9_-]{22}$/.test(notificationId) ? notificationId : undefined);
   });
   browser.windows.onRemoved.addListener((windowId) => void approvalWindowClosed(windowId).catch(() => undefined));
-  browser.runtime.onMessage.addListener((message: unknown, sender) => {
+  // Answered through sendResponse (and `true` to keep the channel open): the one way both
+  // Chromium and Firefox accept without the webextension-polyfill in the worker.
+  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (answer: unknown) => void) => {
     // Only the extension's own pages may talk to the worker.
-    if (sender.id !== browser.runtime.id || !sender.url?.startsWith(browser.runtime.getURL('/'))) return undefined;
-    if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'countersign:changed') return undefined;
+    if (sender.id !== browser.runtime.id || !sender.url?.startsWith(browser.runtime.getURL('/'))) return false;
+    if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'countersign:changed') return false;
     const request = parse(RuntimeRequest, message);
-    if (!request.ok) return Promise.resolve({ ok: false, code: 'invalid_request', field: request.field });
-    return service.handle(request.value);
+    const answer = request.ok ? service.handle(request.value) : Promise.resolve({ ok: false, code: 'invalid_request', field: request.field });
+    answer.then(sendResponse, () => sendResponse({ ok: false, code: 'internal_error' }));
+    return true;
   });
 
   // The alarm persists across restarts; creating it again only resets its period.

@@ -140,4 +140,20 @@ test.describe('several accounts in one extension', () => {
     await expect(requests.nth(0).getByTestId('pending-app')).toHaveText('Countersign Demo');
     await expect(requests.nth(0).getByTestId('pending-origin')).toHaveText(/ on .+ · .+/);
   });
+
+  test('the window names the account as stored at pairing, and says so when a request names another', async ({ relay, authenticator }) => {
+    await authenticator.setPin();
+    await authenticator.pairUser(relay, 'alice@demo.test');
+    // An administrator renames the account on the relay (no API renames a UPN; the database does).
+    await relay.relay.store.db.updateTable('users').set({ upn: 'alice.smith@demo.test', upn_key: 'alice.smith@demo.test' }).where('upn_key', '=', 'alice@demo.test').execute();
+    const signins = new SigninClient(relay.origin);
+    const signin = await signins.createSignin({ upn: 'alice.smith@demo.test', app: 'demo' });
+    const window = await authenticator.nextApproval();
+    await expect(window.page.getByTestId('request-account')).toContainText('alice@demo.test');
+    await expect(window.page.getByTestId('account-mismatch')).toContainText('This request names alice.smith@demo.test');
+    await expect(window.page.getByTestId('account-mismatch')).toContainText('added for alice@demo.test');
+    await window.decide('deny');
+    expect(await window.outcome()).toBe('denied');
+    expect((await signins.getStatus(signin)).status).toBe('denied');
+  });
 });

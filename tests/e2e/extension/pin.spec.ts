@@ -20,9 +20,14 @@ test.describe('device lock', () => {
 
     await window.decide('approve', { pin: '000000' });
     await expect(window.error).toContainText(/wait (2\d|30) s/);
-    // Even the right PIN is refused during the delay.
-    await window.decide('approve', { pin: '135790' });
-    await expect(window.error).toHaveAttribute('data-code', 'locked');
+    // During the delay the PIN field and Approve wait too, and the count goes down.
+    await expect(window.pinInput).toBeDisabled();
+    await expect(window.page.getByTestId('approve')).toBeDisabled();
+    const first = await window.error.textContent();
+    await expect(window.error).not.toHaveText(first ?? '');
+    await expect(window.error).toContainText(/wait (1\d|2\d) s/);
+    // Deny needs no PIN, so it stays open.
+    await expect(window.page.getByTestId('deny')).toBeEnabled();
     await expect(window.root).toHaveAttribute('data-state', 'pending');
     expect((await signins.getStatus(signin)).status).toBe('pending');
   });
@@ -39,8 +44,11 @@ test.describe('device lock', () => {
       await window.error.evaluate((node) => node.remove());
     }
     await authenticator.stopServiceWorker();
-    await window.decide('approve', { pin: '135790' });
+    // A fresh window after the restart still waits: the delay is kept in the extension's database.
+    await window.page.reload();
     await expect(window.error).toHaveAttribute('data-code', 'locked');
+    await expect(window.error).toContainText(/Try again in \d+ s/);
+    await expect(window.pinInput).toBeDisabled();
     expect((await signins.getStatus(signin)).status).toBe('pending');
   });
 });

@@ -103,6 +103,7 @@ function fixedCrypto(approvalSecret: Uint8Array, connectSecret: Uint8Array): Dev
   return {
     newApprovalKey: async () => ({ secretKey: approvalSecret.slice(), publicKey: publicKeyOf(approvalSecret) }),
     newConnectKey: async () => ({ key: connectSecret.slice(), publicKey: publicKeyOf(connectSecret) }),
+    approvalSigner: rawKeyCrypto.approvalSigner,
     connectSigner: rawKeyCrypto.connectSigner,
   };
 }
