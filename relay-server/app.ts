@@ -7,9 +7,9 @@ import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { metricsAllowed } from './ops/metrics.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
-import { adminRoutes } from './routes/admin-routes.ts';
-import { pairingRoutes } from './routes/pairing-routes.ts';
-import { signinRoutes } from './routes/signin-routes.ts';
+import { adminRoutes } from './admin/admin-api-routes.ts';
+import { pairingRoutes } from './pairing/pairing-api-routes.ts';
+import { signinRoutes } from './signin/signin-api-routes.ts';
 
 /**
  * The relay's HTTP side. Everything with state comes in through `deps`. The security headers are

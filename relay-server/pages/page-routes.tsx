@@ -1,14 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { RelayDeps } from '../relay-deps.ts';
-import { accountRoutes } from './account/account-routes.tsx';
-import { adminPageRoutes } from './admin/admin-page-routes.tsx';
+import { accountRoutes } from '../account/account-page-routes.tsx';
+import { adminPageRoutes } from '../admin/admin-page-routes.tsx';
 import { assetRoutes } from './asset-routes.ts';
 import { MessagePage } from './message-page.tsx';
 import { pageSession } from './page-session.ts';
-import { PairPage } from './pair-page.tsx';
+import { PairPage } from '../pairing/pair-page.tsx';
 import { renderPage } from './render-page.ts';
-import { signinPageRoutes } from './signin/signin-routes.tsx';
+import { signinPageRoutes } from '../signin/signin-page-routes.tsx';
 
 /** Every server-rendered page and its assets (PROTOCOL.md leaves pages to us; docs/contracts.md names their test ids). */
 export function pageRoutes(deps: RelayDeps) {

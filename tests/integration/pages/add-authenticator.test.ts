@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePairingLink } from '../../../protocol/index.ts';
 import { STEP_UP_APP_NAME } from '../../../relay-server/signin/signin-service.ts';
-import { STEP_UP_TITLE } from '../../../relay-server/pages/signin/signin-page.tsx';
+import { STEP_UP_TITLE } from '../../../relay-server/signin/signin-page.tsx';
 import { decisionFrame, pairKeys, redeemWithNewKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';

@@ -1,10 +1,10 @@
 /** @jsxImportSource hono/jsx */
-import { ASSETS } from '../asset-routes.ts';
-import { absoluteTime, clockTime, relativeTime } from '../human-time.ts';
-import { CsrfField, Layout, Notice } from '../layout.tsx';
-import type { PageSession } from '../page-session.ts';
-import { isActiveDevice } from '../../store/devices-store.ts';
-import type { DeviceRow } from '../../store/schema.ts';
+import { ASSETS } from '../pages/asset-routes.ts';
+import { absoluteTime, clockTime, relativeTime } from '../pages/human-time.ts';
+import { CsrfField, Layout, Notice } from '../pages/layout.tsx';
+import type { PageSession } from '../pages/page-session.ts';
+import { isActiveDevice } from '../store/devices-store.ts';
+import type { DeviceRow } from '../store/schema.ts';
 
 export interface PairingOffer {
   link: string;

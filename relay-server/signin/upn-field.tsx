@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { LIMITS } from '../../../protocol/limits.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 
 /** The username field of the sign-in and password pages: one name, one set of input hints. */
 export function UpnField(props: { value: string | undefined; autofocus: boolean; invalid?: boolean; placeholder?: string }) {

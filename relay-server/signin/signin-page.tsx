@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import { ASSETS } from '../asset-routes.ts';
+import { ASSETS } from '../pages/asset-routes.ts';
 import { UpnField } from './upn-field.tsx';
-import { Layout, Notice } from '../layout.tsx';
+import { Layout, Notice } from '../pages/layout.tsx';
 
 /** A push request the server already made (password first, then approval), shown straight away. */
 export interface StartedRequest {

@@ -10,8 +10,8 @@ import type { RelayDeps } from '../relay-deps.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { secretsEqual } from '../security/secrets.ts';
 import { signinLogEntry } from '../signin/signin-log.ts';
-import { createUserAccount, userDetails } from '../admin/user-accounts.ts';
-import { revokeDevice } from '../admin/revoke-device.ts';
+import { createUserAccount, userDetails } from './user-accounts.ts';
+import { revokeDevice } from './revoke-device.ts';
 
 /** PROTOCOL.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
 export function adminRoutes(deps: RelayDeps) {

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
-import { absoluteTime } from '../human-time.ts';
-import { CsrfField, Layout } from '../layout.tsx';
-import type { PageSession } from '../page-session.ts';
-import { describeAmr } from '../page-session.ts';
+import { absoluteTime } from '../pages/human-time.ts';
+import { CsrfField, Layout } from '../pages/layout.tsx';
+import type { PageSession } from '../pages/page-session.ts';
+import { describeAmr } from '../pages/page-session.ts';
 
 /** The signed-in page: who you are and how you signed in. */
 export function MePage({ session, appName }: { session: PageSession; appName?: string | undefined }) {

@@ -1,21 +1,21 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import { ResetPasswordForm, UserProfileForm } from '../../../protocol/admin-messages.ts';
-import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../../protocol/messages.ts';
-import { parse } from '../../../protocol/parse.ts';
-import { ApiError } from '../../api-error.ts';
-import { revokeDevice } from '../../admin/revoke-device.ts';
-import { createUserAccount, userDetails } from '../../admin/user-accounts.ts';
-import type { RelayDeps } from '../../relay-deps.ts';
-import { hashPassword } from '../../security/passwords.ts';
-import type { SigninRow } from '../../store/schema.ts';
-import { CsrfError, readProtectedForm, type FormFields } from '../csrf.ts';
-import { csrfFailurePage } from '../csrf-failure-page.tsx';
-import { MessagePage } from '../message-page.tsx';
-import { pageSession, type PageSession } from '../page-session.ts';
-import { sessionCookieValue } from '../../session/browser-session.ts';
-import { rememberReturnTo } from '../../session/return-to.ts';
-import { renderPage } from '../render-page.ts';
+import { ResetPasswordForm, UserProfileForm } from '../../protocol/admin-messages.ts';
+import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../protocol/messages.ts';
+import { parse } from '../../protocol/parse.ts';
+import { ApiError } from '../api-error.ts';
+import { revokeDevice } from './revoke-device.ts';
+import { createUserAccount, userDetails } from './user-accounts.ts';
+import type { RelayDeps } from '../relay-deps.ts';
+import { hashPassword } from '../security/passwords.ts';
+import type { SigninRow } from '../store/schema.ts';
+import { CsrfError, readProtectedForm, type FormFields } from '../pages/csrf.ts';
+import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
+import { MessagePage } from '../pages/message-page.tsx';
+import { pageSession, type PageSession } from '../pages/page-session.ts';
+import { sessionCookieValue } from '../session/browser-session.ts';
+import { rememberReturnTo } from '../session/return-to.ts';
+import { renderPage } from '../pages/render-page.ts';
 import { PolicyPage, SigninLogPage, UserPage, UsersPage, policyFormValues, type AdminViewer, type FieldErrors, type LogFilter, type PolicyFormValues } from './admin-views.tsx';
 
 type AdminSession = PageSession & { viewer: AdminViewer };

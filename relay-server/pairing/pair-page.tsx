@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Layout, Notice } from './layout.tsx';
+import { Layout, Notice } from '../pages/layout.tsx';
 
 /**
  * Where a pairing link lands when opened in a browser. The token is in the fragment, so it never

@@ -1,12 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
-import type { Policy } from '../../../protocol/messages.ts';
-import { luckyGuessChance } from '../../../protocol/number-match.ts';
-import type { userDetails } from '../../admin/user-accounts.ts';
-import type { SigninRow } from '../../store/schema.ts';
-import { ASSETS } from '../asset-routes.ts';
-import { absoluteTime, relativeTime } from '../human-time.ts';
-import { CsrfField, Layout, Notice, type Viewer } from '../layout.tsx';
+import type { Policy } from '../../protocol/messages.ts';
+import { luckyGuessChance } from '../../protocol/number-match.ts';
+import type { userDetails } from './user-accounts.ts';
+import type { SigninRow } from '../store/schema.ts';
+import { ASSETS } from '../pages/asset-routes.ts';
+import { absoluteTime, relativeTime } from '../pages/human-time.ts';
+import { CsrfField, Layout, Notice, type Viewer } from '../pages/layout.tsx';
 
 export type FieldErrors = Record<string, string>;
 

@@ -7,7 +7,7 @@ import { EventStreamCaps } from '../http/event-stream-caps.ts';
 import { bearerToken, readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { startSession } from '../session/browser-session.ts';
-import { rememberBrowser } from '../signin/familiar-cookie.ts';
+import { rememberBrowser } from './familiar-cookie.ts';
 
 const KEEPALIVE_MS = 15_000;
 

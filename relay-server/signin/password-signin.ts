@@ -1,10 +1,10 @@
-import type { CreateSigninResponse } from '../../../protocol/messages.ts';
-import { ApiError } from '../../api-error.ts';
-import { allowsFlow, isTargeted } from '../../policy/evaluate-policy.ts';
-import type { RelayDeps } from '../../relay-deps.ts';
-import { verifyPassword } from '../../security/passwords.ts';
-import type { RequestContext } from '../../signin/request-context.ts';
-import type { SigninMethod, UserRow } from '../../store/schema.ts';
+import type { CreateSigninResponse } from '../../protocol/messages.ts';
+import { ApiError } from '../api-error.ts';
+import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
+import type { RelayDeps } from '../relay-deps.ts';
+import { verifyPassword } from '../security/passwords.ts';
+import type { RequestContext } from './request-context.ts';
+import type { SigninMethod, UserRow } from '../store/schema.ts';
 
 export type PasswordSigninOutcome =
   /** Too many wrong passwords for this name from this client lately: not checked at all. */

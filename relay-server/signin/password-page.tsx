@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { CsrfField, Layout, Notice } from '../layout.tsx';
+import { CsrfField, Layout, Notice } from '../pages/layout.tsx';
 import { UpnField } from './upn-field.tsx';
 
 export interface PasswordPageProps {
