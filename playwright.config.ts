@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { findChromium } from './testing/playwright-fixture.ts';
 
-// E2E: real Chromium (see RECIPES.md), the built extension and in-process relays.
+// E2E: real Chromium (see docs/environment.md), the built extension and in-process relays.
 // One worker: the machine has 2 cores and every test runs a browser and a relay.
 export default defineConfig({
   testDir: 'tests/e2e',

@@ -44,36 +44,40 @@ function json(response: http.ServerResponse, status: number, body: unknown): voi
 const server = http.createServer((request, response) => {
   const url = request.url ?? '/';
   if (request.method === 'POST' && url === '/api/v1/signins') {
-    readBody(request).then((text) => {
-      const { upn, deviceId } = JSON.parse(text) as { upn: string; deviceId: string };
-      const socket = sockets.get(deviceId);
-      if (!socket) return json(response, 422, { error: { code: 'no_push_method', message: 'no device' } });
-      const requestId = id();
-      const number = String(randomBytes(1)[0]! % 100).padStart(2, '0');
-      const browserToken = id();
-      const now = Date.now();
-      requests.set(requestId, { number, browserToken, status: 'pending', streams: new Set() });
-      socket.send(
-        JSON.stringify({
-          type: 'challenge',
-          requestId,
-          deviceId,
-          account: { upn, displayName: 'Bench' },
-          app: null,
-          context: { ip: '127.0.0.1', location: 'Local network', browser: 'Unknown browser', os: 'Unknown OS' },
-          match: { mode: 'type', digits: 2 },
-          createdAt: now,
-          expiresAt: now + 120_000,
-        }),
-      );
-      json(response, 201, { requestId, number, digits: 2, expiresAt: now + 120_000, browserToken });
-    }, () => json(response, 400, { error: { code: 'invalid_request', message: 'bad body' } }));
+    readBody(request).then(
+      (text) => {
+        const { upn, deviceId } = JSON.parse(text) as { upn: string; deviceId: string };
+        const socket = sockets.get(deviceId);
+        if (!socket) return json(response, 422, { error: { code: 'no_push_method', message: 'no device' } });
+        const requestId = id();
+        const number = String(randomBytes(1)[0]! % 100).padStart(2, '0');
+        const browserToken = id();
+        const now = Date.now();
+        requests.set(requestId, { number, browserToken, status: 'pending', streams: new Set() });
+        socket.send(
+          JSON.stringify({
+            type: 'challenge',
+            requestId,
+            deviceId,
+            account: { upn, displayName: 'Bench' },
+            app: null,
+            context: { ip: '127.0.0.1', location: 'Local network', browser: 'Unknown browser', os: 'Unknown OS' },
+            match: { mode: 'type', digits: 2 },
+            createdAt: now,
+            expiresAt: now + 120_000,
+          }),
+        );
+        json(response, 201, { requestId, number, digits: 2, expiresAt: now + 120_000, browserToken });
+      },
+      () => json(response, 400, { error: { code: 'invalid_request', message: 'bad body' } }),
+    );
     return;
   }
   const events = /^\/api\/v1\/signins\/([^/]+)\/events$/.exec(url);
   if (request.method === 'GET' && events) {
     const pending = requests.get(events[1]!);
-    if (!pending || request.headers.authorization !== `Bearer ${pending.browserToken}`) return json(response, 404, { error: { code: 'not_found', message: 'no such request' } });
+    if (!pending || request.headers.authorization !== `Bearer ${pending.browserToken}`)
+      return json(response, 404, { error: { code: 'not_found', message: 'no such request' } });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     if (pending.status !== 'pending') {
       writeStatus(response, pending.status);
@@ -93,7 +97,8 @@ wss.on('connection', (socket) => {
   const deviceIds: string[] = [];
   socket.send(JSON.stringify({ type: 'hello', nonce: id(), serverTime: Date.now() }));
   socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as { type: string; [key: string]: unknown };
+    // Only text frames arrive here, and ws hands them over as one Buffer.
+    const message = JSON.parse((data as Buffer).toString('utf8')) as { type: string; [key: string]: unknown };
     if (message.type === 'auth') {
       for (const credential of message.credentials as { deviceId: string }[]) {
         deviceIds.push(credential.deviceId);

@@ -65,7 +65,12 @@ export class BrowserClient {
     return new Promise((resolve, reject) => {
       const request = http.request(
         `${origin}/api/v1/signins/${requestId}/events`,
-        { method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${browserToken}` }, agent: this.agent, timeout: timeoutMs },
+        {
+          method: 'GET',
+          headers: { accept: 'text/event-stream', authorization: `Bearer ${browserToken}` },
+          agent: this.agent,
+          timeout: timeoutMs,
+        },
         (response) => {
           if (response.statusCode !== 200) {
             response.resume();

@@ -8,7 +8,7 @@ import type { GeneratorCommand, GeneratorReply, RunStats, SigninRecord } from '.
 
 /**
  * One load-generator process (forked by bench/run.ts): it holds a slice of the devices, each a
- * lean socket speaking PROTOCOL.md section 4 through the device core's pairing, `auth` and
+ * lean socket speaking docs/protocol.md section 4 through the device core's pairing, `auth` and
  * `decision` builders (noble signatures, as the extension makes them: one per connect, one per
  * decision), and plays the browsers of its own devices' sign-ins. The socket stays a bare `ws`
  * without the core's RelayConnection: thousands of them, no reconnects, no frame validation.
@@ -61,9 +61,21 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
 async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promise<void> {
   const client = new BrowserClient(command.poolSize);
   await pool(command.upns, command.poolSize, async ({ index, upn }) => {
-    const created = await client.request(command.origin, 'POST', '/api/v1/admin/users', { upn, displayName: `Bench ${index}` }, command.adminToken);
+    const created = await client.request(
+      command.origin,
+      'POST',
+      '/api/v1/admin/users',
+      { upn, displayName: `Bench ${index}` },
+      command.adminToken,
+    );
     if (created.status !== 201) throw new Error(`create user ${upn}: ${created.status} ${JSON.stringify(created.body)}`);
-    const offer = await client.request(command.origin, 'POST', `/api/v1/admin/users/${encodeURIComponent(upn)}/pairings`, undefined, command.adminToken);
+    const offer = await client.request(
+      command.origin,
+      'POST',
+      `/api/v1/admin/users/${encodeURIComponent(upn)}/pairings`,
+      undefined,
+      command.adminToken,
+    );
     if (offer.status !== 201) throw new Error(`pairing for ${upn}: ${offer.status}`);
     const link = parsePairingLink((offer.body as { link: string }).link)!;
     const { body, approvalKey, connectKey } = await preparePairing({ offer: link, deviceName: 'Bench device', crypto: rawKeyCrypto });
@@ -98,10 +110,15 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
       if (device.socket === socket) device.socket = null;
     });
     socket.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; [key: string]: unknown };
+      // Only text frames arrive here, and ws hands them over as one Buffer.
+      const message = JSON.parse((data as Buffer).toString('utf8')) as { type: string; [key: string]: unknown };
       switch (message.type) {
         case 'hello':
-          authFrame({ relayOrigin: publicOrigin, nonce: message.nonce as string, accounts: [{ deviceId: device.deviceId, connect: device.connect }] })
+          authFrame({
+            relayOrigin: publicOrigin,
+            nonce: message.nonce as string,
+            accounts: [{ deviceId: device.deviceId, connect: device.connect }],
+          })
             .then((auth) => socket.send(JSON.stringify(auth)))
             .catch(reject);
           return;
@@ -114,7 +131,8 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
           onChallenge(device, message.requestId as string);
           return;
         case 'result':
-          if (message.outcome === 'approved') approvedResults.set(message.requestId as string, (approvedResults.get(message.requestId as string) ?? 0) + 1);
+          if (message.outcome === 'approved')
+            approvedResults.set(message.requestId as string, (approvedResults.get(message.requestId as string) ?? 0) + 1);
           else otherResults += 1;
           return;
         case 'ping':
@@ -173,7 +191,13 @@ async function connect(command: Extract<GeneratorCommand, { cmd: 'connect' }>): 
       firstError ??= error instanceof Error ? error.message : String(error);
     }
   });
-  reply({ cmd: 'connected', connected: devices.length - failures, failures, seconds: (performance.now() - started) / 1000, ...(firstError ? { firstError } : {}) });
+  reply({
+    cmd: 'connected',
+    connected: devices.length - failures,
+    failures,
+    seconds: (performance.now() - started) / 1000,
+    ...(firstError ? { firstError } : {}),
+  });
 }
 
 async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<void> {
@@ -240,7 +264,10 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
   clearTimeout(endTimer);
   // A result frame may trail the browser's event by a moment.
   const settleBy = performance.now() + 2_000;
-  while (performance.now() < settleBy && [...approvedResults.values()].reduce((a, b) => a + b, 0) < records.filter((r) => r.seen === 'approved').length) {
+  while (
+    performance.now() < settleBy &&
+    [...approvedResults.values()].reduce((a, b) => a + b, 0) < records.filter((r) => r.seen === 'approved').length
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   client.close();
@@ -279,12 +306,16 @@ async function disconnect(): Promise<void> {
 
 process.on('message', (command: GeneratorCommand) => {
   const work =
-    command.cmd === 'pair' ? pair(command)
-    : command.cmd === 'connect' ? connect(command)
-    : command.cmd === 'run' ? run(command)
-    : command.cmd === 'disconnect' ? disconnect()
-    : Promise.resolve(process.exit(0));
-  work.catch((error: unknown) => reply({ cmd: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) }));
+    command.cmd === 'pair'
+      ? pair(command)
+      : command.cmd === 'connect'
+        ? connect(command)
+        : command.cmd === 'run'
+          ? run(command)
+          : command.cmd === 'disconnect'
+            ? disconnect()
+            : Promise.resolve(process.exit(0));
+  work.catch((error: unknown) => reply({ cmd: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
 });
 
 // Keys never leave this process; only ids, counts and timings go back to the parent.

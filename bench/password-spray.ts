@@ -14,7 +14,10 @@ export type SprayCommand =
   | { cmd: 'spray'; origin: string; withPassword: string[]; withoutPassword: string[]; concurrency: number; deadlineMs: number }
   | { cmd: 'stop' };
 
-export type SprayReply = { cmd: 'spraying' } | { cmd: 'sprayed'; attempts: number; seconds: number; answers: Record<string, number> } | { cmd: 'error'; message: string };
+export type SprayReply =
+  | { cmd: 'spraying' }
+  | { cmd: 'sprayed'; attempts: number; seconds: number; answers: Record<string, number> }
+  | { cmd: 'error'; message: string };
 
 let stopping = false;
 
@@ -25,17 +28,27 @@ async function spray(command: Extract<SprayCommand, { cmd: 'spray' }>): Promise<
   const deadline = started + command.deadlineMs;
   let attempts = 0;
   const names = (i: number) =>
-    i % 3 === 0 ? command.withPassword[i % command.withPassword.length]!
-    : i % 3 === 1 ? command.withoutPassword[i % command.withoutPassword.length]!
-    : `ghost-${i}@bench.test`;
+    i % 3 === 0
+      ? command.withPassword[i % command.withPassword.length]!
+      : i % 3 === 1
+        ? command.withoutPassword[i % command.withoutPassword.length]!
+        : `ghost-${i}@bench.test`;
   const loop = async () => {
     while (!stopping && performance.now() < deadline) {
       const i = attempts++;
       const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
       try {
-        const answer = await client.request(command.origin, 'POST', '/api/v1/signins', { upn: names(i), password: `wrong-password-${i}` }, undefined, 15_000, {
-          'x-forwarded-for': address,
-        });
+        const answer = await client.request(
+          command.origin,
+          'POST',
+          '/api/v1/signins',
+          { upn: names(i), password: `wrong-password-${i}` },
+          undefined,
+          15_000,
+          {
+            'x-forwarded-for': address,
+          },
+        );
         const code = (answer.body as { error?: { code?: string } } | null)?.error?.code ?? '';
         const key = `${answer.status} ${code}`.trim();
         answers[key] = (answers[key] ?? 0) + 1;
@@ -56,5 +69,7 @@ process.on('message', (command: SprayCommand) => {
     stopping = true;
     return;
   }
-  spray(command).catch((error: unknown) => process.send!({ cmd: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies SprayReply));
+  spray(command).catch((error: unknown) =>
+    process.send!({ cmd: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies SprayReply),
+  );
 });

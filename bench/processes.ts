@@ -37,12 +37,12 @@ export function startServer(script: string, env: Record<string, string>, ready: 
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
       if (ready.test(output)) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
+        child.stdout.off('data', onData);
+        child.stdout.resume();
         resolve(handle);
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready:\n${output}`)));
   });
 }

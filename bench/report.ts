@@ -31,7 +31,15 @@ export interface BenchResult {
   at: string;
   command: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
-  options: { devices: number; concurrency: number; durationMs: number; warmupMs: number; instances: number; generators: number; browserSide: string };
+  options: {
+    devices: number;
+    concurrency: number;
+    durationMs: number;
+    warmupMs: number;
+    instances: number;
+    generators: number;
+    browserSide: string;
+  };
   relay: SideResult;
   baseline: SideResult | null;
   correctness: Correctness;
@@ -44,10 +52,17 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summarize(latencies: number[], seconds: number) {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { throughput: sorted.length / seconds, completed: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+  return {
+    throughput: sorted.length / seconds,
+    completed: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
 }
 
-const fixed = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const fixed = (value: number | null | undefined, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
 
 export function targets(result: BenchResult) {
   const { relay, baseline, correctness, options } = result;
@@ -56,7 +71,10 @@ export function targets(result: BenchResult) {
     { target: 'throughput ≥ 0.5 × baseline', met: baseline ? relay.throughput >= 0.5 * baseline.throughput : null },
     { target: 'p99 ≤ 3 × baseline', met: baseline ? relay.p99 <= 3 * baseline.p99 : null },
     { target: '≤ 16 KiB relay memory per idle connection', met: relay.memoryPerDeviceKiB <= 16 },
-    { target: 'zero lost, duplicated or wrong decisions', met: correctness.lost + correctness.duplicated + correctness.wrong === 0 && relay.failures === 0 },
+    {
+      target: 'zero lost, duplicated or wrong decisions',
+      met: correctness.lost + correctness.duplicated + correctness.wrong === 0 && relay.failures === 0,
+    },
   ];
 }
 
@@ -70,14 +88,34 @@ export function markdownReport(result: BenchResult): string {
     '',
     '| figure | relay | baseline | relay / baseline |',
     '|---|---:|---:|---:|',
-    row('sign-ins per second', (s) => fixed(s.throughput, 0), (s) => s.throughput),
-    row('round trip p50 (ms)', (s) => fixed(s.p50), (s) => s.p50),
-    row('round trip p95 (ms)', (s) => fixed(s.p95), (s) => s.p95),
-    row('round trip p99 (ms)', (s) => fixed(s.p99), (s) => s.p99),
+    row(
+      'sign-ins per second',
+      (s) => fixed(s.throughput, 0),
+      (s) => s.throughput,
+    ),
+    row(
+      'round trip p50 (ms)',
+      (s) => fixed(s.p50),
+      (s) => s.p50,
+    ),
+    row(
+      'round trip p95 (ms)',
+      (s) => fixed(s.p95),
+      (s) => s.p95,
+    ),
+    row(
+      'round trip p99 (ms)',
+      (s) => fixed(s.p99),
+      (s) => s.p99,
+    ),
     row('failures', (s) => String(s.failures)),
     row('devices connected', (s) => String(s.connectedDevices)),
     row('server RSS idle → with devices (MiB)', (s) => `${fixed(s.serverRssBeforeMiB, 0)} → ${fixed(s.serverRssAfterMiB, 0)}`),
-    row('memory per connected device, RSS (KiB)', (s) => fixed(s.memoryPerDeviceKiB), (s) => s.memoryPerDeviceKiB),
+    row(
+      'memory per connected device, RSS (KiB)',
+      (s) => fixed(s.memoryPerDeviceKiB),
+      (s) => s.memoryPerDeviceKiB,
+    ),
     row('memory per connected device, JS heap (KiB)', (s) => fixed(s.heapPerDeviceKiB)),
     row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
     row('load generators CPU during the run (cores)', (s) => fixed(s.generatorCpuCores, 2)),
@@ -90,7 +128,13 @@ export function markdownReport(result: BenchResult): string {
   ];
   const kinds = Object.entries(relay.failureKinds);
   if (kinds.length > 0) lines.push('', `Relay failures by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
-  if (baseline && Object.keys(baseline.failureKinds).length > 0) lines.push('', `Baseline failures by kind: ${Object.entries(baseline.failureKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  if (baseline && Object.keys(baseline.failureKinds).length > 0)
+    lines.push(
+      '',
+      `Baseline failures by kind: ${Object.entries(baseline.failureKinds)
+        .map(([kind, count]) => `${kind} ×${count}`)
+        .join(', ')}`,
+    );
   return lines.join('\n');
 }
 
@@ -99,7 +143,11 @@ export interface PasswordSpamResult {
   at: string;
   command: string;
   machine: BenchResult['machine'];
-  options: Omit<BenchResult['options'], 'browserSide'> & { sprayConcurrency: number; sprayUsersWithPassword: number; sprayUsersWithoutPassword: number };
+  options: Omit<BenchResult['options'], 'browserSide'> & {
+    sprayConcurrency: number;
+    sprayUsersWithPassword: number;
+    sprayUsersWithoutPassword: number;
+  };
   quiet: SideResult;
   spam: SideResult;
   /** What the sprayer's attempts were answered, by `status code`. */
@@ -121,10 +169,26 @@ export function passwordSpamReport(result: PasswordSpamResult): string {
     '',
     '| figure | quiet | under the spray | spray / quiet |',
     '|---|---:|---:|---:|',
-    row('sign-ins per second', (s) => fixed(s.throughput, 0), (s) => s.throughput),
-    row('round trip p50 (ms)', (s) => fixed(s.p50), (s) => s.p50),
-    row('round trip p95 (ms)', (s) => fixed(s.p95), (s) => s.p95),
-    row('round trip p99 (ms)', (s) => fixed(s.p99), (s) => s.p99),
+    row(
+      'sign-ins per second',
+      (s) => fixed(s.throughput, 0),
+      (s) => s.throughput,
+    ),
+    row(
+      'round trip p50 (ms)',
+      (s) => fixed(s.p50),
+      (s) => s.p50,
+    ),
+    row(
+      'round trip p95 (ms)',
+      (s) => fixed(s.p95),
+      (s) => s.p95,
+    ),
+    row(
+      'round trip p99 (ms)',
+      (s) => fixed(s.p99),
+      (s) => s.p99,
+    ),
     row('failures', (s) => String(s.failures)),
     row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
     '',

@@ -12,7 +12,15 @@ import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
 import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
 import type { SprayCommand, SprayReply } from './password-spray.ts';
-import { markdownReport, passwordSpamReport, summarize, type BenchResult, type Correctness, type PasswordSpamResult, type SideResult } from './report.ts';
+import {
+  markdownReport,
+  passwordSpamReport,
+  summarize,
+  type BenchResult,
+  type Correctness,
+  type PasswordSpamResult,
+  type SideResult,
+} from './report.ts';
 
 /**
  * `npm run bench`: the relay against a bare `ws` baseline, same clients, same machine, one run.
@@ -162,14 +170,22 @@ const mergeStats = (stats: RunStats[]) => ({
 });
 
 /** Connects every device to `socketUrls`, measuring the server's memory before and after. */
-async function connectAll(generators: GeneratorPool, publicOrigin: string, socketUrls: string[], pids: number[], heap?: () => Promise<number>) {
+async function connectAll(
+  generators: GeneratorPool,
+  publicOrigin: string,
+  socketUrls: string[],
+  pids: number[],
+  heap?: () => Promise<number>,
+) {
   await pause(1_000);
   const rssBefore = sum(pids.map(rssBytes));
   const heapBefore = heap ? await heap() : NaN;
   const replies = await generators.all('connected', () => ({ cmd: 'connect', publicOrigin, socketUrls, poolSize: 256 }));
   const connected = sum(replies.map((r) => r.connected));
   const firstError = replies.find((r) => r.firstError)?.firstError;
-  log(`connected ${connected}/${options.devices} devices in ${Math.max(...replies.map((r) => r.seconds)).toFixed(1)} s${firstError ? ` (first error: ${firstError})` : ''}`);
+  log(
+    `connected ${connected}/${options.devices} devices in ${Math.max(...replies.map((r) => r.seconds)).toFixed(1)} s${firstError ? ` (first error: ${firstError})` : ''}`,
+  );
   // Let the connection burst's garbage go before reading memory.
   await pause(3_000);
   const rssAfter = sum(pids.map(rssBytes));
@@ -179,8 +195,9 @@ async function connectAll(generators: GeneratorPool, publicOrigin: string, socke
 
 /** Runs the sign-in loops on every generator while sampling the server processes' CPU. */
 async function runLoad(generators: GeneratorPool, kind: 'relay' | 'baseline', apiOrigins: string[], serverPids: number[]) {
-  const concurrencies = Array.from({ length: generators.size }, (_, i) =>
-    Math.floor(options.concurrency / generators.size) + (i < options.concurrency % generators.size ? 1 : 0),
+  const concurrencies = Array.from(
+    { length: generators.size },
+    (_, i) => Math.floor(options.concurrency / generators.size) + (i < options.concurrency % generators.size ? 1 : 0),
   );
   let cpuStart = 0;
   let cpuEnd = 0;
@@ -265,11 +282,21 @@ async function main(): Promise<void> {
   const nofile = Number(execFileSync('bash', ['-c', 'ulimit -n']).toString().trim());
   const perGenerator = Math.ceil(options.devices / options.generators) + options.concurrency * 2 + 100;
   if (nofile < options.devices + 200 || nofile < perGenerator) {
-    console.error(`The open-file limit is ${nofile}; ${options.devices} devices need about ${options.devices + 200}. Run \`ulimit -n 65536\` (or as high as the hard limit allows) first.`);
+    console.error(
+      `The open-file limit is ${nofile}; ${options.devices} devices need about ${options.devices + 200}. Run \`ulimit -n 65536\` (or as high as the hard limit allows) first.`,
+    );
     process.exit(2);
   }
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
-  log(`${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s (+${options.warmupMs / 1000} s warm-up), ${options.instances} instance(s), ${options.generators} load generator(s); ${machine.cpus} cores`);
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+  log(
+    `${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s (+${options.warmupMs / 1000} s warm-up), ${options.instances} instance(s), ${options.generators} load generator(s); ${machine.cpus} cores`,
+  );
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-bench-'));
   const services = options.instances > 1 ? await startServices() : undefined;
@@ -282,7 +309,13 @@ async function main(): Promise<void> {
   try {
     // The push budget must not limit the benchmark (the protocol allows up to 1000 per 10 min).
     const policy = await client.request(relays.origins[0]!, 'GET', '/api/v1/admin/policy', undefined, ADMIN_TOKEN);
-    const put = await client.request(relays.origins[0]!, 'PUT', '/api/v1/admin/policy', { ...(policy.body as object), maxPushesPer10Min: 1000 }, ADMIN_TOKEN);
+    const put = await client.request(
+      relays.origins[0]!,
+      'PUT',
+      '/api/v1/admin/policy',
+      { ...(policy.body as object), maxPushesPer10Min: 1000 },
+      ADMIN_TOKEN,
+    );
     if (put.status !== 200) throw new Error(`policy: ${put.status} ${JSON.stringify(put.body)}`);
 
     const pairStart = Date.now();
@@ -290,7 +323,9 @@ async function main(): Promise<void> {
       cmd: 'pair',
       origin: relays.origins[g % relays.origins.length]!,
       adminToken: ADMIN_TOKEN,
-      upns: Array.from({ length: options.devices }, (_, index) => ({ index, upn: `bench-${index}@bench.test` })).filter(({ index }) => index % options.generators === g),
+      upns: Array.from({ length: options.devices }, (_, index) => ({ index, upn: `bench-${index}@bench.test` })).filter(
+        ({ index }) => index % options.generators === g,
+      ),
       poolSize: 16,
     }));
     log(`created and paired ${options.devices} users and devices in ${((Date.now() - pairStart) / 1000).toFixed(1)} s`);
@@ -299,11 +334,14 @@ async function main(): Promise<void> {
     await Promise.all(relays.processes.map((relay) => relay.stop()));
     relays = await startRelays(ports, dataDir, services, profileDir);
     const relayPids = relays.processes.map((p) => p.pid);
-    const heap = async () => sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_nodejs_heap_size_used_bytes'))));
+    const heap = async () =>
+      sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_nodejs_heap_size_used_bytes'))));
     const socketUrls = relays.origins.map((origin) => `${origin.replace('http', 'ws')}${DEVICE_CONNECT_PATH}`);
     const relayMemory = await connectAll(generators, relays.publicOrigin, socketUrls, relayPids, heap);
     const onRelays = sum(await Promise.all(relays.origins.map((origin) => relayGauge(client, origin, 'countersign_connected_devices'))));
-    log(`the relay counts ${onRelays} connected devices; RSS ${(relayMemory.rssBefore / 2 ** 20).toFixed(0)} → ${(relayMemory.rssAfter / 2 ** 20).toFixed(0)} MiB`);
+    log(
+      `the relay counts ${onRelays} connected devices; RSS ${(relayMemory.rssBefore / 2 ** 20).toFixed(0)} → ${(relayMemory.rssAfter / 2 ** 20).toFixed(0)} MiB`,
+    );
     if (scenario === 'password-spam') {
       await passwordSpam(client, generators, relays, relayPids, relayMemory, dataDir, services, machine);
       return;
@@ -315,7 +353,9 @@ async function main(): Promise<void> {
     await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
     await Promise.all(relays.processes.map((relay) => relay.stop()));
     const correctness = await verify(relayRun, await databaseRows(dataDir, services));
-    log(`checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`);
+    log(
+      `checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`,
+    );
 
     let baselineSide: SideResult | null = null;
     if (!flags['skip-baseline']) {
@@ -326,7 +366,9 @@ async function main(): Promise<void> {
       log(`running sign-ins against the baseline...`);
       const baselineRun = await runLoad(generators, 'baseline', [origin], [baseline.pid]);
       baselineSide = side(baselineRun, baselineMemory);
-      log(`baseline: ${baselineSide.throughput.toFixed(0)} sign-ins/s, p99 ${baselineSide.p99.toFixed(1)} ms, ${baselineSide.failures} failures`);
+      log(
+        `baseline: ${baselineSide.throughput.toFixed(0)} sign-ins/s, p99 ${baselineSide.p99.toFixed(1)} ms, ${baselineSide.failures} failures`,
+      );
       await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
       await baseline.stop();
     }
@@ -342,7 +384,7 @@ async function main(): Promise<void> {
     };
     const markdown = markdownReport(result);
     console.log('\n' + markdown);
-    const jsonOut = path.resolve(flags['json-out']!);
+    const jsonOut = path.resolve(flags['json-out']);
     mkdirSync(path.dirname(jsonOut), { recursive: true });
     writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
     writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
@@ -376,7 +418,10 @@ async function passwordSpam(
   const origin = relays.origins[0]!;
   const withPassword = Array.from({ length: SPRAY_USERS_WITH_PASSWORD }, (_, i) => `spray-pw-${i}@bench.test`);
   const withoutPassword = Array.from({ length: SPRAY_USERS_WITHOUT_PASSWORD }, (_, i) => `spray-${i}@bench.test`);
-  for (const [upns, password] of [[withPassword, true], [withoutPassword, false]] as const) {
+  for (const [upns, password] of [
+    [withPassword, true],
+    [withoutPassword, false],
+  ] as const) {
     for (const upn of upns) {
       const body = { upn, displayName: 'Spray target', ...(password ? { password: `right-password-of-${upn}` } : {}) };
       const created = await client.request(origin, 'POST', '/api/v1/admin/users', body, ADMIN_TOKEN, 60_000);
@@ -433,7 +478,9 @@ async function passwordSpam(
     sprayer.kill('SIGKILL');
   }
   const spam = side(spamRun, relayMemory);
-  log(`spam: ${spam.throughput.toFixed(0)} sign-ins/s, p99 ${spam.p99.toFixed(1)} ms, ${spam.failures} failures; spray ${sprayed.attempts} attempts in ${sprayed.seconds.toFixed(1)} s: ${JSON.stringify(sprayed.answers)}`);
+  log(
+    `spam: ${spam.throughput.toFixed(0)} sign-ins/s, p99 ${spam.p99.toFixed(1)} ms, ${spam.failures} failures; spray ${sprayed.attempts} attempts in ${sprayed.seconds.toFixed(1)} s: ${JSON.stringify(sprayed.answers)}`,
+  );
 
   await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
   await Promise.all(relays.processes.map((relay) => relay.stop()));
@@ -445,15 +492,27 @@ async function passwordSpam(
     otherResults: quietRun.otherResults + spamRun.otherResults,
   };
   // The spray's attempts are sign-in log rows too (failed passwords); only the bench users' rows are checked.
-  const sprayRows = new Set((await databaseRows(dataDir, services, true)).filter((row) => !row.upn?.startsWith('bench-')).map((row) => row.id));
-  const correctness = await verify(both, (await databaseRows(dataDir, services)).filter((row) => !sprayRows.has(row.id)));
-  log(`checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`);
+  const sprayRows = new Set(
+    (await databaseRows(dataDir, services, true)).filter((row) => !row.upn?.startsWith('bench-')).map((row) => row.id),
+  );
+  const correctness = await verify(
+    both,
+    (await databaseRows(dataDir, services)).filter((row) => !sprayRows.has(row.id)),
+  );
+  log(
+    `checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`,
+  );
 
   const result: PasswordSpamResult = {
     at: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
-    options: { ...options, sprayConcurrency: SPRAY_CONCURRENCY, sprayUsersWithPassword: withPassword.length, sprayUsersWithoutPassword: withoutPassword.length },
+    options: {
+      ...options,
+      sprayConcurrency: SPRAY_CONCURRENCY,
+      sprayUsersWithPassword: withPassword.length,
+      sprayUsersWithoutPassword: withoutPassword.length,
+    },
     quiet,
     spam,
     spray: { attempts: sprayed.attempts, seconds: sprayed.seconds, answers: sprayed.answers },
@@ -461,7 +520,7 @@ async function passwordSpam(
   };
   const markdown = passwordSpamReport(result);
   console.log('\n' + markdown);
-  const jsonOut = path.join(path.dirname(path.resolve(flags['json-out']!)), 'password-spam.json');
+  const jsonOut = path.join(path.dirname(path.resolve(flags['json-out'])), 'password-spam.json');
   mkdirSync(path.dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');

@@ -3,7 +3,7 @@ import { LIMITS } from './limits.ts';
 import { DisplayNameSchema, GroupNameSchema, TimeSchema, UpnSchema } from './messages.ts';
 
 /**
- * The admin API's bodies and answers (PROTOCOL.md section 7), and the admin pages' forms, which
+ * The admin API's bodies and answers (docs/protocol.md section 7), and the admin pages' forms, which
  * are the same requests: one home, built from the shared field schemas of messages.ts, so a
  * display name with a newline (which every later challenge for the user would carry to the
  * device, where it fails validation) is refused by every route that takes one. Three bodies stay
@@ -74,3 +74,51 @@ export type AdminUserResponse = v.InferOutput<typeof AdminUserResponse>;
 export type PairingOfferResponse = v.InferOutput<typeof PairingOfferResponse>;
 export type IssueTapResponse = v.InferOutput<typeof IssueTapResponse>;
 export type SigninLogEntry = v.InferOutput<typeof SigninLogEntry>;
+
+// ---- Registered apps (docs/protocol.md sections 7 and 9) ----
+
+const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A redirect URI: absolute, https (http only on loopback, for developers), no fragment, no credentials. */
+export const RedirectUriSchema = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.check((value) => parsedUrl(value) !== undefined, 'must be an absolute URL'),
+  v.check((value) => {
+    const url = parsedUrl(value);
+    return !url || url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  }, 'must use https (http only on localhost or 127.0.0.1)'),
+  v.check((value) => !value.includes('#'), 'must not have a fragment'),
+  v.check((value) => {
+    const url = parsedUrl(value);
+    return !url || (url.username === '' && url.password === '');
+  }, 'must not carry a user name or password'),
+);
+
+/** `POST /api/v1/admin/apps`, also the admin Apps page's form. */
+export const CreateAppBody = v.object({
+  name: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxLength(LIMITS.appNameChars),
+    v.regex(/^[^\n\r]*$/, 'must be one line'),
+    v.trim(),
+    v.minLength(1),
+  ),
+  redirectUris: v.pipe(v.array(RedirectUriSchema), v.minLength(1, 'needs at least one redirect URI'), v.maxLength(10)),
+  public: v.optional(v.boolean(), false),
+  /** Ask the person once before the app learns who they are (first-party apps need no consent screen). */
+  needsConsent: v.optional(v.boolean(), false),
+});
+export type CreateAppBody = v.InferOutput<typeof CreateAppBody>;
+
+/** A client id: what the relay makes (22 base64url characters) or a demo app's short name. */
+export const ClientIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a client id'));

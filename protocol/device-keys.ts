@@ -2,7 +2,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { fromBase64Url, toBase64Url } from './encoding.ts';
 
 /**
- * Device keys (PROTOCOL.md section 2): ECDSA P-256 over SHA-256, public keys as 65-byte
+ * Device keys (docs/protocol.md section 2): ECDSA P-256 over SHA-256, public keys as 65-byte
  * uncompressed SEC1 points, signatures as 64-byte r‖s. Used by the extension and the virtual
  * device; the relay verifies with node:crypto instead (faster), and the vectors keep both honest.
  */

@@ -1,4 +1,4 @@
-/** The wire protocol both sides share (PROTOCOL.md). Pure re-exports; nothing runs on import. */
+/** The wire protocol both sides share (docs/protocol.md). Pure re-exports; nothing runs on import. */
 export * from './admin-messages.ts';
 export * from './device-keys.ts';
 export * from './encoding.ts';

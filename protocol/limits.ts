@@ -1,4 +1,4 @@
-/** The limits of PROTOCOL.md sections 2, 4 and 8, in one place so both sides enforce the same. */
+/** The limits of docs/protocol.md sections 2, 4 and 8, in one place so both sides enforce the same. */
 export const LIMITS = {
   httpBodyBytes: 16 * 1024,
   frameBytes: 16 * 1024,

@@ -4,7 +4,7 @@ import { MAX_DIGITS, MIN_DIGITS } from './number-match.ts';
 import { UNLOCK_METHODS } from './statements.ts';
 
 /**
- * One schema per message and body of PROTOCOL.md. Objects ignore unknown fields; a missing,
+ * One schema per message and body of docs/protocol.md. Objects ignore unknown fields; a missing,
  * mistyped or oversized field fails. `parse()` below turns a failure into a named field.
  */
 
@@ -23,6 +23,7 @@ export const UpnSchema = v.pipe(
   v.string(),
   v.minLength(1),
   v.maxLength(LIMITS.upnChars),
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
   v.regex(/^[^\s\u0000-\u001f\u007f]+$/, 'must not contain spaces or control characters'),
 );
 export const DisplayNameSchema = requiredText(LIMITS.displayNameChars);
@@ -82,15 +83,7 @@ export const ChallengeMessage = v.object({
 });
 export const CANCEL_REASONS = ['approved_elsewhere', 'denied_elsewhere', 'expired', 'cancelled', 'superseded'] as const;
 export const CancelMessage = v.object({ type: v.literal('cancel'), requestId: IdSchema, reason: v.picklist(CANCEL_REASONS) });
-export const RESULT_OUTCOMES = [
-  'approved',
-  'denied',
-  'reported',
-  'wrong_number',
-  'expired',
-  'already_decided',
-  'rejected',
-] as const;
+export const RESULT_OUTCOMES = ['approved', 'denied', 'reported', 'wrong_number', 'expired', 'already_decided', 'rejected'] as const;
 export const ResultMessage = v.object({
   type: v.literal('result'),
   requestId: v.string(),

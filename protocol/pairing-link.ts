@@ -1,5 +1,5 @@
 /**
- * The pairing link of PROTOCOL.md section 3:
+ * The pairing link of docs/protocol.md section 3:
  * `{relayOrigin}/pair#v=1&token={token}&upn={upn}&relay={urlencoded relayOrigin}`.
  * The token travels in the fragment so it never reaches a server log.
  */

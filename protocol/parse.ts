@@ -7,10 +7,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; field: string
  * (dot path, or "body") without echoing the value.
  * @example parse(DecisionMessage, JSON.parse(frame)) // {ok: false, field: 'signedAt', message: 'signedAt is invalid: expected integer'}
  */
-export function parse<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  input: unknown,
-): ParseResult<v.InferOutput<TSchema>> {
+export function parse<TSchema extends v.GenericSchema>(schema: TSchema, input: unknown): ParseResult<v.InferOutput<TSchema>> {
   const result = v.safeParse(schema, input);
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];

@@ -2,7 +2,7 @@ import { ProtocolError } from './errors.ts';
 import { utf8 } from './encoding.ts';
 
 /**
- * Signed statements (PROTOCOL.md section 2): the tag, then the fields, joined with "\n" and
+ * Signed statements (docs/protocol.md section 2): the tag, then the fields, joined with "\n" and
  * UTF-8 encoded. These three builders are the only place those fields are concatenated.
  */
 export const STATEMENT_TAGS = {
@@ -39,13 +39,7 @@ export function pairStatement(input: {
   connectPublicKey: string;
   deviceName: string;
 }): Uint8Array {
-  return statement(STATEMENT_TAGS.pair, [
-    input.relayOrigin,
-    input.pairingToken,
-    input.publicKey,
-    input.connectPublicKey,
-    input.deviceName,
-  ]);
+  return statement(STATEMENT_TAGS.pair, [input.relayOrigin, input.pairingToken, input.publicKey, input.connectPublicKey, input.deviceName]);
 }
 
 /** Signed by the connect key. @example connectStatement({relayOrigin, nonce: hello.nonce, deviceId}) */

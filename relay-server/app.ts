@@ -8,6 +8,9 @@ import { metricsAllowed } from './ops/metrics.ts';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
 import { adminRoutes } from './admin/admin-api-routes.ts';
+import { appsApiRoutes } from './apps/apps-api-routes.ts';
+import { interactionRoutes } from './oidc/interaction-routes.tsx';
+import { INTERACTION_PATH } from './oidc/provider-config.ts';
 import { pairingRoutes } from './pairing/pairing-api-routes.ts';
 import { signinRoutes } from './signin/signin-api-routes.ts';
 
@@ -22,14 +25,19 @@ export function createApp(deps: RelayDeps) {
     const started = performance.now();
     await next();
     // The path only: query strings may carry the SSE browser token.
-    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'http');
+    deps.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'http',
+    );
   });
   app.use(
     '*',
     limitBody(LIMITS.httpBodyBytes, (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'The request body is over 16 KiB.'))),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => ((await deps.ops?.ready()) ?? true ? c.json({ status: 'ready' }) : c.json({ status: 'not_ready' }, 503)));
+  app.get('/readyz', async (c) =>
+    ((await deps.ops?.ready()) ?? true) ? c.json({ status: 'ready' }) : c.json({ status: 'not_ready' }, 503),
+  );
   app.get('/metrics', async (c) => {
     if (!deps.ops) throw new ApiError(404, 'not_found', 'Metrics are not enabled.');
     if (!metricsAllowed(deps.config.metricsToken, c.req.header('authorization'))) {
@@ -40,16 +48,21 @@ export function createApp(deps: RelayDeps) {
   });
   app.route('/api/v1/pairings', pairingRoutes(deps));
   app.route('/api/v1/signins', signinRoutes(deps));
+  app.route('/api/v1/admin/apps', appsApiRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such endpoint.');
   });
+  if (deps.openid) app.route(INTERACTION_PATH, interactionRoutes(deps, deps.openid));
   app.route('/', pageRoutes(deps));
   app.onError((error, c) => {
-    if (isDatabaseUnavailable(error)) deps.logger.warn({ path: c.req.path, code: (error as { code?: string }).code }, 'database unavailable');
+    if (isDatabaseUnavailable(error))
+      deps.logger.warn({ path: c.req.path, code: (error as { code?: string }).code }, 'database unavailable');
     else if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'unhandled error');
     return errorResponse(c, error);
   });
-  app.notFound((c) => (c.req.path.startsWith('/api/') ? errorResponse(c, new ApiError(404, 'not_found', 'No such endpoint.')) : c.text('Not found', 404)));
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/') ? errorResponse(c, new ApiError(404, 'not_found', 'No such endpoint.')) : c.text('Not found', 404),
+  );
   return app;
 }

@@ -58,13 +58,17 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   const port = integerVar(env, 'PORT', 8787, 0, 65535, problems);
   const host = env.HOST?.trim() || '127.0.0.1';
   const allowInsecureOrigin = booleanVar(env, 'ALLOW_INSECURE_ORIGIN', problems);
-  // Devices pair only with https relays, or http on loopback (PROTOCOL.md section 3); anything
+  // Devices pair only with https relays, or http on loopback (docs/protocol.md section 3); anything
   // else would also carry sessions and browser tokens in clear.
   const insecure = (why: string) => {
     if (allowInsecureOrigin) {
-      warnings.push(`${why} (allowed by ALLOW_INSECURE_ORIGIN=1): sessions and tokens travel unencrypted, and devices will not pair with this relay. Use https outside a test network.`);
+      warnings.push(
+        `${why} (allowed by ALLOW_INSECURE_ORIGIN=1): sessions and tokens travel unencrypted, and devices will not pair with this relay. Use https outside a test network.`,
+      );
     } else {
-      problems.push(`${why}: use an https RELAY_ORIGIN (devices pair only with https relays, or http on 127.0.0.1, [::1] or localhost), or set ALLOW_INSECURE_ORIGIN=1 for a test network`);
+      problems.push(
+        `${why}: use an https RELAY_ORIGIN (devices pair only with https relays, or http on 127.0.0.1, [::1] or localhost), or set ALLOW_INSECURE_ORIGIN=1 for a test network`,
+      );
     }
   };
   let relayOrigin: string | undefined;
@@ -88,7 +92,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
   if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
-  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN !== '' && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  if (env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN !== '' && env.METRICS_TOKEN.length < 16)
+    problems.push('METRICS_TOKEN must be at least 16 characters');
   if (!env.METRICS_TOKEN && !isLoopbackHost(host) && !isLoopbackHost(`[${host}]`)) {
     warnings.push(`/metrics is open to anyone who can reach ${host}: set METRICS_TOKEN to require a bearer token`);
   }
@@ -145,7 +150,14 @@ function readOrCreateAdminToken(dataDir: string): { adminToken: string; adminTok
   return { adminToken, adminTokenCreated: true };
 }
 
-function integerVar(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+function integerVar(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -170,7 +182,8 @@ function trustProxyVar(env: Record<string, string | undefined>, problems: string
  */
 function socketLimitsVars(env: Record<string, string | undefined>, problems: string[]): RelayConfig['socketLimits'] {
   const limits: NonNullable<RelayConfig['socketLimits']> = {};
-  if (env.DEVICE_SOCKETS_UNAUTHENTICATED) limits.unauthenticatedPerClient = integerVar(env, 'DEVICE_SOCKETS_UNAUTHENTICATED', 32, 1, 1_000_000, problems);
+  if (env.DEVICE_SOCKETS_UNAUTHENTICATED)
+    limits.unauthenticatedPerClient = integerVar(env, 'DEVICE_SOCKETS_UNAUTHENTICATED', 32, 1, 1_000_000, problems);
   if (env.DEVICE_SOCKETS_PER_SECOND) {
     limits.newPerSecondPerClient = integerVar(env, 'DEVICE_SOCKETS_PER_SECOND', 20, 1, 1_000_000, problems);
     limits.newBurstPerClient = limits.newPerSecondPerClient * 2;

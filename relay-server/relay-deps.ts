@@ -5,6 +5,7 @@ import type { Fanout } from './hub/fanout.ts';
 import type { SigninService } from './signin/signin-service.ts';
 import type { RelayMetrics } from './ops/metrics.ts';
 import type { Store } from './store/store.ts';
+import type { OpenIdProvider } from './oidc/openid-provider.ts';
 
 /** What createApp() is given: everything with state comes in from outside, so tests can build it. */
 export interface RelayDeps {
@@ -18,4 +19,6 @@ export interface RelayDeps {
   logger: Logger;
   /** Operations endpoints; absent in tests that build a bare app. */
   ops?: { metrics: RelayMetrics; ready(): Promise<boolean> };
+  /** The OpenID Provider for registered apps (docs/protocol.md section 9); absent in bare test apps. */
+  openid?: OpenIdProvider;
 }

@@ -17,6 +17,8 @@ import { openGeoipLocator } from './signin/geoip-locate.ts';
 import { webhookSender } from './ops/webhook.ts';
 import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
+import { sweepExpiredOidcState } from './oidc/kysely-adapter.ts';
+import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
 import type { Store } from './store/store.ts';
 
 export interface RelayOptions {
@@ -34,6 +36,7 @@ export interface Relay {
   readonly signins: SigninService;
   readonly store: Store;
   readonly fanout: Fanout;
+  readonly openid: OpenIdProvider;
   readonly origin: string;
   /** Starts serving HTTP and device sockets; resolves with the bound port. */
   listen(): Promise<number>;
@@ -45,12 +48,17 @@ export interface Relay {
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['password', '*.password', 'token', '*.token', 'number', '*.number'] });
-  const store = options.store ?? (await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
-  const fanout = options.fanout ?? (config.redisUrl ? new RedisFanout(config.redisUrl, (error) => logger.warn({ err: error }, 'redis error')) : new InProcessFanout());
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, redact: ['password', '*.password', 'token', '*.token', 'number', '*.number'] });
+  const store =
+    options.store ?? (await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+  const fanout =
+    options.fanout ??
+    (config.redisUrl ? new RedisFanout(config.redisUrl, (error) => logger.warn({ err: error }, 'redis error')) : new InProcessFanout());
   if (fanout instanceof RedisFanout) await fanout.ready;
   let hub: DeviceHub | undefined;
-  const sendWebhook = config.webhookUrl && config.webhookSecret ? webhookSender(config.webhookUrl, config.webhookSecret, logger) : undefined;
+  const sendWebhook =
+    config.webhookUrl && config.webhookSecret ? webhookSender(config.webhookUrl, config.webhookSecret, logger) : undefined;
   const metrics = new RelayMetrics(() => hub?.connectedDevices ?? 0);
   let origin = config.relayOrigin ?? `http://${config.host}:${config.port}`;
   const relayOrigin = () => origin;
@@ -85,7 +93,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     return fanout instanceof RedisFanout ? fanout.ping() : true;
   };
-  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger, ops: { metrics, ready } });
+  const openid = new OpenIdProvider({ store, clock, logger, issuer: relayOrigin, behindProxy: config.trustProxy > 0 });
+  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger, ops: { metrics, ready }, openid });
   if (config.demo) await seedDemo(store, clock);
 
   let server: Server | undefined;
@@ -97,19 +106,29 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     signins,
     store,
     fanout,
+    openid,
     get origin() {
       return origin;
     },
     listen() {
       return new Promise((resolve, reject) => {
-        const listening = createServer(withSecurityHeaders(getRequestListener(app.fetch)));
+        const honoListener = getRequestListener(app.fetch);
+        // One server, one port: the OpenID Provider (Koa) answers its own paths, Hono the rest.
+        const listening = createServer(
+          withSecurityHeaders((req, res) => (isProviderPath(req.url) ? openid.handle(req, res) : honoListener(req, res))),
+        );
         listening.listen(config.port, config.host, () => {
           const port = (listening.address() as AddressInfo).port;
           if (!config.relayOrigin) origin = `http://${config.host}:${port}`;
           sweeper = setInterval(() => {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
+            sweepExpiredOidcState(store.db, clock.now()).catch((error: unknown) =>
+              logger.error({ err: error }, 'openid state sweep failed'),
+            );
           }, config.timing.expirySweepMs);
           sweeper.unref();
+          // The issuer is known now: make (or load) the signing keys before the first app asks.
+          openid.current().catch((error: unknown) => logger.error({ err: error }, 'openid provider did not start'));
           resolve(port);
         });
         server = listening;

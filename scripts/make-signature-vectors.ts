@@ -1,6 +1,6 @@
 /**
  * Writes tests/fixtures/signature-vectors.json: known-answer vectors for the three signed
- * statements of PROTOCOL.md section 2 (revision 2: the `pair` and `approve` vectors are signed
+ * statements of docs/protocol.md section 2 (revision 2: the `pair` and `approve` vectors are signed
  * by the approval key, labelled 'pair'; `connect`, `deny` and `report` by the connect key, 'device'). Kept for the record; everything is deterministic (fixed
  * keys derived from labels, RFC 6979 nonces), so running it again gives the same file.
  *
@@ -11,14 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { p256 } from '@noble/curves/nist.js';
-import {
-  connectStatement,
-  decisionStatement,
-  fromBase64Url,
-  pairStatement,
-  publicKeyOf,
-  toBase64Url,
-} from '../protocol/index.ts';
+import { connectStatement, decisionStatement, fromBase64Url, pairStatement, publicKeyOf, toBase64Url } from '../protocol/index.ts';
 
 /** The order of the P-256 group. */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -179,8 +172,18 @@ const negative = cases.flatMap((c, i) => {
   flipped[5]! ^= 0x01;
   return [
     { name: `${c.name}: ${changed} changed (low-S)`, publicKey: vector.publicKey, statement: tampered, signature: vector.signatures.lowS },
-    { name: `${c.name}: ${changed} changed (high-S)`, publicKey: vector.publicKey, statement: tampered, signature: vector.signatures.highS },
-    { name: `${c.name}: verified with the account's other key`, publicKey: other.publicKey, statement: vector.statement, signature: vector.signatures.lowS },
+    {
+      name: `${c.name}: ${changed} changed (high-S)`,
+      publicKey: vector.publicKey,
+      statement: tampered,
+      signature: vector.signatures.highS,
+    },
+    {
+      name: `${c.name}: verified with the account's other key`,
+      publicKey: other.publicKey,
+      statement: vector.statement,
+      signature: vector.signatures.lowS,
+    },
     { name: `${c.name}: one bit of r flipped`, publicKey: vector.publicKey, statement: vector.statement, signature: toBase64Url(flipped) },
   ];
 });
@@ -188,7 +191,7 @@ const negative = cases.flatMap((c, i) => {
 const file = {
   about:
     'Known-answer vectors for PROTOCOL.md section 2 (ECDSA P-256 / SHA-256, 65-byte uncompressed keys, 64-byte r||s signatures, base64url). ' +
-    'secretKey and statement are hex; lowS is noble\'s deterministic (RFC 6979) signature, highS the same r with s = n - s. ' +
+    "secretKey and statement are hex; lowS is noble's deterministic (RFC 6979) signature, highS the same r with s = n - s. " +
     'Every positive signature must verify; every negative one must not. Made by scripts/make-signature-vectors.ts.',
   curveOrder: N.toString(16),
   vectors,

@@ -11,7 +11,9 @@ try {
   const page = await browser.newPage();
   for (const size of [16, 32, 48, 128]) {
     await page.setViewportSize({ width: size, height: size });
-    await page.setContent(`<style>html,body{margin:0;background:transparent}svg{display:block;width:${size}px;height:${size}px}</style>${svg}`);
+    await page.setContent(
+      `<style>html,body{margin:0;background:transparent}svg{display:block;width:${size}px;height:${size}px}</style>${svg}`,
+    );
     const png = await page.screenshot({ omitBackground: true });
     writeFileSync(new URL(`../extension/public/icon/${size}.png`, import.meta.url), png);
   }

@@ -5,7 +5,7 @@ import {
   CreateUserResponse,
   IssueTapResponse,
   PairingOfferResponse,
-  SigninLogEntry,
+  type SigninLogEntry,
   SigninsResponse,
   CreateSigninResponse,
   PolicySchema,
@@ -18,7 +18,7 @@ import {
 } from '../protocol/index.ts';
 
 /**
- * Typed clients for the relay's HTTP API: `AdminClient` for PROTOCOL.md section 7 (Bearer
+ * Typed clients for the relay's HTTP API: `AdminClient` for docs/protocol.md section 7 (Bearer
  * ADMIN_TOKEN) and `SigninClient` for the browser side of section 5. Every 4xx/5xx becomes a
  * `RelayHttpError` carrying the relay's stable `code`, which is what tests should assert.
  */
@@ -90,10 +90,7 @@ class RelayHttp {
     return response;
   }
 
-  async json<TSchema extends JsonSchema>(
-    schema: TSchema,
-    input: Parameters<RelayHttp['request']>[0],
-  ): Promise<v.InferOutput<TSchema>> {
+  async json<TSchema extends JsonSchema>(schema: TSchema, input: Parameters<RelayHttp['request']>[0]): Promise<v.InferOutput<TSchema>> {
     const response = await this.request(input);
     const parsed = parse(schema, await response.json());
     if (!parsed.ok) {
@@ -170,7 +167,13 @@ export class AdminClient {
   }
 
   putPolicy(policy: Policy): Promise<Policy> {
-    return this.http.json(PolicySchema, { method: 'PUT', path: '/api/v1/admin/policy', bearer: this.adminToken, body: policy, expect: 200 });
+    return this.http.json(PolicySchema, {
+      method: 'PUT',
+      path: '/api/v1/admin/policy',
+      bearer: this.adminToken,
+      body: policy,
+      expect: 200,
+    });
   }
 
   /** Newest first. */

@@ -168,10 +168,11 @@ function reportFailure(out: Output, error: unknown): number {
 
 async function pair(device: VirtualDevice, out: Output, link: string, keysPath: string): Promise<number> {
   const account = await device.pair(link);
-  out.print(
-    `paired ${account.upn} (${account.displayName}) on ${account.relayOrigin} as device ${account.deviceId}\nkeys in ${keysPath}`,
-    { event: 'paired', ...account, keysPath },
-  );
+  out.print(`paired ${account.upn} (${account.displayName}) on ${account.relayOrigin} as device ${account.deviceId}\nkeys in ${keysPath}`, {
+    event: 'paired',
+    ...account,
+    keysPath,
+  });
   return 0;
 }
 
@@ -227,8 +228,12 @@ async function listen(device: VirtualDevice, out: Output, action: ListenAction):
     }),
   );
   device.on('notice', (notice) => printNotice(out, device, notice));
-  device.on('relayError', (error) => out.print(`relay error from ${error.relayOrigin}: ${error.code} ${error.message}`, { event: 'relayError', ...error }));
-  device.on('invalidFrame', (frame) => out.print(`invalid frame from ${frame.relayOrigin}: ${frame.message}`, { event: 'invalidFrame', ...frame }));
+  device.on('relayError', (error) =>
+    out.print(`relay error from ${error.relayOrigin}: ${error.code} ${error.message}`, { event: 'relayError', ...error }),
+  );
+  device.on('invalidFrame', (frame) =>
+    out.print(`invalid frame from ${frame.relayOrigin}: ${frame.message}`, { event: 'invalidFrame', ...frame }),
+  );
 
   // Resolves when Ctrl-C arrives, or when no relay is left to listen to.
   const finished = new Promise<number>((resolveFinished) => {
@@ -339,8 +344,7 @@ function requireAccounts(device: VirtualDevice): string[] {
 function printChallenge(out: Output, challenge: ReceivedChallenge): void {
   const expiresInMs = Math.max(0, challenge.expiresAt - Date.now());
   const { context, match } = challenge;
-  const matchText =
-    match.mode === 'type' ? `type the ${match.digits}-digit number shown` : `choose one of ${match.choices.join(' ')}`;
+  const matchText = match.mode === 'type' ? `type the ${match.digits}-digit number shown` : `choose one of ${match.choices.join(' ')}`;
   out.print(
     [
       `challenge ${challenge.requestId} for ${challenge.account.upn} (${challenge.account.displayName}) on ${challenge.relayOrigin}`,
@@ -372,10 +376,10 @@ function printNotice(out: Output, device: VirtualDevice, notice: ReceivedNotice)
 
 function printClose(out: Output, closed: CloseInfo): void {
   const why = closed.error ?? (closed.reason || 'no reason');
-  out.print(
-    `${closed.relayOrigin} closed the connection: ${closed.code} (${why})${closed.willReconnect ? '; reconnecting' : ''}`,
-    { event: 'close', ...closed },
-  );
+  out.print(`${closed.relayOrigin} closed the connection: ${closed.code} (${why})${closed.willReconnect ? '; reconnecting' : ''}`, {
+    event: 'close',
+    ...closed,
+  });
 }
 
 // ---- Arguments ----

@@ -35,3 +35,4 @@ export {
   type TemporaryAccessPass,
 } from './admin-client.ts';
 export { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
+export { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';

@@ -3,9 +3,20 @@ import type { HistoryOutcome } from '../extension/lib/db.ts';
 import type { Decision } from '../protocol/statements.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test as base, chromium, expect, type Browser, type BrowserContext, type CDPSession, type Locator, type Page, type Worker } from '@playwright/test';
+import {
+  test as base,
+  chromium,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type CDPSession,
+  type Locator,
+  type Page,
+  type Worker,
+} from '@playwright/test';
 import { AdminClient } from './admin-client.ts';
 import { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
+import { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';
 
 /**
  * The QA kit's Playwright fixture (`countersign/testing/fixture`): real Chromium with the built
@@ -211,7 +222,9 @@ export class Authenticator {
   }
 
   async serviceWorker(): Promise<Worker> {
-    return this.context.serviceWorkers().find((w) => w.url().startsWith(this.url(''))) ?? (await this.context.waitForEvent('serviceworker'));
+    return (
+      this.context.serviceWorkers().find((w) => w.url().startsWith(this.url(''))) ?? (await this.context.waitForEvent('serviceworker'))
+    );
   }
 
   async openPopup(): Promise<Popup> {
@@ -250,7 +263,10 @@ export class Authenticator {
         async () => {
           for (const page of this.context.pages()) {
             if (!page.url().startsWith(this.url('approve.html'))) continue;
-            const state = await page.getByTestId('approval').getAttribute('data-state', { timeout: 1_000 }).catch(() => null);
+            const state = await page
+              .getByTestId('approval')
+              .getAttribute('data-state', { timeout: 1_000 })
+              .catch(() => null);
             if (state === 'pending') {
               found = page;
               return true;
@@ -327,7 +343,10 @@ export class Authenticator {
       await popup.evaluate(`document.querySelector('[data-testid=pair-submit]').click()`);
       await popup.waitFor(`document.querySelector('[data-testid=pair-message]')`);
       const ok = await popup.evaluate(`document.querySelector('[data-testid=pair-message]').dataset.ok`);
-      if (ok !== 'true') throw new Error(`pairing failed: ${String(await popup.evaluate(`document.querySelector('[data-testid=pair-message]').textContent`))}`);
+      if (ok !== 'true')
+        throw new Error(
+          `pairing failed: ${String(await popup.evaluate(`document.querySelector('[data-testid=pair-message]').textContent`))}`,
+        );
     } finally {
       await cdp.detach();
     }
@@ -342,7 +361,11 @@ export class Authenticator {
   async readDatabase(options: { sign?: string } = {}): Promise<Record<string, StoredValue[]>> {
     const worker = await this.serviceWorker();
     return worker.evaluate(async ({ sign }) => {
-      const toBase64Url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const toBase64Url = (bytes: Uint8Array) =>
+        btoa(String.fromCharCode(...bytes))
+          .replace(/\+/g, '-')
+          .replace(/\//g, '_')
+          .replace(/=+$/, '');
       const fromBase64Url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
       const describe = async (value: unknown): Promise<unknown> => {
         if (value instanceof CryptoKey) {
@@ -354,7 +377,8 @@ export class Authenticator {
           return { cryptoKey: { type, extractable, algorithm: { ...algorithm }, usages: [...usages], signature } };
         }
         if (Array.isArray(value)) return Promise.all(value.map(describe));
-        if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return { bytes: toBase64Url(new Uint8Array(value instanceof ArrayBuffer ? value : value.buffer)) };
+        if (value instanceof ArrayBuffer || ArrayBuffer.isView(value))
+          return { bytes: toBase64Url(new Uint8Array(value instanceof ArrayBuffer ? value : value.buffer)) };
         if (typeof value === 'object' && value !== null) {
           const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await describe(inner)] as const));
           return Object.fromEntries(entries);
@@ -364,7 +388,7 @@ export class Authenticator {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const request = indexedDB.open('countersign');
         request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
       });
       try {
         const stores: Record<string, unknown[]> = {};
@@ -372,9 +396,9 @@ export class Authenticator {
           const values = await new Promise<unknown[]>((resolve, reject) => {
             const request = db.transaction(name).objectStore(name).getAll();
             request.onsuccess = () => resolve(request.result);
-            request.onerror = () => reject(request.error);
+            request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
           });
-          stores[name] = (await Promise.all(values.map(describe))) as unknown[];
+          stores[name] = await Promise.all(values.map(describe));
         }
         return stores;
       } finally {
@@ -416,7 +440,7 @@ export class Authenticator {
     };
   }
 
-  /** Stops the extension's service worker the way Chrome does when idle (RECIPES.md). */
+  /** Stops the extension's service worker the way Chrome does when idle (docs/environment.md). */
   async stopServiceWorker(): Promise<void> {
     const page = this.context.pages()[0] ?? (await this.context.newPage());
     const cdp = await this.context.newCDPSession(page);
@@ -490,7 +514,10 @@ export interface VirtualAuthenticator {
  * there), and must be added before the page calls `navigator.credentials`, or the call waits
  * forever. A credential copied to another tab loses its PRF secret: set up and approve in one tab.
  */
-export async function addVirtualAuthenticator(page: Page, options: { isUserVerified?: boolean; hasPrf?: boolean } = {}): Promise<VirtualAuthenticator> {
+export async function addVirtualAuthenticator(
+  page: Page,
+  options: { isUserVerified?: boolean; hasPrf?: boolean } = {},
+): Promise<VirtualAuthenticator> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -533,6 +560,8 @@ interface Fixtures {
   authenticator: Authenticator;
   /** Another browser with its own extension (a second device). */
   launchAuthenticator(): Promise<LaunchedAuthenticator>;
+  /** Registers an app on this test's relay for an OpenID Connect sign-in (testing/oidc-app.ts). */
+  oidcApp(options: OidcAppOptions): Promise<OidcApp>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -557,6 +586,9 @@ export const test = base.extend<Fixtures>({
   },
   relay: async ({ startRelay: start }, use) => {
     await use(await start());
+  },
+  oidcApp: async ({ relay }, use) => {
+    await use((options) => registerOidcApp(relay, options));
   },
   launchAuthenticator: async ({}, use) => {
     const launched: LaunchedAuthenticator[] = [];

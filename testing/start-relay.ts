@@ -43,7 +43,11 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     ...options.env,
   });
   config.timing = { ...DEFAULT_TIMING, ...options.timing };
-  const relay = await createRelay({ config, logger: pino({ level: process.env.COUNTERSIGN_TEST_LOG ?? 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
+  const relay = await createRelay({
+    config,
+    logger: pino({ level: process.env.COUNTERSIGN_TEST_LOG ?? 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const port = await relay.listen();
   const removeDataDir = options.removeDataDir ?? options.dataDir === undefined;
   return {

@@ -36,7 +36,7 @@ import { RelayHttpError } from './admin-client.ts';
 import { DeviceStore, accountInfo, type AccountInfo, type DeviceAccount } from './device-store.ts';
 
 /**
- * A headless device that speaks PROTOCOL.md through the same device core as the extension
+ * A headless device that speaks docs/protocol.md through the same device core as the extension
  * (protocol/device): pairs from a link, keeps one RelayConnection per relay, answers challenges
  * with signed decisions. QA and the integration tests drive it; its low-level calls
  * (`sendDecision` overrides, `sendRaw`) let them play a misbehaving device too.
@@ -241,7 +241,10 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     const checked = readPairingLink(link);
     if (!checked.ok) {
       throw checked.code === 'insecure_relay'
-        ? new VirtualDeviceError('insecure_relay', 'a device pairs only with https relays, or http on a loopback host (127.0.0.1, [::1], localhost)')
+        ? new VirtualDeviceError(
+            'insecure_relay',
+            'a device pairs only with https relays, or http on a loopback host (127.0.0.1, [::1], localhost)',
+          )
         : new VirtualDeviceError('invalid_link', 'not a Countersign pairing link');
     }
     const { offer } = checked;
@@ -440,9 +443,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   async sendDecision(input: DecisionInput): Promise<FromRelay<ResultMessage>> {
     const challenge = this.pending.get(input.requestId);
     const origin =
-      input.relayOrigin !== undefined
-        ? this.checkedOrigin(input.relayOrigin)
-        : (challenge?.relayOrigin ?? this.onlyReadyOrigin());
+      input.relayOrigin !== undefined ? this.checkedOrigin(input.relayOrigin) : (challenge?.relayOrigin ?? this.onlyReadyOrigin());
     const account = this.signerFor(origin, input.deviceId ?? challenge?.deviceId);
     const unlock = input.unlock ?? (input.decision === 'approve' || input.signWith === 'approval' ? this.unlock : 'none');
     const fields = {
@@ -660,9 +661,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
   private subscribe<K extends EventName>(event: K, listener: (payload: EventPayload<K>) => void): () => void {
     const handler = listener as (...args: VirtualDeviceEvents[K]) => void;
-    // The casts bridge EventEmitter's generic key typing, which cannot follow a generic K.
-    this.on(event as never, handler as never);
-    return () => this.off(event as never, handler as never);
+    // The cast bridges EventEmitter's generic key typing, which cannot follow a generic K.
+    this.on(event, handler as never);
+    return () => this.off(event, handler as never);
   }
 
   /**

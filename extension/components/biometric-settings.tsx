@@ -33,17 +33,20 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
     setBusy(true);
     setMessage(null);
     try {
-      let credential = status.enabled && status.credentialId && status.prfSalt ? { credentialId: status.credentialId, prfSalt: status.prfSalt } : fresh;
+      let credential =
+        status.enabled && status.credentialId && status.prfSalt ? { credentialId: status.credentialId, prfSalt: status.prfSalt } : fresh;
       if (!credential) {
         const created = await createUnlockCredential();
-        if (!created.ok) return setMessage({ ok: false, code: created.code, text: biometricFailureText(created.code, undefined, Date.now()) });
+        if (!created.ok)
+          return setMessage({ ok: false, code: created.code, text: biometricFailureText(created.code, undefined, Date.now()) });
         credential = { credentialId: created.value.credentialId, prfSalt: newPrfSalt() };
         setFresh(credential);
       }
       const prf = await evaluatePrf(credential.credentialId, credential.prfSalt);
       if (!prf.ok) return setMessage({ ok: false, code: prf.code, text: biometricFailureText(prf.code, undefined, Date.now()) });
       const result = await call({ type: 'enableBiometric', ...credential, prf: prf.value, ...(pin || !pinRemembered ? { pin } : {}) });
-      if (!result.ok) return setMessage({ ok: false, code: result.code, text: biometricFailureText(result.code, result.retryAt, Date.now()) });
+      if (!result.ok)
+        return setMessage({ ok: false, code: result.code, text: biometricFailureText(result.code, result.retryAt, Date.now()) });
       setFresh(null);
       setPin('');
       setStatus(result.status);
@@ -71,11 +74,13 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
       {status.enabled ? (
         <p class="muted" data-testid="biometric-status">
           On: approve with your fingerprint, face or security key instead of the PIN.
-          {uncovered > 0 && ` ${uncovered === 1 ? 'One account was' : `${uncovered} accounts were`} added since and still need${uncovered === 1 ? 's' : ''} the PIN: include ${uncovered === 1 ? 'it' : 'them'} below.`}
+          {uncovered > 0 &&
+            ` ${uncovered === 1 ? 'One account was' : `${uncovered} accounts were`} added since and still need${uncovered === 1 ? 's' : ''} the PIN: include ${uncovered === 1 ? 'it' : 'them'} below.`}
         </p>
       ) : (
         <p class="muted" data-testid="biometric-status">
-          Approve with your fingerprint, face or security key instead of typing the PIN. The PIN stays as the fallback. Setting this up asks for your PIN once.
+          Approve with your fingerprint, face or security key instead of typing the PIN. The PIN stays as the fallback. Setting this up asks
+          for your PIN once.
         </p>
       )}
       {needsSetup && status.accounts > 0 && (
@@ -83,7 +88,15 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
           {!pinRemembered && (
             <div>
               <label for="biometric-pin">Your PIN</label>
-              <input id="biometric-pin" type="password" inputMode="numeric" autocomplete="off" data-testid="biometric-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+              <input
+                id="biometric-pin"
+                type="password"
+                inputMode="numeric"
+                autocomplete="off"
+                data-testid="biometric-pin"
+                value={pin}
+                onInput={(e) => setPin(e.currentTarget.value)}
+              />
             </div>
           )}
           <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || (!pinRemembered && pin.length < 6)}>
@@ -98,7 +111,12 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
         </button>
       )}
       {message && (
-        <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="biometric-message" data-code={message.code}>
+        <p
+          class={message.ok ? 'muted' : 'alert'}
+          role={message.ok ? 'status' : 'alert'}
+          data-testid="biometric-message"
+          data-code={message.code}
+        >
           {message.text}
         </p>
       )}

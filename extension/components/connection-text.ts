@@ -35,6 +35,9 @@ export function connectionText(account: Pick<AccountView, 'status' | 'connection
     case 'idle':
       return { label: 'Not connected yet', advice: 'It connects by itself; if this stays, check your network.' };
     case 'error':
-      return { label: 'Not connected', advice: "The relay closed the connection. It will try again when you open this window or a request needs it." };
+      return {
+        label: 'Not connected',
+        advice: 'The relay closed the connection. It will try again when you open this window or a request needs it.',
+      };
   }
 }

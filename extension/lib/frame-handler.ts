@@ -63,12 +63,7 @@ export async function handleRelayFrame(
   }
 }
 
-async function storeChallenge(
-  db: Db,
-  relayOrigin: string,
-  challenge: ChallengeMessage,
-  effects: FrameEffects,
-): Promise<FrameHandling> {
+async function storeChallenge(db: Db, relayOrigin: string, challenge: ChallengeMessage, effects: FrameEffects): Promise<FrameHandling> {
   const now = effects.now();
   if (challenge.expiresAt <= now) return 'ignored';
   const account = await db.get('accounts', challenge.deviceId);

@@ -43,11 +43,7 @@ export async function deriveWrappingKey(pin: string, salt: string, iterations: n
 /** `label` is bound as associated data, so a wrapped key cannot be swapped onto another record. */
 export async function wrapSecret(key: CryptoKey, secret: Uint8Array, label: string): Promise<WrappedSecret> {
   const iv = randomBytes(12);
-  const ciphertext = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv: buf(iv), additionalData: buf(utf8(label)) },
-    key,
-    buf(secret),
-  );
+  const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(utf8(label)) }, key, buf(secret));
   return { iv: toBase64Url(iv), ciphertext: toBase64Url(new Uint8Array(ciphertext)) };
 }
 

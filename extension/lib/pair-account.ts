@@ -100,4 +100,3 @@ async function storePairedAccount(db: Db, record: ActiveAccount): Promise<void> 
   await tx.objectStore('accounts').put(record);
   await tx.done;
 }
-

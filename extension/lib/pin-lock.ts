@@ -111,10 +111,7 @@ export async function changePin(
   }
   const lock: LockRecord = { key: 'lock', salt, iterations, check: await makeLockCheck(newKey) };
   const tx = db.transaction(['settings', 'accounts'], 'readwrite');
-  await Promise.all([
-    tx.objectStore('settings').put(lock),
-    ...rewrapped.map((account) => tx.objectStore('accounts').put(account)),
-  ]);
+  await Promise.all([tx.objectStore('settings').put(lock), ...rewrapped.map((account) => tx.objectStore('accounts').put(account))]);
   await tx.done;
   return { ok: true };
 }

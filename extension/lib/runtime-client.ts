@@ -3,7 +3,7 @@ import { CHANGED_BROADCAST, type ResponseFor, type RuntimeRequest } from './runt
 
 /** The pages' side of runtime messaging: typed requests to the worker, and change notices. */
 export async function call<T extends RuntimeRequest>(request: T): Promise<ResponseFor<T>> {
-  return (await browser.runtime.sendMessage(request)) as ResponseFor<T>;
+  return browser.runtime.sendMessage<T, ResponseFor<T>>(request);
 }
 
 export function onChanged(listener: () => void): () => void {

@@ -158,9 +158,11 @@ export class RelayConnection {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     socket.onmessage = (event) => {
       // Frames are handled strictly in order: a cancel must never overtake its challenge.
-      this.queue = this.queue.then(() => this.receive(socket, event.data)).catch((error: unknown) => {
-        this.deps.log?.('frame handling failed', error);
-      });
+      this.queue = this.queue
+        .then(() => this.receive(socket, event.data))
+        .catch((error: unknown) => {
+          this.deps.log?.('frame handling failed', error);
+        });
     };
     socket.onclose = (event) => this.closed(socket, event.code, event.reason ?? '');
     socket.onerror = () => {

@@ -9,9 +9,7 @@ import { parse } from '../parse.ts';
 const KNOWN_TYPES = new Set(['hello', 'ready', 'challenge', 'cancel', 'result', 'revoked', 'notice', 'ping', 'error']);
 
 export type RelayFrameReading =
-  | { kind: 'frame'; frame: RelayToDeviceMessage }
-  | { kind: 'unknown'; type: string }
-  | { kind: 'invalid'; field: string; message: string };
+  { kind: 'frame'; frame: RelayToDeviceMessage } | { kind: 'unknown'; type: string } | { kind: 'invalid'; field: string; message: string };
 
 export function readRelayFrame(data: unknown): RelayFrameReading {
   if (typeof data !== 'string') return { kind: 'invalid', field: 'frame', message: 'not a text frame' };

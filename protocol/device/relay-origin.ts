@@ -19,9 +19,7 @@ export function isPairableRelayOrigin(origin: string): boolean {
   }
 }
 
-export type PairingLinkCheck =
-  | { ok: true; offer: PairingLink }
-  | { ok: false; code: 'invalid_link' | 'insecure_relay' };
+export type PairingLinkCheck = { ok: true; offer: PairingLink } | { ok: false; code: 'invalid_link' | 'insecure_relay' };
 
 /** @example readPairingLink('https://id.example.com/pair#v=1&token=…') // {ok: true, offer} */
 export function readPairingLink(link: string): PairingLinkCheck {

@@ -5,12 +5,11 @@ import { CsrfField, Layout, Notice } from '../pages/layout.tsx';
 import type { PageSession } from '../pages/page-session.ts';
 import { isActiveDevice } from '../store/devices-store.ts';
 import type { DeviceRow } from '../store/schema.ts';
+import type { PairingOffer } from './pending-pairing.ts';
 
-export interface PairingOffer {
-  link: string;
-  /** An SVG data URL of the link as a QR code. */
-  qr: string;
-  expiresAt: number;
+export interface PageNotice {
+  kind: 'ok' | 'error';
+  text: string;
 }
 
 export interface SecurityInfoPageProps {
@@ -18,10 +17,15 @@ export interface SecurityInfoPageProps {
   devices: DeviceRow[];
   now: number;
   pairing?: PairingOffer | undefined;
-  notice?: { kind: 'ok' | 'error'; text: string } | undefined;
+  notice?: PageNotice | undefined;
   /** Adding another authenticator first needs an approval on one (the session has no `swk` or `otp`). */
   approvalFirst: boolean;
+  /** `?add=authenticator`, where a Temporary Access Pass sign-in lands: say why, and focus the button. */
+  finishSetup?: boolean | undefined;
 }
+
+/** What the Remove button's confirmation asks (pages/assets/confirm.js shows it). */
+export const removeQuestion = (name: string) => `Remove “${name}”? It will stop getting sign-in requests for this account.`;
 
 /** What the page says of a device paired under protocol revision 1. */
 export const NEEDS_READDING = 'Needs to be added again';
@@ -41,15 +45,27 @@ export function deviceView(device: DeviceRow, now: number) {
 }
 
 /** Your authenticators: list, remove, and add one by pairing the extension. */
-export function SecurityInfoPage({ session, devices, now, pairing, notice, approvalFirst }: SecurityInfoPageProps) {
+export function SecurityInfoPage({ session, devices, now, pairing, notice, approvalFirst, finishSetup }: SecurityInfoPageProps) {
   const { viewer } = session;
   return (
     <Layout title="Security info" width="wide" viewer={viewer} scripts={[ASSETS.securityInfo.url]}>
-      <h1>Security info</h1>
-      <p class="muted">
-        These are the authenticators you use to sign in as <span class="mono">{viewer.upn}</span>. When someone signs in as
-        you, each one is asked to approve.
-      </p>
+      {finishSetup ? (
+        <>
+          <h1>Add an authenticator to finish setting up your account</h1>
+          <p class="muted" data-testid="finish-setup">
+            Add the Countersign browser extension as your authenticator. From then on you approve your sign-ins with it, without a password
+            or a temporary pass.
+          </p>
+        </>
+      ) : (
+        <>
+          <h1>Security info</h1>
+          <p class="muted">
+            These are the authenticators you use to sign in as <span class="mono">{viewer.upn}</span>. When someone signs in as you, each
+            one is asked to approve.
+          </p>
+        </>
+      )}
       {notice ? (
         <Notice kind={notice.kind}>
           <p>{notice.text}</p>
@@ -75,14 +91,21 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
                     {view.active ? null : (
                       <>
                         {' '}
-                        <span class="pill warn" data-testid="device-needs-readding" title="Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again.">
+                        <span
+                          class="pill warn"
+                          data-testid="device-needs-readding"
+                          title="Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again."
+                        >
                           {NEEDS_READDING}
                         </span>
                       </>
                     )}
                   </div>
                   <div class="device-meta">
-                    Added <time datetime={new Date(device.created_at).toISOString()} title={absoluteTime(device.created_at)}>{view.added}</time>
+                    Added{' '}
+                    <time datetime={new Date(device.created_at).toISOString()} title={absoluteTime(device.created_at)}>
+                      {view.added}
+                    </time>
                     {' · '}Last used{' '}
                     {device.last_used_at === null ? (
                       'never'
@@ -94,7 +117,12 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
                   </div>
                 </div>
               </div>
-              <form method="post" action={`/security-info/devices/${encodeURIComponent(device.id)}/remove`}>
+              <form
+                method="post"
+                action={`/security-info/devices/${encodeURIComponent(device.id)}/remove`}
+                data-confirm={removeQuestion(device.name)}
+                data-confirm-action="Remove"
+              >
                 <CsrfField token={viewer.csrf} />
                 <button type="submit" class="button danger small" aria-label={`Remove ${device.name}`}>
                   Remove
@@ -115,7 +143,9 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
             <h3 id="pairing-title">Add the Countersign extension</h3>
             <ol>
               <li>Open the Countersign extension.</li>
-              <li>Choose <strong>Add account</strong>.</li>
+              <li>
+                Choose <strong>Add account</strong>.
+              </li>
               <li>Scan the QR code on this page, or paste the link below.</li>
             </ol>
             <label for="pairing-link">Pairing link</label>
@@ -127,16 +157,23 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
             </div>
             <p class="field-hint" id="copy-status" role="status"></p>
             <p class="small muted" data-testid="pairing-expires">
-              Expires in {Math.max(1, Math.round((pairing.expiresAt - now) / 60_000))} minutes (at {clockTime(pairing.expiresAt)}). The link works once; keep it to yourself.
+              Expires in {Math.max(1, Math.round((pairing.expiresAt - now) / 60_000))} minutes (at {clockTime(pairing.expiresAt)}). The link
+              works once; keep it to yourself.
+            </p>
+            <p class="small muted" id="pairing-waiting" role="status">
+              Waiting for your authenticator… It shows up here as soon as it is added.
             </p>
           </div>
         </section>
       ) : null}
+      <Notice kind="warn" id="pairing-expired" hidden>
+        <p>The pairing link expired before an authenticator used it. Make a new one to add your authenticator.</p>
+      </Notice>
 
       <form method="post" action="/security-info/pairings" class="actions start">
         <CsrfField token={viewer.csrf} />
-        <button type="submit" class="button" data-testid="add-authenticator">
-          {pairing ? 'Make a new pairing code' : 'Add authenticator'}
+        <button type="submit" class="button" data-testid="add-authenticator" autofocus={finishSetup && !pairing}>
+          {pairing ? 'Make a new pairing link' : 'Add authenticator'}
         </button>
       </form>
       {approvalFirst ? (

@@ -19,7 +19,7 @@ export async function createUserAccount(
   return user;
 }
 
-/** The admin view of one user (section 7), plus the flags the admin pages show. */
+/** The admin view of one user (docs/protocol.md section 7), plus the flags the admin pages show. */
 export async function userDetails(store: Store, user: UserRow) {
   const [groups, devices, failures] = await Promise.all([
     store.users.groupsOf(user.id),
@@ -34,7 +34,7 @@ export async function userDetails(store: Store, user: UserRow) {
     isAdmin: user.is_admin === 1,
     hasPassword: user.password_hash !== null,
     atRisk: user.push_blocked === 1,
-    // Failures and locks are kept per client address (PROTOCOL.md section 6): summed here, with
+    // Failures and locks are kept per client address (docs/protocol.md section 6): summed here, with
     // the latest lock any address is under.
     failureCount: failures.failureCount,
     lockedUntil: failures.lockedUntil,
@@ -49,3 +49,5 @@ export async function userDetails(store: Store, user: UserRow) {
     })),
   };
 }
+
+export type UserDetails = Awaited<ReturnType<typeof userDetails>>;

@@ -20,7 +20,7 @@ const HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cach
  * Opens an event stream for this request and gives the Response the route returns. Under the
  * relay's Node server it writes straight to Node's response: Hono's `streamSSE` goes through a
  * web TransformStream that the adapter then reads back chunk by chunk, and that cost a fifth of
- * the relay's CPU per sign-in in `npm run bench` (573 → 720 sign-ins/s without it). Elsewhere
+ * the relay's CPU per sign-in in `npm run bench` (docs/performance.md). Elsewhere
  * (`app.request()` in tests, other runtimes) the same events go into a ReadableStream body.
  */
 export function openEventStream(c: Context): { stream: EventStream; response: Response } {

@@ -3,8 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 
 /**
  * Refuses bodies over `maxSize` bytes. Hono's `bodyLimit` starts by reading `c.req.raw.body`,
- * which builds a full web Request for every request, GETs included (`wrk` on a bare Hono
- * /healthz: 68k requests/s without it, 20k with it). HTTP/1.1 says a request without
+ * which builds a full web Request for every request, GETs included (a bare Hono answered a third
+ * as many requests; docs/performance.md). HTTP/1.1 says a request without
  * Content-Length or Transfer-Encoding has no body, and Node's parser never delivers more than a
  * Content-Length declares; so the header decides, and only a chunked body is counted by
  * `bodyLimit` as it arrives.

@@ -14,7 +14,8 @@ export async function readJson<TSchema extends GenericSchema>(c: Context, schema
   } catch {
     throw new ApiError(400, 'invalid_request', 'body is not valid JSON');
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'invalid_request', 'body must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new ApiError(400, 'invalid_request', 'body must be a JSON object');
   const result = parse(schema, body);
   if (!result.ok) throw Object.assign(new ApiError(400, 'invalid_request', result.message), { field: result.field });
   return result.value;

@@ -1,13 +1,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 /** The page policy: our own scripts, styles and images (QR codes are data: URLs), never framed. */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 /**
  * What every page carries: the set Hono's `secureHeaders` sends by default, with our CSP and
  * `Referrer-Policy: no-referrer`. They are set on the Node response before Hono runs instead of
- * by that middleware, which rewrote each response's `Headers` after the handler (`wrk` on a bare
- * Hono /healthz: 68k requests/s without it, 33k with it). A header a
+ * by that middleware, which rewrote each response's `Headers` after the handler and halved a bare
+ * Hono's requests per second (figures in docs/performance.md). A header a
  * route sets itself still wins, as `writeHead` takes precedence over `setHeader`.
  */
 export const PAGE_HEADERS: readonly (readonly [string, string])[] = [
@@ -41,10 +42,13 @@ export const API_HEADERS: readonly (readonly [string, string])[] = [
 ];
 
 /** Wraps the HTTP server's request listener so every response starts with the headers above. */
-export function withSecurityHeaders(listener: RequestListener): RequestListener {
+export function withSecurityHeaders(
+  listener: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>,
+): RequestListener {
   return (request: IncomingMessage, response: ServerResponse) => {
     const headers = request.url?.startsWith('/api/') ? API_HEADERS : PAGE_HEADERS;
     for (const [name, value] of headers) response.setHeader(name, value);
-    return listener(request, response);
+    // Hono's listener answers its own errors (a 500), so its promise needs no handler here.
+    void listener(request, response);
   };
 }

@@ -92,7 +92,7 @@ interface Connection {
 }
 
 /**
- * The device side of PROTOCOL.md section 4 over plain `ws`: hello → auth → ready, challenges out,
+ * The device side of docs/protocol.md section 4 over plain `ws`: hello → auth → ready, challenges out,
  * decisions in, pings every 20 s, and every close code of the spec.
  */
 export class DeviceHub {
@@ -153,7 +153,10 @@ export class DeviceHub {
       if (this.clients.size >= 10_000) this.pruneClients(now);
       this.clients.set(client, (entry = { unauthenticated: 0, tokens: this.limits.newBurstPerClient, tokensAt: now }));
     }
-    entry.tokens = Math.min(this.limits.newBurstPerClient, entry.tokens + ((now - entry.tokensAt) / 1000) * this.limits.newPerSecondPerClient);
+    entry.tokens = Math.min(
+      this.limits.newBurstPerClient,
+      entry.tokens + ((now - entry.tokensAt) / 1000) * this.limits.newPerSecondPerClient,
+    );
     entry.tokensAt = now;
     if (entry.tokens < 1) return 'too many new sockets from this address; try again in a few seconds';
     if (entry.unauthenticated >= this.limits.unauthenticatedPerClient) return 'too many unauthenticated sockets from this address';
@@ -195,7 +198,10 @@ export class DeviceHub {
     };
     this.connections.add(connection);
     this.pingSlots[connection.pingSlot]!.add(connection);
-    connection.authTimer = setTimeout(() => this.close(connection, CLOSE_CODES.authTimeout, 'no auth in time'), this.deps.timing.authTimeoutMs);
+    connection.authTimer = setTimeout(
+      () => this.close(connection, CLOSE_CODES.authTimeout, 'no auth in time'),
+      this.deps.timing.authTimeoutMs,
+    );
     socket.on('message', (data, isBinary) => {
       connection.queue = connection.queue
         .then(() => this.receive(connection, data, isBinary))
@@ -206,7 +212,9 @@ export class DeviceHub {
           this.send(connection, {
             type: 'error',
             code: unavailable ? 'unavailable' : 'internal_error',
-            message: unavailable ? 'The relay cannot reach its database right now; try again shortly.' : 'The relay could not handle this frame.',
+            message: unavailable
+              ? 'The relay cannot reach its database right now; try again shortly.'
+              : 'The relay could not handle this frame.',
           });
         });
     });
@@ -217,7 +225,11 @@ export class DeviceHub {
 
   private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
-    const size = Array.isArray(data) ? data.reduce((total, part) => total + part.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    const size = Array.isArray(data)
+      ? data.reduce((total, part) => total + part.length, 0)
+      : data instanceof ArrayBuffer
+        ? data.byteLength
+        : data.length;
     if (size > LIMITS.frameBytes) return this.close(connection, CLOSE_CODES.frameTooLarge, 'frame over 16 KiB');
     if (!this.takeToken(connection)) return this.close(connection, CLOSE_CODES.rateLimited, 'too many frames');
     if (isBinary) return this.malformed(connection, 'frames must be text');
@@ -284,7 +296,9 @@ export class DeviceHub {
       addTo(this.byDevice, device.id, connection);
       addTo(this.byUser, device.userId, connection);
     }
-    const pending = await this.deps.handlers.pendingChallenges([...accepted.values()].map((device) => ({ deviceId: device.id, userId: device.userId })));
+    const pending = await this.deps.handlers.pendingChallenges(
+      [...accepted.values()].map((device) => ({ deviceId: device.id, userId: device.userId })),
+    );
     for (const challenge of pending) this.send(connection, challenge);
   }
 

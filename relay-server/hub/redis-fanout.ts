@@ -19,7 +19,11 @@ export class RedisFanout implements Fanout {
   readonly ready: Promise<void>;
 
   constructor(redisUrl: string, onError: (error: unknown) => void = () => {}) {
-    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000) };
+    const options = {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000),
+    };
     this.publisher = new Redis(redisUrl, options);
     this.subscriber = new Redis(redisUrl, options);
     this.publisher.on('error', onError);

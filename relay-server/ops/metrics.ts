@@ -16,7 +16,11 @@ export function metricsAllowed(metricsToken: string | undefined, authorization: 
 export class RelayMetrics {
   readonly registry = new Registry();
   readonly pushes = new Counter({ name: 'countersign_pushes_total', help: 'Challenges pushed to devices', registers: [this.registry] });
-  readonly signins = new Counter({ name: 'countersign_signin_requests_total', help: 'Sign-in requests created', registers: [this.registry] });
+  readonly signins = new Counter({
+    name: 'countersign_signin_requests_total',
+    help: 'Sign-in requests created',
+    registers: [this.registry],
+  });
   readonly decisions = new Counter({
     name: 'countersign_decisions_total',
     help: 'Settled sign-in requests by outcome',

@@ -1,27 +1,36 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { icoFromPng } from './favicon-ico.ts';
 
-/** The pages' one stylesheet and small scripts, read once at start and served with an ETag. */
+/** The pages' one stylesheet, small scripts and icons, read once at start and served with an ETag. */
 interface Asset {
-  body: string;
+  body: Uint8Array | string;
   type: string;
   etag: string;
   /** The URL pages link to; `?v=` changes with the content so a new version is never stale. */
   url: string;
 }
 
-function load(name: string, type: string): Asset {
-  const body = readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+const read = (name: string): Buffer => readFileSync(new URL(`./assets/${name}`, import.meta.url));
+
+function asset(body: Buffer, type: string, path: string): Asset {
   const version = createHash('sha256').update(body).digest('base64url').slice(0, 12);
-  return { body, type, etag: `"${version}"`, url: `/assets/${name}?v=${version}` };
+  const text = type.startsWith('text/') || type.startsWith('image/svg');
+  return { body: text ? body.toString('utf8') : new Uint8Array(body), type, etag: `"${version}"`, url: `${path}?v=${version}` };
 }
+
+const load = (name: string, type: string): Asset => asset(read(name), type, `/assets/${name}`);
 
 export const ASSETS = {
   css: load('app.css', 'text/css; charset=utf-8'),
   signin: load('signin.js', 'text/javascript; charset=utf-8'),
   securityInfo: load('security-info.js', 'text/javascript; charset=utf-8'),
   admin: load('admin.js', 'text/javascript; charset=utf-8'),
+  confirm: load('confirm.js', 'text/javascript; charset=utf-8'),
+  // Browsers ask for /favicon.ico on their own, so the icons live at the root.
+  faviconSvg: asset(read('favicon.svg'), 'image/svg+xml', '/favicon.svg'),
+  faviconIco: asset(icoFromPng(read('favicon-32.png')), 'image/x-icon', '/favicon.ico'),
 } as const;
 
 export function assetRoutes() {
@@ -35,7 +44,7 @@ export function assetRoutes() {
       c.header('X-Content-Type-Options', 'nosniff');
       if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
       c.header('Content-Type', asset.type);
-      return c.body(asset.body);
+      return typeof asset.body === 'string' ? c.body(asset.body) : c.body(asset.body as Uint8Array<ArrayBuffer>);
     });
   }
   return app;

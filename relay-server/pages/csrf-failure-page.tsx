@@ -10,7 +10,9 @@ export function csrfFailurePage(c: Context, back: { href: string; label: string 
     c,
     <MessagePage title="Please try again" viewer={viewer} links={[back]}>
       <Notice kind="error">
-        <p data-testid="csrf-error">This form expired or didn't come from this site, so nothing was changed. Reload the page and try again.</p>
+        <p data-testid="csrf-error">
+          This form expired or didn't come from this site, so nothing was changed. Reload the page and try again.
+        </p>
       </Notice>
     </MessagePage>,
     403,

@@ -30,7 +30,10 @@ export function Layout({ title, children, width = 'narrow', viewer, scripts = []
         {/* Forms need an Origin header the relay can check; the default no-referrer policy would send "null". */}
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · Countersign`}</title>
+        <link rel="icon" href={ASSETS.faviconIco.url} sizes="32x32" />
+        <link rel="icon" href={ASSETS.faviconSvg.url} type="image/svg+xml" />
         <link rel="stylesheet" href={ASSETS.css.url} />
+        <script src={ASSETS.confirm.url} defer></script>
         {scripts.map((src) => (
           <script src={src} defer></script>
         ))}
@@ -52,30 +55,46 @@ export function Layout({ title, children, width = 'narrow', viewer, scripts = []
 export function Brand() {
   return (
     <a class="brand" href="/">
-      <span class="brand-mark" aria-hidden="true">
-        C
-      </span>
+      <img class="brand-mark" src={ASSETS.faviconSvg.url} alt="" width={28} height={28} />
       Countersign
     </a>
   );
 }
 
+/**
+ * The links once in a row (wide screens) and once in a "Menu" disclosure (narrow screens, where a
+ * row would wrap); CSS shows one of them, so assistive technology meets only that one.
+ */
 function TopBar({ viewer }: { viewer: Viewer }) {
   return (
     <header class="topbar">
       <Brand />
-      <nav aria-label="Account">
-        <a href="/me">My account</a>
-        <a href="/security-info">Security info</a>
-        {viewer.isAdmin ? <a href="/admin">Admin</a> : null}
-        <form method="post" action="/signout">
-          <CsrfField token={viewer.csrf} />
-          <button type="submit" class="link-button">
-            Sign out
-          </button>
-        </form>
+      <nav aria-label="Account" class="topnav-row">
+        <AccountLinks viewer={viewer} />
       </nav>
+      <details class="topnav-menu">
+        <summary>Menu</summary>
+        <nav aria-label="Account">
+          <AccountLinks viewer={viewer} />
+        </nav>
+      </details>
     </header>
+  );
+}
+
+function AccountLinks({ viewer }: { viewer: Viewer }) {
+  return (
+    <>
+      <a href="/me">My account</a>
+      <a href="/security-info">Security info</a>
+      {viewer.isAdmin ? <a href="/admin">Admin</a> : null}
+      <form method="post" action="/signout">
+        <CsrfField token={viewer.csrf} />
+        <button type="submit" class="link-button">
+          Sign out
+        </button>
+      </form>
+    </>
   );
 }
 
@@ -83,7 +102,17 @@ export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
 
-export function Notice({ kind, children, id, hidden }: { kind: 'error' | 'ok' | 'warn' | 'info'; children?: Child; id?: string; hidden?: boolean }) {
+export function Notice({
+  kind,
+  children,
+  id,
+  hidden,
+}: {
+  kind: 'error' | 'ok' | 'warn' | 'info';
+  children?: Child;
+  id?: string;
+  hidden?: boolean;
+}) {
   return (
     <div class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'} id={id} hidden={hidden}>
       {children}

@@ -10,11 +10,12 @@ import { PairPage } from '../pairing/pair-page.tsx';
 import { renderPage } from './render-page.ts';
 import { signinPageRoutes } from '../signin/signin-page-routes.tsx';
 
-/** Every server-rendered page and its assets (PROTOCOL.md leaves pages to us; docs/contracts.md names their test ids). */
+/** Every server-rendered page and its assets (docs/protocol.md leaves pages to us; docs/contracts.md names their test ids). */
 export function pageRoutes(deps: RelayDeps) {
   const app = new Hono();
   app.route('/', assetRoutes());
-  app.get('/', (c) => c.redirect('/signin?app=demo', 302));
+  // The demo opens on its demo app's sign-in; a relay of its own on its own sign-in page.
+  app.get('/', (c) => c.redirect(deps.config.demo ? '/signin?app=demo' : '/signin', 302));
   app.get('/pair', (c) => renderPage(c, <PairPage />));
   app.route('/', signinPageRoutes(deps));
   app.route('/', accountRoutes(deps));
@@ -23,7 +24,11 @@ export function pageRoutes(deps: RelayDeps) {
     const session = await pageSession(c, deps);
     return renderPage(
       c,
-      <MessagePage title="Page not found" viewer={session?.viewer} links={[{ href: session ? '/me' : '/signin?app=demo', label: session ? 'Go to your account' : 'Go to sign-in' }]}>
+      <MessagePage
+        title="Page not found"
+        viewer={session?.viewer}
+        links={[{ href: session ? '/me' : '/signin', label: session ? 'Go to your account' : 'Go to sign-in' }]}
+      >
         <p>There is no page at this address.</p>
       </MessagePage>,
       404,

@@ -10,8 +10,8 @@ export function PairPage() {
     <Layout title="Pairing link">
       <h1>Open this link in the Countersign extension</h1>
       <p>
-        This is a pairing link. It adds your account to the Countersign browser extension so the extension can approve
-        your sign-ins, like an authenticator app on a phone.
+        This is a pairing link. It adds your account to the Countersign browser extension so the extension can approve your sign-ins, like
+        an authenticator app on a phone.
       </p>
       <ol>
         <li>Open the Countersign extension from your browser's toolbar.</li>
@@ -22,8 +22,8 @@ export function PairPage() {
       </ol>
       <Notice kind="info">
         <p>
-          The secret part of the link stays in your browser: it was never sent to this server. The link works once and
-          expires 10 minutes after it was made.
+          The secret part of the link stays in your browser: it was never sent to this server. The link works once and expires 10 minutes
+          after it was made.
         </p>
       </Notice>
       <div class="links">

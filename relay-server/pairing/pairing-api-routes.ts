@@ -20,7 +20,7 @@ function pointOf(field: 'publicKey' | 'connectPublicKey', value: string): KeyObj
 }
 
 /**
- * PROTOCOL.md section 3: a device redeems a pairing offer with two fresh keys, the approval key
+ * docs/protocol.md section 3: a device redeems a pairing offer with two fresh keys, the approval key
  * (`publicKey`, which signs the pair statement) and the connect key. Open to any origin
  * (the extension's is chrome-extension://…) without credentials: the single-use token is the
  * only authority, so CORS adds no risk and spares the extension host permissions.

@@ -45,6 +45,8 @@ export class FamiliarBrowsers {
       this.key = undefined;
       throw error;
     });
-    return createHmac('sha256', await this.key).update(payload, 'utf8').digest('base64url');
+    return createHmac('sha256', await this.key)
+      .update(payload, 'utf8')
+      .digest('base64url');
   }
 }

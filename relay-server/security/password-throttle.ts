@@ -19,7 +19,7 @@ interface Window {
 }
 
 /**
- * Slows down password guessing without letting anyone lock a user out (PROTOCOL.md section 5):
+ * Slows down password guessing without letting anyone lock a user out (docs/protocol.md section 5):
  * failures are counted per sign-in name AND client key (IPv4 address, IPv6 /64), so ten wrong
  * passwords from one client refuse that client only; the real user elsewhere, and a valid
  * Temporary Access Pass from another client, are still checked. Behind that, the two backstops
@@ -39,7 +39,11 @@ export class PasswordThrottle {
   check(upn: string, clientKey: string): ThrottleVerdict {
     const name = upn.toLowerCase();
     const now = this.now();
-    const refused = (scope: ThrottleScope, window: Window): ThrottleVerdict => ({ allowed: false, scope, retryAfterMs: window.endsAt - now });
+    const refused = (scope: ThrottleScope, window: Window): ThrottleVerdict => ({
+      allowed: false,
+      scope,
+      retryAfterMs: window.endsAt - now,
+    });
     const client = this.current(this.perClient, `${name}\n${clientKey}`);
     if (client && client.count >= MAX_FAILED_PASSWORDS) return refused('client', client);
     const user = this.current(this.perUser, name);

@@ -4,7 +4,7 @@ import { ApiError } from '../api-error.ts';
 import { WorkLimiter, WorkQueueFull } from './work-limiter.ts';
 
 /**
- * scrypt, N=2^15, r=8, p=1 (tens of ms here). Stored as `scrypt$N$r$p$salt$hash` so the cost can
+ * scrypt, N=2^15, r=8, p=1 (tens of milliseconds). Stored as `scrypt$N$r$p$salt$hash` so the cost can
  * grow later without breaking old hashes.
  */
 const COST = { N: 2 ** 15, r: 8, p: 1 } as const;
@@ -30,7 +30,7 @@ export const PASSWORD_BUSY_RETRY_SECONDS = 1;
  * A refusal is answered after that second, with at most MAX_HELD_REFUSALS held at once (beyond,
  * at once): a sprayer with N connections then gets about N answers a second instead of
  * thousands, and the event loop stays with the approvals (`npm run bench -- --scenario
- * password-spam`: p99 2.28× quiet when refusals were immediate).
+ * password-spam`; docs/performance.md has the figures).
  */
 const MAX_HELD_REFUSALS = 512;
 let heldRefusals = 0;

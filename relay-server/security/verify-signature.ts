@@ -3,7 +3,7 @@ import { fromBase64Url } from '../../protocol/encoding.ts';
 
 /**
  * Verifies a device's P-256 signature (64-byte r‖s over SHA-256) with node:crypto, which accepts
- * high-S and low-S alike, as PROTOCOL.md section 2 requires.
+ * high-S and low-S alike, as docs/protocol.md section 2 requires.
  */
 export function publicKeyFromPoint(publicKey: string): KeyObject {
   const point = fromBase64Url(publicKey);
@@ -44,7 +44,7 @@ export function verifyDeviceSignature(statement: Uint8Array, signature: string, 
   }
 }
 
-/** The same check on libuv's thread pool, off the event loop (a P-256 verify is ~0.1 ms here). */
+/** The same check on libuv's thread pool, off the event loop (docs/performance.md). */
 export function verifyDeviceSignatureOffThread(statement: Uint8Array, signature: string, publicKey: KeyObject): Promise<boolean> {
   const bytes = signatureBytes(signature);
   if (!bytes) return Promise.resolve(false);

@@ -20,7 +20,14 @@ export interface SignedInUser {
  * session the browser held before (say, a password-only one an approval upgrades, or one an
  * attacker planted) ends, and so does the signed-out forms' pre-session token.
  */
-export async function startSession(c: Context, store: Store, clock: Clock, relayOrigin: string, userId: string, amr: string[]): Promise<void> {
+export async function startSession(
+  c: Context,
+  store: Store,
+  clock: Clock,
+  relayOrigin: string,
+  userId: string,
+  amr: string[],
+): Promise<void> {
   const previous = getCookie(c, SESSION_COOKIE);
   if (previous) await store.sessions.remove(previous);
   forgetPreSessionToken(c, relayOrigin);
@@ -32,7 +39,7 @@ export async function startSession(c: Context, store: Store, clock: Clock, relay
     path: '/',
     maxAge: SESSION_LIFETIME_MS / 1000,
   });
-  // PROTOCOL.md section 5: an answer that carries a session is never stored by a cache.
+  // docs/protocol.md section 5: an answer that carries a session is never stored by a cache.
   c.header('Cache-Control', 'no-store');
 }
 

@@ -2,21 +2,27 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 
 /**
- * Where a signed-out visitor was going (an admin page), kept for ten minutes in an HttpOnly
+ * Where a signed-out visitor was going (an admin page, or back to an app through the OpenID
+ * Provider), kept for ten minutes in an HttpOnly
  * cookie so that whichever way they then sign in (password page or phone, both of which land on
- * /me) they come back to it. Only /admin paths are kept, so this can never redirect off the relay,
+ * /me) they come back to it. Only /admin and /oidc/interaction paths are kept, so this can never redirect off the relay,
  * and only a session started after it was set takes it (the one who is still signed in the old
- * way can visit /me without being sent back).
+ * way can visit /me without being sent back). A Temporary Access Pass lands on adding an
+ * authenticator instead and leaves the cookie for the next visit to /me.
  */
 const COOKIE = 'countersign_return_to';
 const LIFETIME_SECONDS = 600;
 
-const isAdminPath = (value: string): boolean => /^\/admin(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('/admin//') && value.length <= 512;
+const isAdminPath = (value: string): boolean =>
+  /^\/admin(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('/admin//') && value.length <= 512;
+/** An app's sign-in waiting on the OpenID Provider (oidc/interaction-routes.tsx). */
+const isInteractionPath = (value: string): boolean => /^\/oidc\/interaction\/[A-Za-z0-9_-]{10,64}$/.test(value);
+const isReturnPath = (value: string): boolean => isAdminPath(value) || isInteractionPath(value);
 
 export function rememberReturnTo(c: Context, relayOrigin: string, now: number): void {
   const url = new URL(c.req.url);
   const target = url.pathname + url.search;
-  if (c.req.method !== 'GET' || !isAdminPath(target)) return;
+  if (c.req.method !== 'GET' || !isReturnPath(target)) return;
   setCookie(c, COOKIE, `${now}|${target}`, {
     httpOnly: true,
     sameSite: 'Lax',
@@ -34,5 +40,11 @@ export function takeReturnTo(c: Context, relayOrigin: string, sessionStartedAt: 
   if (match && Number(match[1]) > sessionStartedAt) return undefined; // set after this session began
   deleteCookie(c, COOKIE, { path: '/', secure: relayOrigin.startsWith('https:') });
   const target = match?.[2];
-  return target !== undefined && isAdminPath(target) ? target : undefined;
+  return target !== undefined && isReturnPath(target) ? target : undefined;
+}
+
+/** True when the browser is on its way back to an app: its forms may end in a redirect off the relay. */
+export function returningToApp(c: Context): boolean {
+  const target = /^\d{1,15}\|(.*)$/s.exec(getCookie(c, COOKIE) ?? '')?.[1];
+  return target !== undefined && isInteractionPath(target);
 }

@@ -1,7 +1,7 @@
 import type { SigninMethod } from '../store/schema.ts';
 
 /**
- * Authentication method references (RFC 8176) for each way of signing in, PROTOCOL.md section 5:
+ * Authentication method references (RFC 8176) for each way of signing in, docs/protocol.md section 5:
  * a password gives `pwd`, a Temporary Access Pass `otp`; an approval adds `swk` (the device's
  * key), `mfa`, and how the device released its approval key: `pin` or `hwk` (WebAuthn).
  *

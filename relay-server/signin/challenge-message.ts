@@ -2,7 +2,12 @@ import type { ChallengeMessage, Match, Policy } from '../../protocol/messages.ts
 import type { SigninRow, UserRow } from '../store/schema.ts';
 
 /** The challenge one device sees for one request; context follows the policy's switches. */
-export function challengeMessage(row: SigninRow, deviceId: string, user: Pick<UserRow, 'upn' | 'display_name'>, policy: Policy): ChallengeMessage {
+export function challengeMessage(
+  row: SigninRow,
+  deviceId: string,
+  user: Pick<UserRow, 'upn' | 'display_name'>,
+  policy: Policy,
+): ChallengeMessage {
   const digits = row.digits ?? 2;
   const match: Match =
     row.match_mode === 'choose' && row.choices

@@ -8,7 +8,7 @@ import type { Decision, Unlock } from '../../protocol/statements.ts';
 export interface DecidingDevice {
   readonly id: string;
   readonly userId: string;
-  /** Signs `approve`, and `deny`/`report` released with a PIN or WebAuthn (PROTOCOL.md section 2). */
+  /** Signs `approve`, and `deny`/`report` released with a PIN or WebAuthn (docs/protocol.md section 2). */
   readonly approvalKey: KeyObject;
   /** Signs `connect`, and `deny`/`report` with unlock `none`; never an `approve`. */
   readonly connectKey: KeyObject;

@@ -81,18 +81,20 @@ export async function passwordSignin(
     }
   }
 
-  // A successful sign-in resets this client's failed-push count (PROTOCOL.md section 6).
+  // A successful sign-in resets this client's failed-push count (docs/protocol.md section 6).
   await store.users.recordSuccess(user.id, context.clientKey);
   await logSignin(deps, { ...logged, method, outcome: 'approved' });
   return { kind: 'session', user, amr: method === 'tap' ? ['otp'] : ['pwd'] };
 }
 
 /** Password and TAP sign-ins, failed and refused attempts too, go in the sign-in log already decided. */
-async function logSignin(
-  deps: RelayDeps,
-  entry: Parameters<RelayDeps['signins']['logAttempt']>[0],
-): Promise<void> {
+async function logSignin(deps: RelayDeps, entry: Parameters<RelayDeps['signins']['logAttempt']>[0]): Promise<void> {
   await deps.signins.logAttempt(entry);
-  const event = entry.outcome === 'approved' ? 'signin.password.ok' : entry.outcome === 'rate_limited' ? 'signin.password.throttled' : 'signin.password.failed';
+  const event =
+    entry.outcome === 'approved'
+      ? 'signin.password.ok'
+      : entry.outcome === 'rate_limited'
+        ? 'signin.password.throttled'
+        : 'signin.password.failed';
   deps.logger.info({ event, method: entry.method, upn: entry.upn }, 'password sign-in');
 }

@@ -14,23 +14,34 @@ export interface RequestContext {
 /** A short, human name for the browser and OS in a User-Agent; enough for "Chrome on Windows". */
 export function describeUserAgent(userAgent: string | undefined): { browser: string; os: string } {
   const ua = userAgent ?? '';
-  const browser =
-    /Edg\//.test(ua) ? 'Edge'
-    : /OPR\//.test(ua) ? 'Opera'
-    : /Firefox\//.test(ua) ? 'Firefox'
-    : /Chromium\//.test(ua) ? 'Chromium'
-    : /(Chrome|HeadlessChrome)\//.test(ua) ? 'Chrome'
-    : /Safari\//.test(ua) ? 'Safari'
-    : /curl\//.test(ua) ? 'curl'
-    : 'Unknown browser';
-  const os =
-    /Windows/.test(ua) ? 'Windows'
-    : /Android/.test(ua) ? 'Android'
-    : /(iPhone|iPad|iPod)/.test(ua) ? 'iOS'
-    : /Mac OS X|Macintosh/.test(ua) ? 'macOS'
-    : /CrOS/.test(ua) ? 'ChromeOS'
-    : /Linux/.test(ua) ? 'Linux'
-    : 'Unknown OS';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Chromium\//.test(ua)
+          ? 'Chromium'
+          : /(Chrome|HeadlessChrome)\//.test(ua)
+            ? 'Chrome'
+            : /Safari\//.test(ua)
+              ? 'Safari'
+              : /curl\//.test(ua)
+                ? 'curl'
+                : 'Unknown browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /(iPhone|iPad|iPod)/.test(ua)
+        ? 'iOS'
+        : /Mac OS X|Macintosh/.test(ua)
+          ? 'macOS'
+          : /CrOS/.test(ua)
+            ? 'ChromeOS'
+            : /Linux/.test(ua)
+              ? 'Linux'
+              : 'Unknown OS';
   return { browser, os };
 }
 

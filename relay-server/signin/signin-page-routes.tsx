@@ -6,10 +6,14 @@ import { parse } from '../../protocol/parse.ts';
 import { clientContext } from '../http/client-context.ts';
 import { allowsFlow } from '../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../relay-deps.ts';
+import type { Store } from '../store/store.ts';
+import { INTERACTION_PATH, PROVIDER_PAGE_CSP } from '../oidc/provider-config.ts';
+import { returningToApp } from '../session/return-to.ts';
 import { currentSession, endSession, startSession } from '../session/browser-session.ts';
 import { rememberBrowser } from './familiar-cookie.ts';
-import { appName } from './known-apps.ts';
 import { passwordThrottled } from './signin-service.ts';
+import { PUSH_BLOCKED_MESSAGE, PushBlockedError } from './push-blocked.ts';
+import { tryAgainIn, type ApiError } from '../api-error.ts';
 import { CsrfError, csrfToken, readProtectedForm } from '../pages/csrf.ts';
 import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
 import { MessagePage } from '../pages/message-page.tsx';
@@ -20,17 +24,17 @@ import { SigninPage, passwordUrl } from './signin-page.tsx';
 
 type AppChoice = { ok: true; app: { id: string; name: string } | undefined } | { ok: false };
 
-/** `?app=` names one of the relay's known applications; absent means no particular one. */
-function chosenApp(appId: string | undefined): AppChoice {
+/** `?app=` names an app registered on the relay (its client id); absent means no particular one. */
+async function chosenApp(store: Store, appId: string | undefined): Promise<AppChoice> {
   if (appId === undefined || appId === '') return { ok: true, app: undefined };
-  const name = appName(appId);
-  return name === undefined ? { ok: false } : { ok: true, app: { id: appId, name } };
+  const app = await store.apps.byClientId(appId);
+  return app ? { ok: true, app: { id: app.clientId, name: app.name } } : { ok: false };
 }
 
 function unknownAppPage(c: Context) {
   return renderPage(
     c,
-    <MessagePage title="Unknown application" links={[{ href: '/signin?app=demo', label: 'Sign in to Countersign Demo' }]}>
+    <MessagePage title="Unknown application" links={[{ href: '/signin', label: 'Sign in to Countersign' }]}>
       <div class="status" data-testid="signin-status" data-state="error" role="alert">
         <span class="status-icon" aria-hidden="true">
           !
@@ -45,6 +49,21 @@ function unknownAppPage(c: Context) {
   );
 }
 
+/** Where a Temporary Access Pass sign-in lands: Security info, opened at its Add-authenticator step. */
+export const ADD_AUTHENTICATOR_URL = '/security-info?add=authenticator';
+
+/** The password was right but no approval can be asked for: say why, and when or who can help. */
+function pushRefusedMessage(error: ApiError): string {
+  const start = 'Your password was right, but';
+  if (error instanceof PushBlockedError) return `${start} ${PUSH_BLOCKED_MESSAGE.charAt(0).toLowerCase()}${PUSH_BLOCKED_MESSAGE.slice(1)}`;
+  // Every rate_limited message ends with when to try again (api-error.ts rateLimited).
+  if (error.code === 'rate_limited') return `${start} your authenticator can’t be asked to approve right now. ${error.message}`;
+  return `${start} none of your authenticators can be asked to approve. Ask your administrator for help.`;
+}
+
+/** `?interaction=` (an app's waiting OpenID Connect sign-in): the address that tells the app "denied". */
+const appCancelUrl = (uid: string | undefined) =>
+  uid !== undefined && /^[A-Za-z0-9_-]{10,64}$/.test(uid) ? `${INTERACTION_PATH}/${uid}/cancel` : undefined;
 
 const upnQuery = (value: string | undefined) => (value !== undefined && parse(UpnSchema, value).ok ? value : undefined);
 
@@ -55,20 +74,35 @@ export function signinPageRoutes(deps: RelayDeps) {
     return { policy, passwordless: policy.enabled && allowsFlow(policy, 'passwordless') };
   };
 
-  const showPasswordPage = async (c: Context, props: { app: { id: string; name: string } | undefined; upn?: string | undefined; error?: string | undefined }, status: 200 | 400 | 401 | 429 | 503 = 200) => {
+  const showPasswordPage = async (
+    c: Context,
+    props: { app: { id: string; name: string } | undefined; upn?: string | undefined; error?: string | undefined },
+    status: 200 | 400 | 401 | 429 | 503 = 200,
+  ) => {
     const { passwordless } = await passwordlessOffered();
+    // On the way back to an app, the form's answer ends in a redirect to the app's origin.
+    if (returningToApp(c)) c.header('Content-Security-Policy', PROVIDER_PAGE_CSP);
     return renderPage(c, <PasswordPage csrf={csrfToken(c, deps.relayOrigin())} passwordless={passwordless} {...props} />, status);
   };
 
   return new Hono()
     .get('/signin', async (c) => {
-      const choice = chosenApp(c.req.query('app'));
+      const choice = await chosenApp(deps.store, c.req.query('app'));
       if (!choice.ok) return unknownAppPage(c);
       const { policy, passwordless } = await passwordlessOffered();
-      return renderPage(c, <SigninPage app={choice.app} matchMode={policy.match.mode} passwordless={passwordless} upn={upnQuery(c.req.query('upn'))} />);
+      return renderPage(
+        c,
+        <SigninPage
+          app={choice.app}
+          matchMode={policy.match.mode}
+          passwordless={passwordless}
+          upn={upnQuery(c.req.query('upn'))}
+          appCancelUrl={appCancelUrl(c.req.query('interaction'))}
+        />,
+      );
     })
     .get('/signin/password', async (c) => {
-      const choice = chosenApp(c.req.query('app'));
+      const choice = await chosenApp(deps.store, c.req.query('app'));
       if (!choice.ok) return unknownAppPage(c);
       return showPasswordPage(c, { app: choice.app, upn: upnQuery(c.req.query('upn')) });
     })
@@ -80,7 +114,7 @@ export function signinPageRoutes(deps: RelayDeps) {
         if (error instanceof CsrfError) return csrfFailurePage(c, { href: '/signin/password', label: 'Go back and try again' });
         throw error;
       }
-      const choice = chosenApp(form.value('app'));
+      const choice = await chosenApp(deps.store, form.value('app'));
       if (!choice.ok) return unknownAppPage(c);
       const { app } = choice;
       const upn = (form.value('upn') ?? '').trim();
@@ -99,21 +133,14 @@ export function signinPageRoutes(deps: RelayDeps) {
           return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000).message }, 429);
         case 'busy':
           c.header('Retry-After', String(outcome.retryAfterSeconds));
-          return showPasswordPage(c, { app, upn, error: outcome.message }, 503);
-        case 'push_refused':
-          if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
           return showPasswordPage(
             c,
-            {
-              app,
-              upn,
-              error:
-                outcome.error.code === 'rate_limited'
-                  ? `Your password was right, but your authenticator can’t be asked to approve right now: ${outcome.error.message}`
-                  : 'Your password was right, but the approval request could not be sent. Try again later.',
-            },
-            429,
+            { app, upn, error: `The sign-in service is busy checking other passwords. ${tryAgainIn(outcome.retryAfterSeconds)}` },
+            503,
           );
+        case 'push_refused':
+          if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
+          return showPasswordPage(c, { app, upn, error: pushRefusedMessage(outcome.error) }, outcome.error.status === 429 ? 429 : 400);
         case 'push': {
           const { policy } = await passwordlessOffered();
           return renderPage(
@@ -130,7 +157,10 @@ export function signinPageRoutes(deps: RelayDeps) {
         case 'session':
           await startSession(c, deps.store, deps.clock, deps.relayOrigin(), outcome.user.id, outcome.amr);
           await rememberBrowser(c, deps.signins, deps.relayOrigin(), outcome.user.id);
-          return c.redirect('/me', 303);
+          // /me sends on to a remembered admin page (session/return-to.ts); a Temporary Access Pass
+          // exists to add an authenticator, so it goes there first and the admin page keeps waiting.
+          // An app waiting for this sign-in (OpenID Connect) comes first: /me sends the browser back to it.
+          return c.redirect(outcome.amr.includes('otp') && !returningToApp(c) ? ADD_AUTHENTICATOR_URL : '/me', 303);
       }
     })
     .post('/signout', async (c) => {
@@ -143,6 +173,6 @@ export function signinPageRoutes(deps: RelayDeps) {
         throw error;
       }
       await endSession(c, deps.store);
-      return c.redirect('/signin?app=demo', 303);
+      return c.redirect('/signed-out', 303);
     });
 }

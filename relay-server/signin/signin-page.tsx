@@ -28,6 +28,8 @@ export interface SigninPageProps {
    * and back to `returnTo` once approved.
    */
   stepUp?: { returnTo: string } | undefined;
+  /** An app's OpenID Connect sign-in is waiting on this page: where a denial sends the person back to it. */
+  appCancelUrl?: string | undefined;
 }
 
 /** What the page asks when adding an authenticator needs an approval on one first. */
@@ -45,7 +47,7 @@ export function passwordUrl(upn: string | undefined, appId: string | undefined):
  * The sign-in page: username, then the number to match with a live countdown, then the outcome.
  * Every step is in the markup; /assets/signin.js shows one at a time and talks to the JSON API.
  */
-export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl, stepUp }: SigninPageProps) {
+export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl, stepUp, appCancelUrl }: SigninPageProps) {
   const toPassword = passwordUrl(started?.upn ?? upn, app?.id);
   const verb = matchMode === 'choose' ? 'choose' : 'enter';
   const waitTitle = stepUp ? STEP_UP_TITLE : 'Approve sign-in request';
@@ -62,7 +64,9 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
         data-expires-at={started ? String(started.expiresAt) : undefined}
         data-server-now={started ? String(started.serverNow) : undefined}
         data-retry-url={retryUrl}
+        data-change-user-url={started && !stepUp ? passwordUrl(undefined, app?.id) : undefined}
         data-return-to={stepUp?.returnTo}
+        data-app-cancel-url={appCancelUrl}
         data-wait-title={stepUp ? waitTitle : undefined}
         data-failed-title={stepUp ? 'The approval did not go through' : undefined}
       >
@@ -98,7 +102,9 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
             {waitTitle}
           </h1>
           <p id="instruction">
-            {stepUp ? `Open one of your authenticators and ${verb} this number. Then you can add another.` : `Open your authenticator and ${verb} this number to sign in.`}
+            {stepUp
+              ? `Open one of your authenticators and ${verb} this number. Then you can add another.`
+              : `Open your authenticator and ${verb} this number to sign in.`}
           </p>
           <div class="match" id="match">
             <span class="match-number" data-testid="match-number">
@@ -108,7 +114,14 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           <div class="countdown" data-testid="countdown" role="timer" aria-live="off"></div>
         </section>
 
-        <div class="status" data-testid="signin-status" data-state={started ? 'pending' : ''} role="status" aria-live="polite" hidden={!started}>
+        <div
+          class="status"
+          data-testid="signin-status"
+          data-state={started ? 'pending' : ''}
+          role="status"
+          aria-live="polite"
+          hidden={!started}
+        >
           <span class="status-icon" aria-hidden="true"></span>
           <div class="status-text">
             <p class="status-title" id="status-title">
@@ -133,11 +146,14 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           </div>
         ) : (
           <div class="links">
-            <a href={toPassword} data-password-link data-testid="password-link">
-              Use your password instead
-            </a>
+            {/* After a password the approval is the second factor: a password again is no way around it. */}
+            {started ? null : (
+              <a href={toPassword} data-password-link data-testid="password-link">
+                Use your password instead
+              </a>
+            )}
             {started || passwordless ? (
-              <button type="button" class="link-button" id="change-user" hidden={!started}>
+              <button type="button" class="link-button" id="change-user" data-testid="change-user" hidden={!started}>
                 Sign in as someone else
               </button>
             ) : null}

@@ -1,5 +1,12 @@
 import { randomId } from '../../protocol/encoding.ts';
-import type { CancelReason, CreateSigninResponse, DecisionMessage, ResultMessage, SigninStatus, SigninStatusResponse } from '../../protocol/messages.ts';
+import type {
+  CancelReason,
+  CreateSigninResponse,
+  DecisionMessage,
+  ResultMessage,
+  SigninStatus,
+  SigninStatusResponse,
+} from '../../protocol/messages.ts';
 import { matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
 import { decisionStatement } from '../../protocol/statements.ts';
 import { LIMITS } from '../../protocol/limits.ts';
@@ -18,19 +25,17 @@ import { MAX_PENDING_PER_USER, type SettledRequest } from '../store/signins-stor
 import type { Store } from '../store/store.ts';
 import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
-import { appName } from './known-apps.ts';
 import type { LocateIp } from './locate-ip.ts';
 import type { RequestContext } from './request-context.ts';
 import type { SecurityEventSink } from './security-events.ts';
 import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from './deciding-device.ts';
 import { amrFor } from './amr.ts';
+import { PushBlockedError } from './push-blocked.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
 /** The per-user push backstop: this many times the per-client budget, from every client together. */
 export const PUSH_BACKSTOP_FACTOR = 10;
-/** What Retry-After says when push sign-in is blocked until an administrator clears it. */
-const BLOCKED_RETRY_SECONDS = 3600;
 
 /** What a device (and the sign-in log) shows as the app of a step-up push. */
 export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
@@ -45,7 +50,7 @@ export interface SigninServiceDeps {
   metrics?: RelayMetrics;
 }
 
-/** Sign-in requests from creation to session: PROTOCOL.md sections 4 (decisions) and 5. */
+/** Sign-in requests from creation to session: docs/protocol.md sections 4 (decisions) and 5. */
 export class SigninService {
   /** Shared by the API's password path and the password page. */
   readonly passwordThrottle: PasswordThrottle;
@@ -54,7 +59,10 @@ export class SigninService {
 
   constructor(private readonly deps: SigninServiceDeps) {
     this.passwordThrottle = new PasswordThrottle(() => deps.clock.now());
-    this.familiar = new FamiliarBrowsers(() => relaySecret(deps.store.db, 'familiar-browser-key'), () => deps.clock.now());
+    this.familiar = new FamiliarBrowsers(
+      () => relaySecret(deps.store.db, 'familiar-browser-key'),
+      () => deps.clock.now(),
+    );
   }
 
   /** Where an IP is, as the challenge and the sign-in log show it. */
@@ -64,16 +72,23 @@ export class SigninService {
 
   /** `POST /api/v1/signins`: passwordless, or push after the password given here. */
   async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
-    const appLabel = this.appLabel(input.app);
+    const appLabel = await this.appLabel(input.app);
     const { context } = input;
     const target = await this.deps.store.users.pushTarget({ upn: input.upn }, this.pushBudgetStart(), context.clientKey);
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
-      const logged = { upn: target?.user.upn ?? input.upn.toLowerCase(), userId: target?.user.id ?? null, method: 'password' as const, app: this.appFor(input.app, appLabel), context };
+      const logged = {
+        upn: target?.user.upn ?? input.upn.toLowerCase(),
+        userId: target?.user.id ?? null,
+        method: 'password' as const,
+        app: this.appFor(input.app, appLabel),
+        context,
+      };
       // The throttle runs before scrypt: a refused attempt costs no password work.
       const verdict = await this.passwordVerdict(input.upn, target?.user.id, context);
       if (!verdict.allowed) {
-        if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) await this.logAttempt({ ...logged, outcome: 'rate_limited' });
+        if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope))
+          await this.logAttempt({ ...logged, outcome: 'rate_limited' });
         throw passwordThrottled(verdict.retryAfterMs);
       }
       const passwordOk = await verifyPassword(input.password, target?.user.password_hash);
@@ -149,7 +164,7 @@ export class SigninService {
 
   /** The push after a password the caller (the password page) has already checked. */
   async createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
-    const appLabel = this.appLabel(input.app);
+    const appLabel = await this.appLabel(input.app);
     const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart(), input.context.clientKey);
     return this.openPush(target, 'push_after_password', input.app, appLabel, input.context);
   }
@@ -171,10 +186,12 @@ export class SigninService {
     return this.deps.clock.now() - PUSH_BUDGET_WINDOW_MS;
   }
 
-  private appLabel(appId: string | undefined): string | null {
-    const label = appId === undefined ? null : appName(appId);
-    if (label === undefined) throw new ApiError(400, 'invalid_request', 'app is invalid: not an application this relay knows');
-    return label;
+  /** docs/protocol.md section 5: `app` is a registered app's client id; its name is what devices and the log show. */
+  private async appLabel(appId: string | undefined): Promise<string | null> {
+    if (appId === undefined) return null;
+    const app = await this.deps.store.apps.byClientId(appId);
+    if (!app) throw new ApiError(400, 'invalid_request', 'app is invalid: not an app registered on this relay');
+    return app.name;
   }
 
   private async openPush(
@@ -197,26 +214,47 @@ export class SigninService {
     const now = clock.now();
     const refuse = async (error: ApiError): Promise<never> => {
       if (this.passwordThrottle.shouldLogThrottled(user.upn, context.clientKey, 'push')) {
-        await this.logAttempt({ upn: user.upn, userId: user.id, method: flow, app: this.appFor(appId, appLabel), context, outcome: 'rate_limited' });
+        await this.logAttempt({
+          upn: user.upn,
+          userId: user.id,
+          method: flow,
+          app: this.appFor(appId, appLabel),
+          context,
+          outcome: 'rate_limited',
+        });
       }
       throw error;
     };
     if (user.push_blocked) {
-      await refuse(
-        new ApiError(429, 'rate_limited', 'Push sign-in is blocked for this account until your administrator clears it. Use another method, or ask your administrator.', BLOCKED_RETRY_SECONDS),
-      );
+      await refuse(new PushBlockedError());
     }
-    // PROTOCOL.md section 6: failures and the budget count per user and client, so a stranger
+    // docs/protocol.md section 6: failures and the budget count per user and client, so a stranger
     // spends only their own; the backstop behind them lets familiar browsers through.
     if (target.clientLockedUntil !== null && target.clientLockedUntil > now) {
-      await refuse(rateLimited('Too many push sign-ins from this device or network were denied or went unanswered.', secondsUntil(target.clientLockedUntil, now)));
+      await refuse(
+        rateLimited(
+          'Too many push sign-ins from this device or network were denied or went unanswered.',
+          secondsUntil(target.clientLockedUntil, now),
+        ),
+      );
     }
     if (target.clientPushes >= policy.maxPushesPer10Min) {
-      await refuse(rateLimited('Too many push sign-ins for this account from this device or network.', await this.budgetRetry(user.id, context.clientKey, now)));
-    }
-    if (target.recentPushes >= policy.maxPushesPer10Min * PUSH_BACKSTOP_FACTOR && !(await this.familiar.verify(context.familiar, user.id))) {
       await refuse(
-        rateLimited('Too many push sign-ins for this account lately; only browsers it has signed in from before may ask now.', await this.budgetRetry(user.id, null, now)),
+        rateLimited(
+          'Too many push sign-ins for this account from this device or network.',
+          await this.budgetRetry(user.id, context.clientKey, now),
+        ),
+      );
+    }
+    if (
+      target.recentPushes >= policy.maxPushesPer10Min * PUSH_BACKSTOP_FACTOR &&
+      !(await this.familiar.verify(context.familiar, user.id))
+    ) {
+      await refuse(
+        rateLimited(
+          'Too many push sign-ins for this account lately; only browsers it has signed in from before may ask now.',
+          await this.budgetRetry(user.id, null, now),
+        ),
       );
     }
 
@@ -258,7 +296,12 @@ export class SigninService {
     }
     if (!opened.opened) {
       const firstEnds = Math.min(...opened.pending.map((request) => request.expires_at));
-      return refuse(rateLimited(`This account already has ${MAX_PENDING_PER_USER} sign-in requests waiting from other devices.`, secondsUntil(firstEnds, now)));
+      return refuse(
+        rateLimited(
+          `This account already has ${MAX_PENDING_PER_USER} sign-in requests waiting from other devices.`,
+          secondsUntil(firstEnds, now),
+        ),
+      );
     }
     for (const older of opened.superseded) this.announceSettled(older, 'superseded', null);
     for (const deviceId of deviceIds) this.deps.fanout.sendToDevice(deviceId, challengeMessage(row, deviceId, user, policy));
@@ -284,7 +327,9 @@ export class SigninService {
   async decide(device: DecidingDevice, decision: DecisionMessage): Promise<ResultMessage> {
     const { store, clock } = this.deps;
     const result = (outcome: ResultMessage['outcome'], code?: string): ResultMessage =>
-      code === undefined ? { type: 'result', requestId: decision.requestId, outcome } : { type: 'result', requestId: decision.requestId, outcome, code };
+      code === undefined
+        ? { type: 'result', requestId: decision.requestId, outcome }
+        : { type: 'result', requestId: decision.requestId, outcome, code };
     // An approve with unlock `none` has no key that may sign it (and no statement to build).
     const key = decisionKey(device, decision.decision, decision.unlock);
     if (!key) return result('rejected', 'bad_signature');
@@ -348,7 +393,14 @@ export class SigninService {
     if (status === 'approved') return store.users.recordSuccess(row.user_id, row.client_key);
     if (status === 'reported') {
       await store.users.setPushBlocked(row.user_id, true);
-      this.deps.onSecurityEvent({ type: 'signin.reported', upn: row.upn, requestId: row.id, ip: row.ip, app: row.app_name, at: clock.now() });
+      this.deps.onSecurityEvent({
+        type: 'signin.reported',
+        upn: row.upn,
+        requestId: row.id,
+        ip: row.ip,
+        app: row.app_name,
+        at: clock.now(),
+      });
       return;
     }
     const policy = await store.policy.current();
@@ -363,7 +415,11 @@ export class SigninService {
   }
 
   private async expire(requestId: string): Promise<void> {
-    const row = await this.deps.store.signins.settle(requestId, { status: 'expired', reason: 'expired', deviceId: null }, this.deps.clock.now());
+    const row = await this.deps.store.signins.settle(
+      requestId,
+      { status: 'expired', reason: 'expired', deviceId: null },
+      this.deps.clock.now(),
+    );
     if (row) await this.afterExpiry(row);
   }
 
@@ -409,7 +465,11 @@ export class SigninService {
 
   async cancel(requestId: string, browserToken: string): Promise<SigninStatusResponse> {
     const row = await this.authorized(requestId, browserToken);
-    const settled = await this.deps.store.signins.settle(row.id, { status: 'cancelled', reason: 'cancelled', deviceId: null }, this.deps.clock.now());
+    const settled = await this.deps.store.signins.settle(
+      row.id,
+      { status: 'cancelled', reason: 'cancelled', deviceId: null },
+      this.deps.clock.now(),
+    );
     if (!settled) throw new ApiError(409, 'already_decided', 'This sign-in request is already settled.');
     this.announceSettled(settled, 'cancelled', null);
     return statusOf(settled);

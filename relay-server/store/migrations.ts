@@ -116,7 +116,10 @@ const migrations: Record<string, Migration> = {
               .whereRef('newer.user_id', '=', 'older.user_id')
               .where('newer.status', '=', 'pending')
               .where(({ eb, or, and, ref }) =>
-                or([eb('newer.created_at', '>', ref('older.created_at')), and([eb('newer.created_at', '=', ref('older.created_at')), eb('newer.id', '>', ref('older.id'))])]),
+                or([
+                  eb('newer.created_at', '>', ref('older.created_at')),
+                  and([eb('newer.created_at', '=', ref('older.created_at')), eb('newer.id', '>', ref('older.id'))]),
+                ]),
               ),
           ),
         )
@@ -151,10 +154,16 @@ const migrations: Record<string, Migration> = {
   },
   '0005_limits_per_client': {
     async up(db: Kysely<any>) {
-      // PROTOCOL.md revision 2 sections 5 and 6: limits strangers can reach are kept per client
+      // docs/protocol.md revision 2 sections 5 and 6: limits strangers can reach are kept per client
       // (IPv4 address, IPv6 /64: `client_key`) as well as per user. Older rows take their IP.
-      await db.schema.alterTable('signin_requests').addColumn('client_key', 'text', (c) => c.notNull().defaultTo('')).execute();
-      await db.updateTable('signin_requests').set({ client_key: sql.ref('ip') }).execute();
+      await db.schema
+        .alterTable('signin_requests')
+        .addColumn('client_key', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db
+        .updateTable('signin_requests')
+        .set({ client_key: sql.ref('ip') })
+        .execute();
       // One pending request per user and client (a newer one from the same client supersedes it),
       // and at most three per user: each pending request holds one of the user's three slots.
       // Both are unique partial indexes, so concurrent sign-ins on PostgreSQL cannot break them.
@@ -189,6 +198,50 @@ const migrations: Record<string, Migration> = {
         .createTable('relay_secrets')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0006_apps_and_openid_provider': {
+    async up(db: Kysely<any>) {
+      // docs/protocol.md sections 7 and 9: registered apps, and the OpenID Provider's state shared
+      // by every instance on this database.
+      await db.schema
+        .createTable('apps')
+        .addColumn('client_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('redirect_uris', 'text', (c) => c.notNull())
+        .addColumn('is_public', 'integer', (c) => c.notNull())
+        .addColumn('secret_hash', 'text')
+        .addColumn('needs_consent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('app_consents')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('client_id', 'text', (c) => c.notNull().references('apps.client_id').onDelete('cascade'))
+        .addColumn('granted_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_consents_pk', ['user_id', 'client_id'])
+        .execute();
+      await db.schema
+        .createTable('oidc_payloads')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('grant_id', 'text')
+        .addColumn('uid', 'text')
+        .addColumn('expires_at', 'bigint')
+        .addColumn('consumed_at', 'bigint')
+        .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
+        .execute();
+      await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').columns(['model', 'uid']).execute();
+      await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').column('grant_id').execute();
+      await db.schema.createIndex('oidc_payloads_expiry').on('oidc_payloads').column('expires_at').execute();
+      await db.schema
+        .createTable('oidc_signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('private_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
         .execute();
     },
   },

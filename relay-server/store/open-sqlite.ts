@@ -6,7 +6,7 @@ import { ensurePrivateDir, makePrivate } from './private-files.ts';
 import type { Database as Tables } from './schema.ts';
 
 /**
- * libsql aborts the whole process when a boolean, Date or object is bound (RECIPES.md), so every
+ * libsql aborts the whole process when a boolean, Date or object is bound (docs/environment.md), so every
  * parameter passes through `toSqliteValue` before it reaches the driver.
  */
 function toSqliteValue(value: unknown): unknown {
@@ -21,9 +21,9 @@ function safeDatabase(file: string): unknown {
   try {
     db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
     // A 64 MiB page cache and memory-mapped reads instead of SQLite's 2 MiB default and a read()
-    // per page: +10 % sign-ins per second in `npm run bench` once the sign-in log outgrew 2 MiB.
+    // per page: more sign-ins per second in `npm run bench` once the sign-in log outgrew 2 MiB.
     // Checkpoints every 8,000 WAL pages (32 MiB) instead of 1,000: a page that every sign-in
-    // touches is copied back once per checkpoint, not once per 1,000 pages (+7 %).
+    // touches is copied back once per checkpoint, not once per 1,000 pages (docs/performance.md).
     db.exec('PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 8000;');
     // The relay holds the file exclusively while it runs: no file-lock system calls around every
     // statement (+8 %), and a second relay started on the same DATA_DIR is refused at once rather
@@ -88,5 +88,8 @@ export function openSqlite(dataDir: string | ':memory:', options: { log?: Kysely
     closeSync(openSync(file, 'a', 0o600));
     makePrivate(file, `${file}-wal`, `${file}-shm`);
   }
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: safeDatabase(file) as never }), ...(options.log ? { log: options.log } : {}) });
+  return new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: safeDatabase(file) as never }),
+    ...(options.log ? { log: options.log } : {}),
+  });
 }

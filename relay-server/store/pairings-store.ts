@@ -3,9 +3,7 @@ import { randomId } from '../../protocol/encoding.ts';
 import { hashSecret } from '../security/secrets.ts';
 import type { Database, DeviceRow } from './schema.ts';
 
-export type RedeemOutcome =
-  | { ok: true; device: DeviceRow }
-  | { ok: false; code: 'pairing_expired' | 'pairing_used' | 'invalid_request' };
+export type RedeemOutcome = { ok: true; device: DeviceRow } | { ok: false; code: 'pairing_expired' | 'pairing_used' | 'invalid_request' };
 
 export class PairingsStore {
   constructor(private readonly db: Kysely<Database>) {}

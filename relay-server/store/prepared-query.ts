@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Compilable, Kysely, QueryResult } from 'kysely';
 
 const MARKER = '\u0000Countersign-Arg-';
 const placeholder = (index: number) => `${MARKER}${index}\u0000`;
@@ -30,10 +30,11 @@ export function preparedQuery<Args extends unknown[], Row>(
     return { argument: index };
   });
   for (let index = 0; index < arity; index += 1) {
-    if (!slots.some((slot) => slot.argument === index)) throw new Error(`preparedQuery: argument ${index} is not a query parameter (${compiled.sql})`);
+    if (!slots.some((slot) => slot.argument === index))
+      throw new Error(`preparedQuery: argument ${index} is not a query parameter (${compiled.sql})`);
   }
   return (...args) => {
     const parameters = slots.map((slot) => (slot.argument === undefined ? slot.constant : args[slot.argument]));
-    return db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
+    return db.executeQuery<Row>({ ...compiled, parameters });
   };
 }

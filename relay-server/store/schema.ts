@@ -16,6 +16,53 @@ export interface Database {
   temporary_access_passes: TemporaryAccessPassesTable;
   push_failures: PushFailuresTable;
   relay_secrets: RelaySecretsTable;
+  apps: AppsTable;
+  app_consents: AppConsentsTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
+}
+
+/** An app registered to sign its users in through the relay (docs/protocol.md sections 7 and 9). */
+export interface AppsTable {
+  client_id: string;
+  name: string;
+  /** JSON array of the exact redirect URIs the app may receive codes at. */
+  redirect_uris: string;
+  /** 1: a public client (no secret, PKCE required). */
+  is_public: number;
+  /** SHA-256 (base64url) of the client secret; the secret itself is shown once and never stored. */
+  secret_hash: string | null;
+  /** 1: the person is asked once before the app learns who they are. */
+  needs_consent: number;
+  created_at: number;
+}
+
+/** "Allow" answers to apps that need consent, remembered per person and app. */
+export interface AppConsentsTable {
+  user_id: string;
+  client_id: string;
+  granted_at: number;
+}
+
+/** The OpenID Provider's state (sessions, grants, codes, interactions, tokens): one row per model and id. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** JSON of the provider's payload. */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** ID token signing keys; the newest unretired one signs, retired ones stay published until their tokens expire. */
+export interface OidcSigningKeysTable {
+  kid: string;
+  /** The private JWK as JSON. */
+  private_jwk: string;
+  created_at: number;
+  retired_at: number | null;
 }
 
 export interface UsersTable {
@@ -49,7 +96,7 @@ export interface DevicesTable {
   id: string;
   user_id: string;
   name: string;
-  /** The approval key (PROTOCOL.md section 2): signs `pair` and every `approve`. */
+  /** The approval key (docs/protocol.md section 2): signs `pair` and every `approve`. */
   public_key: string;
   /**
    * The connect key: signs `connect`, and `deny`/`report` with unlock `none`. Null for a device
@@ -103,7 +150,7 @@ export interface SigninRequestsTable {
   pending_slot: number | null;
 }
 
-/** Failed pushes per user and client (PROTOCOL.md section 6), and the lock they set. */
+/** Failed pushes per user and client (docs/protocol.md section 6), and the lock they set. */
 export interface PushFailuresTable {
   user_id: string;
   client_key: string;

@@ -6,7 +6,7 @@ import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at'] as const;
 export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
 
-/** How many push requests of one user may be pending at once, across clients (PROTOCOL.md section 5). */
+/** How many push requests of one user may be pending at once, across clients (docs/protocol.md section 5). */
 export const MAX_PENDING_PER_USER = 3;
 
 /** What opening a push request did. */
@@ -28,9 +28,31 @@ const IS_PENDING = sql<boolean>`status = 'pending'`;
 
 /** Every column, in the order the prepared insert binds them. */
 const SIGNIN_COLUMNS = [
-  'id', 'user_id', 'upn', 'app_id', 'app_name', 'ip', 'location', 'browser', 'os', 'method', 'number', 'match_mode', 'digits',
-  'choices', 'browser_token_hash', 'status', 'reason', 'device_id', 'created_at', 'expires_at', 'decided_at', 'completed_at', 'unlock',
-  'client_key', 'pending_slot',
+  'id',
+  'user_id',
+  'upn',
+  'app_id',
+  'app_name',
+  'ip',
+  'location',
+  'browser',
+  'os',
+  'method',
+  'number',
+  'match_mode',
+  'digits',
+  'choices',
+  'browser_token_hash',
+  'status',
+  'reason',
+  'device_id',
+  'created_at',
+  'expires_at',
+  'decided_at',
+  'completed_at',
+  'unlock',
+  'client_key',
+  'pending_slot',
 ] as const;
 const everyColumnListed: Exclude<keyof SigninRow, (typeof SIGNIN_COLUMNS)[number]> extends never ? true : never = true;
 void everyColumnListed;
@@ -49,23 +71,33 @@ export class SigninsStore {
   constructor(private readonly db: Kysely<Database>) {
     this.insertPending = preparedQuery(
       db,
-      (...values: unknown[]) => insertIntoFreeSlot(db, Object.fromEntries(SIGNIN_COLUMNS.map((column, i) => [column, values[i]])) as NewSigninRow),
+      (...values: unknown[]) =>
+        insertIntoFreeSlot(db, Object.fromEntries(SIGNIN_COLUMNS.map((column, i) => [column, values[i]])) as NewSigninRow),
       SIGNIN_COLUMNS.length,
     );
     this.selectStatus = preparedQuery(db, (id: string) =>
       db.selectFrom('signin_requests').select(['id', 'status', 'reason', 'browser_token_hash', 'expires_at']).where('id', '=', id),
     );
-    this.applyApproval = preparedQuery(db, (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number) =>
-      decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
-        const numberMatches = eb('number', '=', number);
-        return {
-          status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
-          reason: eb.case().when(numberMatches).then(sql<null>`null`).else('wrong_number').end(),
-        };
-      }),
+    this.applyApproval = preparedQuery(
+      db,
+      (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number) =>
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
+          const numberMatches = eb('number', '=', number);
+          return {
+            status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
+            reason: eb
+              .case()
+              .when(numberMatches)
+              .then(sql<null>`null`)
+              .else('wrong_number')
+              .end(),
+          };
+        }),
     );
-    this.applyRefusal = preparedQuery(db, (requestId: string, deviceId: string, userId: string, status: string, unlock: string, now: number) =>
-      decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, () => ({ status, reason: status })),
+    this.applyRefusal = preparedQuery(
+      db,
+      (requestId: string, deviceId: string, userId: string, status: string, unlock: string, now: number) =>
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, () => ({ status, reason: status })),
     );
   }
 
@@ -167,7 +199,15 @@ export class SigninsStore {
    * `user_failures` tells whether the user's failure count needs resetting, without another read.
    * `unlock` (how the device released its key) is kept on the row: completion builds `amr` from it.
    */
-  async applyDecision(input: { requestId: string; deviceId: string; userId: string; decision: Decision; number: string; unlock: Unlock; now: number }) {
+  async applyDecision(input: {
+    requestId: string;
+    deviceId: string;
+    userId: string;
+    decision: Decision;
+    number: string;
+    unlock: Unlock;
+    now: number;
+  }) {
     const { requestId, deviceId, userId, decision, number, unlock, now } = input;
     const applied =
       decision === 'approve'
@@ -232,12 +272,14 @@ function insertIntoFreeSlot(db: Kysely<Database>, row: NewSigninRow) {
     .onConflict((oc) => oc.doNothing());
 }
 
-
 /** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */
 function decisionUpdate(
   db: Kysely<Database>,
   where: { requestId: string; deviceId: string; userId: string; unlock: string; now: number },
-  outcome: (eb: ExpressionBuilder<Database, 'signin_requests'>) => { status: string | Expression<string>; reason: string | Expression<string | null> },
+  outcome: (eb: ExpressionBuilder<Database, 'signin_requests'>) => {
+    status: string | Expression<string>;
+    reason: string | Expression<string | null>;
+  },
 ) {
   const { requestId, deviceId, userId, unlock, now } = where;
   return db
@@ -248,12 +290,20 @@ function decisionUpdate(
     .where('status', '=', 'pending')
     .where('expires_at', '>', now)
     .where('method', 'not in', ['password', 'tap'])
-    .where((eb) => eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)))
+    .where((eb) =>
+      eb.exists(eb.selectFrom('devices').select('devices.id').where('devices.id', '=', deviceId).where('devices.user_id', '=', userId)),
+    )
     .returning(SETTLED_COLUMNS)
     .returning((eb) =>
       eb
         .selectFrom('push_failures')
-        .select((inner) => inner('push_failures.failure_count', '+', inner.case().when('push_failures.locked_until', 'is not', null).then(1).else(0).end()).as('n'))
+        .select((inner) =>
+          inner(
+            'push_failures.failure_count',
+            '+',
+            inner.case().when('push_failures.locked_until', 'is not', null).then(1).else(0).end(),
+          ).as('n'),
+        )
         .whereRef('push_failures.user_id', '=', 'signin_requests.user_id')
         .whereRef('push_failures.client_key', '=', 'signin_requests.client_key')
         .as('user_failures'),

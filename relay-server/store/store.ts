@@ -8,6 +8,7 @@ import { PolicyStore } from './policy-store.ts';
 import type { Database } from './schema.ts';
 import { SessionsStore } from './sessions-store.ts';
 import { SigninsStore } from './signins-store.ts';
+import { AppsStore } from './apps-store.ts';
 import { TapsStore } from './taps-store.ts';
 import { UsersStore } from './users-store.ts';
 
@@ -21,6 +22,7 @@ export interface Store {
   readonly policy: PolicyStore;
   readonly sessions: SessionsStore;
   readonly taps: TapsStore;
+  readonly apps: AppsStore;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export function storeOver(db: Kysely<Database>): Store {
     policy: new PolicyStore(db),
     sessions: new SessionsStore(db),
     taps: new TapsStore(db),
+    apps: new AppsStore(db),
     close: () => db.destroy(),
   };
 }

@@ -12,7 +12,15 @@ export class TapsStore {
     const expiresAt = now + lifetimeMs;
     await this.db
       .insertInto('temporary_access_passes')
-      .values({ id: randomId(), user_id: userId, code_hash: hashSecret(code), one_time: oneTime ? 1 : 0, created_at: now, expires_at: expiresAt, used_at: null })
+      .values({
+        id: randomId(),
+        user_id: userId,
+        code_hash: hashSecret(code),
+        one_time: oneTime ? 1 : 0,
+        created_at: now,
+        expires_at: expiresAt,
+        used_at: null,
+      })
       .execute();
     return { code, expiresAt };
   }

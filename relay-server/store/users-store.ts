@@ -13,7 +13,7 @@ export interface PushTarget {
   deviceIds: string[];
   /** Push requests created for the user since the time asked about, from every client (the backstop). */
   recentPushes: number;
-  /** Those of them from the asking client (the push budget, PROTOCOL.md section 6). */
+  /** Those of them from the asking client (the push budget, docs/protocol.md section 6). */
   clientPushes: number;
   /** Until when failed pushes lock this client out of pushes for the user; null when not locked. */
   clientLockedUntil: number | null;
@@ -37,7 +37,9 @@ export class UsersStore {
     this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number, clientKey: string) =>
       pushTargetQuery(db, since, clientKey).where('users.upn_key', '=', upnKey),
     );
-    this.pushTargetById = preparedQuery(db, (id: string, since: number, clientKey: string) => pushTargetQuery(db, since, clientKey).where('users.id', '=', id));
+    this.pushTargetById = preparedQuery(db, (id: string, since: number, clientKey: string) =>
+      pushTargetQuery(db, since, clientKey).where('users.id', '=', id),
+    );
   }
 
   byUpn(upn: string): Promise<UserRow | undefined> {
@@ -47,10 +49,18 @@ export class UsersStore {
   /** The user (by sign-in name or id) with its devices, recent pushes and this client's lock, in one query. */
   async pushTarget(by: { upn: string } | { id: string }, pushesSince: number, clientKey: string): Promise<PushTarget | undefined> {
     const { rows } =
-      'upn' in by ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince, clientKey) : await this.pushTargetById(by.id, pushesSince, clientKey);
+      'upn' in by
+        ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince, clientKey)
+        : await this.pushTargetById(by.id, pushesSince, clientKey);
     const first = rows[0];
     if (!first) return undefined;
-    const { device_id: _device, recent_pushes: recentPushes, client_pushes: clientPushes, client_locked_until: lockedUntil, ...user } = first;
+    const {
+      device_id: _device,
+      recent_pushes: recentPushes,
+      client_pushes: clientPushes,
+      client_locked_until: lockedUntil,
+      ...user
+    } = first;
     return {
       user,
       deviceIds: rows.flatMap((row) => (row.device_id === null ? [] : [row.device_id])),
@@ -135,25 +145,38 @@ export class UsersStore {
   /**
    * Records a failed push (deny, wrong number, expiry) for the user from this client, and locks
    * that client out of the user's pushes with a doubling backoff at the threshold. Other clients,
-   * the real user's among them, keep their own counts (PROTOCOL.md section 6).
+   * the real user's among them, keep their own counts (docs/protocol.md section 6).
    */
   async recordFailure(userId: string, clientKey: string, threshold: number, now: number): Promise<void> {
     const row = await this.db
       .insertInto('push_failures')
       .values({ user_id: userId, client_key: clientKey, failure_count: 1, locked_until: null })
-      .onConflict((oc) => oc.columns(['user_id', 'client_key']).doUpdateSet((eb) => ({ failure_count: eb('push_failures.failure_count', '+', 1) })))
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'client_key']).doUpdateSet((eb) => ({ failure_count: eb('push_failures.failure_count', '+', 1) })),
+      )
       .returning(['failure_count'])
       .executeTakeFirst();
     const failures = Number(row?.failure_count ?? 0);
     if (failures < threshold) return;
     const lockMs = Math.min(60_000 * 2 ** Math.min(failures - threshold, 20), 24 * 3_600_000);
-    await this.db.updateTable('push_failures').set({ locked_until: now + lockMs }).where('user_id', '=', userId).where('client_key', '=', clientKey).execute();
+    await this.db
+      .updateTable('push_failures')
+      .set({ locked_until: now + lockMs })
+      .where('user_id', '=', userId)
+      .where('client_key', '=', clientKey)
+      .execute();
   }
 
   /** The user's failed pushes over every client, and the latest lock any client is under (admin views). */
   async pushFailureSummary(userId: string): Promise<{ failureCount: number; lockedUntil: number | null; lockedClients: number }> {
-    const rows = await this.db.selectFrom('push_failures').select(['failure_count', 'locked_until']).where('user_id', '=', userId).execute();
-    const locks = rows.map((row) => (row.locked_until === null ? null : Number(row.locked_until))).filter((until): until is number => until !== null);
+    const rows = await this.db
+      .selectFrom('push_failures')
+      .select(['failure_count', 'locked_until'])
+      .where('user_id', '=', userId)
+      .execute();
+    const locks = rows
+      .map((row) => (row.locked_until === null ? null : Number(row.locked_until)))
+      .filter((until): until is number => until !== null);
     return {
       failureCount: rows.reduce((total, row) => total + Number(row.failure_count), 0),
       lockedUntil: locks.length > 0 ? Math.max(...locks) : null,
@@ -213,7 +236,11 @@ function pushTargetQuery(db: Kysely<Database>, since: number, clientKey: string)
 async function setGroups(trx: Kysely<Database>, userId: string, groups: string[], now: number): Promise<void> {
   await trx.deleteFrom('user_groups').where('user_id', '=', userId).execute();
   for (const name of new Set(groups)) {
-    await trx.insertInto('groups').values({ id: randomId(), name, created_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await trx
+      .insertInto('groups')
+      .values({ id: randomId(), name, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     const group = await trx.selectFrom('groups').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     await trx.insertInto('user_groups').values({ user_id: userId, group_id: group.id }).execute();
   }

@@ -32,7 +32,8 @@ class SignInPage {
   async waitForNumber(): Promise<{ number: string; requestId: string }> {
     await expect(this.status).toHaveAttribute('data-state', 'pending');
     await expect(this.number).toHaveText(/^\d{2,6}$/);
-    await expect(this.countdown).toHaveText(/^Expires in \d+:\d{2}$/);
+    // The extension's format (extension/components/use-now.ts): "45 s" under a minute, else "1:45".
+    await expect(this.countdown).toHaveText(/^Expires in (\d{1,2} s|\d+:\d{2})$/);
     const requestId = await this.page.locator('#signin').getAttribute('data-request-id');
     return { number: (await this.number.textContent())!, requestId: requestId! };
   }

@@ -8,7 +8,7 @@ import { vi } from 'vitest';
 /**
  * Debian's Firefox ESR with the built Firefox extension (.output/firefox-mv2, `npm run
  * build:firefox`) installed as a temporary add-on over WebDriver BiDi, and small page objects
- * that drive its popup and approval window the way a person would (see RECIPES.md).
+ * that drive its popup and approval window the way a person would (see docs/environment.md).
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

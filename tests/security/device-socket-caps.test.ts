@@ -17,7 +17,10 @@ import { startTestRelay, WAIT_MS } from '../integration/helpers/test-relay.ts';
 const url = (origin: string) => `${origin.replace('http', 'ws')}/api/v1/devices/connect`;
 
 /** Opens a socket and resolves with how it ended up: open with a first frame, or closed with a code. */
-function probe(origin: string, headers: Record<string, string> = {}): Promise<{ socket: WebSocket; closeCode?: number; firstFrame?: string }> {
+function probe(
+  origin: string,
+  headers: Record<string, string> = {},
+): Promise<{ socket: WebSocket; closeCode?: number; firstFrame?: string }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url(origin), { headers });
     const timer = setTimeout(() => reject(new Error(`socket neither greeted nor closed within ${WAIT_MS} ms`)), WAIT_MS);

@@ -15,7 +15,10 @@ describe('GET /api/v1/signins/{id}/events caps', () => {
     const open = () => {
       const controller = new AbortController();
       const timeout = setTimeout(() => controller.abort(), WAIT_MS * 2);
-      const response = fetch(path, { headers: { accept: 'text/event-stream', authorization: `Bearer ${signin.browserToken}` }, signal: controller.signal });
+      const response = fetch(path, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${signin.browserToken}` },
+        signal: controller.signal,
+      });
       return { response, close: () => (clearTimeout(timeout), controller.abort()) };
     };
     expect(EVENT_STREAM_LIMITS.perRequest).toBe(4);
@@ -37,7 +40,8 @@ describe('GET /api/v1/signins/{id}/events caps', () => {
       expect(stranger.status).toBe(401);
 
       streams[0]!.close();
-      for (let i = 0; i < 200 && relay.running.relay.fanout.waitingBrowsers > 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let i = 0; i < 200 && relay.running.relay.fanout.waitingBrowsers > 3; i++)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       const again = open();
       streams.push(again);
       expect((await again.response).status).toBe(200);

@@ -6,7 +6,10 @@ describe('X-Forwarded-For with TRUST_PROXY=1', () => {
   it('takes the address the proxy saw (the rightmost entry), never one the client wrote', async () => {
     const relay = await relayWithDevice({ env: { TRUST_PROXY: '1' } });
     // The client sends "192.168.1.5"; the proxy appends the address it really saw.
-    const response = await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn }, headers: { 'x-forwarded-for': '192.168.1.5, 203.0.113.9' } });
+    const response = await relay.http('POST', '/api/v1/signins', {
+      body: { upn: relay.user.upn },
+      headers: { 'x-forwarded-for': '192.168.1.5, 203.0.113.9' },
+    });
     expect(response.status).toBe(201);
     const challenge = await relay.device.waitForChallenge((c) => c.requestId === response.body.requestId);
     expect(challenge.context.ip).toBe('203.0.113.9');
@@ -19,7 +22,10 @@ describe('X-Forwarded-For with TRUST_PROXY=1', () => {
     const relay = await relayWithDevice({ env: { TRUST_PROXY: '1' }, policy: { maxPushesPer10Min: 2 } });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const answer = await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn }, headers: { 'x-forwarded-for': `10.9.8.${i}, 198.51.100.66` } });
+      const answer = await relay.http('POST', '/api/v1/signins', {
+        body: { upn: relay.user.upn },
+        headers: { 'x-forwarded-for': `10.9.8.${i}, 198.51.100.66` },
+      });
       statuses.push(answer.status);
     }
     expect(statuses).toEqual([201, 201, 429, 429]);

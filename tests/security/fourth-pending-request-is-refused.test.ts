@@ -4,7 +4,7 @@ import { ClientAt } from './helpers/client-at.ts';
 
 const TTL_SECONDS = 120;
 
-/** PROTOCOL.md section 5: requests from different clients stay pending side by side, at most 3 per user. */
+/** docs/protocol.md section 5: requests from different clients stay pending side by side, at most 3 per user. */
 describe('a fourth pending request from a fourth client', () => {
   it('is 429 with Retry-After until one of the three is settled, and the three stay pending', async () => {
     const relay = await relayWithDevice({ env: { TRUST_PROXY: '1' }, policy: { requestTtlSeconds: TTL_SECONDS } });
@@ -23,7 +23,7 @@ describe('a fourth pending request from a fourth client', () => {
     for (const [i, created] of opened.entries()) expect(await clients[i]!.status(created)).toBe('pending');
 
     // An IPv6 client is one client per /64: another address in the same /64 supersedes, it does not add.
-    expect(await clients[0]!.cancel(opened[0]!)).toBe(200);
+    expect(await clients[0]!.cancel(opened[0])).toBe(200);
     const v6 = new ClientAt(relay.origin, '2001:db8:aa:bb::1');
     const v6First = await v6.startSignin({ upn: relay.user.upn });
     expect(v6First.status).toBe(201);

@@ -9,12 +9,22 @@ import { pairKeys, decisionFrame } from '../integration/helpers/paired-keys.ts';
 import { authFrame, RawDeviceSocket } from '../integration/helpers/raw-device-socket.ts';
 import * as examples from '../unit/protocol/examples.ts';
 import { FrameProbe, type FrameOutcome } from './helpers/frame-probe.ts';
-import { applyMutations, fuzzRuns, fuzzTimeout, hostileValue, markedString, MARKER, mutationsOf, notJson, toJsonText } from './helpers/hostile-input.ts';
+import {
+  applyMutations,
+  fuzzRuns,
+  fuzzTimeout,
+  hostileValue,
+  markedString,
+  MARKER,
+  mutationsOf,
+  notJson,
+  toJsonText,
+} from './helpers/hostile-input.ts';
 import { ERROR_CODES } from './helpers/refusal.ts';
 import { relayState } from './helpers/relay-state.ts';
 
 /**
- * Property-based fuzzing of every device → relay frame of PROTOCOL.md section 4 over a real
+ * Property-based fuzzing of every device → relay frame of docs/protocol.md section 4 over a real
  * WebSocket: `auth` before and after authentication, `decision`, `pong`, unknown types, random
  * JSON and bytes. The relay answers `error` (closing that one socket with 4400 after three
  * malformed frames, 4413 past 16 KiB) or a `result` that settles nothing; it never closes
@@ -81,56 +91,95 @@ function expectHarmlessAnswers(outcome: FrameOutcome, bytes: number, what: strin
   }
 }
 
-const RELAY_TO_DEVICE_TYPES = ['hello', 'ready', 'challenge', 'cancel', 'result', 'revoked', 'notice', 'ping', 'error', 'Decision', 'AUTH', ''];
+const RELAY_TO_DEVICE_TYPES = [
+  'hello',
+  'ready',
+  'challenge',
+  'cancel',
+  'result',
+  'revoked',
+  'notice',
+  'ping',
+  'error',
+  'Decision',
+  'AUTH',
+  '',
+];
 
 describe('fuzzing every device frame', () => {
-  it('frames after authentication get `error` or a `result` that settles nothing, and close only their own socket', async () => {
-    const world = await frameWorld();
-    const { relay, first, second, pending } = world;
-    // Signed afresh for each case, so `signedAt` follows the clock the socket budget moves.
-    const signed = (kind: 'approve' | 'deny') =>
-      kind === 'approve'
-        ? decisionFrame(relay, first, { requestId: pending.requestId, decision: 'approve', number: pending.number })
-        : decisionFrame(relay, first, { requestId: pending.requestId, decision: 'deny' });
-    const decisionTemplate = signed('approve');
-    const pong = { type: 'pong', t: relay.clock.now() };
-    const auth = authFrame(relay.origin, examples.NONCE, [first, second]);
-    const before = await relayState(relay, [pending]);
-    const probe = new FrameProbe(() => openingSocket(relay, () => RawDeviceSocket.authenticated(relay.origin, [first])));
+  it(
+    'frames after authentication get `error` or a `result` that settles nothing, and close only their own socket',
+    async () => {
+      const world = await frameWorld();
+      const { relay, first, second, pending } = world;
+      // Signed afresh for each case, so `signedAt` follows the clock the socket budget moves.
+      const signed = (kind: 'approve' | 'deny') =>
+        kind === 'approve'
+          ? decisionFrame(relay, first, { requestId: pending.requestId, decision: 'approve', number: pending.number })
+          : decisionFrame(relay, first, { requestId: pending.requestId, decision: 'deny' });
+      const decisionTemplate = signed('approve');
+      const pong = { type: 'pong', t: relay.clock.now() };
+      const auth = authFrame(relay.origin, examples.NONCE, [first, second]);
+      const before = await relayState(relay, [pending]);
+      const probe = new FrameProbe(() => openingSocket(relay, () => RawDeviceSocket.authenticated(relay.origin, [first])));
 
-    /** Frame text or bytes; a mutated decision that still equals a signed one is never sent. */
-    const frame = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ decision: fc.constantFrom<'approve' | 'deny'>('approve', 'deny'), mutations: mutationsOf(decisionTemplate) }) },
-      { weight: 2, arbitrary: mutationsOf(auth).map((mutations) => ({ base: auth, sent: applyMutations(auth, mutations) })) },
-      { weight: 1, arbitrary: mutationsOf(pong).map((mutations) => ({ base: pong, sent: applyMutations(pong, mutations) })) },
-      {
-        weight: 1,
-        arbitrary: fc
-          .record({ type: fc.oneof(fc.constantFrom(...RELAY_TO_DEVICE_TYPES), markedString), requestId: fc.constant(pending.requestId), extra: hostileValue })
-          .map((sent) => ({ base: undefined, sent })),
-      },
-      { weight: 1, arbitrary: fc.constantFrom(examples.decisionApprove, examples.decisionDeny, examples.auth, examples.pong, examples.hello, examples.challengeTyped).map((sent) => ({ base: undefined, sent })) },
-      { weight: 1, arbitrary: fc.oneof(fc.jsonValue(), hostileValue).map((sent) => ({ base: undefined, sent })) },
-      { weight: 1, arbitrary: notJson.map((raw) => ({ base: undefined, sent: undefined, raw })) },
-    );
-    await fc.assert(
-      fc.asyncProperty(frame, async (input) => {
-        let payload: string | Uint8Array;
-        if ('mutations' in input) {
-          const base: Record<string, unknown> = signed(input.decision);
-          payload = toJsonText(applyMutations(base, input.mutations));
-          // Guard the oracle: a frame that still parses and carries the signed values would rightly decide.
-          const reparsed = JSON.parse(payload) as Record<string, unknown>;
-          fc.pre(!(parse(DecisionMessage, reparsed).ok && Object.keys(base).every((key) => reparsed[key] === base[key])));
-        } else payload = 'raw' in input ? input.raw : toJsonText(input.sent);
-        const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-        const outcome = await probe.send(payload);
-        expectHarmlessAnswers(outcome, bytes, typeof payload === 'string' ? payload.slice(0, 200) : `${bytes} bytes`);
-      }),
-      { numRuns: fuzzRuns(250) },
-    );
-    await expectUnharmed(world, before);
-  }, fuzzTimeout());
+      /** Frame text or bytes; a mutated decision that still equals a signed one is never sent. */
+      const frame = fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc.record({
+            decision: fc.constantFrom<'approve' | 'deny'>('approve', 'deny'),
+            mutations: mutationsOf(decisionTemplate),
+          }),
+        },
+        { weight: 2, arbitrary: mutationsOf(auth).map((mutations) => ({ base: auth, sent: applyMutations(auth, mutations) })) },
+        { weight: 1, arbitrary: mutationsOf(pong).map((mutations) => ({ base: pong, sent: applyMutations(pong, mutations) })) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .record({
+              type: fc.oneof(fc.constantFrom(...RELAY_TO_DEVICE_TYPES), markedString),
+              requestId: fc.constant(pending.requestId),
+              extra: hostileValue,
+            })
+            .map((sent) => ({ base: undefined, sent })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom(
+              examples.decisionApprove,
+              examples.decisionDeny,
+              examples.auth,
+              examples.pong,
+              examples.hello,
+              examples.challengeTyped,
+            )
+            .map((sent) => ({ base: undefined, sent })),
+        },
+        { weight: 1, arbitrary: fc.oneof(fc.jsonValue(), hostileValue).map((sent) => ({ base: undefined, sent })) },
+        { weight: 1, arbitrary: notJson.map((raw) => ({ base: undefined, sent: undefined, raw })) },
+      );
+      await fc.assert(
+        fc.asyncProperty(frame, async (input) => {
+          let payload: string | Uint8Array;
+          if ('mutations' in input) {
+            const base: Record<string, unknown> = signed(input.decision);
+            payload = toJsonText(applyMutations(base, input.mutations));
+            // Guard the oracle: a frame that still parses and carries the signed values would rightly decide.
+            const reparsed = JSON.parse(payload) as Record<string, unknown>;
+            fc.pre(!(parse(DecisionMessage, reparsed).ok && Object.keys(base).every((key) => reparsed[key] === base[key])));
+          } else payload = 'raw' in input ? input.raw : toJsonText(input.sent);
+          const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+          const outcome = await probe.send(payload);
+          expectHarmlessAnswers(outcome, bytes, typeof payload === 'string' ? payload.slice(0, 200) : `${bytes} bytes`);
+        }),
+        { numRuns: fuzzRuns(250) },
+      );
+      await expectUnharmed(world, before);
+    },
+    fuzzTimeout(),
+  );
 
   // Found by the fuzzer: TimeSchema took any integer, decisionStatement() threw on one past 2^53,
   // and the hub answered `internal_error`. TimeSchema is now bounded by Number.MAX_SAFE_INTEGER.
@@ -145,41 +194,48 @@ describe('fuzzing every device frame', () => {
     await expectUnharmed(world, before);
   });
 
-  it('a hostile `auth` before authentication gets `error` or `ready` and at most closes its own socket', async () => {
-    const world = await frameWorld();
-    const { relay, first, second, pending } = world;
-    const template = authFrame(relay.origin, examples.NONCE, [first, second]);
-    const before = await relayState(relay, [pending]);
-    const hostileAuth = fc.oneof(
-      { weight: 4, arbitrary: mutationsOf(template).map((mutations) => ({ mutations, raw: undefined })) },
-      { weight: 1, arbitrary: notJson.map((raw) => ({ mutations: undefined, raw })) },
-    );
-    await fc.assert(
-      fc.asyncProperty(hostileAuth, async ({ mutations, raw: rawPayload }) => {
-        const raw = await openingSocket(relay, () => RawDeviceSocket.open(relay.origin));
-        const hello = await raw.next('hello');
-        const payload = rawPayload ?? toJsonText(applyMutations(authFrame(relay.origin, hello.nonce, [first, second]), mutations!));
-        raw.socket.send(payload, { binary: typeof payload !== 'string' });
-        const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-        const closed = raw.closed.then((close) => ({ close }));
-        // The first answer, `error` or `ready`; a close before either is caught by `closed`.
-        const answered = Promise.race([raw.next('error'), raw.next('ready')]).catch(() => new Promise<never>(() => undefined));
-        const first_ = await Promise.race([answered, closed]);
-        const context = `${typeof payload === 'string' ? payload.slice(0, 200) : `${bytes} bytes`} → ${JSON.stringify(raw.frames.slice(1)).slice(0, 300)}`;
-        expect(raw.frames.slice(1).some((frame) => JSON.stringify(frame).includes(MARKER)), context).toBe(false);
-        if ('close' in first_) {
-          expect(first_.close.code, context).toBe(bytes > LIMITS.frameBytes ? CLOSE_CODES.frameTooLarge : CLOSE_CODES.notAuthenticated);
-        } else if (first_.type === 'error') {
-          expect(first_.code, context).toBe('malformed_frame');
-        } else {
-          expect(first_.type, context).toBe('ready');
-          // A credential left intact may be accepted; with none accepted the socket is closed 4401.
-          if (first_.accepted.length === 0) expect((await raw.closed).code, context).toBe(CLOSE_CODES.notAuthenticated);
-        }
-        if (raw.socket.readyState === WebSocket.OPEN) raw.socket.close();
-      }),
-      { numRuns: fuzzRuns(40) },
-    );
-    await expectUnharmed(world, before);
-  }, fuzzTimeout());
+  it(
+    'a hostile `auth` before authentication gets `error` or `ready` and at most closes its own socket',
+    async () => {
+      const world = await frameWorld();
+      const { relay, first, second, pending } = world;
+      const template = authFrame(relay.origin, examples.NONCE, [first, second]);
+      const before = await relayState(relay, [pending]);
+      const hostileAuth = fc.oneof(
+        { weight: 4, arbitrary: mutationsOf(template).map((mutations) => ({ mutations, raw: undefined })) },
+        { weight: 1, arbitrary: notJson.map((raw) => ({ mutations: undefined, raw })) },
+      );
+      await fc.assert(
+        fc.asyncProperty(hostileAuth, async ({ mutations, raw: rawPayload }) => {
+          const raw = await openingSocket(relay, () => RawDeviceSocket.open(relay.origin));
+          const hello = await raw.next('hello');
+          const payload = rawPayload ?? toJsonText(applyMutations(authFrame(relay.origin, hello.nonce, [first, second]), mutations));
+          raw.socket.send(payload, { binary: typeof payload !== 'string' });
+          const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+          const closed = raw.closed.then((close) => ({ close }));
+          // The first answer, `error` or `ready`; a close before either is caught by `closed`.
+          const answered = Promise.race([raw.next('error'), raw.next('ready')]).catch(() => new Promise<never>(() => undefined));
+          const first_ = await Promise.race([answered, closed]);
+          const context = `${typeof payload === 'string' ? payload.slice(0, 200) : `${bytes} bytes`} → ${JSON.stringify(raw.frames.slice(1)).slice(0, 300)}`;
+          expect(
+            raw.frames.slice(1).some((frame) => JSON.stringify(frame).includes(MARKER)),
+            context,
+          ).toBe(false);
+          if ('close' in first_) {
+            expect(first_.close.code, context).toBe(bytes > LIMITS.frameBytes ? CLOSE_CODES.frameTooLarge : CLOSE_CODES.notAuthenticated);
+          } else if (first_.type === 'error') {
+            expect(first_.code, context).toBe('malformed_frame');
+          } else {
+            expect(first_.type, context).toBe('ready');
+            // A credential left intact may be accepted; with none accepted the socket is closed 4401.
+            if (first_.accepted.length === 0) expect((await raw.closed).code, context).toBe(CLOSE_CODES.notAuthenticated);
+          }
+          if (raw.socket.readyState === WebSocket.OPEN) raw.socket.close();
+        }),
+        { numRuns: fuzzRuns(40) },
+      );
+      await expectUnharmed(world, before);
+    },
+    fuzzTimeout(),
+  );
 });

@@ -10,7 +10,15 @@ describe('GET /metrics', () => {
     const running = await startRelay({ demo: false, env: { METRICS_TOKEN: TOKEN } });
     onTestFinished(() => running.stop());
     const get = (authorization?: string) => fetch(`${running.origin}/metrics`, authorization ? { headers: { authorization } } : {});
-    for (const wrong of [undefined, 'Bearer', `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, running.adminToken, `Bearer ${running.adminToken}`]) {
+    for (const wrong of [
+      undefined,
+      'Bearer',
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${TOKEN}`,
+      running.adminToken,
+      `Bearer ${running.adminToken}`,
+    ]) {
       const answer = await get(wrong);
       expect(answer.status, String(wrong)).toBe(401);
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('unauthorized');

@@ -22,15 +22,24 @@ describe('a display name with a newline', () => {
 
     for (const [index, name] of BROKEN_NAMES.entries()) {
       const label = JSON.stringify(name);
-      const created = await relay.http('POST', '/api/v1/admin/users', { admin: true, body: { upn: `newline${index}@example.test`, displayName: name } });
+      const created = await relay.http('POST', '/api/v1/admin/users', {
+        admin: true,
+        body: { upn: `newline${index}@example.test`, displayName: name },
+      });
       expect(created.status, `POST /api/v1/admin/users ${label}`).toBe(400);
       expect(created.body.error.code).toBe('invalid_request');
 
-      const patched = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(target.upn)}`, { admin: true, body: { displayName: name } });
+      const patched = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(target.upn)}`, {
+        admin: true,
+        body: { displayName: name },
+      });
       expect(patched.status, `PATCH ${label}`).toBe(400);
       expect(patched.body.error.code).toBe('invalid_request');
       // A bad display name spoils the whole body: the other fields are not applied either.
-      const mixed = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(target.upn)}`, { admin: true, body: { displayName: name, groups: ['sneaked'] } });
+      const mixed = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(target.upn)}`, {
+        admin: true,
+        body: { displayName: name, groups: ['sneaked'] },
+      });
       expect(mixed.status).toBe(400);
 
       await admin.get('/admin/users');

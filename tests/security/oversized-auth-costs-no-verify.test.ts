@@ -7,7 +7,7 @@ import { startTestRelay } from '../integration/helpers/test-relay.ts';
 
 // Every signature check the relay makes goes through these spies (the relay runs in this process).
 vi.mock('../../relay-server/security/verify-signature.ts', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../relay-server/security/verify-signature.ts')>();
+  const actual = await importOriginal<typeof verifySignature>();
   return { ...actual, verifyDeviceSignature: vi.fn(actual.verifyDeviceSignature), publicKeyFromPoint: vi.fn(actual.publicKeyFromPoint) };
 });
 
@@ -28,7 +28,11 @@ describe('auth frames the schema refuses', () => {
     const hello = await raw.next('hello');
     verify.mockClear();
     importKey.mockClear();
-    const repeated = authFrame(relay.origin, hello.nonce, Array.from({ length: 64 }, () => keys));
+    const repeated = authFrame(
+      relay.origin,
+      hello.nonce,
+      Array.from({ length: 64 }, () => keys),
+    );
     raw.send(repeated);
     expect(await raw.next('error', 0)).toMatchObject({ code: 'malformed_frame' });
     const strangers = Array.from({ length: 64 }, () => ({ deviceId: randomId(), connectKey: keys.connectKey }));

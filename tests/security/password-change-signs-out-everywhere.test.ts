@@ -20,7 +20,10 @@ describe('ending sessions', () => {
     const relay = await startTestRelay();
     const { user, browsers } = await signedInTwice(relay);
     const other = await signedInTwice(relay);
-    const answer = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(user.upn)}`, { admin: true, body: { password: 'a brand new password' } });
+    const answer = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(user.upn)}`, {
+      admin: true,
+      body: { password: 'a brand new password' },
+    });
     expect(answer.status).toBe(200);
     for (const browser of browsers) expect(await signedIn(browser)).toBe(false);
     for (const browser of other.browsers) expect(await signedIn(browser)).toBe(true);
@@ -37,7 +40,9 @@ describe('ending sessions', () => {
     const path = `/api/v1/admin/users/${encodeURIComponent(user.upn)}/sessions`;
     expect((await relay.http('DELETE', path, { bearer: 'not-the-admin-token-at-all' })).status).toBe(401);
     for (const browser of browsers) expect(await signedIn(browser)).toBe(true);
-    expect((await relay.http('DELETE', `/api/v1/admin/users/nobody%40example.test/sessions`, { admin: true })).body.error.code).toBe('not_found');
+    expect((await relay.http('DELETE', `/api/v1/admin/users/nobody%40example.test/sessions`, { admin: true })).body.error.code).toBe(
+      'not_found',
+    );
     expect((await relay.http('DELETE', path, { admin: true })).status).toBe(204);
     for (const browser of browsers) expect(await signedIn(browser)).toBe(false);
   });
@@ -51,14 +56,16 @@ describe('ending sessions', () => {
     const { user, browsers } = await signedInTwice(relay);
     const page = `/admin/users/${encodeURIComponent(user.userId)}`;
     expect((await admin.get(page)).status).toBe(200);
-    expect((await admin.post(`${page}/password`, { password: 'another new password' })).status).toBe(200);
+    expect((await admin.post(`${page}/password`, { password: 'another new password' })).status).toBe(303);
     for (const browser of browsers) expect(await signedIn(browser)).toBe(false);
 
     for (const browser of browsers) await browser.signInWithPassword(user.upn, 'another new password');
     // Without the confirmation box nothing happens.
     expect((await admin.post(`${page}/sessions/revoke`, {})).status).toBe(400);
     for (const browser of browsers) expect(await signedIn(browser)).toBe(true);
-    expect((await admin.post(`${page}/sessions/revoke`, { confirm: '1' })).status).toBe(200);
+    const signedOut = await admin.post(`${page}/sessions/revoke`, { confirm: '1' });
+    expect(signedOut.status).toBe(303);
+    await admin.get(signedOut.headers.get('location')!);
     expect(admin.lastHtml).toContain('Signed out everywhere (2 sessions ended)');
     for (const browser of browsers) expect(await signedIn(browser)).toBe(false);
 
@@ -67,7 +74,7 @@ describe('ending sessions', () => {
     await signInWithApproval(elsewhere, relay.signin, relay.device, relay.user.upn);
     const own = `/admin/users/${encodeURIComponent(relay.user.userId)}`;
     await admin.get(own);
-    expect((await admin.post(`${own}/sessions/revoke`, { confirm: '1' })).status).toBe(200);
+    expect((await admin.post(`${own}/sessions/revoke`, { confirm: '1' })).status).toBe(303);
     expect(await signedIn(elsewhere)).toBe(false);
     expect(await signedIn(admin)).toBe(true);
   });

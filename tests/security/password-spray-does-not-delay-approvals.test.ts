@@ -63,6 +63,8 @@ describe('password hashing under a spray', () => {
     }
     expect(settled.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
     // The right password still works once the spray is over.
-    expect((await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn, password: 'the-right-password-1' } })).status).toBe(201);
+    expect((await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn, password: 'the-right-password-1' } })).status).toBe(
+      201,
+    );
   });
 });

@@ -8,7 +8,10 @@ const TTL_SECONDS = 30;
 /** Issue 10: requests nobody answers counted as the user's failures, so a stranger locked the real user's push sign-in. */
 describe('requests a stranger lets expire unanswered', () => {
   it('lock out that stranger’s client only; the real user still gets and approves pushes', async () => {
-    const relay = await relayWithDevice({ env: { TRUST_PROXY: '1' }, policy: { lockoutAfterFailures: LOCKOUT_AFTER, requestTtlSeconds: TTL_SECONDS } });
+    const relay = await relayWithDevice({
+      env: { TRUST_PROXY: '1' },
+      policy: { lockoutAfterFailures: LOCKOUT_AFTER, requestTtlSeconds: TTL_SECONDS },
+    });
     const stranger = new ClientAt(relay.origin, '198.51.100.66');
     for (let i = 0; i < LOCKOUT_AFTER; i += 1) {
       const created = await stranger.startSignin({ upn: relay.user.upn });

@@ -50,7 +50,8 @@ describe('wrong passwords from one client', () => {
     const attacker = new ClientAt(relay.origin, '198.51.100.67');
     const upn = 'nobody@example.test';
     const statuses: number[] = [];
-    for (let i = 0; i < MAX_FAILED_PASSWORDS + 15; i += 1) statuses.push((await attacker.startSignin({ upn, password: `guess ${i}` })).status);
+    for (let i = 0; i < MAX_FAILED_PASSWORDS + 15; i += 1)
+      statuses.push((await attacker.startSignin({ upn, password: `guess ${i}` })).status);
     expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_FAILED_PASSWORDS);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
     const log = await relay.admin.listSignins({ upn, limit: 100 });

@@ -123,9 +123,11 @@ interface PendingView {
   biometric: Biometric | null;
 }
 
-function PendingRequest(props: PendingView & {
-  onSettled(outcome: HistoryOutcome): void;
-}) {
+function PendingRequest(
+  props: PendingView & {
+    onSettled(outcome: HistoryOutcome): void;
+  },
+) {
   const { challenge } = props.pending;
   const now = useNow(250);
   const [number, setNumber] = useState('');
@@ -206,7 +208,9 @@ function PendingRequest(props: PendingView & {
     >
       <div class="card stack">
         <div class="row">
-          <strong class="grow" style="font-size:16px">Are you trying to sign in?</strong>
+          <strong class="grow" style="font-size:16px">
+            Are you trying to sign in?
+          </strong>
           <span class={`countdown${remaining < 15_000 ? ' low' : ''}`} data-testid="countdown" aria-label="Time left">
             {formatSeconds(remaining)}
           </span>
@@ -229,8 +233,8 @@ function PendingRequest(props: PendingView & {
         </dl>
         {accountDiffers && (
           <p class="alert" role="alert" data-testid="account-mismatch">
-            This request names {named.upn}, but this authenticator was added for {stored.upn}. Approve only if you expected
-            it (an administrator may have renamed the account); otherwise choose “It wasn't me”.
+            This request names {named.upn}, but this authenticator was added for {stored.upn}. Approve only if you expected it (an
+            administrator may have renamed the account); otherwise choose “It wasn't me”.
           </p>
         )}
       </div>
@@ -326,7 +330,9 @@ function PendingRequest(props: PendingView & {
           {busy === 'report' ? 'Reporting…' : "It wasn't me"}
         </button>
       </div>
-      <p class="muted" data-testid="refuse-hint">Deny and “It wasn't me” need no PIN.</p>
+      <p class="muted" data-testid="refuse-hint">
+        Deny and “It wasn't me” need no PIN.
+      </p>
     </form>
   );
 }

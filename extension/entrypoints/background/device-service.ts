@@ -16,7 +16,14 @@ import {
   type ResponseMap,
   type RuntimeRequest,
 } from '../../lib/runtime-messages.ts';
-import { announceChallenge, clearChallengeNotice, openApprovalWindow, openRelayPage, setBadgeCount, showAuthenticatorNotice } from './notices.ts';
+import {
+  announceChallenge,
+  clearChallengeNotice,
+  openApprovalWindow,
+  openRelayPage,
+  setBadgeCount,
+  showAuthenticatorNotice,
+} from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 
 /**
@@ -241,8 +248,7 @@ export class DeviceService {
         relayName: account.relayName,
         deviceName: account.deviceName,
         status: account.status,
-        connection:
-          account.status !== 'active' || account.authError ? 'error' : this.connections.state(account.relayOrigin),
+        connection: account.status !== 'active' || account.authError ? 'error' : this.connections.state(account.relayOrigin),
         authError: account.status === 'active' ? (account.authError ?? null) : null,
       })),
       pending: pending.sort((a, b) => a.challenge.createdAt - b.challenge.createdAt),
@@ -280,7 +286,7 @@ export class DeviceService {
       db: await this.db(),
       link,
       unlock: () => this.unlock(pin, 'unchanged'),
-      deviceName: givenName?.trim() || deviceNameFrom(navigator as Navigator & { userAgentData?: never }),
+      deviceName: givenName?.trim() || deviceNameFrom(navigator),
       post: async (url, body) => {
         const response = await fetch(url, {
           method: 'POST',
@@ -310,7 +316,13 @@ export class DeviceService {
       const unlocked = await this.unlock(request.pin, 'unchanged');
       if (!unlocked.ok) return failure(unlocked);
       const db = await this.db();
-      await enableBiometric(db, { pinKey: unlocked.key, credentialId: request.credentialId, prfSalt: request.prfSalt, prfOutput, now: Date.now() });
+      await enableBiometric(db, {
+        pinKey: unlocked.key,
+        credentialId: request.credentialId,
+        prfSalt: request.prfSalt,
+        prfOutput,
+        now: Date.now(),
+      });
       this.broadcast();
       return { ok: true, status: await biometricStatus(db) };
     } finally {

@@ -42,7 +42,9 @@ export default defineBackground(() => {
     if (sender.id !== browser.runtime.id || !sender.url?.startsWith(browser.runtime.getURL('/'))) return false;
     if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'countersign:changed') return false;
     const request = parse(RuntimeRequest, message);
-    const answer = request.ok ? service.handle(request.value) : Promise.resolve({ ok: false, code: 'invalid_request', field: request.field });
+    const answer = request.ok
+      ? service.handle(request.value)
+      : Promise.resolve({ ok: false, code: 'invalid_request', field: request.field });
     answer.then(sendResponse, () => sendResponse({ ok: false, code: 'internal_error' }));
     return true;
   });

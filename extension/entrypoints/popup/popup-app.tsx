@@ -55,13 +55,33 @@ function SetupPin() {
       </p>
       <div>
         <label for="new-pin">New PIN</label>
-        <input id="new-pin" type="password" inputMode="numeric" autocomplete="new-password" data-testid="setup-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
+        <input
+          id="new-pin"
+          type="password"
+          inputMode="numeric"
+          autocomplete="new-password"
+          data-testid="setup-pin"
+          value={pin}
+          onInput={(e) => setPin(e.currentTarget.value)}
+        />
       </div>
       <div>
         <label for="new-pin-again">Repeat the PIN</label>
-        <input id="new-pin-again" type="password" inputMode="numeric" autocomplete="new-password" data-testid="setup-pin-again" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
+        <input
+          id="new-pin-again"
+          type="password"
+          inputMode="numeric"
+          autocomplete="new-password"
+          data-testid="setup-pin-again"
+          value={again}
+          onInput={(e) => setAgain(e.currentTarget.value)}
+        />
       </div>
-      {error && <p class="alert" role="alert">{error}</p>}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
       <button class="primary" type="submit" disabled={busy}>
         {busy ? 'Setting…' : 'Set PIN'}
       </button>
@@ -130,12 +150,16 @@ function RetiredAccountItem({ account }: { account: AccountView }) {
         </div>
       </div>
       <p class="muted" style="margin:0">
-        This account was added with an older version that kept a key usable without your PIN, so its keys were deleted and it no
-        longer receives requests. On your security info page, remove the old authenticator “{account.deviceName}” and add this browser
-        again.
+        This account was added with an older version that kept a key usable without your PIN, so its keys were deleted and it no longer
+        receives requests. On your security info page, remove the old authenticator “{account.deviceName}” and add this browser again.
       </p>
       <div class="row">
-        <button type="button" class="primary grow" data-testid="open-security-info" onClick={() => void run({ type: 'openSecurityInfo', deviceId: account.deviceId })}>
+        <button
+          type="button"
+          class="primary grow"
+          data-testid="open-security-info"
+          onClick={() => void run({ type: 'openSecurityInfo', deviceId: account.deviceId })}
+        >
           Open security info
         </button>
         <button type="button" data-testid="remove-account" onClick={() => void run({ type: 'removeAccount', deviceId: account.deviceId })}>
@@ -164,7 +188,8 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
             <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
           </div>
           <div class="muted">
-            {account.relayName} · <span data-testid="connection-state">{text.label}</span> · <span data-testid="device-name">{account.deviceName}</span>
+            {account.relayName} · <span data-testid="connection-state">{text.label}</span> ·{' '}
+            <span data-testid="device-name">{account.deviceName}</span>
           </div>
           {text.advice && (
             <div class={problem ? 'alert' : 'muted'} data-testid="connection-problem" data-code={account.authError ?? account.connection}>
@@ -175,7 +200,12 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
       </div>
       <div class="row">
         {account.authError && (
-          <button type="button" class="primary grow" data-testid="open-security-info" onClick={() => void call({ type: 'openSecurityInfo', deviceId: account.deviceId })}>
+          <button
+            type="button"
+            class="primary grow"
+            data-testid="open-security-info"
+            onClick={() => void call({ type: 'openSecurityInfo', deviceId: account.deviceId })}
+          >
             Open security info
           </button>
         )}
@@ -233,9 +263,16 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
     try {
       const found = await scanVisibleTab();
       if (found) setLink(found);
-      setMessage(found ? { ok: true, text: 'QR code found. Enter your PIN to add the account.' } : { ok: false, text: 'No QR code found on this page.' });
+      setMessage(
+        found
+          ? { ok: true, text: 'QR code found. Enter your PIN to add the account.' }
+          : { ok: false, text: 'No QR code found on this page.' },
+      );
     } catch (error) {
-      setMessage({ ok: false, text: "Could not read this page. Open the page with the QR code in this window's active tab and try again, or paste the pairing link." });
+      setMessage({
+        ok: false,
+        text: "Could not read this page. Open the page with the QR code in this window's active tab and try again, or paste the pairing link.",
+      });
       console.info('[countersign] scan failed', error);
     }
   };
@@ -261,31 +298,69 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
       <strong>Add account</strong>
       <div>
         <label for="pairing-link">Pairing link</label>
-        <textarea id="pairing-link" data-testid="pairing-link-input" placeholder="https://…/pair#v=1&token=…" value={link} onInput={(e) => setLink(e.currentTarget.value)} />
+        <textarea
+          id="pairing-link"
+          data-testid="pairing-link-input"
+          placeholder="https://…/pair#v=1&token=…"
+          value={link}
+          onInput={(e) => setLink(e.currentTarget.value)}
+        />
       </div>
       <button type="button" data-testid="scan-qr" onClick={() => void scan()}>
         Scan QR code on this page
       </button>
       <div>
         <label for="device-name">Name this authenticator</label>
-        <input id="device-name" data-testid="device-name-input" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value.replace(/[\r\n]+/g, ' '))} />
+        <input
+          id="device-name"
+          data-testid="device-name-input"
+          maxLength={64}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value.replace(/[\r\n]+/g, ' '))}
+        />
         <div class="muted">Shown on your security info page, e.g. “Work laptop”.</div>
-        {nameProblem && <div class="alert" data-testid="device-name-problem">{nameProblem}</div>}
+        {nameProblem && (
+          <div class="alert" data-testid="device-name-problem">
+            {nameProblem}
+          </div>
+        )}
       </div>
       {!pinRemembered && (
         <div>
           <label for="pair-pin">Your PIN</label>
-          <input id="pair-pin" type="password" inputMode="numeric" autocomplete="off" data-testid="pair-pin" value={pin} onInput={(e) => setPin(e.currentTarget.value)} />
-          {pinMissing && link && <div class="muted" data-testid="pair-pin-needed">Enter your PIN to add the account.</div>}
+          <input
+            id="pair-pin"
+            type="password"
+            inputMode="numeric"
+            autocomplete="off"
+            data-testid="pair-pin"
+            value={pin}
+            onInput={(e) => setPin(e.currentTarget.value)}
+          />
+          {pinMissing && link && (
+            <div class="muted" data-testid="pair-pin-needed">
+              Enter your PIN to add the account.
+            </div>
+          )}
         </div>
       )}
       {message && messageText && (
-        <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="pair-message" data-ok={String(message.ok)}>
+        <p
+          class={message.ok ? 'muted' : 'alert'}
+          role={message.ok ? 'status' : 'alert'}
+          data-testid="pair-message"
+          data-ok={String(message.ok)}
+        >
           {messageText}
         </p>
       )}
       <div class="row">
-        <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link || pinMissing || nameProblem !== null || waitingUntil !== null}>
+        <button
+          class="primary grow"
+          type="submit"
+          data-testid="pair-submit"
+          disabled={busy || !link || pinMissing || nameProblem !== null || waitingUntil !== null}
+        >
           {busy ? 'Adding…' : 'Add account'}
         </button>
         <button type="button" onClick={onDone}>
@@ -339,11 +414,25 @@ function Settings({ state }: { state: AppState }) {
         <form class="stack" onSubmit={(e) => void changePin(e)} aria-label="Change PIN">
           <div>
             <label for="old-pin">Current PIN</label>
-            <input id="old-pin" type="password" inputMode="numeric" data-testid="old-pin" value={oldPin} onInput={(e) => setOldPin(e.currentTarget.value)} />
+            <input
+              id="old-pin"
+              type="password"
+              inputMode="numeric"
+              data-testid="old-pin"
+              value={oldPin}
+              onInput={(e) => setOldPin(e.currentTarget.value)}
+            />
           </div>
           <div>
             <label for="changed-pin">New PIN (6+ digits)</label>
-            <input id="changed-pin" type="password" inputMode="numeric" data-testid="changed-pin" value={newPin} onInput={(e) => setNewPin(e.currentTarget.value)} />
+            <input
+              id="changed-pin"
+              type="password"
+              inputMode="numeric"
+              data-testid="changed-pin"
+              value={newPin}
+              onInput={(e) => setNewPin(e.currentTarget.value)}
+            />
           </div>
           {message && (
             <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="change-pin-message">

@@ -1,12 +1,46 @@
+// @ts-check
 // The sign-in page's script: username → push request → big number and countdown → outcome.
 // Plain browser JavaScript served from /assets (the CSP allows no inline script). It drives the
-// JSON API of PROTOCOL.md section 5; the page works without it through the password form.
+// JSON API of docs/protocol.md section 5; the page works without it through the password form.
+
+/** @typedef {import('../../../protocol/messages.ts').CreateSigninResponse} CreateSigninResponse */
+/** @typedef {import('../../../protocol/messages.ts').SigninStatus} SigninStatus */
+/** @typedef {import('../../../protocol/messages.ts').SigninStatusResponse} SigninStatusResponse */
+/** @typedef {{error?: {code?: string, message?: string, reason?: string}}} ErrorBody */
+
+/**
+ * The one request the page waits on.
+ * @typedef {object} Waiting
+ * @property {string} requestId
+ * @property {string} browserToken
+ * @property {string} number
+ * @property {number} expiresAt
+ * @property {string} upn
+ * @property {number} id which `wait` call made it: callbacks of an older one do nothing
+ * @property {ReturnType<typeof setInterval> | undefined} timer
+ * @property {EventSource | null} events
+ * @property {boolean} settled the relay has said how it ended (or the page asked to withdraw it)
+ * @property {boolean} withdrawn the page asked the relay to cancel it
+ */
+
 (() => {
   'use strict';
-  const root = document.getElementById('signin');
-  if (!root) return;
+  const found = document.getElementById('signin');
+  if (!found) return;
+  const root = found;
 
-  const $ = (id) => document.getElementById(id);
+  /** @param {string} id */
+  const $ = (id) => {
+    const element = document.getElementById(id);
+    if (!element) throw new Error(`sign-in page without #${id}`);
+    return element;
+  };
+  /** @param {string} testId */
+  const byTestId = (testId) => {
+    const element = document.querySelector(`[data-testid="${testId}"]`);
+    if (!(element instanceof HTMLElement)) throw new Error(`sign-in page without ${testId}`);
+    return element;
+  };
   const form = document.querySelector('[data-testid="upn-form"]');
   const upnInput = form ? form.querySelector('input[name="upn"]') : null;
   const nextButton = form ? form.querySelector('button[type="submit"]') : null;
@@ -16,30 +50,34 @@
   const matchBlock = $('match');
   const waitTitle = $('wait-title');
   const instruction = $('instruction');
-  const numberEl = document.querySelector('[data-testid="match-number"]');
-  const countdownEl = document.querySelector('[data-testid="countdown"]');
-  const statusEl = document.querySelector('[data-testid="signin-status"]');
+  const numberEl = byTestId('match-number');
+  const countdownEl = byTestId('countdown');
+  const statusEl = byTestId('signin-status');
   const statusTitle = $('status-title');
   const statusDetail = $('status-detail');
-  const cancelButton = $('cancel-button');
-  const retryButton = $('retry-button');
-  const changeUser = $('change-user');
-  const passwordLinks = document.querySelectorAll('[data-password-link]');
+  const cancelButton = /** @type {HTMLButtonElement} */ ($('cancel-button'));
+  const retryButton = /** @type {HTMLButtonElement} */ ($('retry-button'));
+  const changeUser = document.getElementById('change-user');
+  const passwordLinks = document.querySelectorAll('a[data-password-link]');
 
   const app = root.dataset.app || '';
   const chooseMode = root.dataset.matchMode === 'choose';
   const returnTo = root.dataset.returnTo || '/me';
+  /** Set when an app sent the person here: where a refusal tells the app (oidc/interaction-routes.tsx). */
+  const appCancelUrl = root.dataset.appCancelUrl || '';
   // Adding an authenticator after a password sign-in reuses this page with its own words.
   const waitTitleText = root.dataset.waitTitle || 'Approve sign-in request';
   const failedTitleText = root.dataset.failedTitle || "We couldn't sign you in";
 
-  const MESSAGES = {
+  /** Title and detail of each state the page can show. */
+  const MESSAGES = /** @satisfies {Record<string, [string, string]>} */ ({
     pending: ['Waiting for your approval…', 'We sent a sign-in request to your authenticator.'],
     approved: ['Request approved', 'Signing you in…'],
     denied: ['Sign-in request denied', 'The request was denied in your authenticator. If this was a mistake, try again.'],
     reported: [
-      'Request reported as not yours',
-      'Thanks for reporting it. Phone sign-in is now blocked for this account until an administrator reviews it.',
+      'Reported as not you',
+      'Someone answered “It wasn’t me” on the authenticator, so this sign-in was stopped. ' +
+        'Sign-in requests to this account are now blocked until an administrator unblocks them.',
     ],
     wrong_number: [
       "The numbers didn't match",
@@ -47,37 +85,53 @@
     ],
     expired: ['The request timed out', "We didn't get an answer from your authenticator in time."],
     cancelled: ['Sign-in request cancelled', 'You cancelled this sign-in request.'],
+    left: [
+      'Sign-in request withdrawn',
+      'You left this page, so the request was withdrawn from your authenticator. Try again to get a new number.',
+    ],
     superseded: ['Request replaced', 'A newer sign-in request for this account replaced this one.'],
     error: ['Something went wrong', 'The sign-in request could not be completed. Try again.'],
     no_push_method: [
       'No authenticator is set up for this account',
       'Phone sign-in is not available for this account. Use your password instead, or ask your administrator.',
     ],
-    rate_limited: [
-      'Too many sign-in requests',
-      'Phone sign-in is paused for this account for now. Wait a while and try again, or use your password instead.',
+    push_blocked: [
+      'Sign-in requests are blocked',
+      'Sign-in requests to this account are blocked because one was reported. Your administrator can unblock it.',
     ],
+    rate_limited: ['Too many sign-in requests', 'Phone sign-in is paused for this account for now.'],
+    unavailable: ['The sign-in service is busy', 'It could not take a sign-in request just now.'],
     network: ['Could not reach the sign-in service', 'Check your connection and try again.'],
-  };
+  });
+  /** @typedef {keyof typeof MESSAGES} MessageKey */
+  /** @param {string} key @returns {key is MessageKey} */
+  const isMessageKey = (key) => Object.hasOwn(MESSAGES, key);
 
   /** One sign-in request at a time; a newer one makes every callback of the older one a no-op. */
+  /** @type {Waiting | null} */
   let current = null;
   let generation = 0;
   let lastUpn = root.dataset.upn || '';
   let clockOffset = 0;
 
+  /** @param {string} upn */
   function setPasswordLinks(upn) {
-    for (const link of passwordLinks) {
-      const url = new URL(link.getAttribute('href'), location.href);
+    passwordLinks.forEach((link) => {
+      const url = new URL(link.getAttribute('href') || '/signin/password', location.href);
       if (upn) url.searchParams.set('upn', upn);
       else url.searchParams.delete('upn');
       if (app) url.searchParams.set('app', app);
       link.setAttribute('href', url.pathname + url.search);
-    }
+    });
   }
 
+  /**
+   * @param {SigninStatus | 'error'} state what data-state says
+   * @param {MessageKey} messageKey which MESSAGES entry to show
+   * @param {string} [detailOverride]
+   */
   function showStatus(state, messageKey, detailOverride) {
-    const [title, detail] = MESSAGES[messageKey] || MESSAGES.error;
+    const [title, detail] = MESSAGES[messageKey];
     statusEl.hidden = false;
     statusEl.dataset.state = state;
     if (messageKey !== state) statusEl.dataset.code = messageKey;
@@ -86,12 +140,16 @@
     statusDetail.textContent = detailOverride || detail;
     const final = state !== 'pending';
     cancelButton.hidden = final;
-    retryButton.hidden = !final || state === 'approved';
+    // After a report every new request is refused until an administrator unblocks: no dead-end button.
+    retryButton.hidden = !final || state === 'approved' || state === 'reported';
   }
 
   function hideStatus() {
     statusEl.hidden = true;
     statusEl.dataset.state = '';
+    delete statusEl.dataset.code;
+    cancelButton.hidden = true;
+    retryButton.hidden = true;
   }
 
   function stopCurrent() {
@@ -101,23 +159,36 @@
     current = null;
   }
 
-  function formatRemaining(ms) {
+  /** Like the extension's formatSeconds (extension/components/use-now.ts): "30 s", "1:45". @param {number} ms */
+  function formatSeconds(ms) {
     const seconds = Math.max(0, Math.ceil(ms / 1000));
     const minutes = Math.floor(seconds / 60);
-    return `${minutes}:${String(seconds % 60).padStart(2, '0')}`;
+    return minutes > 0 ? `${minutes}:${String(seconds % 60).padStart(2, '0')}` : `${seconds} s`;
+  }
+
+  /** "Try again in 3 minutes." from Retry-After, in the words of the relay's own messages (api-error.ts). @param {Response} response */
+  function tryAgainFrom(response) {
+    const seconds = Number(response.headers.get('retry-after'));
+    if (!Number.isFinite(seconds) || seconds <= 0) return 'Try again in a few minutes.';
+    const whole = Math.ceil(seconds);
+    if (whole < 60) return `Try again in ${whole} second${whole === 1 ? '' : 's'}.`;
+    const minutes = Math.ceil(whole / 60);
+    if (minutes < 120) return `Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+    return `Try again in ${Math.ceil(minutes / 60)} hours.`;
   }
 
   function tick() {
     if (!current) return;
     const remaining = current.expiresAt - (Date.now() + clockOffset);
     if (remaining > 0) {
-      countdownEl.textContent = `Expires in ${formatRemaining(remaining)}`;
+      countdownEl.textContent = `Expires in ${formatSeconds(remaining)}`;
       countdownEl.classList.toggle('urgent', remaining <= 15_000);
     } else {
       countdownEl.textContent = 'Expiring…';
     }
   }
 
+  /** @param {Response} response */
   function offsetFrom(response) {
     const date = Date.parse(response.headers.get('date') || '');
     if (Number.isNaN(date)) return 0;
@@ -125,11 +196,27 @@
     return Math.abs(offset) > 3000 ? offset : 0;
   }
 
-  /** Shows the number and listens for the outcome of one request. */
+  // The relay's JSON is read as `unknown` and named by a cast where its shape is the protocol's.
+  /** @param {Response} response @returns {Promise<unknown>} */
+  const readJson = (response) => response.json();
+  /** @param {unknown} data @returns {unknown} */
+  const parseJson = (data) => (typeof data === 'string' ? JSON.parse(data) : null);
+
+  /** @param {Waiting} request @param {string} path */
+  const requestUrl = (request, path = '') => `/api/v1/signins/${encodeURIComponent(request.requestId)}${path}`;
+  /** @param {Waiting} request */
+  const bearer = (request) => ({ Authorization: `Bearer ${request.browserToken}` });
+
+  /**
+   * Shows the number and listens for the outcome of one request.
+   * @param {Pick<Waiting, 'requestId' | 'browserToken' | 'number' | 'expiresAt' | 'upn'>} request
+   */
   function wait(request) {
     stopCurrent();
     const id = ++generation;
-    current = { ...request, id, timer: 0, events: null, settled: false };
+    /** @type {Waiting} */
+    const waiting = { ...request, id, timer: undefined, events: null, settled: false, withdrawn: false };
+    current = waiting;
     // The id is no secret (the browser token is); tests and support staff match it with the device.
     root.dataset.requestId = request.requestId;
     stepUpn.hidden = true;
@@ -146,53 +233,60 @@
     showStatus('pending', 'pending');
     cancelButton.disabled = false;
     tick();
-    current.timer = setInterval(tick, 250);
+    waiting.timer = setInterval(tick, 250);
 
-    const url = `/api/v1/signins/${encodeURIComponent(request.requestId)}/events?token=${encodeURIComponent(request.browserToken)}`;
-    const events = new EventSource(url);
-    current.events = events;
+    const events = new EventSource(`${requestUrl(waiting, '/events')}?token=${encodeURIComponent(request.browserToken)}`);
+    waiting.events = events;
     events.addEventListener('status', (event) => {
-      if (!current || current.id !== id) return;
+      if (current !== waiting) return;
+      /** @type {SigninStatusResponse} */
       let status;
       try {
-        status = JSON.parse(event.data);
+        status = /** @type {SigninStatusResponse} */ (parseJson(/** @type {unknown} */ (event.data)));
       } catch {
         return;
       }
-      settle(id, status);
+      if (status) settle(waiting, status);
     });
     events.onerror = () => {
       // EventSource reconnects by itself; it gives up (CLOSED) only on an HTTP error.
-      if (current && current.id === id && events.readyState === EventSource.CLOSED) pollOnce(id);
+      if (current === waiting && events.readyState === EventSource.CLOSED) void pollOnce(waiting);
     };
   }
 
-  async function pollOnce(id) {
-    const request = current;
+  /** @param {Waiting} request */
+  async function pollOnce(request) {
     try {
-      const response = await fetch(`/api/v1/signins/${encodeURIComponent(request.requestId)}`, {
-        headers: { Authorization: `Bearer ${request.browserToken}` },
-      });
+      const response = await fetch(requestUrl(request), { headers: bearer(request) });
       if (!response.ok) throw new Error(String(response.status));
-      settle(id, await response.json());
+      settle(request, /** @type {SigninStatusResponse} */ (await readJson(response)));
     } catch {
-      if (current && current.id === id) finish('error', 'network');
+      if (current === request) finish('error', 'network');
     }
   }
 
-  function settle(id, status) {
-    if (!current || current.id !== id || current.settled) return;
+  /** @param {Waiting} request @param {SigninStatusResponse} status */
+  function settle(request, status) {
+    if (current !== request || (request.settled && !request.withdrawn)) return;
     if (status.status === 'pending') return showStatus('pending', 'pending');
-    current.settled = true;
+    request.settled = true;
     if (status.status === 'approved') {
       showStatus('approved', 'approved');
-      void complete(id);
+      void complete(request);
       return;
     }
     const key = status.status === 'cancelled' && status.reason === 'superseded' ? 'superseded' : status.status;
-    finish(status.status in MESSAGES ? status.status : 'error', key);
+    // An app is waiting (OpenID Connect): a refusal on the authenticator goes back to it as access_denied.
+    if (appCancelUrl && (status.status === 'denied' || status.status === 'reported')) {
+      finish(status.status, key);
+      location.assign(`${appCancelUrl}?reason=denied`);
+      return;
+    }
+    if (isMessageKey(key)) finish(status.status, key);
+    else finish('error', 'error');
   }
 
+  /** @param {SigninStatus | 'error'} state @param {MessageKey} key @param {string} [detail] */
   function finish(state, key, detail) {
     if (current) {
       clearInterval(current.timer);
@@ -203,33 +297,61 @@
     instruction.hidden = true;
     waitTitle.textContent = failedTitleText;
     showStatus(state, key, detail);
-    retryButton.focus();
+    if (!retryButton.hidden) retryButton.focus();
   }
 
-  async function complete(id) {
-    const request = current;
+  /** @param {Waiting} request */
+  async function complete(request) {
     try {
-      const response = await fetch(`/api/v1/signins/${encodeURIComponent(request.requestId)}/complete`, {
+      const response = await fetch(requestUrl(request, '/complete'), {
         method: 'POST',
-        headers: { Authorization: `Bearer ${request.browserToken}` },
+        headers: bearer(request),
         credentials: 'same-origin',
       });
       if (!response.ok) throw new Error(String(response.status));
-      if (current && current.id === id) {
-        clearInterval(current.timer);
-        if (current.events) current.events.close();
+      if (current === request) {
+        clearInterval(request.timer);
+        if (request.events) request.events.close();
       }
       location.assign(returnTo);
     } catch {
-      if (current && current.id === id) finish('error', 'error');
+      if (current === request) finish('error', 'error');
     }
   }
 
+  /**
+   * Withdraws a request still waiting (docs/protocol.md section 5, `POST .../cancel`): its devices
+   * get `cancel`, so nobody approves a sign-in that no page will finish. `keepalive` lets the call
+   * outlive the page when the person is leaving it.
+   * @param {Waiting | null} request
+   * @param {{keepalive?: boolean}} [options]
+   * @returns {Promise<SigninStatusResponse | undefined>} the relay's answer, if it withdrew it
+   */
+  async function withdraw(request, options = {}) {
+    if (!request || request.settled) return undefined;
+    request.settled = true;
+    request.withdrawn = true;
+    try {
+      const response = await fetch(requestUrl(request, '/cancel'), {
+        method: 'POST',
+        headers: bearer(request),
+        keepalive: options.keepalive === true,
+      });
+      // 409: it was decided meanwhile; the event stream tells the page how.
+      if (response.ok) return /** @type {SigninStatusResponse} */ (await readJson(response));
+    } catch {
+      // Offline: the request expires by itself.
+    }
+    request.settled = false;
+    return undefined;
+  }
+
+  /** @param {string} upn */
   async function start(upn) {
     lastUpn = upn;
     setPasswordLinks(upn);
     hideStatus();
-    if (nextButton) nextButton.disabled = true;
+    if (nextButton instanceof HTMLButtonElement) nextButton.disabled = true;
     let response;
     try {
       response = await fetch('/api/v1/signins', {
@@ -238,13 +360,14 @@
         body: JSON.stringify(app ? { upn, app } : { upn }),
       });
     } catch {
-      if (nextButton) nextButton.disabled = false;
+      if (nextButton instanceof HTMLButtonElement) nextButton.disabled = false;
       return showUpnError('network');
     }
-    if (nextButton) nextButton.disabled = false;
+    if (nextButton instanceof HTMLButtonElement) nextButton.disabled = false;
+    /** @type {(CreateSigninResponse & ErrorBody) | null} */
     let body = null;
     try {
-      body = await response.json();
+      body = /** @type {CreateSigninResponse & ErrorBody} */ (await readJson(response));
     } catch {
       body = null;
     }
@@ -252,14 +375,20 @@
       clockOffset = offsetFrom(response);
       return wait({ ...body, upn });
     }
-    const code = body && body.error ? body.error.code : '';
-    if (response.status === 422 || code === 'no_push_method') return showUpnError('no_push_method');
-    // The relay's message says which limit and when to try again.
-    if (response.status === 429 || code === 'rate_limited') return showUpnError('rate_limited', body && body.error ? body.error.message : undefined);
-    return showUpnError('error', body && body.error ? body.error.message : undefined);
+    const error = body && body.error ? body.error : {};
+    if (response.status === 422 || error.code === 'no_push_method') return showUpnError('no_push_method');
+    // Waiting does not lift this block; only an administrator does (signin/push-blocked.ts).
+    if (response.status === 429 && error.reason === 'push_blocked') return showUpnError('push_blocked');
+    if (response.status === 429)
+      return showUpnError('rate_limited', `${MESSAGES.rate_limited[1]} ${tryAgainFrom(response)} Or use your password instead.`);
+    if (response.status === 503) return showUpnError('unavailable', `${MESSAGES.unavailable[1]} ${tryAgainFrom(response)}`);
+    return showUpnError('error', error.message);
   }
 
-  /** Errors before a request exists: stay on the username step so it can be corrected. */
+  /**
+   * Errors before a request exists: stay on the username step so it can be corrected.
+   * @param {MessageKey} key @param {string} [detail]
+   */
   function showUpnError(key, detail) {
     stopCurrent();
     stepWait.hidden = true;
@@ -268,10 +397,10 @@
     showStatus('error', key, detail);
     retryButton.hidden = true;
     cancelButton.hidden = true;
-    if (upnInput) upnInput.focus();
+    if (upnInput instanceof HTMLInputElement) upnInput.focus();
   }
 
-  if (form && upnInput) {
+  if (form && upnInput instanceof HTMLInputElement) {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const upn = upnInput.value.trim();
@@ -285,20 +414,14 @@
     });
   }
 
-  cancelButton.addEventListener('click', async () => {
+  cancelButton.addEventListener('click', () => {
     const request = current;
     if (!request || request.settled) return;
     cancelButton.disabled = true;
-    try {
-      const response = await fetch(`/api/v1/signins/${encodeURIComponent(request.requestId)}/cancel`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${request.browserToken}` },
-      });
-      if (response.ok) settle(request.id, await response.json());
+    void withdraw(request).then((status) => {
+      if (status) settle(request, status);
       else cancelButton.disabled = false;
-    } catch {
-      cancelButton.disabled = false;
-    }
+    });
   });
 
   retryButton.addEventListener('click', () => {
@@ -308,31 +431,44 @@
     backToUpn();
   });
 
+  /** The username step, empty: whoever signs in next types their own name. */
   function backToUpn() {
     stopCurrent();
     hideStatus();
     stepWait.hidden = true;
     stepUpn.hidden = false;
     if (changeUser) changeUser.hidden = true;
-    if (upnInput) upnInput.focus();
+    lastUpn = '';
+    setPasswordLinks('');
+    if (upnInput instanceof HTMLInputElement) {
+      upnInput.value = '';
+      upnInput.removeAttribute('aria-invalid');
+      upnInput.focus();
+    }
   }
 
   if (changeUser) {
     changeUser.addEventListener('click', () => {
-      const request = current;
-      if (request && !request.settled) {
-        void fetch(`/api/v1/signins/${encodeURIComponent(request.requestId)}/cancel`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${request.browserToken}` },
-        }).catch(() => {});
-      }
-      if (root.dataset.retryUrl) return location.assign(root.dataset.retryUrl);
+      const changeUserUrl = root.dataset.changeUserUrl;
+      void withdraw(current, { keepalive: Boolean(changeUserUrl) });
+      if (changeUserUrl) return location.assign(changeUserUrl);
       backToUpn();
     });
   }
 
+  // Leaving the number screen by a link withdraws the request before the next page loads...
+  document.querySelectorAll('#signin a[href]').forEach((link) => {
+    link.addEventListener('click', () => void withdraw(current, { keepalive: true }));
+  });
+  // ...and so does closing the tab, going back, or typing another address.
+  addEventListener('pagehide', () => void withdraw(current, { keepalive: true }));
+  // Back to this page from the browser's cache: that request is gone, say so.
+  addEventListener('pageshow', (event) => {
+    if (event.persisted && current && current.withdrawn) finish('cancelled', 'left');
+  });
+
   // The password page renders this page with a request it already made (push after password).
-  if (root.dataset.requestId) {
+  if (root.dataset.requestId && root.dataset.browserToken && root.dataset.number) {
     clockOffset = Number(root.dataset.serverNow) ? Number(root.dataset.serverNow) - Date.now() : 0;
     if (Math.abs(clockOffset) <= 3000) clockOffset = 0;
     wait({
@@ -340,9 +476,9 @@
       browserToken: root.dataset.browserToken,
       number: root.dataset.number,
       expiresAt: Number(root.dataset.expiresAt),
-      upn: root.dataset.upn,
+      upn: root.dataset.upn || '',
     });
-  } else if (upnInput) {
+  } else if (upnInput instanceof HTMLInputElement) {
     setPasswordLinks(upnInput.value.trim());
     upnInput.addEventListener('change', () => setPasswordLinks(upnInput.value.trim()));
   }

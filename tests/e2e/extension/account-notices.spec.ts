@@ -24,7 +24,13 @@ test.describe('what the person is told about their accounts', () => {
     const added = popup.page.locator('[data-testid=activity-notice][data-kind=authenticator_added]');
     await expect(added).toContainText("A new authenticator, 'Chromium on Linux', was added to alice@demo.test");
     const worker = await authenticator.serviceWorker();
-    await expect.poll(() => worker.evaluate(() => chrome.notifications.getAll().then((all) => Object.keys(all).filter((id) => id.startsWith('notice-')).length))).toBe(1);
+    await expect
+      .poll(() =>
+        worker.evaluate(() =>
+          chrome.notifications.getAll().then((all) => Object.keys(all).filter((id) => id.startsWith('notice-')).length),
+        ),
+      )
+      .toBe(1);
 
     const admin = new AdminClient(relay.origin, relay.adminToken);
     const own = ((await authenticator.readDatabase()).accounts ?? []).map((account) => account.deviceId);
@@ -62,7 +68,7 @@ test.describe('what the person is told about their accounts', () => {
       ({ deviceId, relayOrigin }) =>
         new Promise<void>((resolve, reject) => {
           const open = indexedDB.open('countersign');
-          open.onerror = () => reject(open.error);
+          open.onerror = () => reject(open.error ?? new Error('indexedDB open failed'));
           open.onsuccess = () => {
             const tx = open.result.transaction('accounts', 'readwrite');
             tx.objectStore('accounts').put({
@@ -79,7 +85,7 @@ test.describe('what the person is told about their accounts', () => {
               retiredAt: 2,
             });
             tx.oncomplete = () => (open.result.close(), resolve());
-            tx.onerror = () => reject(tx.error);
+            tx.onerror = () => reject(tx.error ?? new Error('transaction failed'));
           };
         }),
       { deviceId, relayOrigin: relay.origin },

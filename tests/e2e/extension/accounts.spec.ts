@@ -4,7 +4,12 @@ import type { Page } from '@playwright/test';
 import { SignInPage } from './relay-pages.ts';
 
 /** Starts a sign-in for `upn` on `page` and approves it in the extension; resolves once signed in. */
-async function signInAndApprove(page: Page, relay: { origin: string; adminToken: string }, authenticator: Authenticator, upn: string): Promise<void> {
+async function signInAndApprove(
+  page: Page,
+  relay: { origin: string; adminToken: string },
+  authenticator: Authenticator,
+  upn: string,
+): Promise<void> {
   const signIn = new SignInPage(page, relay);
   const number = await signIn.start(upn);
   const window = await authenticator.nextApproval();
@@ -36,7 +41,11 @@ test.describe('several accounts in one extension', () => {
     await signInAndApprove(page, relay, authenticator, 'alice@demo.test');
   });
 
-  test('revoking one account on the relay leaves the other connected, also after the worker restarts', async ({ page, relay, authenticator }) => {
+  test('revoking one account on the relay leaves the other connected, also after the worker restarts', async ({
+    page,
+    relay,
+    authenticator,
+  }) => {
     await authenticator.setPin();
     await authenticator.pairUser(relay, 'alice@demo.test');
     await authenticator.pairUser(relay, 'bob@demo.test');
@@ -55,7 +64,11 @@ test.describe('several accounts in one extension', () => {
     await signInAndApprove(page, relay, authenticator, 'bob@demo.test');
   });
 
-  test('an account revoked while the worker was stopped is shown in words and alone, the other still approves', async ({ page, relay, authenticator }) => {
+  test('an account revoked while the worker was stopped is shown in words and alone, the other still approves', async ({
+    page,
+    relay,
+    authenticator,
+  }) => {
     await authenticator.setPin();
     await authenticator.pairUser(relay, 'alice@demo.test');
     await authenticator.pairUser(relay, 'bob@demo.test');
@@ -95,7 +108,11 @@ test.describe('several accounts in one extension', () => {
     expect(devices).toHaveLength(1);
   });
 
-  test('pairing the same person again replaces the entry instead of adding a second one, and the new one approves', async ({ page, relay, authenticator }) => {
+  test('pairing the same person again replaces the entry instead of adding a second one, and the new one approves', async ({
+    page,
+    relay,
+    authenticator,
+  }) => {
     await authenticator.setPin();
     await authenticator.pairUser(relay, 'alice@demo.test');
     const first = await deviceIdOf(authenticator, 'alice@demo.test');
@@ -145,7 +162,11 @@ test.describe('several accounts in one extension', () => {
     await authenticator.setPin();
     await authenticator.pairUser(relay, 'alice@demo.test');
     // An administrator renames the account on the relay (no API renames a UPN; the database does).
-    await relay.relay.store.db.updateTable('users').set({ upn: 'alice.smith@demo.test', upn_key: 'alice.smith@demo.test' }).where('upn_key', '=', 'alice@demo.test').execute();
+    await relay.relay.store.db
+      .updateTable('users')
+      .set({ upn: 'alice.smith@demo.test', upn_key: 'alice.smith@demo.test' })
+      .where('upn_key', '=', 'alice@demo.test')
+      .execute();
     const signins = new SigninClient(relay.origin);
     const signin = await signins.createSignin({ upn: 'alice.smith@demo.test', app: 'demo' });
     const window = await authenticator.nextApproval();

@@ -1,5 +1,13 @@
 import type { Page } from '@playwright/test';
-import { ApprovalWindow, DEFAULT_PIN, addVirtualAuthenticator, expect, test, type Authenticator, type RelayHandle } from '../../../testing/playwright-fixture.ts';
+import {
+  ApprovalWindow,
+  DEFAULT_PIN,
+  addVirtualAuthenticator,
+  expect,
+  test,
+  type Authenticator,
+  type RelayHandle,
+} from '../../../testing/playwright-fixture.ts';
 
 /**
  * Biometric unlock (WebAuthn PRF) in real Chromium with a DevTools virtual authenticator. A
@@ -53,7 +61,10 @@ test.describe('biometric unlock (WebAuthn PRF)', () => {
     await authenticator.pairUser(relay, UPN);
   });
 
-  test('approves with the authenticator instead of the PIN (amr hwk); once turned off, the PIN still approves', async ({ relay, authenticator }) => {
+  test('approves with the authenticator instead of the PIN (amr hwk); once turned off, the PIN still approves', async ({
+    relay,
+    authenticator,
+  }) => {
     const popup = await authenticator.openPopup();
     const tab = popup.page;
     const virtual = await addVirtualAuthenticator(tab);
@@ -95,7 +106,10 @@ test.describe('biometric unlock (WebAuthn PRF)', () => {
     expect(await completedAmr(relay, second)).toEqual(['swk', 'pin', 'mfa']);
   });
 
-  test('an account added while it is on needs the PIN until included; then it approves with the authenticator too', async ({ relay, authenticator }) => {
+  test('an account added while it is on needs the PIN until included; then it approves with the authenticator too', async ({
+    relay,
+    authenticator,
+  }) => {
     const popup = await authenticator.openPopup();
     const tab = popup.page;
     await addVirtualAuthenticator(tab);

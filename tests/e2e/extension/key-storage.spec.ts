@@ -8,7 +8,9 @@ import { DEFAULT_PIN, expect, test } from '../../../testing/playwright-fixture.t
 import { accountsOf, cryptoKeysIn, lockOf, type StoredAccount, type StoredLock } from './stored-records.ts';
 
 // The service worker's own global, as seen inside worker.evaluate().
-declare const chrome: { storage: { session: { get(keys: null): Promise<Record<string, unknown>> }; local: { get(keys: null): Promise<Record<string, unknown>> } } };
+declare const chrome: {
+  storage: { session: { get(keys: null): Promise<Record<string, unknown>> }; local: { get(keys: null): Promise<Record<string, unknown>> } };
+};
 
 /**
  * Issue 9: what the extension keeps of an account's keys after pairing under protocol revision 2,
@@ -36,7 +38,12 @@ test.describe('what the extension stores of its keys', () => {
     expect(keys.map(({ store, path: at }) => `${store}${at}`)).toEqual(['accounts.connectKey', 'accounts.connectKey']);
     for (const { index, key } of keys) {
       const account = accounts[index]!;
-      expect(key).toMatchObject({ type: 'private', extractable: false, usages: ['sign'], algorithm: { name: 'ECDSA', namedCurve: 'P-256' } });
+      expect(key).toMatchObject({
+        type: 'private',
+        extractable: false,
+        usages: ['sign'],
+        algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
+      });
       expect(verifyStatementWithNoble(message, key.signature!, account.connectPublicKey)).toBe(true);
       expect(verifyStatementWithNoble(message, key.signature!, account.publicKey)).toBe(false);
     }
@@ -68,11 +75,19 @@ test.describe('what the extension stores of its keys', () => {
     const files = filesUnder(profile);
     expect(files.length).toBeGreaterThan(10);
     // The search does reach the database: the wrapped key's ciphertext is found in it.
-    expect(filesContaining(files, encodings(fromBase64Url(account!.wrappedKey.ciphertext)).filter((e) => e.name === 'base64url'))).not.toEqual([]);
+    expect(
+      filesContaining(
+        files,
+        encodings(fromBase64Url(account!.wrappedKey.ciphertext)).filter((e) => e.name === 'base64url'),
+      ),
+    ).not.toEqual([]);
     expect(filesContaining(files, encodings(scalar))).toEqual([]);
   });
 
-  test('"Remember my PIN" stays in the worker\'s memory: nothing in any storage, gone when the worker stops', async ({ relay, authenticator }) => {
+  test('"Remember my PIN" stays in the worker\'s memory: nothing in any storage, gone when the worker stops', async ({
+    relay,
+    authenticator,
+  }) => {
     await authenticator.setPin(DEFAULT_PIN);
     await authenticator.pairUser(relay, 'alice@demo.test');
     const signins = new SigninClient(relay.origin);
@@ -83,7 +98,9 @@ test.describe('what the extension stores of its keys', () => {
     expect(await window.outcome()).toBe('approved');
 
     const worker = await authenticator.serviceWorker();
-    const stored = await worker.evaluate(async () => JSON.stringify([await chrome.storage.session.get(null), await chrome.storage.local.get(null)]));
+    const stored = await worker.evaluate(async () =>
+      JSON.stringify([await chrome.storage.session.get(null), await chrome.storage.local.get(null)]),
+    );
     expect(stored).not.toContain(JSON.stringify(DEFAULT_PIN));
     expect(stored).not.toMatch(/pin/i);
     expect(JSON.stringify(await authenticator.readDatabase())).not.toContain(JSON.stringify(DEFAULT_PIN));
@@ -118,7 +135,11 @@ async function unwrapApprovalKey(account: StoredAccount, lock: StoredLock, pin: 
     ['decrypt'],
   );
   const plain = await subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64Url(account.wrappedKey.iv), additionalData: new TextEncoder().encode(approvalKeyLabel(account.publicKey)) },
+    {
+      name: 'AES-GCM',
+      iv: fromBase64Url(account.wrappedKey.iv),
+      additionalData: new TextEncoder().encode(approvalKeyLabel(account.publicKey)),
+    },
     key,
     fromBase64Url(account.wrappedKey.ciphertext),
   );

@@ -51,7 +51,10 @@ test.describe('many accounts', () => {
     await expect(popup.account('bob@demo.test')).toHaveAttribute('data-connection', 'connected');
     await popup.page.close();
 
-    for (const [relay, upn] of [[north, 'alice@demo.test'], [south, 'bob@demo.test']] as const) {
+    for (const [relay, upn] of [
+      [north, 'alice@demo.test'],
+      [south, 'bob@demo.test'],
+    ] as const) {
       const signins = new SigninClient(relay.origin);
       const signin = await signins.createSignin({ upn, app: 'demo' });
       const window = await authenticator.nextApproval();

@@ -21,7 +21,10 @@ test.describe('the PIN is needed to approve, and only to approve', () => {
     await authenticator.pairUser(relay, 'alice@demo.test');
   });
 
-  test('an approve without the PIN signs nothing: nothing reaches the relay, the request stays pending', async ({ relay, authenticator }) => {
+  test('an approve without the PIN signs nothing: nothing reaches the relay, the request stays pending', async ({
+    relay,
+    authenticator,
+  }) => {
     const recorder = await authenticator.recordSentFrames();
     const signins = new SigninClient(relay.origin);
     const signin = await signins.createSignin({ upn: 'alice@demo.test', app: 'demo' });

@@ -12,7 +12,7 @@ import {
 import { RelayExitError, startRelayProcess, type RelayProcess } from './relay-process.ts';
 
 /**
- * Sections 2 to 4 of PROTOCOL.md revision 2, checked from outside against `npm run relay` in its
+ * Sections 2 to 4 of docs/protocol.md revision 2, checked from outside against `npm run relay` in its
  * own process: keys, pairing and the device connection, each rule as a client would meet it.
  */
 
@@ -34,7 +34,11 @@ async function http(method: string, path: string, body?: unknown, admin = false)
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (admin) headers.authorization = `Bearer ${relay.adminToken}`;
-  const response = await fetch(`${relay.origin}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const response = await fetch(`${relay.origin}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
@@ -61,8 +65,20 @@ interface Device {
 }
 
 function redeemBody(token: string, approval: DeviceKeyPair, connect: DeviceKeyPair, deviceName: string, signer = approval) {
-  const statement = pairStatement({ relayOrigin: relay.origin, pairingToken: token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName });
-  return { token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName, signature: signStatement(statement, signer.secretKey) };
+  const statement = pairStatement({
+    relayOrigin: relay.origin,
+    pairingToken: token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+  });
+  return {
+    token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+    signature: signStatement(statement, signer.secretKey),
+  };
 }
 
 async function pair(upn: string, deviceName = 'Conformance device'): Promise<Device> {
@@ -134,7 +150,10 @@ class Socket {
       type: 'auth',
       credentials: devices.map((device) => ({
         deviceId: device.deviceId,
-        signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }), device[signWith].secretKey),
+        signature: signStatement(
+          connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }),
+          device[signWith].secretKey,
+        ),
       })),
     });
     return this.next((frame) => frame.type === 'ready');
@@ -152,13 +171,22 @@ async function connected(device: Device): Promise<Socket> {
   return socket;
 }
 
-function decision(device: Device, requestId: string, fields: { decision: 'approve' | 'deny' | 'report'; number: string; unlock: 'pin' | 'webauthn' | 'none' }, key: 'approval' | 'connect') {
+function decision(
+  device: Device,
+  requestId: string,
+  fields: { decision: 'approve' | 'deny' | 'report'; number: string; unlock: 'pin' | 'webauthn' | 'none' },
+  key: 'approval' | 'connect',
+) {
   const signedAt = Date.now();
   const base = { requestId, deviceId: device.deviceId, ...fields, signedAt };
   // decisionStatement refuses approve+none on purpose; a misbehaving device builds it by hand.
   const statement =
     fields.decision === 'approve' && fields.unlock === 'none'
-      ? new TextEncoder().encode(['countersign/v1/decision', relay.origin, requestId, device.deviceId, 'approve', fields.number, String(signedAt), 'none'].join('\n'))
+      ? new TextEncoder().encode(
+          ['countersign/v1/decision', relay.origin, requestId, device.deviceId, 'approve', fields.number, String(signedAt), 'none'].join(
+            '\n',
+          ),
+        )
       : decisionStatement({ relayOrigin: relay.origin, ...base });
   return { type: 'decision', ...base, signature: signStatement(statement, device[key].secretKey) };
 }
@@ -188,7 +216,11 @@ describe('section 3: pairing with two keys', () => {
   it('redeems an offer with an approval key and a different connect key', async () => {
     const upn = await newUser();
     const { token } = await offer(upn);
-    const answer = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Firefox on Windows'));
+    const answer = await http(
+      'POST',
+      '/api/v1/pairings/redeem',
+      redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Firefox on Windows'),
+    );
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ account: { upn }, relay: { origin: relay.origin } });
     expect(answer.body.deviceId).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -201,7 +233,11 @@ describe('section 3: pairing with two keys', () => {
     const refused = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, same, same, 'Same keys'));
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('invalid_request');
-    const retried = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Right keys'));
+    const retried = await http(
+      'POST',
+      '/api/v1/pairings/redeem',
+      redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Right keys'),
+    );
     expect(retried.status).toBe(201);
   });
 
@@ -225,7 +261,11 @@ describe('section 3: pairing with two keys', () => {
   });
 
   it('answers 400 invalid_request for a token the relay never issued', async () => {
-    const answer = await http('POST', '/api/v1/pairings/redeem', redeemBody('nEvErIsSuEd0123456789A', generateDeviceKeyPair(), generateDeviceKeyPair(), 'Guess'));
+    const answer = await http(
+      'POST',
+      '/api/v1/pairings/redeem',
+      redeemBody('nEvErIsSuEd0123456789A', generateDeviceKeyPair(), generateDeviceKeyPair(), 'Guess'),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe('invalid_request');
   });
@@ -233,8 +273,14 @@ describe('section 3: pairing with two keys', () => {
   it('answers 409 pairing_used for a second redeem', async () => {
     const upn = await newUser();
     const { token } = await offer(upn);
-    expect((await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'First'))).status).toBe(201);
-    const again = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Second'));
+    expect(
+      (await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'First'))).status,
+    ).toBe(201);
+    const again = await http(
+      'POST',
+      '/api/v1/pairings/redeem',
+      redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Second'),
+    );
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('pairing_used');
   });
@@ -275,8 +321,17 @@ describe('section 4: connecting with the connect key', () => {
     const device = await pair(await newUser());
     const socket = new Socket();
     const hello = await socket.next((frame) => frame.type === 'hello');
-    const signature = signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }), device.connect.secretKey);
-    socket.send({ type: 'auth', credentials: [{ deviceId: device.deviceId, signature }, { deviceId: device.deviceId, signature }] });
+    const signature = signStatement(
+      connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }),
+      device.connect.secretKey,
+    );
+    socket.send({
+      type: 'auth',
+      credentials: [
+        { deviceId: device.deviceId, signature },
+        { deviceId: device.deviceId, signature },
+      ],
+    });
     const error = await socket.next((frame) => frame.type === 'error');
     expect(error.code).toBe('malformed_frame');
     expect(socket.frames.some((frame) => frame.type === 'ready')).toBe(false);
@@ -290,8 +345,14 @@ describe('section 4: connecting with the connect key', () => {
     const device = await pair(await newUser());
     const socket = new Socket();
     const hello = await socket.next((frame) => frame.type === 'hello');
-    const signature = signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }), device.connect.secretKey);
-    const credentials = Array.from({ length: 65 }, (_, i) => ({ deviceId: i === 0 ? device.deviceId : `${'x'.repeat(20)}${String(i).padStart(2, '0')}`, signature }));
+    const signature = signStatement(
+      connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: device.deviceId }),
+      device.connect.secretKey,
+    );
+    const credentials = Array.from({ length: 65 }, (_, i) => ({
+      deviceId: i === 0 ? device.deviceId : `${'x'.repeat(20)}${String(i).padStart(2, '0')}`,
+      signature,
+    }));
     socket.send({ type: 'auth', credentials });
     const error = await socket.next((frame) => frame.type === 'error');
     expect(error.code).toBe('malformed_frame');
@@ -321,7 +382,10 @@ describe('section 4: decisions by the key the spec allows', () => {
     const approved = await socket.next((frame) => frame.type === 'result' && frame.requestId === request.requestId, later);
     expect(approved.outcome).toBe('approved');
 
-    const complete = await fetch(`${relay.origin}/api/v1/signins/${request.requestId}/complete`, { method: 'POST', headers: { authorization: `Bearer ${request.browserToken}` } });
+    const complete = await fetch(`${relay.origin}/api/v1/signins/${request.requestId}/complete`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${request.browserToken}` },
+    });
     expect(complete.status).toBe(200);
     expect(complete.headers.get('cache-control')).toContain('no-store');
     expect(((await complete.json()) as { session: { amr: string[] } }).session.amr).toEqual(['swk', 'pin', 'mfa']);
@@ -332,7 +396,10 @@ describe('section 4: decisions by the key the spec allows', () => {
     const { device, socket, request } = await challenged();
     socket.send(decision(device, request.requestId, { decision: 'approve', number: request.number, unlock: 'webauthn' }, 'approval'));
     expect((await socket.next((frame) => frame.type === 'result')).outcome).toBe('approved');
-    const complete = await fetch(`${relay.origin}/api/v1/signins/${request.requestId}/complete`, { method: 'POST', headers: { authorization: `Bearer ${request.browserToken}` } });
+    const complete = await fetch(`${relay.origin}/api/v1/signins/${request.requestId}/complete`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${request.browserToken}` },
+    });
     expect(((await complete.json()) as { session: { amr: string[] } }).session.amr).toEqual(['swk', 'hwk', 'mfa']);
     socket.close();
   });

@@ -40,19 +40,19 @@ export async function startRelayProcess(env: Record<string, string> = {}): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const stop = () => stopProcess(child).finally(() => rmSync(dataDir, { recursive: true, force: true }));
   await new Promise<void>((resolve, reject) => {
     const onData = () => {
       if (output.includes('listening on')) {
-        child.stdout!.off('data', onData);
+        child.stdout.off('data', onData);
         child.off('exit', onExit);
         resolve();
       }
     };
     const onExit = (code: number | null) => reject(new RelayExitError(code, output));
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', onExit);
   }).catch(async (error: unknown) => {
     await stop();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { signWebhookBody } from '../../../relay-server/ops/webhook.ts';
 import { AdminClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
+import { seedDemoApps } from '../../../relay-server/demo/demo-apps.ts';
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { writeGeoipFixture } from '../../fixtures/write-geoip-fixture.ts';
 import { userWithConnectedDevice } from '../helpers/paired-device.ts';
@@ -38,6 +39,8 @@ describe('challenge context from GeoIP and the "It wasn\'t me" webhook', () => {
       demo: false,
       env: { GEOIP_DATABASE: geoip, TRUST_PROXY: '1', WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_SECRET },
     });
+    // The sign-ins name the demo's Payroll app (client id `payroll`).
+    await seedDemoApps(relay.relay.store, Date.now());
     const admin = new AdminClient(relay.origin, relay.adminToken);
     device = await userWithConnectedDevice(admin, { upn: 'geo@example.test', displayName: 'Geo Test' });
   });
@@ -52,15 +55,22 @@ describe('challenge context from GeoIP and the "It wasn\'t me" webhook', () => {
   async function signinFrom(ip: string) {
     const response = await fetch(`${relay.origin}/api/v1/signins`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/150.0 Safari/537.36' },
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': ip,
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/150.0 Safari/537.36',
+      },
       body: JSON.stringify({ upn: 'geo@example.test', app: 'payroll' }),
     });
     expect(response.status).toBe(201);
     const created = (await response.json()) as { requestId: string; number: string; browserToken: string };
-    // At most 3 requests per user stay pending across clients (PROTOCOL.md section 5): each test
+    // At most 3 requests per user stay pending across clients (docs/protocol.md section 5): each test
     // comes from another address, so each withdraws its request once it has looked at it.
     onTestFinished(async () => {
-      await fetch(`${relay.origin}/api/v1/signins/${created.requestId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${created.browserToken}` } });
+      await fetch(`${relay.origin}/api/v1/signins/${created.requestId}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.browserToken}` },
+      });
     });
     return created;
   }
@@ -93,6 +103,12 @@ describe('challenge context from GeoIP and the "It wasn\'t me" webhook', () => {
     const call = received.at(-1)!;
     const timestamp = String(call.headers['x-countersign-timestamp']);
     expect(call.headers['x-countersign-signature']).toBe(signWebhookBody(WEBHOOK_SECRET, timestamp, call.body));
-    expect(JSON.parse(call.body)).toMatchObject({ type: 'signin.reported', upn: 'geo@example.test', requestId: signin.requestId, ip: '203.0.113.50', app: 'Payroll' });
+    expect(JSON.parse(call.body)).toMatchObject({
+      type: 'signin.reported',
+      upn: 'geo@example.test',
+      requestId: signin.requestId,
+      ip: '203.0.113.50',
+      app: 'Payroll',
+    });
   });
 });

@@ -51,7 +51,8 @@ describe.runIf(servicesAvailable)('a relay that loses its PostgreSQL connection'
     const json = { 'content-type': 'application/json' };
     const calls = [
       () => getJson(relay.origin, '/api/v1/signins', { method: 'POST', headers: json, body: JSON.stringify({ upn: UPN }) }),
-      () => getJson(relay.origin, `/api/v1/admin/users/${encodeURIComponent(UPN)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      () =>
+        getJson(relay.origin, `/api/v1/admin/users/${encodeURIComponent(UPN)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
       () => getJson(relay.origin, '/api/v1/admin/policy', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
     ];
     for (const call of calls) {

@@ -22,7 +22,8 @@ describe.runIf(servicesAvailable)('kill -9 of one of two relay instances under l
     balancer = await TcpBalancer.start(ports);
     // Every instance answers for the balancer's origin, as behind a real load balancer.
     const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, RELAY_ORIGIN: balancer.origin };
-    for (const [index, port] of ports.entries()) relays.push(await startRelayProcess({ ...env, PORT: String(port), DATA_DIR: `/tmp/countersign-fault-kill-${index}` }));
+    for (const [index, port] of ports.entries())
+      relays.push(await startRelayProcess({ ...env, PORT: String(port), DATA_DIR: `/tmp/countersign-fault-kill-${index}` }));
     const admin = new AdminClient(balancer.origin, ADMIN_TOKEN);
     await admin.putPolicy({ ...(await admin.getPolicy()), maxPushesPer10Min: 1000 });
     for (const upn of upns) {
@@ -75,12 +76,17 @@ describe.runIf(servicesAvailable)('kill -9 of one of two relay instances under l
         return { signin, device };
       }),
     );
-    const racing = inFlight.filter((_, i) => i % 2 === 0).map(({ signin, device }) => device.approve(signin.requestId, signin.number).catch(() => null));
+    const racing = inFlight
+      .filter((_, i) => i % 2 === 0)
+      .map(({ signin, device }) => device.approve(signin.requestId, signin.number).catch(() => null));
     await relays[0]!.kill9();
     await Promise.all(racing);
 
     // The devices that were on the dead instance come back through the balancer to the survivor.
-    await waitFor('every device on the survivor', async () => balancer.connectionsTo(survivorPort) >= DEVICES && balancer.connectionsTo(victimPort) === 0);
+    await waitFor(
+      'every device on the survivor',
+      async () => balancer.connectionsTo(survivorPort) >= DEVICES && balancer.connectionsTo(victimPort) === 0,
+    );
     await Promise.all(devices.map((device) => device.connected(balancer.origin)));
     await waitFor('the survivor to count every device', async () => {
       const metrics = await fetch(`http://127.0.0.1:${survivorPort}/metrics`).then((response) => response.text());

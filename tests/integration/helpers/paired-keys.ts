@@ -1,5 +1,12 @@
 import { expect } from 'vitest';
-import { decisionStatement, generateDeviceKeyPair, pairStatement, signStatement, type Decision, type Unlock } from '../../../protocol/index.ts';
+import {
+  decisionStatement,
+  generateDeviceKeyPair,
+  pairStatement,
+  signStatement,
+  type Decision,
+  type Unlock,
+} from '../../../protocol/index.ts';
 import type { AdminClient } from '../../../testing/admin-client.ts';
 
 /**
@@ -17,18 +24,42 @@ export interface PairedKeys {
  * Redeems a fresh pairing offer for `upn` with two new key pairs, by hand. The statement names
  * the relay's public `origin`; the call goes to `address` when one instance of several is meant.
  */
-export async function pairKeys(relay: { admin: AdminClient; origin: string; address?: string }, upn: string, deviceName = 'Raw socket'): Promise<PairedKeys> {
+export async function pairKeys(
+  relay: { admin: AdminClient; origin: string; address?: string },
+  upn: string,
+  deviceName = 'Raw socket',
+): Promise<PairedKeys> {
   const offer = await relay.admin.createPairing(upn);
   return redeemWithNewKeys(relay, offer.token, deviceName);
 }
 
 /** Redeems this pairing token with two new key pairs, as a revision-2 device does, expecting 201. */
-export async function redeemWithNewKeys(relay: { origin: string; address?: string }, token: string, deviceName: string): Promise<PairedKeys> {
+export async function redeemWithNewKeys(
+  relay: { origin: string; address?: string },
+  token: string,
+  deviceName: string,
+): Promise<PairedKeys> {
   const approval = generateDeviceKeyPair();
   const connect = generateDeviceKeyPair();
-  const statement = pairStatement({ relayOrigin: relay.origin, pairingToken: token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName });
-  const body = { token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName, signature: signStatement(statement, approval.secretKey) };
-  const answer = await fetch(`${relay.address ?? relay.origin}/api/v1/pairings/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const statement = pairStatement({
+    relayOrigin: relay.origin,
+    pairingToken: token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+  });
+  const body = {
+    token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+    signature: signStatement(statement, approval.secretKey),
+  };
+  const answer = await fetch(`${relay.address ?? relay.origin}/api/v1/pairings/redeem`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(answer.status).toBe(201);
   const { deviceId } = (await answer.json()) as { deviceId: string };
   return { deviceId, approvalKey: approval.secretKey, connectKey: connect.secretKey };

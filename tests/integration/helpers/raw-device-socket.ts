@@ -83,7 +83,9 @@ export class RawDeviceSocket {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`no ${what} within ${WAIT_MS} ms; frames: ${JSON.stringify(this.frames)}; close: ${JSON.stringify(this.closeInfo)}`));
+        reject(
+          new Error(`no ${what} within ${WAIT_MS} ms; frames: ${JSON.stringify(this.frames)}; close: ${JSON.stringify(this.closeInfo)}`),
+        );
       }, WAIT_MS);
       const check = () => {
         const value = probe();
@@ -94,7 +96,11 @@ export class RawDeviceSocket {
         } else if (this.closeInfo && what !== 'close') {
           clearTimeout(timer);
           this.waiters.delete(check);
-          reject(new Error(`socket closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; frames: ${JSON.stringify(this.frames)}`));
+          reject(
+            new Error(
+              `socket closed (${this.closeInfo.code} ${this.closeInfo.reason}) before ${what}; frames: ${JSON.stringify(this.frames)}`,
+            ),
+          );
         }
       };
       this.waiters.add(check);

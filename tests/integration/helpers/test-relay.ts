@@ -5,6 +5,7 @@ import type { Policy } from '../../../protocol/index.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { VirtualDevice } from '../../../testing/virtual-device.ts';
+import { seedDemoApps } from '../../../relay-server/demo/demo-apps.ts';
 
 /**
  * Shared fixtures for the relay's integration tests: a real relay on port 0 with a ManualClock
@@ -66,16 +67,40 @@ export interface HttpAnswer {
 
 let userCounter = 0;
 
+/**
+ * A clock that follows real time, for tests of parts that read the time themselves (the OpenID
+ * Provider stamps interactions and tokens with Date.now()); `advance` still moves it on.
+ */
+export class RealTimeClock extends ManualClock {
+  private offset = 0;
+  override now(): number {
+    return Date.now() + this.offset;
+  }
+  override advance(ms: number): void {
+    this.offset += ms;
+  }
+  override set(ms: number): void {
+    this.offset = ms - Date.now();
+  }
+}
+
 export async function startTestRelay(
-  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; env?: Record<string, string> } = {},
+  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; env?: Record<string, string>; clock?: ManualClock } = {},
 ): Promise<TestRelay> {
-  const clock = new ManualClock();
-  const running = await startRelay({ demo: false, clock, timing: { ...TEST_TIMING, ...options.timing }, ...(options.env ? { env: options.env } : {}) });
+  const clock = options.clock ?? new ManualClock();
+  const running = await startRelay({
+    demo: false,
+    clock,
+    timing: { ...TEST_TIMING, ...options.timing },
+    ...(options.env ? { env: options.env } : {}),
+  });
   const devices: VirtualDevice[] = [];
   onTestFinished(async () => {
     await Promise.allSettled(devices.map((device) => device.close()));
     await running.stop();
   });
+  // The apps the tests name (`app: 'demo'`…), as a demo relay registers them.
+  await seedDemoApps(running.relay.store, clock.now());
   const origin = running.origin;
   const admin = new AdminClient(origin, running.adminToken);
   const signin = new SigninClient(origin);
@@ -117,7 +142,12 @@ export async function startTestRelay(
         ...(input.password !== undefined ? { password: input.password } : {}),
         ...(input.groups !== undefined ? { groups: input.groups } : {}),
       });
-      return { upn: created.upn, userId: created.userId, displayName, ...(input.password !== undefined ? { password: input.password } : {}) };
+      return {
+        upn: created.upn,
+        userId: created.userId,
+        displayName,
+        ...(input.password !== undefined ? { password: input.password } : {}),
+      };
     },
     async pairDevice(upn, pairOptions = {}) {
       const device = await VirtualDevice.open({ now: () => clock.now(), timeoutMs: WAIT_MS });
@@ -152,7 +182,13 @@ export interface RelayWithDevice extends TestRelay {
  * unless the test sets its own policy.
  */
 export async function relayWithDevice(
-  options: { timing?: Partial<RelayTiming>; policy?: Partial<Policy>; password?: string; groups?: string[]; env?: Record<string, string> } = {},
+  options: {
+    timing?: Partial<RelayTiming>;
+    policy?: Partial<Policy>;
+    password?: string;
+    groups?: string[];
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RelayWithDevice> {
   const relay = await startTestRelay({
     ...(options.timing ? { timing: options.timing } : {}),

@@ -48,7 +48,13 @@ describe('relay logs', () => {
     const signin = await signins.createSignin({ upn: 'logs@example.test', password });
     await raw.next('challenge', 0, (c) => c.requestId === signin.requestId);
     const events = signins.waitForOutcome(signin);
-    raw.send(decisionFrame({ origin: relay.origin, clock: { now: () => Date.now() } }, keys, { requestId: signin.requestId, decision: 'approve', number: signin.number }));
+    raw.send(
+      decisionFrame({ origin: relay.origin, clock: { now: () => Date.now() } }, keys, {
+        requestId: signin.requestId,
+        decision: 'approve',
+        number: signin.number,
+      }),
+    );
     expect(await raw.next('result')).toMatchObject({ outcome: 'approved' });
     await events;
     await signins.complete(signin);

@@ -40,18 +40,33 @@ async function offersOf(relay: TestRelay, userId: string): Promise<number> {
 /** The request the step-up page started, as its data attributes carry it to the script. */
 function startedRequest(html: string) {
   const attribute = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(html)?.[1];
-  return { requestId: attribute('data-request-id')!, browserToken: attribute('data-browser-token')!, number: attribute('data-number')!, returnTo: attribute('data-return-to') };
+  return {
+    requestId: attribute('data-request-id')!,
+    browserToken: attribute('data-browser-token')!,
+    number: attribute('data-number')!,
+    returnTo: attribute('data-return-to'),
+  };
 }
 
-const pairingLinkOf = (html: string) => /<input[^>]*data-testid="pairing-link"[^>]*value="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+/** Posts "Add authenticator" and follows its 303 to the GET page, as a browser does. */
+async function askToAdd(browser: PageBrowser): Promise<void> {
+  const answer = await browser.post('/security-info/pairings', {});
+  expect(answer.status).toBe(303);
+  await browser.get(answer.headers.get('location')!.replace(/#.*/, ''));
+}
+
+const pairingLinkOf = (html: string) =>
+  /<input[^>]*data-testid="pairing-link"[^>]*value="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 
 describe('adding another authenticator on the security info page', () => {
   it('asks a password-only session to approve on an authenticator first, and makes no pairing offer yet', async () => {
     const { relay, user, raw, browser } = await passwordSessionWithDevice();
     expect(await (await browser.get('/security-info')).text()).toContain('data-testid="approval-first"');
     const answer = await browser.post('/security-info/pairings', {});
-    expect(answer.status).toBe(200);
-    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/security-info/approve');
+    const approve = await browser.get('/security-info/approve');
+    expect(approve.headers.get('cache-control')).toBe('no-store');
     expect(browser.lastHtml).toContain(STEP_UP_TITLE);
     expect(pairingLinkOf(browser.lastHtml)).toBeUndefined();
     expect(await offersOf(relay, user.userId)).toBe(0);
@@ -59,13 +74,23 @@ describe('adding another authenticator on the security info page', () => {
     expect(started.returnTo).toBe('/security-info?approved=1');
     const challenge = await raw.next('challenge');
     expect(challenge).toMatchObject({ requestId: started.requestId, app: { name: STEP_UP_APP_NAME }, account: { upn: user.upn } });
+    // A reload shows the same request again and sends no second push.
+    await browser.get('/security-info/approve');
+    expect(startedRequest(browser.lastHtml).requestId).toBe(started.requestId);
+    const requests = await relay.running.relay.store.db
+      .selectFrom('signin_requests')
+      .select('id')
+      .where('user_id', '=', user.userId)
+      .where('status', '=', 'pending')
+      .execute();
+    expect(requests.map((row) => row.id)).toEqual([started.requestId]);
   });
 
   it('makes the pairing once the approval upgraded the session (amr with swk), and the first device hears of the new one', async () => {
     const { relay, user, keys, raw, browser } = await passwordSessionWithDevice();
     const passwordCookie = browser.cookies.get('countersign_session')!;
     await browser.get('/security-info');
-    await browser.post('/security-info/pairings', {});
+    await askToAdd(browser);
     const started = startedRequest(browser.lastHtml);
     await raw.next('challenge');
     raw.send(decisionFrame(relay, keys, { requestId: started.requestId, decision: 'approve', number: started.number }));
@@ -84,7 +109,7 @@ describe('adding another authenticator on the security info page', () => {
     const back = await (await browser.get(started.returnTo!)).text();
     expect(back).toContain('You can now add another authenticator.');
     expect(back).not.toContain('data-testid="approval-first"');
-    expect((await browser.post('/security-info/pairings', {})).status).toBe(200);
+    await askToAdd(browser);
     const link = pairingLinkOf(browser.lastHtml);
     expect(link).toBeDefined();
     expect(await offersOf(relay, user.userId)).toBe(1);
@@ -97,14 +122,16 @@ describe('adding another authenticator on the security info page', () => {
   it('keeps asking after the approval was denied', async () => {
     const { relay, user, keys, raw, browser } = await passwordSessionWithDevice();
     await browser.get('/security-info');
-    await browser.post('/security-info/pairings', {});
+    await askToAdd(browser);
     const started = startedRequest(browser.lastHtml);
     await raw.next('challenge');
     raw.send(decisionFrame(relay, keys, { requestId: started.requestId, decision: 'deny' }));
     expect(await raw.next('result')).toMatchObject({ outcome: 'denied' });
     expect((await browser.api('POST', `/api/v1/signins/${started.requestId}/complete`, { bearer: started.browserToken })).status).toBe(409);
+    // The settled request is not shown again: the approve page goes back to Security info.
+    expect((await browser.get('/security-info/approve')).headers.get('location')).toBe('/security-info');
     await browser.get('/security-info');
-    await browser.post('/security-info/pairings', {});
+    await askToAdd(browser);
     expect(browser.lastHtml).toContain(STEP_UP_TITLE);
     expect(startedRequest(browser.lastHtml).requestId).not.toBe(started.requestId);
     expect(await offersOf(relay, user.userId)).toBe(0);
@@ -115,7 +142,9 @@ describe('adding another authenticator on the security info page', () => {
     await relay.setPolicy({ enabled: false });
     await browser.get('/security-info');
     const answer = await browser.post('/security-info/pairings', {});
-    expect(answer.status).toBe(403);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/security-info?approval=unavailable');
+    await browser.get(answer.headers.get('location')!);
     expect(browser.lastHtml).toContain('Temporary Access Pass');
     expect(pairingLinkOf(browser.lastHtml)).toBeUndefined();
     expect(await offersOf(relay, user.userId)).toBe(0);
@@ -129,7 +158,7 @@ describe('adding another authenticator on the security info page', () => {
     const browser = new PageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, tap.code)).status).toBe(303);
     expect(await (await browser.get('/security-info')).text()).not.toContain('data-testid="approval-first"');
-    expect((await browser.post('/security-info/pairings', {})).status).toBe(200);
+    await askToAdd(browser);
     expect(pairingLinkOf(browser.lastHtml)).toBeDefined();
   });
 
@@ -139,7 +168,7 @@ describe('adding another authenticator on the security info page', () => {
     const browser = new PageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, PASSWORD)).status).toBe(303);
     await browser.get('/security-info'); // the form carries this session's CSRF token
-    expect((await browser.post('/security-info/pairings', {})).status).toBe(200);
+    await askToAdd(browser);
     expect(pairingLinkOf(browser.lastHtml)).toBeDefined();
   });
 });

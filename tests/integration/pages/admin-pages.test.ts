@@ -101,7 +101,11 @@ describe('the admin pages', () => {
     const id = await userId('carol@demo.test');
     await admin.get(`/admin/users/${id}`);
     const response = await admin.post(`/admin/users/${id}/tap`, { lifetimeMinutes: '60', oneTime: '1' });
-    expect(response.status).toBe(201);
+    // Post/redirect/get: the pass is shown once, on the page the 303 leads to, never in the URL.
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location')!;
+    expect(location).toBe(`/admin/users/${id}?done=tap`);
+    await admin.get(location);
     const code = testIdText(admin.lastHtml, 'tap-code')!;
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const carol = new PageBrowser(env.relay, ORIGIN);
@@ -115,18 +119,22 @@ describe('the admin pages', () => {
     await env.relay.store.users.setPushBlocked(id, true);
     await admin.get(`/admin/users/${id}`);
     expect(admin.lastHtml).toContain('data-testid="clear-risk"');
-    expect((await admin.post(`/admin/users/${id}/clear-risk`, {})).status).toBe(200);
+    expect((await admin.post(`/admin/users/${id}/clear-risk`, {})).status).toBe(303);
     expect((await env.relay.store.users.byId(id))!.push_blocked).toBe(0);
     await admin.get(`/admin/users/${id}`);
     expect((await admin.post(`/admin/users/${id}/password`, { password: 'short' })).status).toBe(400);
-    expect((await admin.post(`/admin/users/${id}/password`, { password: 'a-brand-new-password' })).status).toBe(200);
+    expect((await admin.post(`/admin/users/${id}/password`, { password: 'a-brand-new-password' })).status).toBe(303);
     expect((await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'a-brand-new-password')).status).toBe(303);
   });
 
   it('revoke a user’s authenticator', async () => {
     const id = await userId('alice@demo.test');
     const offer = await env.relay.store.pairings.create(id, env.clock.now(), 60_000);
-    const redeemed = await env.relay.store.pairings.redeem(offer.token, { name: 'Lost laptop', publicKey: 'x', connectPublicKey: 'y' }, env.clock.now());
+    const redeemed = await env.relay.store.pairings.redeem(
+      offer.token,
+      { name: 'Lost laptop', publicKey: 'x', connectPublicKey: 'y' },
+      env.clock.now(),
+    );
     if (!redeemed.ok) throw new Error(redeemed.code);
     await admin.get(`/admin/users/${id}`);
     expect(admin.lastHtml).toContain('Lost laptop');

@@ -27,7 +27,14 @@ export async function pageRelay(
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-pages-'));
   const origin = env.RELAY_ORIGIN ?? ORIGIN;
   // http://relay.test is not loopback: fine here, where no byte leaves the process.
-  const { config } = loadConfig({ DATA_DIR: dataDir, COUNTERSIGN_DEMO: '1', RELAY_ORIGIN: origin, ADMIN_TOKEN: 'test-admin-token-0123456789', ALLOW_INSECURE_ORIGIN: '1', ...env });
+  const { config } = loadConfig({
+    DATA_DIR: dataDir,
+    COUNTERSIGN_DEMO: '1',
+    RELAY_ORIGIN: origin,
+    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    ALLOW_INSECURE_ORIGIN: '1',
+    ...env,
+  });
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 9, 0));
   const fanout = new RecordingFanout();
   const relay = await createRelay({ config, clock, fanout, logger: pino({ level: 'silent' }) });
@@ -63,7 +70,11 @@ export class PageBrowser {
   }
 
   /** Posts a form with this browser's cookies, its CSRF token (unless given) and Origin. */
-  async post(pathname: string, fields: Record<string, string>, options: { origin?: string | null; csrf?: string | null } = {}): Promise<Response> {
+  async post(
+    pathname: string,
+    fields: Record<string, string>,
+    options: { origin?: string | null; csrf?: string | null } = {},
+  ): Promise<Response> {
     const body = new URLSearchParams(fields);
     const csrf = options.csrf === undefined ? this.csrfToken() : options.csrf;
     if (csrf !== null) body.set('csrf', csrf);

@@ -15,7 +15,11 @@ const sessionCookieOf = (response: Response) => response.headers.getSetCookie().
 async function pairDevice(upn: string, name = 'Test laptop') {
   const user = (await env.relay.store.users.byUpn(upn))!;
   const offer = await env.relay.store.pairings.create(user.id, env.clock.now(), 60_000);
-  const redeemed = await env.relay.store.pairings.redeem(offer.token, { name, publicKey: 'not-used-in-these-tests', connectPublicKey: 'not-used-either' }, env.clock.now());
+  const redeemed = await env.relay.store.pairings.redeem(
+    offer.token,
+    { name, publicKey: 'not-used-in-these-tests', connectPublicKey: 'not-used-either' },
+    env.clock.now(),
+  );
   if (!redeemed.ok) throw new Error(redeemed.code);
   return redeemed.device;
 }
@@ -107,7 +111,12 @@ describe('the password page', () => {
     expect(statuses).toContain('approved');
     expect(statuses).toContain('denied');
     const approved = rows.find((row) => row.status === 'approved')!;
-    expect(approved).toMatchObject({ app_id: 'demo', app_name: 'Countersign Demo', browser_token_hash: null, expires_at: approved.created_at });
+    expect(approved).toMatchObject({
+      app_id: 'demo',
+      app_name: 'Countersign Demo',
+      browser_token_hash: null,
+      expires_at: approved.created_at,
+    });
   });
 
   it('accepts a Temporary Access Pass in the password field', async () => {
@@ -137,7 +146,7 @@ describe('the password page', () => {
     expect(late.status).toBe(401);
   });
 
-  it('does not let one user\'s pass sign in another user', async () => {
+  it("does not let one user's pass sign in another user", async () => {
     const bob = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(bob.id, 60 * 60_000, false, env.clock.now());
     const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', tap.code);
@@ -216,7 +225,11 @@ describe('CSRF protection', () => {
   it('rejects a token that does not match the cookie', async () => {
     const browser = new PageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
-    const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { csrf: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    const response = await browser.post(
+      '/signin/password',
+      { upn: 'alice@demo.test', password: 'countersign-demo' },
+      { csrf: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    );
     expect(response.status).toBe(403);
   });
 
@@ -224,7 +237,11 @@ describe('CSRF protection', () => {
     const other = new PageBrowser(env.relay, ORIGIN);
     await other.get('/signin/password?app=demo');
     const fresh = new PageBrowser(env.relay, ORIGIN);
-    const response = await fresh.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { csrf: other.csrfToken() });
+    const response = await fresh.post(
+      '/signin/password',
+      { upn: 'alice@demo.test', password: 'countersign-demo' },
+      { csrf: other.csrfToken() },
+    );
     expect(response.status).toBe(403);
   });
 
@@ -232,10 +249,18 @@ describe('CSRF protection', () => {
     const browser = new PageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
     const csrf = browser.csrfToken();
-    const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { origin: 'https://evil.example', csrf });
+    const response = await browser.post(
+      '/signin/password',
+      { upn: 'alice@demo.test', password: 'countersign-demo' },
+      { origin: 'https://evil.example', csrf },
+    );
     expect(response.status).toBe(403);
     expect(sessionCookieOf(response)).toBeUndefined();
-    const nullOrigin = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { origin: 'null', csrf });
+    const nullOrigin = await browser.post(
+      '/signin/password',
+      { upn: 'alice@demo.test', password: 'countersign-demo' },
+      { origin: 'null', csrf },
+    );
     expect(nullOrigin.status).toBe(403);
   });
 

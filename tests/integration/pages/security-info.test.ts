@@ -14,7 +14,11 @@ afterAll(async () => {
 async function pairDevice(upn: string, name: string) {
   const user = (await env.relay.store.users.byUpn(upn))!;
   const offer = await env.relay.store.pairings.create(user.id, env.clock.now(), 60_000);
-  const redeemed = await env.relay.store.pairings.redeem(offer.token, { name, publicKey: 'not-used-in-these-tests', connectPublicKey: 'not-used-either' }, env.clock.now());
+  const redeemed = await env.relay.store.pairings.redeem(
+    offer.token,
+    { name, publicKey: 'not-used-in-these-tests', connectPublicKey: 'not-used-either' },
+    env.clock.now(),
+  );
   if (!redeemed.ok) throw new Error(redeemed.code);
   return redeemed.device;
 }
@@ -55,21 +59,30 @@ describe('/security-info', () => {
       expect(items[0]).toContain('2 days ago');
       expect(items[0]).toContain('Last used');
       expect(items[0]).toMatch(/action="\/security-info\/devices\/[^"]+\/remove"/);
-      const json = (await (await browser.get('/security-info/devices.json')).json()) as { devices: { id: string; name: string; added: string }[] };
+      const json = (await (await browser.get('/security-info/devices.json')).json()) as {
+        devices: { id: string; name: string; added: string }[];
+      };
       expect(json.devices).toEqual([expect.objectContaining({ id: device.id, name: 'Work laptop', added: '2 days ago' })]);
     } finally {
       await env.relay.store.devices.remove(device.id);
     }
   });
 
-  it('shows the pairing QR code, link and expiry after "Add authenticator"', async () => {
+  it('shows the pairing QR code, link and expiry after "Add authenticator", on the GET page the form redirects to', async () => {
     const browser = await signedIn();
     const page = await (await browser.get('/security-info')).text();
     expect(page).toContain('data-testid="add-authenticator"');
     expect(page).not.toContain('data-testid="pairing-qr"');
     const response = await browser.post('/security-info/pairings', {});
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/security-info#pairing');
+    // The token rides in an HttpOnly cookie limited to /security-info, never in the address.
+    const cookie = response.headers.getSetCookie().find((header) => header.startsWith('countersign_pairing='));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/Path=\/security-info/);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const shown = await browser.get('/security-info');
+    expect(shown.headers.get('cache-control')).toBe('no-store');
     const html = browser.lastHtml;
     const qr = /<img[^>]*data-testid="pairing-qr"[^>]*src="([^"]+)"/.exec(html)?.[1];
     expect(qr).toMatch(/^data:image\/svg\+xml;base64,/);
@@ -87,6 +100,7 @@ describe('/security-info', () => {
     await browser.get('/security-info');
     const response = await browser.post('/security-info/pairings', {}, { csrf: null });
     expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie().join()).not.toContain('countersign_pairing');
     expect(await response.text()).not.toContain('data-testid="pairing-link"');
   });
 

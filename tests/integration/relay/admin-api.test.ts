@@ -37,7 +37,10 @@ describe('admin API authentication', () => {
 describe('POST /api/v1/admin/users', () => {
   it('creates a user with 201 {userId, upn}', async () => {
     const relay = await startTestRelay();
-    const answer = await relay.http('POST', `${ADMIN}/users`, { admin: true, body: { upn: 'new@example.test', displayName: 'New Person', groups: ['staff'] } });
+    const answer = await relay.http('POST', `${ADMIN}/users`, {
+      admin: true,
+      body: { upn: 'new@example.test', displayName: 'New Person', groups: ['staff'] },
+    });
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({ userId: expect.any(String), upn: 'new@example.test' });
   });
@@ -106,15 +109,18 @@ describe('GET /api/v1/admin/users/{upn}', () => {
     expect((await relay.admin.getUser(relay.user.upn)).devices[0]!.lastUsedAt).toBe(relay.clock.now());
   });
 
-  it.each(['pct%41@example.test', '100%real@example.test', 'plus+tag@example.test'])('finds the user %s by its percent-encoded upn (decoded once)', async (upn) => {
-    const relay = await startTestRelay();
-    const created = await relay.createUser({ upn });
-    const answer = await relay.http('GET', `${ADMIN}/users/${encodeURIComponent(upn)}`, { admin: true });
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ userId: created.userId, upn });
-    const offer = await relay.http('POST', `${ADMIN}/users/${encodeURIComponent(upn)}/pairings`, { admin: true });
-    expect(offer.status).toBe(201);
-  });
+  it.each(['pct%41@example.test', '100%real@example.test', 'plus+tag@example.test'])(
+    'finds the user %s by its percent-encoded upn (decoded once)',
+    async (upn) => {
+      const relay = await startTestRelay();
+      const created = await relay.createUser({ upn });
+      const answer = await relay.http('GET', `${ADMIN}/users/${encodeURIComponent(upn)}`, { admin: true });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ userId: created.userId, upn });
+      const offer = await relay.http('POST', `${ADMIN}/users/${encodeURIComponent(upn)}/pairings`, { admin: true });
+      expect(offer.status).toBe(201);
+    },
+  );
 
   it('answers an unknown user with 404', async () => {
     const relay = await startTestRelay();
@@ -132,8 +138,12 @@ describe('POST /api/v1/admin/users/{upn}/pairings', () => {
     expect(answer.status).toBe(201);
     const { token, link, expiresAt } = answer.body;
     expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(link).toBe(`${relay.origin}/pair#v=1&token=${token}&upn=${encodeURIComponent(user.upn)}&relay=${encodeURIComponent(relay.origin)}`);
-    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pair#v=1&token=[A-Za-z0-9_-]{22}&upn=pair\.me%2Btag%40example\.test&relay=http%3A%2F%2F127\.0\.0\.1%3A\d+$/);
+    expect(link).toBe(
+      `${relay.origin}/pair#v=1&token=${token}&upn=${encodeURIComponent(user.upn)}&relay=${encodeURIComponent(relay.origin)}`,
+    );
+    expect(link).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/pair#v=1&token=[A-Za-z0-9_-]{22}&upn=pair\.me%2Btag%40example\.test&relay=http%3A%2F%2F127\.0\.0\.1%3A\d+$/,
+    );
     expect(expiresAt).toBe(relay.clock.now() + 10 * 60_000);
   });
 
@@ -155,7 +165,10 @@ describe('POST /api/v1/admin/users/{upn}/tap', () => {
   it('issues a Temporary Access Pass with 201 {code, expiresAt}', async () => {
     const relay = await startTestRelay();
     const user = await relay.createUser();
-    const answer = await relay.http('POST', `${ADMIN}/users/${encodeURIComponent(user.upn)}/tap`, { admin: true, body: { lifetimeMinutes: 60, oneTime: true } });
+    const answer = await relay.http('POST', `${ADMIN}/users/${encodeURIComponent(user.upn)}/tap`, {
+      admin: true,
+      body: { lifetimeMinutes: 60, oneTime: true },
+    });
     expect(answer.status).toBe(201);
     expect(answer.body).toEqual({ code: expect.any(String), expiresAt: relay.clock.now() + 60 * 60_000 });
     expect(answer.body.code.length).toBeGreaterThanOrEqual(8);
@@ -321,18 +334,26 @@ describe('GET and PUT /api/v1/admin/policy', () => {
     expect(await relay.admin.getPolicy()).toEqual(DEFAULT_POLICY);
   });
 
-  it.each(['enabled', 'targets', 'mode', 'match', 'requestTtlSeconds', 'lockoutAfterFailures'])('rejects a policy without %s', async (field) => {
-    const relay = await startTestRelay();
-    const body: Record<string, unknown> = { ...DEFAULT_POLICY };
-    delete body[field];
-    const answer = await relay.http('PUT', `${ADMIN}/policy`, { admin: true, body });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.message).toContain(field);
-  });
+  it.each(['enabled', 'targets', 'mode', 'match', 'requestTtlSeconds', 'lockoutAfterFailures'])(
+    'rejects a policy without %s',
+    async (field) => {
+      const relay = await startTestRelay();
+      const body: Record<string, unknown> = { ...DEFAULT_POLICY };
+      delete body[field];
+      const answer = await relay.http('PUT', `${ADMIN}/policy`, { admin: true, body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toContain(field);
+    },
+  );
 
   it('accepts the bounds 2 and 6 digits and 30 and 600 seconds', async () => {
     const relay = await startTestRelay();
-    for (const change of [{ match: { mode: 'type' as const, digits: 2 } }, { match: { mode: 'choose' as const, digits: 6 } }, { requestTtlSeconds: 30 }, { requestTtlSeconds: 600 }]) {
+    for (const change of [
+      { match: { mode: 'type' as const, digits: 2 } },
+      { match: { mode: 'choose' as const, digits: 6 } },
+      { requestTtlSeconds: 30 },
+      { requestTtlSeconds: 600 },
+    ]) {
       expect(await relay.setPolicy(change)).toMatchObject(change);
     }
   });
@@ -354,7 +375,19 @@ describe('GET /api/v1/admin/signins', () => {
     expect(signins.map((entry) => entry.requestId)).toEqual([second.requestId, first.requestId]);
     for (const entry of signins) {
       expect(Object.keys(entry)).toEqual(
-        expect.arrayContaining(['requestId', 'upn', 'app', 'ip', 'location', 'method', 'status', 'reason', 'deviceId', 'createdAt', 'decidedAt']),
+        expect.arrayContaining([
+          'requestId',
+          'upn',
+          'app',
+          'ip',
+          'location',
+          'method',
+          'status',
+          'reason',
+          'deviceId',
+          'createdAt',
+          'decidedAt',
+        ]),
       );
     }
     expect(signins[1]).toMatchObject({
@@ -368,7 +401,12 @@ describe('GET /api/v1/admin/signins', () => {
       decidedAt: relay.clock.now() - 2_000,
     });
     expect(signins[1]!.app).toBeTruthy();
-    expect(signins[0]).toMatchObject({ status: 'denied', deviceId: relay.deviceId, createdAt: relay.clock.now() - 1_000, decidedAt: relay.clock.now() });
+    expect(signins[0]).toMatchObject({
+      status: 'denied',
+      deviceId: relay.deviceId,
+      createdAt: relay.clock.now() - 1_000,
+      decidedAt: relay.clock.now(),
+    });
     expect(JSON.stringify(signins)).not.toContain(first.browserToken);
   });
 

@@ -33,7 +33,13 @@ describe('notice frames (sections 3 and 4)', () => {
     const { relay, user, first, strangers, raw } = await twoUsersWithDevices();
     const sent = recordDeviceMessages(relay);
     const second = await pairKeys(relay, user.upn, 'Second laptop');
-    expect(await raw.next('notice')).toEqual({ type: 'notice', deviceId: first.deviceId, kind: 'authenticator_added', name: 'Second laptop', at: relay.clock.now() });
+    expect(await raw.next('notice')).toEqual({
+      type: 'notice',
+      deviceId: first.deviceId,
+      kind: 'authenticator_added',
+      name: 'Second laptop',
+      at: relay.clock.now(),
+    });
     expect(sent.filter(({ message }) => message.type === 'notice').map(({ deviceId }) => deviceId)).toEqual([first.deviceId]);
     expect(sent.some(({ deviceId }) => deviceId === second.deviceId || deviceId === strangers.deviceId)).toBe(false);
 
@@ -41,7 +47,11 @@ describe('notice frames (sections 3 and 4)', () => {
     const { raw: secondSocket } = await RawDeviceSocket.authenticated(relay.origin, [second]);
     await pairKeys(relay, user.upn, 'Third laptop');
     expect(await raw.next('notice', 1)).toMatchObject({ deviceId: first.deviceId, kind: 'authenticator_added', name: 'Third laptop' });
-    expect(await secondSocket.next('notice')).toMatchObject({ deviceId: second.deviceId, kind: 'authenticator_added', name: 'Third laptop' });
+    expect(await secondSocket.next('notice')).toMatchObject({
+      deviceId: second.deviceId,
+      kind: 'authenticator_added',
+      name: 'Third laptop',
+    });
     expect(raw.all('notice')).toHaveLength(2);
   });
 
@@ -51,7 +61,13 @@ describe('notice frames (sections 3 and 4)', () => {
     await raw.next('notice');
     const { raw: lostSocket } = await RawDeviceSocket.authenticated(relay.origin, [second]);
     await relay.admin.revokeDevice(second.deviceId);
-    expect(await raw.next('notice', 1)).toEqual({ type: 'notice', deviceId: first.deviceId, kind: 'authenticator_removed', name: 'Lost phone', at: relay.clock.now() });
+    expect(await raw.next('notice', 1)).toEqual({
+      type: 'notice',
+      deviceId: first.deviceId,
+      kind: 'authenticator_removed',
+      name: 'Lost phone',
+      at: relay.clock.now(),
+    });
     expect(await lostSocket.next('revoked')).toEqual({ type: 'revoked', deviceId: second.deviceId });
     expect((await lostSocket.waitForClose()).code).toBe(4403);
     expect(lostSocket.all('notice')).toEqual([]);

@@ -5,7 +5,7 @@ import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
 
 /**
- * PROTOCOL.md section 2, revision 2: the relay checks each decision against the one key allowed
+ * docs/protocol.md section 2, revision 2: the relay checks each decision against the one key allowed
  * for it. An `approve` only by the approval key (unlock `pin` or `webauthn`); `deny` and
  * `report` by the connect key with unlock `none`, or by the approval key with a real unlock.
  */
@@ -16,7 +16,10 @@ async function pendingWithRawDevice(options: { password?: string } = {}) {
   const user = await relay.createUser(options.password !== undefined ? { password: options.password } : {});
   const keys = await pairKeys(relay, user.upn);
   const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
-  const created = await relay.signin.createSignin({ upn: user.upn, ...(options.password !== undefined ? { password: options.password } : {}) });
+  const created = await relay.signin.createSignin({
+    upn: user.upn,
+    ...(options.password !== undefined ? { password: options.password } : {}),
+  });
   await raw.next('challenge', 0, (c) => c.requestId === created.requestId);
   return { relay, user, keys, raw, created };
 }
@@ -33,7 +36,16 @@ function handSignedDecision(
 ) {
   const signedAt = relay.clock.now();
   const statement = new TextEncoder().encode(
-    ['countersign/v1/decision', relay.origin, fields.requestId, keys.deviceId, fields.decision, fields.number, String(signedAt), fields.unlock].join('\n'),
+    [
+      'countersign/v1/decision',
+      relay.origin,
+      fields.requestId,
+      keys.deviceId,
+      fields.decision,
+      fields.number,
+      String(signedAt),
+      fields.unlock,
+    ].join('\n'),
   );
   return { type: 'decision', deviceId: keys.deviceId, ...fields, signedAt, signature: signStatement(statement, secretKey) };
 }
@@ -41,7 +53,15 @@ function handSignedDecision(
 describe('which key may sign a decision', () => {
   it('rejects an approve signed with the connect key as bad_signature and leaves the request pending', async () => {
     const { relay, keys, raw, created } = await pendingWithRawDevice();
-    raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'pin' }, {}, keys.connectKey));
+    raw.send(
+      decisionFrame(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'pin' },
+        {},
+        keys.connectKey,
+      ),
+    );
     expect(await raw.next('result')).toEqual({ type: 'result', requestId: created.requestId, outcome: 'rejected', code: 'bad_signature' });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
     raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }));
@@ -53,7 +73,14 @@ describe('which key may sign a decision', () => {
     ['the approval key', 'approvalKey'],
   ] as const)('rejects an approve with unlock "none" signed with %s and leaves the request pending', async (_name, key) => {
     const { relay, keys, raw, created } = await pendingWithRawDevice();
-    raw.send(handSignedDecision(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'none' }, keys[key]));
+    raw.send(
+      handSignedDecision(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'none' },
+        keys[key],
+      ),
+    );
     expect(await raw.next('result')).toEqual({ type: 'result', requestId: created.requestId, outcome: 'rejected', code: 'bad_signature' });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
   });
@@ -100,14 +127,25 @@ describe('which key may sign a decision', () => {
 
   it('rejects a decision whose unlock differs from the one it signed', async () => {
     const { relay, keys, raw, created } = await pendingWithRawDevice();
-    raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'webauthn' }, { unlock: 'pin' }));
+    raw.send(
+      decisionFrame(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number, unlock: 'webauthn' },
+        { unlock: 'pin' },
+      ),
+    );
     expect(await raw.next('result')).toMatchObject({ outcome: 'rejected', code: 'bad_signature' });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
   });
 
   it('treats a decision without unlock (revision 1) as a malformed frame, not a decision', async () => {
     const { relay, keys, raw, created } = await pendingWithRawDevice();
-    const { unlock: _unlock, ...withoutUnlock } = decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number });
+    const { unlock: _unlock, ...withoutUnlock } = decisionFrame(relay, keys, {
+      requestId: created.requestId,
+      decision: 'approve',
+      number: created.number,
+    });
     raw.send(withoutUnlock);
     expect(await raw.next('error')).toMatchObject({ code: 'malformed_frame' });
     expect(raw.all('result')).toEqual([]);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { relayWithDevice, type RelayWithDevice } from '../helpers/test-relay.ts';
-import type { DecisionMessage } from '../../../protocol/index.ts';
 import { publicKeyFromPoint } from '../../../relay-server/security/verify-signature.ts';
 
 /** A sign-in for the fixture's user and the challenge its device received for it. */
@@ -73,7 +72,11 @@ describe('decisions over the device socket', () => {
     const relay = await relayWithDevice({ policy: { match: { mode: 'type', digits: 6 } } });
     const { created } = await pendingSignin(relay);
     const result = await relay.device.approve(created.requestId, wrongNumber(created.number));
-    expect(Object.keys(result).filter((key) => key !== 'relayOrigin').sort()).toEqual(expect.arrayContaining(['outcome', 'requestId', 'type']));
+    expect(
+      Object.keys(result)
+        .filter((key) => key !== 'relayOrigin')
+        .sort(),
+    ).toEqual(expect.arrayContaining(['outcome', 'requestId', 'type']));
     const { requestId: _id, ...rest } = result;
     expect(JSON.stringify(rest)).not.toContain(created.number);
     const status = await relay.http('GET', `/api/v1/signins/${created.requestId}`, { bearer: created.browserToken });
@@ -130,7 +133,10 @@ describe('decisions over the device socket', () => {
     // The refused attempts are in the log too, once per window for this client (a day apart: two).
     expect(log.filter((row) => row.reason === 'rate_limited')).toHaveLength(2);
 
-    const cleared = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, { admin: true, body: { pushBlocked: false } });
+    const cleared = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, {
+      admin: true,
+      body: { pushBlocked: false },
+    });
     expect(cleared.status).toBe(200);
     expect((await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn } })).status).toBe(201);
   });
@@ -138,7 +144,12 @@ describe('decisions over the device socket', () => {
   it('rejects a decision with a bad signature and leaves the request pending for a valid one', async () => {
     const relay = await relayWithDevice();
     const { created } = await pendingSignin(relay);
-    const forged = await relay.device.sendDecision({ requestId: created.requestId, decision: 'approve', number: created.number, signature: 'A'.repeat(86) });
+    const forged = await relay.device.sendDecision({
+      requestId: created.requestId,
+      decision: 'approve',
+      number: created.number,
+      signature: 'A'.repeat(86),
+    });
     expect(forged.outcome).toBe('rejected');
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
     expect((await relay.device.approve(created.requestId, created.number)).outcome).toBe('approved');
@@ -151,14 +162,35 @@ describe('decisions over the device socket', () => {
     const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
     await raw.next('challenge', 0, (c) => c.requestId === created.requestId);
     // A valid signature over a wrong number, sent with the right one.
-    raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }, { number: wrongNumber(created.number) }));
+    raw.send(
+      decisionFrame(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number },
+        { number: wrongNumber(created.number) },
+      ),
+    );
     expect(await raw.next('result')).toMatchObject({ requestId: created.requestId, outcome: 'rejected' });
     expect((await relay.signin.getStatus(created)).status).toBe('pending');
     // And one signed at another time than the frame says.
-    raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }, { signedAt: relay.clock.now() - 1 }));
+    raw.send(
+      decisionFrame(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number },
+        { signedAt: relay.clock.now() - 1 },
+      ),
+    );
     expect(await raw.next('result', 1)).toMatchObject({ outcome: 'rejected' });
     // And one for another relay.
-    raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }, { relayOrigin: 'http://evil.example' }));
+    raw.send(
+      decisionFrame(
+        relay,
+        keys,
+        { requestId: created.requestId, decision: 'approve', number: created.number },
+        { relayOrigin: 'http://evil.example' },
+      ),
+    );
     expect(await raw.next('result', 2)).toMatchObject({ outcome: 'rejected' });
     expect((await relay.signin.getStatus(created)).status).toBe('pending');
     raw.send(decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }));
@@ -212,7 +244,10 @@ describe('decisions over the device socket', () => {
     const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
     const created = await relay.signin.createSignin({ upn: relay.user.upn });
     await raw.next('challenge', 0, (c) => c.requestId === created.requestId);
-    raw.send({ ...decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }), note: 'from the future' });
+    raw.send({
+      ...decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }),
+      note: 'from the future',
+    });
     expect(await raw.next('result')).toMatchObject({ outcome: 'approved' });
   });
 
@@ -220,7 +255,12 @@ describe('decisions over the device socket', () => {
     const relay = await relayWithDevice();
     const { deviceId: secondDeviceId } = await relay.pairDevice(relay.user.upn);
     const { created } = await pendingSignin(relay);
-    const result = await relay.device.sendDecision({ requestId: created.requestId, decision: 'approve', number: created.number, deviceId: secondDeviceId });
+    const result = await relay.device.sendDecision({
+      requestId: created.requestId,
+      decision: 'approve',
+      number: created.number,
+      deviceId: secondDeviceId,
+    });
     expect(result.outcome).toBe('rejected');
     expect((await relay.signin.getStatus(created)).status).toBe('pending');
   });
@@ -258,14 +298,21 @@ describe('decisions over the device socket', () => {
   it('counts no failure for a skewed deny (threshold 1 stays unlocked)', async () => {
     const relay = await relayWithDevice({ policy: { lockoutAfterFailures: 1 } });
     const { created } = await pendingSignin(relay);
-    expect((await relay.device.sendDecision({ requestId: created.requestId, decision: 'deny', signedAt: relay.clock.now() + 120_000 })).outcome).toBe('rejected');
+    expect(
+      (await relay.device.sendDecision({ requestId: created.requestId, decision: 'deny', signedAt: relay.clock.now() + 120_000 })).outcome,
+    ).toBe('rejected');
     expect((await relay.http('POST', '/api/v1/signins', { body: { upn: relay.user.upn } })).status).toBe(201);
   });
 
   it('accepts a decision signed exactly 60 s from the relay clock', async () => {
     const relay = await relayWithDevice();
     const { created } = await pendingSignin(relay);
-    const result = await relay.device.sendDecision({ requestId: created.requestId, decision: 'approve', number: created.number, signedAt: relay.clock.now() - 60_000 });
+    const result = await relay.device.sendDecision({
+      requestId: created.requestId,
+      decision: 'approve',
+      number: created.number,
+      signedAt: relay.clock.now() - 60_000,
+    });
     expect(result.outcome).toBe('approved');
   });
 
@@ -284,7 +331,11 @@ describe('decisions over the device socket', () => {
     const { created } = await pendingSignin(relay);
     await second.waitForChallenge((c) => c.requestId === created.requestId);
     expect((await relay.device.approve(created.requestId, created.number)).outcome).toBe('approved');
-    expect(await second.waitForCancel(created.requestId)).toMatchObject({ type: 'cancel', requestId: created.requestId, reason: 'approved_elsewhere' });
+    expect(await second.waitForCancel(created.requestId)).toMatchObject({
+      type: 'cancel',
+      requestId: created.requestId,
+      reason: 'approved_elsewhere',
+    });
     expect((await second.deny(created.requestId)).outcome).toBe('already_decided');
   });
 
@@ -349,7 +400,11 @@ describe('decisions over the device socket', () => {
     const stored = (await store.devices.byId(keys.deviceId))!;
     // The row is gone but the hub has not heard yet: the decision's own write must notice.
     await store.devices.remove(keys.deviceId);
-    const decision = decisionFrame(relay, keys, { requestId: created.requestId, decision: 'approve', number: created.number }) as DecisionMessage;
+    const decision = decisionFrame(relay, keys, {
+      requestId: created.requestId,
+      decision: 'approve',
+      number: created.number,
+    });
     const device = {
       id: stored.id,
       userId: stored.user_id,
@@ -357,7 +412,12 @@ describe('decisions over the device socket', () => {
       connectKey: publicKeyFromPoint(stored.connect_public_key!),
       lastUsedAt: 0,
     };
-    expect(await signins.decide(device, decision)).toEqual({ type: 'result', requestId: created.requestId, outcome: 'rejected', code: 'unknown_device' });
+    expect(await signins.decide(device, decision)).toEqual({
+      type: 'result',
+      requestId: created.requestId,
+      outcome: 'rejected',
+      code: 'unknown_device',
+    });
     expect(await relay.signin.getStatus(created)).toEqual({ status: 'pending' });
   });
 
@@ -370,4 +430,3 @@ describe('decisions over the device socket', () => {
     expect(answer.body.error.code).toBe('no_push_method');
   });
 });
-

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { connectStatement, decisionStatement, fromBase64Url, generateDeviceKeyPair, randomId, signStatement } from '../../../protocol/index.ts';
+import {
+  connectStatement,
+  decisionStatement,
+  fromBase64Url,
+  generateDeviceKeyPair,
+  randomId,
+  signStatement,
+} from '../../../protocol/index.ts';
 import { loadConfig } from '../../../relay-server/config.ts';
 import { pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket, authFrame } from '../helpers/raw-device-socket.ts';
@@ -56,7 +63,10 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const { relay, keys } = await relayWithKeys();
     const raw = await RawDeviceSocket.open(relay.origin);
     await raw.next('hello');
-    const stale = signStatement(connectStatement({ relayOrigin: relay.origin, nonce: 'AAAAAAAAAAAAAAAAAAAAAA', deviceId: keys.deviceId }), keys.connectKey);
+    const stale = signStatement(
+      connectStatement({ relayOrigin: relay.origin, nonce: 'AAAAAAAAAAAAAAAAAAAAAA', deviceId: keys.deviceId }),
+      keys.connectKey,
+    );
     raw.send({ type: 'auth', credentials: [{ deviceId: keys.deviceId, signature: stale }] });
     const ready = await raw.next('ready');
     expect(ready.accepted).toEqual([]);
@@ -130,7 +140,15 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
   it('treats a decision with a mistyped field as malformed, not as a decision', async () => {
     const { relay, keys } = await relayWithKeys();
     const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
-    raw.send({ type: 'decision', requestId: 'CCCCCCCCCCCCCCCCCCCCCC', deviceId: keys.deviceId, decision: 'approve', number: 42, signedAt: relay.clock.now(), signature: 'A'.repeat(86) });
+    raw.send({
+      type: 'decision',
+      requestId: 'CCCCCCCCCCCCCCCCCCCCCC',
+      deviceId: keys.deviceId,
+      decision: 'approve',
+      number: 42,
+      signedAt: relay.clock.now(),
+      signature: 'A'.repeat(86),
+    });
     expect(await raw.next('error')).toMatchObject({ type: 'error' });
     expect(raw.all('result')).toEqual([]);
   });
@@ -142,7 +160,16 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     raw.send({
       type: 'auth',
       future: { anything: true },
-      credentials: [{ deviceId: keys.deviceId, hint: 'x', signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.connectKey) }],
+      credentials: [
+        {
+          deviceId: keys.deviceId,
+          hint: 'x',
+          signature: signStatement(
+            connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }),
+            keys.connectKey,
+          ),
+        },
+      ],
     });
     expect((await raw.next('ready')).accepted).toEqual([keys.deviceId]);
     raw.send({ type: 'pong', t: 5, extra: 'ignored' });
@@ -182,7 +209,15 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const signedAt = relay.clock.now();
     const requestId = 'CCCCCCCCCCCCCCCCCCCCCC';
     const signature = signStatement(
-      decisionStatement({ relayOrigin: relay.origin, requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt, unlock: 'none' }),
+      decisionStatement({
+        relayOrigin: relay.origin,
+        requestId,
+        deviceId: keys.deviceId,
+        decision: 'deny',
+        number: '',
+        signedAt,
+        unlock: 'none',
+      }),
       keys.connectKey,
     );
     raw.send({ type: 'decision', requestId, deviceId: keys.deviceId, decision: 'deny', number: '', signedAt, unlock: 'none', signature });
@@ -195,7 +230,15 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
     const hello = raw.all('hello')[0]!;
     raw.send({
       type: 'auth',
-      credentials: [{ deviceId: keys.deviceId, signature: signStatement(connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }), keys.connectKey) }],
+      credentials: [
+        {
+          deviceId: keys.deviceId,
+          signature: signStatement(
+            connectStatement({ relayOrigin: relay.origin, nonce: hello.nonce, deviceId: keys.deviceId }),
+            keys.connectKey,
+          ),
+        },
+      ],
     });
     const error = await raw.next('error');
     expect(error.code).toEqual(expect.any(String));
@@ -284,7 +327,10 @@ describe('auth with two keys per device (revision 2)', () => {
   it('accepts the credential signed with its connect key beside one signed with an approval key', async () => {
     const { relay, user, keys } = await relayWithKeys();
     const other = await pairKeys(relay, user.upn);
-    const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [keys, { deviceId: other.deviceId, connectKey: other.approvalKey }]);
+    const { raw, ready } = await RawDeviceSocket.authenticated(relay.origin, [
+      keys,
+      { deviceId: other.deviceId, connectKey: other.approvalKey },
+    ]);
     expect(ready).toEqual({ type: 'ready', accepted: [keys.deviceId], rejected: [{ deviceId: other.deviceId, code: 'bad_signature' }] });
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
   });

@@ -4,7 +4,7 @@ import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay } from '../helpers/test-relay.ts';
 
-/** PROTOCOL.md section 5: answers that carry a browser token or a session are sent with `Cache-Control: no-store`. */
+/** docs/protocol.md section 5: answers that carry a browser token or a session are sent with `Cache-Control: no-store`. */
 describe('Cache-Control: no-store', () => {
   it('is on the API answers that carry a browser token or a session', async () => {
     const relay = await startTestRelay();

@@ -17,7 +17,13 @@ function redeemBody(
   const approval = keys.approval ?? generateDeviceKeyPair();
   const connect = keys.connect ?? generateDeviceKeyPair();
   const deviceName = (overrides.deviceName as string | undefined) ?? 'Test laptop';
-  const statement = pairStatement({ relayOrigin: origin, pairingToken: token, publicKey: approval.publicKey, connectPublicKey: connect.publicKey, deviceName });
+  const statement = pairStatement({
+    relayOrigin: origin,
+    pairingToken: token,
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    deviceName,
+  });
   return {
     token,
     publicKey: approval.publicKey,
@@ -67,8 +73,8 @@ describe('POST /api/v1/pairings/redeem', () => {
       pairStatement({
         relayOrigin: relay.origin,
         pairingToken: token,
-        publicKey: forged.publicKey as string,
-        connectPublicKey: forged.connectPublicKey as string,
+        publicKey: forged.publicKey,
+        connectPublicKey: forged.connectPublicKey,
         deviceName: 'Test laptop',
       }),
       other.secretKey,
@@ -221,8 +227,12 @@ describe('POST /api/v1/pairings/redeem with two keys (revision 2)', () => {
     const body = redeemBody(relay.origin, token);
     const approval = generateDeviceKeyPair();
     // Revision 1 signed relayOrigin, token, publicKey and deviceName only.
-    const oldStatement = new TextEncoder().encode(['countersign/v1/pair', relay.origin, token, approval.publicKey, 'Test laptop'].join('\n'));
-    const answer = await relay.http('POST', REDEEM, { body: { ...body, publicKey: approval.publicKey, signature: signStatement(oldStatement, approval.secretKey) } });
+    const oldStatement = new TextEncoder().encode(
+      ['countersign/v1/pair', relay.origin, token, approval.publicKey, 'Test laptop'].join('\n'),
+    );
+    const answer = await relay.http('POST', REDEEM, {
+      body: { ...body, publicKey: approval.publicKey, signature: signStatement(oldStatement, approval.secretKey) },
+    });
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe('bad_signature');
   });

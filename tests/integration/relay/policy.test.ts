@@ -37,7 +37,10 @@ describe('policy: who gets a push', () => {
   });
 
   it('lets exclusion win over a targeted group', async () => {
-    const relay = await relayWithDevice({ groups: ['staff', 'contractors'], policy: { targets: ['staff'], excludeGroups: ['contractors'] } });
+    const relay = await relayWithDevice({
+      groups: ['staff', 'contractors'],
+      policy: { targets: ['staff'], excludeGroups: ['contractors'] },
+    });
     expect((await requestSignin(relay)).body.error.code).toBe('no_push_method');
   });
 
@@ -50,7 +53,10 @@ describe('policy: who gets a push', () => {
   it('follows group changes made after the policy', async () => {
     const relay = await relayWithDevice({ groups: ['staff'], policy: { targets: ['staff'] } });
     expect((await requestSignin(relay)).status).toBe(201);
-    const moved = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, { admin: true, body: { groups: ['visitors'] } });
+    const moved = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, {
+      admin: true,
+      body: { groups: ['visitors'] },
+    });
     expect(moved.status).toBe(200);
     expect((await requestSignin(relay)).status).toBe(422);
   });
@@ -241,7 +247,7 @@ describe('policy: push budget', () => {
     expect((await requestSignin(relay, { password: PASSWORD })).status).toBe(429);
   });
 
-  it('keeps one user\'s budget from spending another\'s', async () => {
+  it("keeps one user's budget from spending another's", async () => {
     const relay = await relayWithDevice({ policy: { maxPushesPer10Min: 1 } });
     const other = await userWithDevice(relay, []);
     expect((await requestSignin(relay)).status).toBe(201);

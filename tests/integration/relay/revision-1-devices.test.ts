@@ -12,6 +12,7 @@ import { openSqlite } from '../../../relay-server/store/open-sqlite.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay } from '../../../testing/start-relay.ts';
 import { PageBrowser } from '../pages/page-browser.ts';
+import { seedDemoApps } from '../../../relay-server/demo/demo-apps.ts';
 import { pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { TEST_TIMING } from '../helpers/test-relay.ts';
@@ -28,17 +29,40 @@ async function revision1DataDir() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-rev1-'));
   const db: Kysely<any> = openSqlite(dataDir);
   const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo('0003_recent_pushes_by_user');
-  if (error) throw error;
+  if (error) throw error instanceof Error ? error : new Error(String(error));
   const userId = randomId();
   await db
     .insertInto('users')
-    .values({ id: userId, upn: UPN, upn_key: UPN, display_name: 'Old Device', password_hash: await hashPassword(PASSWORD), is_admin: 0, push_blocked: 0, failure_count: 0, locked_until: null, created_at: NOW })
+    .values({
+      id: userId,
+      upn: UPN,
+      upn_key: UPN,
+      display_name: 'Old Device',
+      password_hash: await hashPassword(PASSWORD),
+      is_admin: 0,
+      push_blocked: 0,
+      failure_count: 0,
+      locked_until: null,
+      created_at: NOW,
+    })
     .execute();
-  const devices = ['Old laptop', 'Old desktop'].map((name, i) => ({ id: randomId(), name, key: generateDeviceKeyPair(), created_at: NOW + i }));
+  const devices = ['Old laptop', 'Old desktop'].map((name, i) => ({
+    id: randomId(),
+    name,
+    key: generateDeviceKeyPair(),
+    created_at: NOW + i,
+  }));
   for (const device of devices) {
     await db
       .insertInto('devices')
-      .values({ id: device.id, user_id: userId, name: device.name, public_key: device.key.publicKey, created_at: device.created_at, last_used_at: null })
+      .values({
+        id: device.id,
+        user_id: userId,
+        name: device.name,
+        public_key: device.key.publicKey,
+        created_at: device.created_at,
+        last_used_at: null,
+      })
       .execute();
   }
   const browserToken = randomId();
@@ -46,9 +70,28 @@ async function revision1DataDir() {
   await db
     .insertInto('signin_requests')
     .values({
-      id: approvedId, user_id: userId, upn: UPN, app_id: null, app_name: null, ip: '127.0.0.1', location: null, browser: 'b', os: 'o',
-      method: 'passwordless', number: '42', match_mode: 'type', digits: 2, choices: null, browser_token_hash: hashSecret(browserToken),
-      status: 'approved', reason: null, device_id: devices[0]!.id, created_at: NOW, expires_at: NOW + 120_000, decided_at: NOW, completed_at: null,
+      id: approvedId,
+      user_id: userId,
+      upn: UPN,
+      app_id: null,
+      app_name: null,
+      ip: '127.0.0.1',
+      location: null,
+      browser: 'b',
+      os: 'o',
+      method: 'passwordless',
+      number: '42',
+      match_mode: 'type',
+      digits: 2,
+      choices: null,
+      browser_token_hash: hashSecret(browserToken),
+      status: 'approved',
+      reason: null,
+      device_id: devices[0]!.id,
+      created_at: NOW,
+      expires_at: NOW + 120_000,
+      decided_at: NOW,
+      completed_at: null,
     })
     .execute();
   await db.destroy();
@@ -58,6 +101,8 @@ async function revision1DataDir() {
 async function relayOver(dataDir: string) {
   const clock = new ManualClock(NOW + 1_000);
   const running = await startRelay({ dataDir, demo: false, clock, timing: TEST_TIMING, removeDataDir: true });
+  // The pages sign in to the demo app, as the demo registers it.
+  await seedDemoApps(running.relay.store, clock.now());
   onTestFinished(() => running.stop());
   return { running, clock, admin: new AdminClient(running.origin, running.adminToken) };
 }
@@ -71,14 +116,19 @@ describe('devices paired under protocol revision 1, after migration 0004', () =>
       ['Old laptop', null],
       ['Old desktop', null],
     ]);
-    const details = await fetch(`${running.origin}/api/v1/admin/users/${encodeURIComponent(UPN)}`, { headers: { authorization: `Bearer ${running.adminToken}` } });
+    const details = await fetch(`${running.origin}/api/v1/admin/users/${encodeURIComponent(UPN)}`, {
+      headers: { authorization: `Bearer ${running.adminToken}` },
+    });
     expect(((await details.json()) as { devices: unknown[] }).devices).toEqual([
       expect.objectContaining({ deviceId: old.devices[0]!.id, name: 'Old laptop', active: false }),
       expect.objectContaining({ deviceId: old.devices[1]!.id, name: 'Old desktop', active: false }),
     ]);
     expect((await admin.getUser(UPN)).devices).toHaveLength(2);
     // Approved under revision 1, which recorded no unlock: the approval is all amr can say.
-    const completed = await new SigninClient(running.origin).complete({ requestId: old.approved.requestId, browserToken: old.approved.browserToken });
+    const completed = await new SigninClient(running.origin).complete({
+      requestId: old.approved.requestId,
+      browserToken: old.approved.browserToken,
+    });
     expect(completed.session.amr).toEqual(['swk', 'mfa']);
   });
 
@@ -94,7 +144,11 @@ describe('devices paired under protocol revision 1, after migration 0004', () =>
   it('are no push target: a user with only revision-1 devices gets 422 no_push_method', async () => {
     const old = await revision1DataDir();
     const { running } = await relayOver(old.dataDir);
-    const answer = await fetch(`${running.origin}/api/v1/signins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: UPN }) });
+    const answer = await fetch(`${running.origin}/api/v1/signins`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ upn: UPN }),
+    });
     expect(answer.status).toBe(422);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('no_push_method');
   });
@@ -127,7 +181,8 @@ describe('devices paired under protocol revision 1, after migration 0004', () =>
     const json = (await (await browser.get('/security-info/devices.json')).json()) as { devices: { id: string; active: boolean }[] };
     expect(json.devices.map((device) => device.active)).toEqual([false, false]);
     // No device can approve, so this is the first authenticator: no approval first.
-    expect((await browser.post('/security-info/pairings', {})).status).toBe(200);
+    expect((await browser.post('/security-info/pairings', {})).status).toBe(303);
+    await browser.get('/security-info');
     expect(browser.lastHtml).toContain('data-testid="pairing-link"');
   });
 

@@ -17,7 +17,11 @@ describe('security headers', () => {
     expect(pages.map((answer) => answer.status)).toEqual([200, 200, 404]);
     for (const answer of pages) expectHeaders(answer, PAGE_HEADERS);
     const api = await Promise.all([
-      fetch(`${relay.origin}/api/v1/signins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: relay.user.upn }) }),
+      fetch(`${relay.origin}/api/v1/signins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ upn: relay.user.upn }),
+      }),
       fetch(`${relay.origin}/api/v1/signins/${created.requestId}`, { headers: { authorization: `Bearer ${created.browserToken}` } }),
       fetch(`${relay.origin}/api/v1/signins`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
       fetch(`${relay.origin}/api/v1/nothing-here`),
@@ -34,7 +38,10 @@ describe('security headers', () => {
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     // The stream's own Cache-Control (no-cache) wins; the rest are the API's.
     expect(stream.headers.get('cache-control')).toBe('no-cache');
-    expectHeaders(stream, API_HEADERS.filter(([name]) => name !== 'Cache-Control'));
+    expectHeaders(
+      stream,
+      API_HEADERS.filter(([name]) => name !== 'Cache-Control'),
+    );
     controller.abort();
   });
 

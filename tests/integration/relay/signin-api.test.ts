@@ -126,7 +126,11 @@ describe('POST /api/v1/signins', () => {
 
   it('answers a password for an unknown user with 401 invalid_credentials', async () => {
     const relay = await startTestRelay();
-    expectErrorBody(await relay.http('POST', SIGNINS, { body: { upn: 'nobody@example.test', password: 'whatever-it-is' } }), 401, 'invalid_credentials');
+    expectErrorBody(
+      await relay.http('POST', SIGNINS, { body: { upn: 'nobody@example.test', password: 'whatever-it-is' } }),
+      401,
+      'invalid_credentials',
+    );
   });
 
   it('rejects an unknown app with 400 naming app', async () => {
@@ -196,7 +200,10 @@ describe('HTTP bodies over 16 KiB', () => {
     ['PUT', '/api/v1/admin/policy'],
   ])('%s %s answers 413 with an error body and changes nothing', async (method, path) => {
     const relay = await startTestRelay();
-    const answer = await relay.http(method, path, { admin: true, body: { upn: 'big@example.test', displayName: 'Big', padding: 'x'.repeat(17_000) } });
+    const answer = await relay.http(method, path, {
+      admin: true,
+      body: { upn: 'big@example.test', displayName: 'Big', padding: 'x'.repeat(17_000) },
+    });
     expectErrorBody(answer, 413);
     expect((await relay.http('GET', '/api/v1/admin/users/big%40example.test', { admin: true })).status).toBe(404);
   });
@@ -247,7 +254,9 @@ describe('GET /api/v1/signins/{id}/events', () => {
   it('takes the browser token as ?token= for EventSource', async () => {
     const relay = await relayWithDevice();
     const created = await relay.signin.createSignin({ upn: relay.user.upn });
-    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${created.requestId}/events?token=${encodeURIComponent(created.browserToken)}`);
+    const stream = await EventStreamReader.open(
+      `${relay.origin}${SIGNINS}/${created.requestId}/events?token=${encodeURIComponent(created.browserToken)}`,
+    );
     expect(stream.response.status).toBe(200);
     await stream.waitForStatus('pending');
     await relay.device.deny(created.requestId);
@@ -266,7 +275,9 @@ describe('GET /api/v1/signins/{id}/events', () => {
     const relay = await relayWithDevice();
     const created = await relay.signin.createSignin({ upn: relay.user.upn });
     await relay.device.deny(created.requestId);
-    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${created.requestId}/events`, { authorization: `Bearer ${created.browserToken}` });
+    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${created.requestId}/events`, {
+      authorization: `Bearer ${created.browserToken}`,
+    });
     await stream.waitForEnd();
     expect(stream.statuses()).toEqual([{ status: 'denied' }]);
   });
@@ -275,7 +286,9 @@ describe('GET /api/v1/signins/{id}/events', () => {
     const relay = await relayWithDevice();
     const { fanout } = relay.running.relay;
     const settled = await relay.signin.createSignin({ upn: relay.user.upn });
-    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${settled.requestId}/events`, { authorization: `Bearer ${settled.browserToken}` });
+    const stream = await EventStreamReader.open(`${relay.origin}${SIGNINS}/${settled.requestId}/events`, {
+      authorization: `Bearer ${settled.browserToken}`,
+    });
     await stream.waitForStatus('pending');
     expect(fanout.waitingBrowsers).toBe(1);
     await relay.device.approve(settled.requestId, settled.number);
@@ -284,7 +297,10 @@ describe('GET /api/v1/signins/{id}/events', () => {
 
     const abandoned = await relay.signin.createSignin({ upn: relay.user.upn });
     const browser = new AbortController();
-    const response = await fetch(`${relay.origin}${SIGNINS}/${abandoned.requestId}/events`, { headers: { authorization: `Bearer ${abandoned.browserToken}` }, signal: browser.signal });
+    const response = await fetch(`${relay.origin}${SIGNINS}/${abandoned.requestId}/events`, {
+      headers: { authorization: `Bearer ${abandoned.browserToken}` },
+      signal: browser.signal,
+    });
     expect(response.status).toBe(200);
     await vi.waitFor(() => expect(fanout.waitingBrowsers).toBe(1), { timeout: WAIT_MS });
     browser.abort();
@@ -294,7 +310,9 @@ describe('GET /api/v1/signins/{id}/events', () => {
   it('streams the same events to an in-process app.request() (no Node response to write to)', async () => {
     const relay = await relayWithDevice();
     const created = await relay.signin.createSignin({ upn: relay.user.upn });
-    const response = await relay.running.relay.app.request(`${SIGNINS}/${created.requestId}/events`, { headers: { authorization: `Bearer ${created.browserToken}` } });
+    const response = await relay.running.relay.app.request(`${SIGNINS}/${created.requestId}/events`, {
+      headers: { authorization: `Bearer ${created.browserToken}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = response.text();

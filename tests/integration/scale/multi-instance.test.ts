@@ -50,7 +50,11 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
     const admin = new AdminClient(onA.origin, ADMIN_TOKEN);
     const keys = await pairKeys({ admin, origin: onA.origin }, 'scale@example.test');
     const signin = await new SigninClient(onA.origin).createSignin({ upn: 'scale@example.test' });
-    const decision = decisionFrame({ origin: onA.origin, clock: { now: () => Date.now() } }, keys, { requestId: signin.requestId, decision: 'approve', number: signin.number });
+    const decision = decisionFrame({ origin: onA.origin, clock: { now: () => Date.now() } }, keys, {
+      requestId: signin.requestId,
+      decision: 'approve',
+      number: signin.number,
+    });
     const stored = (await onA.relay.store.devices.byId(keys.deviceId))!;
     const deciding = () => ({
       id: stored.id,
@@ -59,10 +63,7 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
       connectKey: publicKeyFromPoint(stored.connect_public_key!),
       lastUsedAt: 0,
     });
-    const results = await Promise.all([
-      onA.relay.signins.decide(deciding(), decision),
-      onB.relay.signins.decide(deciding(), decision),
-    ]);
+    const results = await Promise.all([onA.relay.signins.decide(deciding(), decision), onB.relay.signins.decide(deciding(), decision)]);
     expect(results.map((result) => result.outcome).sort()).toEqual(['already_decided', 'approved']);
     const log = await admin.listSignins({ upn: 'scale@example.test', limit: 1 });
     expect(log[0]).toMatchObject({ requestId: signin.requestId, status: 'approved' });
@@ -71,15 +72,32 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
 
   it('tells a device on instance A about an authenticator added through B and removed through C', async () => {
     const [onA, onB, onC] = instances as [RunningRelay, RunningRelay, RunningRelay];
-    const first = await pairKeys({ admin: new AdminClient(onA.origin, ADMIN_TOKEN), origin: onA.origin }, 'scale@example.test', 'Listening');
+    const first = await pairKeys(
+      { admin: new AdminClient(onA.origin, ADMIN_TOKEN), origin: onA.origin },
+      'scale@example.test',
+      'Listening',
+    );
     const { raw, ready } = await RawDeviceSocket.authenticated(onA.origin, [first]);
     expect(ready.accepted).toEqual([first.deviceId]);
     // Every instance answers for A's origin, so that is what the pair statement names.
-    const added = await pairKeys({ admin: new AdminClient(onB.address, ADMIN_TOKEN), origin: onA.origin, address: onB.address }, 'scale@example.test', 'Added on B');
-    expect(await raw.next('notice', 0)).toMatchObject({ type: 'notice', deviceId: first.deviceId, kind: 'authenticator_added', name: 'Added on B' });
+    const added = await pairKeys(
+      { admin: new AdminClient(onB.address, ADMIN_TOKEN), origin: onA.origin, address: onB.address },
+      'scale@example.test',
+      'Added on B',
+    );
+    expect(await raw.next('notice', 0)).toMatchObject({
+      type: 'notice',
+      deviceId: first.deviceId,
+      kind: 'authenticator_added',
+      name: 'Added on B',
+    });
     await new AdminClient(onC.address, ADMIN_TOKEN).revokeDevice(added.deviceId);
-    expect(await raw.next('notice', 1)).toMatchObject({ type: 'notice', deviceId: first.deviceId, kind: 'authenticator_removed', name: 'Added on B' });
+    expect(await raw.next('notice', 1)).toMatchObject({
+      type: 'notice',
+      deviceId: first.deviceId,
+      kind: 'authenticator_removed',
+      name: 'Added on B',
+    });
     await new AdminClient(onA.origin, ADMIN_TOKEN).revokeDevice(first.deviceId);
   });
 });
-

@@ -14,7 +14,11 @@ type Backend = { name: string; env(): Promise<Record<string, string>>; cleanup()
 
 const sqlite = (): Backend => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-restart-'));
-  return { name: 'SQLite', env: async () => ({ DATA_DIR: dataDir }), cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    name: 'SQLite',
+    env: async () => ({ DATA_DIR: dataDir }),
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 };
 const postgres = (): Backend => {
   let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
@@ -37,7 +41,13 @@ describe.each(backends)('a relay restarted on $name', (backend) => {
   /** Same data, same port: what a process manager restarting the relay gives the devices. */
   async function start(port = 0): Promise<RunningRelay> {
     const env = await backend.env();
-    const relay = await startRelay({ demo: false, port, dataDir: env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'cs-')), removeDataDir: false, env: { ...env, ADMIN_TOKEN } });
+    const relay = await startRelay({
+      demo: false,
+      port,
+      dataDir: env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'cs-')),
+      removeDataDir: false,
+      env: { ...env, ADMIN_TOKEN },
+    });
     return relay;
   }
 

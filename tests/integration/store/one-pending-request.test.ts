@@ -57,12 +57,28 @@ function request(id: string, userId: string, createdAt: number, clientKey = '127
 async function addUser(db: Kysely<Database>, id: string): Promise<void> {
   await db
     .insertInto('users')
-    .values({ id, upn: id, upn_key: id, display_name: id, password_hash: null, is_admin: 0, push_blocked: 0, failure_count: 0, locked_until: null, created_at: 0 })
+    .values({
+      id,
+      upn: id,
+      upn_key: id,
+      display_name: id,
+      password_hash: null,
+      is_admin: 0,
+      push_blocked: 0,
+      failure_count: 0,
+      locked_until: null,
+      created_at: 0,
+    })
     .execute();
 }
 
 async function statuses(db: Kysely<Database>, userId: string) {
-  const rows = await db.selectFrom('signin_requests').select(['id', 'status', 'reason']).where('user_id', '=', userId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('signin_requests')
+    .select(['id', 'status', 'reason'])
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .execute();
   return rows.map((row) => `${row.id}:${row.status}${row.reason ? `/${row.reason}` : ''}`);
 }
 
@@ -94,14 +110,27 @@ describe.each(databases)('pending requests per user and client on $name', ({ ope
     await addUser(db, 'u1');
     await addUser(db, 'u2');
     const old = db as unknown as Kysely<any>;
-    await old.insertInto('signin_requests').values([oldRequest('a', 'u1', 1), oldRequest('b', 'u1', 3), oldRequest('c', 'u1', 2), oldRequest('d', 'u2', 1)]).execute();
+    await old
+      .insertInto('signin_requests')
+      .values([oldRequest('a', 'u1', 1), oldRequest('b', 'u1', 3), oldRequest('c', 'u1', 2), oldRequest('d', 'u2', 1)])
+      .execute();
     await migrateToLatest(db);
     expect(await statuses(db, 'u1')).toEqual(['a:cancelled/superseded', 'b:pending', 'c:cancelled/superseded']);
     expect(await statuses(db, 'u2')).toEqual(['d:pending']);
     // 0005 gave the pending row its IP as client key and slot 0: the indexes refuse a second
     // pending row from that client, and another row in that slot.
-    await expect(db.insertInto('signin_requests').values({ ...request('e', 'u1', 4), pending_slot: 1 }).execute()).rejects.toThrow();
-    await expect(db.insertInto('signin_requests').values({ ...request('f', 'u1', 4, '192.0.2.1'), pending_slot: 0 }).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('signin_requests')
+        .values({ ...request('e', 'u1', 4), pending_slot: 1 })
+        .execute(),
+    ).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('signin_requests')
+        .values({ ...request('f', 'u1', 4, '192.0.2.1'), pending_slot: 0 })
+        .execute(),
+    ).rejects.toThrow();
   });
 
   it('opens concurrent requests for one user from one client so that exactly the last one stays pending and each older one is superseded once', async () => {
@@ -116,7 +145,12 @@ describe.each(databases)('pending requests per user and client on $name', ({ ope
     expect(final.filter((row) => row.endsWith(':pending'))).toHaveLength(1);
     expect(final.filter((row) => row.endsWith(':cancelled/superseded'))).toHaveLength(ids.length - 1);
     // Every superseded request was announced exactly once, so its devices get one cancel.
-    expect(superseded.map((row) => row.id).sort()).toEqual(final.filter((row) => row.endsWith('superseded')).map((row) => row.split(':')[0]).sort());
+    expect(superseded.map((row) => row.id).sort()).toEqual(
+      final
+        .filter((row) => row.endsWith('superseded'))
+        .map((row) => row.split(':')[0])
+        .sort(),
+    );
   });
 });
 

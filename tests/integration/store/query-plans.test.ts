@@ -18,9 +18,29 @@ describe('queries over the sign-in log', () => {
     const store = storeOver(db);
     const user = await store.users.create({ upn: 'plan@example.test', displayName: 'Plan', passwordHash: null }, 0);
     const row = (id: string): NewSigninRow & { user_id: string } => ({
-      id, user_id: user!.id, upn: 'plan@example.test', app_id: null, app_name: null, ip: '127.0.0.1', location: null, browser: 'b', os: 'o',
-      method: 'passwordless', number: '12', match_mode: 'type', digits: 2, choices: null, browser_token_hash: 'h', status: 'pending',
-      reason: null, device_id: null, created_at: 1, expires_at: 2, decided_at: null, completed_at: null, client_key: '127.0.0.1',
+      id,
+      user_id: user!.id,
+      upn: 'plan@example.test',
+      app_id: null,
+      app_name: null,
+      ip: '127.0.0.1',
+      location: null,
+      browser: 'b',
+      os: 'o',
+      method: 'passwordless',
+      number: '12',
+      match_mode: 'type',
+      digits: 2,
+      choices: null,
+      browser_token_hash: 'h',
+      status: 'pending',
+      reason: null,
+      device_id: null,
+      created_at: 1,
+      expires_at: 2,
+      decided_at: null,
+      completed_at: null,
+      client_key: '127.0.0.1',
     });
     statements.length = 0;
     await store.signins.expireDue(10);

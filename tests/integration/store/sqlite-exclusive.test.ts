@@ -21,7 +21,16 @@ describe('the SQLite file', () => {
     const first = await openStore({ dataDir });
     open.push(first);
     // Another process, as a second relay would be.
-    const second = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('${STORE_MODULE}').then((m) => m.openStore({ dataDir: ${JSON.stringify(dataDir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], { encoding: 'utf8', timeout: 30_000 });
+    const second = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('${STORE_MODULE}').then((m) => m.openStore({ dataDir: ${JSON.stringify(dataDir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     expect(second.status).toBe(3);
     expect(second.stderr).toMatch(/in use by another process .*DATA_DIR/);
     await first.policy.put({ ...(await first.policy.get()), maxPushesPer10Min: 7 }, Date.now());

@@ -20,7 +20,7 @@ export class ClientAt {
       body: JSON.stringify(body),
     });
     this.rememberCookies(response);
-    return { status: response.status, body: (await response.json()) as any, headers: response.headers };
+    return { status: response.status, body: await response.json(), headers: response.headers };
   }
 
   /** Cancels a request this client made (frees its pending slot). */
@@ -34,7 +34,9 @@ export class ClientAt {
   }
 
   async status(created: { requestId: string; browserToken: string }): Promise<string> {
-    const response = await fetch(`${this.origin}/api/v1/signins/${created.requestId}`, { headers: { authorization: `Bearer ${created.browserToken}`, ...this.headers() } });
+    const response = await fetch(`${this.origin}/api/v1/signins/${created.requestId}`, {
+      headers: { authorization: `Bearer ${created.browserToken}`, ...this.headers() },
+    });
     return ((await response.json()) as { status: string }).status;
   }
 
@@ -51,7 +53,10 @@ export class ClientAt {
 
   /** Signs in on the password page from here (a password or a TAP in the same field). */
   async passwordPage(upn: string, secret: string): Promise<{ status: number; html: string; headers: Headers }> {
-    const page = await fetch(`${this.origin}/signin/password?upn=${encodeURIComponent(upn)}`, { headers: this.headers(), redirect: 'manual' });
+    const page = await fetch(`${this.origin}/signin/password?upn=${encodeURIComponent(upn)}`, {
+      headers: this.headers(),
+      redirect: 'manual',
+    });
     this.rememberCookies(page);
     const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
     const response = await fetch(`${this.origin}/signin/password`, {

@@ -35,7 +35,16 @@ export class FrameProbe {
     const start = raw.frames.length;
     const probeId = randomId();
     raw.socket.send(payload, { binary: typeof payload !== 'string' });
-    raw.send({ type: 'decision', requestId: probeId, deviceId: randomId(), decision: 'deny', number: '', signedAt: 0, unlock: 'none', signature: 'A'.repeat(86) });
+    raw.send({
+      type: 'decision',
+      requestId: probeId,
+      deviceId: randomId(),
+      decision: 'deny',
+      number: '',
+      signedAt: 0,
+      unlock: 'none',
+      signature: 'A'.repeat(86),
+    });
     this.framesOnSocket += 2;
     await raw.next('result', 0, (frame) => frame.requestId === probeId).catch(() => undefined);
     const close = raw.socket.readyState === WebSocket.CLOSED ? await raw.closed : undefined;

@@ -19,17 +19,63 @@ const RAW_TAG = '@@raw-json@@';
 /** JSON.stringify, but RawJson values are spliced in verbatim. */
 export function toJsonText(value: unknown): string {
   const raws: string[] = [];
-  const text = JSON.stringify(value, (_key, inner: unknown) => (inner instanceof RawJson ? `${RAW_TAG}${raws.push(inner.text) - 1}` : inner)) ?? 'null';
+  const text =
+    JSON.stringify(value, (_key, inner: unknown) => (inner instanceof RawJson ? `${RAW_TAG}${raws.push(inner.text) - 1}` : inner)) ??
+    'null';
   return text.replace(new RegExp(`"${RAW_TAG}(\\d+)"`, 'g'), (_match, index: string) => raws[Number(index)]!);
 }
 
 const SPECIAL_TEXT = [
-  '\uD800', '\uDFFF', '\uDC00\uD800', '\u0000', '\n', '\r\n', '\t', '\u001b[31m', '\u007f', '\u0085',
-  '\u202E', '\u200F', '\u061C', '\u200B', '\uFEFF', '\u2028', '\uFFFF', '💥', 'e\u0301',
-  'NaN', 'Infinity', '-0', '1e308', 'null', 'true', '{}', '[]', '__proto__', 'constructor',
-  '<script>alert(1)</script>', "'; DROP TABLE users; --", '%00', '%0a', '../../etc/passwd', ' ', '',
+  '\uD800',
+  '\uDFFF',
+  '\uDC00\uD800',
+  '\u0000',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u001b[31m',
+  '\u007f',
+  '\u0085',
+  '\u202E',
+  '\u200F',
+  '\u061C',
+  '\u200B',
+  '\uFEFF',
+  '\u2028',
+  '\uFFFF',
+  '💥',
+  'e\u0301',
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e308',
+  'null',
+  'true',
+  '{}',
+  '[]',
+  '__proto__',
+  'constructor',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE users; --",
+  '%00',
+  '%0a',
+  '../../etc/passwd',
+  ' ',
+  '',
 ];
-const RAW_NUMBERS = ['-0', '1e308', '1e309', '-1e309', '1.5', '0.1', '-1', '1E3', '5e-324', '9007199254740993', '123456789012345678901234567890'];
+const RAW_NUMBERS = [
+  '-0',
+  '1e308',
+  '1e309',
+  '-1e309',
+  '1.5',
+  '0.1',
+  '-1',
+  '1E3',
+  '5e-324',
+  '9007199254740993',
+  '123456789012345678901234567890',
+];
 
 /** A string holding MARKER between odd characters (lone surrogates, controls, RTL marks, emoji…). */
 export const markedString: fc.Arbitrary<string> = fc
@@ -38,7 +84,10 @@ export const markedString: fc.Arbitrary<string> = fc
 
 /** Strings of lengths at and past the protocol's limits (ids 22, keys 87, upn 254, bodies and frames 16 KiB). */
 export const hugeString: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom(21, 22, 23, 64, 65, 86, 87, 88, 128, 129, 254, 255, 256, 257, 4_000, 16_500, 40_000), fc.constantFrom('x', '7', 'é', '💥', '\u202E'))
+  .tuple(
+    fc.constantFrom(21, 22, 23, 64, 65, 86, 87, 88, 128, 129, 254, 255, 256, 257, 4_000, 16_500, 40_000),
+    fc.constantFrom('x', '7', 'é', '💥', '\u202E'),
+  )
   .map(([length, unit]) => (MARKER + unit.repeat(length)).slice(0, Math.max(length, MARKER.length)));
 
 /** Any value a field should not hold: wrong types, odd numbers, odd or huge strings, nesting. */
@@ -68,7 +117,9 @@ export interface Mutation {
 /** Every path to a field of `template`, nested ones included (objects and arrays). */
 function fieldPaths(value: unknown, prefix: Path = []): Path[] {
   if (value === null || typeof value !== 'object') return [];
-  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  const entries: Array<[string | number, unknown]> = Array.isArray(value)
+    ? value.map((item, index) => [index, item])
+    : Object.entries(value);
   return entries.flatMap(([key, inner]) => [[...prefix, key], ...fieldPaths(inner, [...prefix, key])]);
 }
 
@@ -88,7 +139,8 @@ export function applyMutations<T>(base: T, mutations: readonly Mutation[]): unkn
   const copy = structuredClone(base) as unknown;
   for (const { path, drop, value } of mutations) {
     let parent: unknown = copy;
-    for (const key of path.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[key] : undefined;
+    for (const key of path.slice(0, -1))
+      parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[key] : undefined;
     if (parent === null || typeof parent !== 'object') continue;
     const key = path[path.length - 1]!;
     if (!drop) (parent as Record<string | number, unknown>)[key] = value;
@@ -104,7 +156,21 @@ export interface HostileBody {
   contentType: string | undefined;
 }
 
-const NOT_JSON = ['{', '{"upn":', '{"a":1,}', "{'a':1}", 'NaN', 'undefined', '\uFEFF{}', '{"a":"\\x41"}', '{"a":"\\ud800"', '[1,2', 'nul', '{}{}', '"'];
+const NOT_JSON = [
+  '{',
+  '{"upn":',
+  '{"a":1,}',
+  "{'a':1}",
+  'NaN',
+  'undefined',
+  '\uFEFF{}',
+  '{"a":"\\x41"}',
+  '{"a":"\\ud800"',
+  '[1,2',
+  'nul',
+  '{}{}',
+  '"',
+];
 
 /** Text that is not JSON, or raw bytes (often not UTF-8). */
 export const notJson: fc.Arbitrary<string | Uint8Array> = fc.oneof(

@@ -4,12 +4,34 @@ import { MARKER, type HostileBody } from './hostile-input.ts';
 
 /** Every ErrorCode at run time; tsc fails here when protocol/errors.ts gains or loses one. */
 const CODES: Record<ErrorCode, true> = {
-  invalid_request: true, payload_too_large: true, bad_signature: true, pairing_expired: true, pairing_used: true,
-  no_push_method: true, invalid_credentials: true, rate_limited: true, locked_out: true, unauthorized: true,
-  forbidden: true, not_found: true, user_exists: true, group_exists: true, already_decided: true,
-  already_completed: true, not_approved: true, expired: true, clock_skew: true, not_addressed: true,
-  unknown_device: true, device_revoked: true, malformed_frame: true, frame_too_large: true, csrf_failed: true,
-  not_implemented: true, unavailable: true, internal_error: true,
+  invalid_request: true,
+  payload_too_large: true,
+  bad_signature: true,
+  pairing_expired: true,
+  pairing_used: true,
+  no_push_method: true,
+  invalid_credentials: true,
+  rate_limited: true,
+  locked_out: true,
+  unauthorized: true,
+  forbidden: true,
+  not_found: true,
+  user_exists: true,
+  group_exists: true,
+  already_decided: true,
+  already_completed: true,
+  not_approved: true,
+  expired: true,
+  clock_skew: true,
+  not_addressed: true,
+  unknown_device: true,
+  device_revoked: true,
+  malformed_frame: true,
+  frame_too_large: true,
+  csrf_failed: true,
+  not_implemented: true,
+  unavailable: true,
+  internal_error: true,
 };
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
@@ -30,7 +52,11 @@ export async function sendHostile(
 ): Promise<RawAnswer> {
   const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
   if (body?.contentType !== undefined) allHeaders['content-type'] = body.contentType;
-  const response = await fetch(`${origin}${path}`, { method, headers: allHeaders, ...(body ? { body: typeof body.payload === 'string' ? body.payload : new Uint8Array(body.payload) } : {}) });
+  const response = await fetch(`${origin}${path}`, {
+    method,
+    headers: allHeaders,
+    ...(body ? { body: typeof body.payload === 'string' ? body.payload : new Uint8Array(body.payload) } : {}),
+  });
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -42,7 +68,7 @@ export async function sendHostile(
 }
 
 /**
- * Asserts a refusal as PROTOCOL.md section 8 wants it: 4xx (never 5xx), a JSON body
+ * Asserts a refusal as docs/protocol.md section 8 wants it: 4xx (never 5xx), a JSON body
  * `{error: {code, message}}` whose code is an ErrorCode, and nothing of the input echoed.
  */
 export function expectRefusal(answer: RawAnswer, what: string): void {

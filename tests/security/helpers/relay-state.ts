@@ -6,11 +6,14 @@ import type { SigninHandle } from '../../../testing/admin-client.ts';
  * with their devices, the policy, the sign-in log, and the status of the given pending requests.
  * Log rows of failed password and TAP attempts are left out: those are logged on purpose.
  */
-export async function relayState(relay: { origin: string; running: { adminToken: string } }, pending: readonly SigninHandle[] = []): Promise<unknown> {
+export async function relayState(
+  relay: { origin: string; running: { adminToken: string } },
+  pending: readonly SigninHandle[] = [],
+): Promise<unknown> {
   const read = async (path: string, bearer = relay.running.adminToken) => {
     const response = await fetch(`${relay.origin}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
     expect(response.status, `GET ${path}`).toBe(200);
-    return response.json() as Promise<any>;
+    return response.json();
   };
   const [users, policy, signins, statuses] = await Promise.all([
     read('/api/v1/admin/users'),

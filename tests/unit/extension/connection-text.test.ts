@@ -9,13 +9,18 @@ describe('connectionText()', () => {
   });
 
   it('says an unreachable relay will be retried', () => {
-    expect(connectionText({ status: 'active', connection: 'reconnecting', authError: null }).advice).toBe("Can't reach the relay. It will keep trying.");
+    expect(connectionText({ status: 'active', connection: 'reconnecting', authError: null }).advice).toBe(
+      "Can't reach the relay. It will keep trying.",
+    );
   });
 
-  it.each(['device_revoked', 'unknown_device', 'closed_4403', 'closed_4401'])('tells how to add back an authenticator the relay removed (%s)', (code) => {
-    const text = connectionText({ status: 'active', connection: 'error', authError: code });
-    expect(text.advice).toBe('This authenticator was removed on the relay. Add it again from Security info.');
-  });
+  it.each(['device_revoked', 'unknown_device', 'closed_4403', 'closed_4401'])(
+    'tells how to add back an authenticator the relay removed (%s)',
+    (code) => {
+      const text = connectionText({ status: 'active', connection: 'error', authError: code });
+      expect(text.advice).toBe('This authenticator was removed on the relay. Add it again from Security info.');
+    },
+  );
 
   it('never shows a code, whatever the refusal', () => {
     for (const connection of ['idle', 'connecting', 'connected', 'reconnecting', 'error'] as const) {

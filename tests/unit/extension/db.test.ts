@@ -84,7 +84,12 @@ describe('database migrations', () => {
     const v1 = await openDB<CountersignDB>(name, 1, { upgrade: (db, oldVersion, _n, tx) => migrate(db, oldVersion, 1, tx) });
     expect([...v1.objectStoreNames].sort()).toEqual(['accounts', 'pending', 'settings']);
     await v1.put('settings', { key: 'prefs', autoOpen: false, rememberPin: true });
-    await v1.put('pending', { requestId: 'r'.repeat(22), relayOrigin: 'http://127.0.0.1:8787', receivedAt: 1, challenge: challengeFor('d'.repeat(22), 'r'.repeat(22)) });
+    await v1.put('pending', {
+      requestId: 'r'.repeat(22),
+      relayOrigin: 'http://127.0.0.1:8787',
+      receivedAt: 1,
+      challenge: challengeFor('d'.repeat(22), 'r'.repeat(22)),
+    });
     v1.close();
 
     const v2 = await openCountersignDb(name, 2);
@@ -107,7 +112,12 @@ describe('database migrations', () => {
     await v2.put('accounts', other);
     await v2.put('settings', { key: 'prefs', autoOpen: false, rememberPin: true });
     const stale = challengeFor(old.deviceId);
-    await v2.put('pending', { requestId: stale.requestId, relayOrigin: old.relayOrigin, receivedAt: 1, challenge: { ...stale, expiresAt: Date.now() + 60_000 } });
+    await v2.put('pending', {
+      requestId: stale.requestId,
+      relayOrigin: old.relayOrigin,
+      receivedAt: 1,
+      challenge: { ...stale, expiresAt: Date.now() + 60_000 },
+    });
     expect(keyMaterialIn(await v2.get('accounts', old.deviceId))).toEqual(['.wrappedKey', '.connectKey']);
     v2.close();
 
@@ -155,7 +165,15 @@ describe('pruneHistory()', () => {
   it('keeps only the newest entries', async () => {
     const db = await freshDb();
     for (let i = 0; i < 5; i++) {
-      await db.put('history', { requestId: `${i}`.padStart(22, 'h'), deviceId: '', upn: '', appName: null, decision: null, outcome: 'denied', at: i });
+      await db.put('history', {
+        requestId: `${i}`.padStart(22, 'h'),
+        deviceId: '',
+        upn: '',
+        appName: null,
+        decision: null,
+        outcome: 'denied',
+        at: i,
+      });
     }
     await pruneHistory(db, 2);
     expect((await db.getAll('history')).map((entry) => entry.at).sort()).toEqual([3, 4]);

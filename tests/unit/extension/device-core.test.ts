@@ -8,7 +8,15 @@ import { pairAccount, type PairAccountInput } from '../../../extension/lib/pair-
 import { checkPin, setupPin } from '../../../extension/lib/pin-lock.ts';
 import { RelayConnections } from '../../../extension/lib/relay-connections.ts';
 import { enableBiometric } from '../../../extension/lib/webauthn-unlock.ts';
-import { MemorySockets, SUITE_WAIT_MS, WaitQueue, deviceCoreSuite, redeemed, type DeviceHarness, type RedeemEndpoint } from '../protocol/device-core-suite.ts';
+import {
+  MemorySockets,
+  SUITE_WAIT_MS,
+  WaitQueue,
+  deviceCoreSuite,
+  redeemed,
+  type DeviceHarness,
+  type RedeemEndpoint,
+} from '../protocol/device-core-suite.ts';
 import { FAST_ITERATIONS, freshDb } from './helpers.ts';
 
 /**
@@ -60,14 +68,22 @@ deviceCoreSuite({
     const relayOrigin = `http://127.0.0.1:${20_000 + Math.floor(Math.random() * 40_000)}`;
     const accounts = [];
     for (let i = 0; i < count; i++) {
-      const outcome = await pairing(db, buildPairingLink({ relayOrigin, token: randomId(), upn: `user${i}@demo.test` }), () => redeemed(`user${i}@demo.test`));
+      const outcome = await pairing(db, buildPairingLink({ relayOrigin, token: randomId(), upn: `user${i}@demo.test` }), () =>
+        redeemed(`user${i}@demo.test`),
+      );
       if (!outcome.ok) throw new Error(`pairing failed: ${outcome.code}`);
       const { deviceId, publicKey, connectPublicKey } = outcome.account;
       accounts.push({ deviceId, publicKey, connectPublicKey });
     }
     const pinCheck = await checkPin(db, PIN, Date.now());
     if (!pinCheck.ok) throw new Error('the PIN did not open the lock');
-    await enableBiometric(db, { pinKey: pinCheck.key, credentialId: toBase64Url(randomBytes(32)), prfSalt: toBase64Url(randomBytes(32)), prfOutput: new Uint8Array(PRF), now: Date.now() });
+    await enableBiometric(db, {
+      pinKey: pinCheck.key,
+      credentialId: toBase64Url(randomBytes(32)),
+      prfSalt: toBase64Url(randomBytes(32)),
+      prfOutput: new Uint8Array(PRF),
+      now: Date.now(),
+    });
 
     const sockets = new MemorySockets();
     const delivered = new WaitQueue<RelayToDeviceMessage>('frame for the account logic');

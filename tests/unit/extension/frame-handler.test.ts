@@ -92,7 +92,9 @@ describe('handleRelayFrame()', () => {
     const challenge = challengeFor(deviceId);
     await handleRelayFrame(db, RELAY, challenge, effects);
     await handleRelayFrame(db, RELAY, { type: 'result', requestId: challenge.requestId, outcome: 'approved' }, effects);
-    expect(await handleRelayFrame(db, RELAY, { type: 'cancel', requestId: challenge.requestId, reason: 'expired' }, effects)).toBe('ignored');
+    expect(await handleRelayFrame(db, RELAY, { type: 'cancel', requestId: challenge.requestId, reason: 'expired' }, effects)).toBe(
+      'ignored',
+    );
     expect(await handleRelayFrame(db, RELAY, challenge, effects)).toBe('ignored');
     expect(await db.get('history', challenge.requestId)).toMatchObject({ outcome: 'approved' });
   });
@@ -124,7 +126,13 @@ describe('handleRelayFrame()', () => {
     expect(await handleRelayFrame(db, RELAY, notice, effects)).toBe('stored');
     expect(await handleRelayFrame(db, RELAY, notice, effects)).toBe('ignored');
     expect(effects.notices).toHaveLength(1);
-    expect(effects.notices[0]).toMatchObject({ deviceId, upn: 'alice@demo.test', kind: 'authenticator_added', name: 'Firefox on Windows', at: NOW });
+    expect(effects.notices[0]).toMatchObject({
+      deviceId,
+      upn: 'alice@demo.test',
+      kind: 'authenticator_added',
+      name: 'Firefox on Windows',
+      at: NOW,
+    });
     const removed = { ...notice, kind: 'authenticator_removed', at: NOW + 1 } as const;
     expect(await handleRelayFrame(db, RELAY, removed, effects)).toBe('stored');
     expect(await db.count('notices')).toBe(2);

@@ -8,7 +8,6 @@ import {
   parse,
   publicKeyOf,
   randomId,
-
   verifyStatementWithNoble,
   type PairingLink,
 } from '../../../protocol/index.ts';
@@ -58,7 +57,11 @@ function relayAccepting(seen: { body?: RedeemPairingBody; scalarWipedBeforePost?
     expect(verifyStatementWithNoble(statement, parsed.value.signature, parsed.value.publicKey)).toBe(true);
     return {
       status: 201,
-      body: { deviceId: randomId(), account: { userId: 'u1', upn: 'alice@demo.test', displayName: 'Alice Example' }, relay: { origin: RELAY, name: 'Test relay' } },
+      body: {
+        deviceId: randomId(),
+        account: { userId: 'u1', upn: 'alice@demo.test', displayName: 'Alice Example' },
+        relay: { origin: RELAY, name: 'Test relay' },
+      },
     };
   };
 }
@@ -76,16 +79,42 @@ describe('pairAccount()', () => {
   it('stores the approval key only wrapped under the PIN, and the connect key only as a non-extractable CryptoKey', async () => {
     const { crypto: deviceCrypto, scalars } = watchedCrypto();
     const seen: { body?: RedeemPairingBody; scalarWipedBeforePost?: boolean } = {};
-    const result = await pairAccount({ db, link, unlock, deviceName: 'Chromium on Linux', post: relayAccepting(seen, scalars), now: () => 5, crypto: deviceCrypto });
+    const result = await pairAccount({
+      db,
+      link,
+      unlock,
+      deviceName: 'Chromium on Linux',
+      post: relayAccepting(seen, scalars),
+      now: () => 5,
+      crypto: deviceCrypto,
+    });
     if (!result.ok) throw new Error(result.code);
 
     const stored = await db.get('accounts', result.account.deviceId);
     if (!isActiveAccount(stored)) throw new Error('not stored as an active account');
     expect(Object.keys(stored).sort()).toEqual(
-      ['connectKey', 'connectPublicKey', 'createdAt', 'deviceId', 'deviceName', 'displayName', 'publicKey', 'relayName', 'relayOrigin', 'status', 'upn', 'userId', 'wrappedKey'].sort(),
+      [
+        'connectKey',
+        'connectPublicKey',
+        'createdAt',
+        'deviceId',
+        'deviceName',
+        'displayName',
+        'publicKey',
+        'relayName',
+        'relayOrigin',
+        'status',
+        'upn',
+        'userId',
+        'wrappedKey',
+      ].sort(),
     );
     // The relay got both public keys, and they are the stored ones.
-    expect(seen.body).toMatchObject({ publicKey: stored.publicKey, connectPublicKey: stored.connectPublicKey, deviceName: 'Chromium on Linux' });
+    expect(seen.body).toMatchObject({
+      publicKey: stored.publicKey,
+      connectPublicKey: stored.connectPublicKey,
+      deviceName: 'Chromium on Linux',
+    });
     expect(stored.publicKey).not.toBe(stored.connectPublicKey);
 
     // Approval key: wiped from memory before the relay was even asked; the wrapped copy opens with the PIN key only.
@@ -97,7 +126,12 @@ describe('pairAccount()', () => {
     // Connect key: a private ECDSA P-256 key that signs but cannot be exported, matching connectPublicKey.
     const { connectKey } = stored;
     expect(connectKey).toBeInstanceOf(CryptoKey);
-    expect(connectKey).toMatchObject({ type: 'private', extractable: false, usages: ['sign'], algorithm: { name: 'ECDSA', namedCurve: 'P-256' } });
+    expect(connectKey).toMatchObject({
+      type: 'private',
+      extractable: false,
+      usages: ['sign'],
+      algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
+    });
     await expect(crypto.subtle.exportKey('jwk', connectKey)).rejects.toThrow();
     await expect(crypto.subtle.exportKey('pkcs8', connectKey)).rejects.toThrow();
     const statement = connectStatement({ relayOrigin: RELAY, nonce: randomId(), deviceId: stored.deviceId });
@@ -109,7 +143,10 @@ describe('pairAccount()', () => {
   it('stores nothing when the relay refuses, and wipes the approval key all the same', async () => {
     const { crypto: deviceCrypto, scalars } = watchedCrypto();
     const post = async () => ({ status: 409, body: { error: { code: 'pairing_used', message: 'This pairing was already used.' } } });
-    expect(await pairAccount({ db, link, unlock, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toEqual({ ok: false, code: 'pairing_used' });
+    expect(await pairAccount({ db, link, unlock, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toEqual({
+      ok: false,
+      code: 'pairing_used',
+    });
     expect(await db.count('accounts')).toBe(0);
     expect(scalars[0]!.every((byte) => byte === 0)).toBe(true);
   });
@@ -122,7 +159,10 @@ describe('pairAccount()', () => {
     };
     const insecure = buildPairingLink({ ...offer, relayOrigin: 'http://id.example.com' });
     const countingUnlock = async () => (asked++, unlock());
-    expect(await pairAccount({ db, link: insecure, unlock: countingUnlock, deviceName: 'x', post, now: () => 1 })).toEqual({ ok: false, code: 'insecure_relay' });
+    expect(await pairAccount({ db, link: insecure, unlock: countingUnlock, deviceName: 'x', post, now: () => 1 })).toEqual({
+      ok: false,
+      code: 'insecure_relay',
+    });
     expect(asked).toBe(0);
     expect(await db.count('accounts')).toBe(0);
   });
@@ -131,7 +171,10 @@ describe('pairAccount()', () => {
     const { crypto: deviceCrypto, scalars } = watchedCrypto();
     const wrongPin = async () => ({ ok: false as const, code: 'wrong_pin', retryAt: 0 });
     const post = async () => ({ status: 500, body: null });
-    expect(await pairAccount({ db, link, unlock: wrongPin, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toMatchObject({ ok: false, code: 'wrong_pin' });
+    expect(await pairAccount({ db, link, unlock: wrongPin, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toMatchObject({
+      ok: false,
+      code: 'wrong_pin',
+    });
     expect(scalars).toEqual([]);
   });
 
@@ -161,7 +204,14 @@ describe('pairAccount()', () => {
     await db.put('accounts', retired);
     await db.put('accounts', elsewhere);
     const { scalars } = watchedCrypto();
-    const result = await pairAccount({ db, link, unlock, deviceName: 'Chromium on Linux', post: relayAccepting({}, scalars), now: () => 5 });
+    const result = await pairAccount({
+      db,
+      link,
+      unlock,
+      deviceName: 'Chromium on Linux',
+      post: relayAccepting({}, scalars),
+      now: () => 5,
+    });
     expect(result.ok).toBe(true);
     expect(await db.get('accounts', retired.deviceId)).toBeUndefined();
     expect(await db.get('accounts', elsewhere.deviceId)).toEqual(elsewhere);

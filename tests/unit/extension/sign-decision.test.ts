@@ -24,7 +24,10 @@ function countingCrypto(): { crypto: DeviceCrypto<CryptoKey>; signatures: () => 
   };
 }
 
-function statementOf(account: ActiveAccount, message: { requestId: string; decision: Decision; number: string; signedAt: number; unlock: 'pin' | 'webauthn' | 'none' }) {
+function statementOf(
+  account: ActiveAccount,
+  message: { requestId: string; decision: Decision; number: string; signedAt: number; unlock: 'pin' | 'webauthn' | 'none' },
+) {
   return decisionStatement({ relayOrigin: account.relayOrigin, deviceId: account.deviceId, ...message });
 }
 
@@ -46,7 +49,15 @@ describe('signDecision()', () => {
       const result = await signDecision({ account, challenge, decision, number: '42', signedAt: NOW, pinKey: null, crypto: deviceCrypto });
       if (!result.ok) throw new Error(result.code);
       const { message } = result;
-      expect(message).toMatchObject({ type: 'decision', requestId: challenge.requestId, deviceId: account.deviceId, decision, number: '', unlock: 'none', signedAt: NOW });
+      expect(message).toMatchObject({
+        type: 'decision',
+        requestId: challenge.requestId,
+        deviceId: account.deviceId,
+        decision,
+        number: '',
+        unlock: 'none',
+        signedAt: NOW,
+      });
       expect(signatures()).toBe(1);
       expect(unwraps).not.toHaveBeenCalled();
       expect(verifyStatementWithNoble(statementOf(account, message), message.signature, account.connectPublicKey)).toBe(true);
@@ -65,7 +76,15 @@ describe('signDecision()', () => {
     const unwraps = vi.spyOn(crypto.subtle, 'decrypt');
     const webCryptoSignatures = vi.spyOn(crypto.subtle, 'sign');
     const { crypto: deviceCrypto, signatures } = countingCrypto();
-    const result = await signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey: null, crypto: deviceCrypto });
+    const result = await signDecision({
+      account,
+      challenge: challengeFor(account),
+      decision: 'approve',
+      number: '42',
+      signedAt: NOW,
+      pinKey: null,
+      crypto: deviceCrypto,
+    });
     expect(result).toEqual({ ok: false, code: 'pin_required' });
     expect(signatures()).toBe(0);
     expect(unwraps).not.toHaveBeenCalled();
@@ -74,7 +93,15 @@ describe('signDecision()', () => {
 
   it('signs an approve with the approval key, unwrapped with the PIN key, and unlock "pin"', async () => {
     const { crypto: deviceCrypto, signatures } = countingCrypto();
-    const result = await signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey, crypto: deviceCrypto });
+    const result = await signDecision({
+      account,
+      challenge: challengeFor(account),
+      decision: 'approve',
+      number: '42',
+      signedAt: NOW,
+      pinKey,
+      crypto: deviceCrypto,
+    });
     if (!result.ok) throw new Error(result.code);
     expect(result.message).toMatchObject({ decision: 'approve', number: '42', unlock: 'pin' });
     expect(signatures()).toBe(0);
@@ -84,11 +111,20 @@ describe('signDecision()', () => {
 
   it('fails, signing nothing, when the PIN key is not the one the approval key was wrapped with', async () => {
     const wrong = await deriveWrappingKey('654321', newSalt(), FAST_ITERATIONS);
-    await expect(signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey: wrong })).rejects.toThrow();
+    await expect(
+      signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey: wrong }),
+    ).rejects.toThrow();
   });
 
   it('refuses an approve whose number does not have the right digits', async () => {
-    const result = await signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '4', signedAt: NOW, pinKey });
+    const result = await signDecision({
+      account,
+      challenge: challengeFor(account),
+      decision: 'approve',
+      number: '4',
+      signedAt: NOW,
+      pinKey,
+    });
     expect(result).toEqual({ ok: false, code: 'invalid_number' });
   });
 });

@@ -6,19 +6,37 @@ import { RuntimeRequest } from '../../../extension/lib/runtime-messages.ts';
 /** The worker validates what pages send: biometric unlock's messages carry exactly 32-byte values. */
 describe('RuntimeRequest for biometric unlock', () => {
   const prf = toBase64Url(randomBytes(32));
-  const enable = { type: 'enableBiometric', pin: '123456', credentialId: toBase64Url(randomBytes(32)), prfSalt: toBase64Url(randomBytes(32)), prf };
+  const enable = {
+    type: 'enableBiometric',
+    pin: '123456',
+    credentialId: toBase64Url(randomBytes(32)),
+    prfSalt: toBase64Url(randomBytes(32)),
+    prf,
+  };
 
   it('accepts setup, off, status, and an approve with a PRF output', () => {
     expect(v.safeParse(RuntimeRequest, enable).success).toBe(true);
     expect(v.safeParse(RuntimeRequest, { type: 'disableBiometric' }).success).toBe(true);
     expect(v.safeParse(RuntimeRequest, { type: 'getBiometric' }).success).toBe(true);
-    expect(v.safeParse(RuntimeRequest, { type: 'decide', requestId: randomId(), decision: 'approve', number: '42', prf, remember: false }).success).toBe(true);
+    expect(
+      v.safeParse(RuntimeRequest, { type: 'decide', requestId: randomId(), decision: 'approve', number: '42', prf, remember: false })
+        .success,
+    ).toBe(true);
   });
 
   it('rejects a PRF output or salt that is not 32 bytes of base64url', () => {
     expect(v.safeParse(RuntimeRequest, { ...enable, prf: toBase64Url(randomBytes(31)) }).success).toBe(false);
     expect(v.safeParse(RuntimeRequest, { ...enable, prfSalt: `${prf}=` }).success).toBe(false);
-    expect(v.safeParse(RuntimeRequest, { type: 'decide', requestId: randomId(), decision: 'approve', number: '42', prf: 'x'.repeat(44), remember: false }).success).toBe(false);
+    expect(
+      v.safeParse(RuntimeRequest, {
+        type: 'decide',
+        requestId: randomId(),
+        decision: 'approve',
+        number: '42',
+        prf: 'x'.repeat(44),
+        remember: false,
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects a credential id that is missing or not base64url', () => {

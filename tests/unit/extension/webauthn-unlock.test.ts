@@ -75,7 +75,8 @@ describe('biometric unlock setup and turning it off', () => {
     vi.restoreAllMocks();
   });
 
-  const enable = () => enableBiometric(db, { pinKey, credentialId: CREDENTIAL_ID, prfSalt: PRF_SALT, prfOutput: new Uint8Array(PRF), now: NOW });
+  const enable = () =>
+    enableBiometric(db, { pinKey, credentialId: CREDENTIAL_ID, prfSalt: PRF_SALT, prfOutput: new Uint8Array(PRF), now: NOW });
 
   it('starts off', async () => {
     expect(await biometricStatus(db)).toEqual({ enabled: false, credentialId: null, prfSalt: null, covered: 0, accounts: 2 });
@@ -103,7 +104,9 @@ describe('biometric unlock setup and turning it off', () => {
 
   it('fails, writing nothing, when the PIN key is wrong', async () => {
     const wrong = await deriveWrappingKey('654321', newSalt(), FAST_ITERATIONS);
-    await expect(enableBiometric(db, { pinKey: wrong, credentialId: CREDENTIAL_ID, prfSalt: PRF_SALT, prfOutput: PRF, now: NOW })).rejects.toThrow();
+    await expect(
+      enableBiometric(db, { pinKey: wrong, credentialId: CREDENTIAL_ID, prfSalt: PRF_SALT, prfOutput: PRF, now: NOW }),
+    ).rejects.toThrow();
     expect(await readBiometric(db)).toBeUndefined();
   });
 
@@ -124,11 +127,27 @@ describe('biometric unlock setup and turning it off', () => {
     expect(await unwrapWithPrfKey(unlocked.unlock, alice.account)).toEqual(alice.secretKey);
 
     const challenge = challengeFor(alice.account);
-    const signed = await signDecision({ account: alice.account, challenge, decision: 'approve', number: '42', signedAt: NOW, pinKey: null, webauthn: unlocked.unlock });
+    const signed = await signDecision({
+      account: alice.account,
+      challenge,
+      decision: 'approve',
+      number: '42',
+      signedAt: NOW,
+      pinKey: null,
+      webauthn: unlocked.unlock,
+    });
     if (!signed.ok) throw new Error(signed.code);
     expect(signed.message).toMatchObject({ decision: 'approve', number: '42', unlock: 'webauthn' });
     const { requestId, decision, number, signedAt, unlock } = signed.message;
-    const statement = decisionStatement({ relayOrigin: alice.account.relayOrigin, deviceId: alice.account.deviceId, requestId, decision, number, signedAt, unlock });
+    const statement = decisionStatement({
+      relayOrigin: alice.account.relayOrigin,
+      deviceId: alice.account.deviceId,
+      requestId,
+      decision,
+      number,
+      signedAt,
+      unlock,
+    });
     expect(verifyStatementWithNoble(statement, signed.message.signature, alice.account.publicKey)).toBe(true);
   });
 
@@ -153,7 +172,14 @@ describe('biometric unlock setup and turning it off', () => {
     expect(await readBiometric(db)).toBeUndefined();
     expect(await unlockWithPrf(db, toBase64Url(PRF), alice.account)).toEqual({ ok: false, code: 'biometric_off' });
     const stored = (await db.get('accounts', alice.account.deviceId)) as ActiveAccount;
-    const signed = await signDecision({ account: stored, challenge: challengeFor(stored), decision: 'approve', number: '42', signedAt: NOW, pinKey });
+    const signed = await signDecision({
+      account: stored,
+      challenge: challengeFor(stored),
+      decision: 'approve',
+      number: '42',
+      signedAt: NOW,
+      pinKey,
+    });
     expect(signed).toMatchObject({ ok: true, message: { unlock: 'pin' } });
   });
 });

@@ -11,7 +11,12 @@ function verifiesWithNodeCrypto(signature: string, publicKey: string): boolean {
   const point = fromBase64Url(publicKey);
   const key = createPublicKey({
     format: 'jwk',
-    key: { kty: 'EC', crv: 'P-256', x: Buffer.from(point.subarray(1, 33)).toString('base64url'), y: Buffer.from(point.subarray(33)).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: Buffer.from(point.subarray(1, 33)).toString('base64url'),
+      y: Buffer.from(point.subarray(33)).toString('base64url'),
+    },
   });
   return verify('sha256', statement, { key, dsaEncoding: 'ieee-p1363' }, fromBase64Url(signature));
 }

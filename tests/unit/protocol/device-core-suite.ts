@@ -16,7 +16,7 @@ import type { ConnectionState, WebSocketLike } from '../../../protocol/device/in
 import { challengeTyped } from './examples.ts';
 
 /**
- * The device side of PROTOCOL.md (revision 2) as checks on what a device does at its edges: the
+ * The device side of docs/protocol.md (revision 2) as checks on what a device does at its edges: the
  * redeem body it posts, the frames it sends on its socket, how it treats the relay's frames and
  * close codes. Written once, run against every device built on protocol/device: the core itself
  * (tests/unit/protocol/device-core.test.ts), the virtual device (tests/unit/testing/), and the
@@ -241,15 +241,18 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
     }
     const link = (relayOrigin: string) => buildPairingLink({ relayOrigin, token: randomId(), upn: 'alice@demo.test' });
 
-    it.each(['https://id.example.com', 'https://id.example.com:8443', 'http://127.0.0.1:8787', 'http://[::1]:8787', 'http://localhost:8787'])(
-      'pairs with %s',
-      async (relayOrigin) => {
-        const { redeem, requests } = recordingRedeem();
-        const outcome = await adapter.pair(link(relayOrigin), redeem);
-        expect(outcome.ok).toBe(true);
-        expect(requests.map((request) => request.url)).toEqual([`${relayOrigin}${REDEEM_PAIRING_PATH}`]);
-      },
-    );
+    it.each([
+      'https://id.example.com',
+      'https://id.example.com:8443',
+      'http://127.0.0.1:8787',
+      'http://[::1]:8787',
+      'http://localhost:8787',
+    ])('pairs with %s', async (relayOrigin) => {
+      const { redeem, requests } = recordingRedeem();
+      const outcome = await adapter.pair(link(relayOrigin), redeem);
+      expect(outcome.ok).toBe(true);
+      expect(requests.map((request) => request.url)).toEqual([`${relayOrigin}${REDEEM_PAIRING_PATH}`]);
+    });
 
     it.each(['http://example.com', 'http://127.0.0.1.evil.com', 'http://10.0.0.1:8787', 'http://localhost.example.com'])(
       'refuses an http relay off loopback (%s) without calling it',
@@ -272,7 +275,13 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
       const { redeem, requests } = recordingRedeem();
       const outcome = await adapter.pair(buildPairingLink({ relayOrigin, token, upn: 'alice@demo.test' }), redeem);
 
-      const body = requests[0]!.body as { token: string; publicKey: string; connectPublicKey: string; deviceName: string; signature: string };
+      const body = requests[0]!.body as {
+        token: string;
+        publicKey: string;
+        connectPublicKey: string;
+        deviceName: string;
+        signature: string;
+      };
       expect(body.token).toBe(token);
       expect(body.publicKey).not.toBe(body.connectPublicKey);
       expect(outcome).toMatchObject({ ok: true, account: { publicKey: body.publicKey, connectPublicKey: body.connectPublicKey } });
@@ -316,7 +325,9 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
       const auth = (await relay.next()) as unknown as AuthFrame;
 
       expect(auth.type).toBe('auth');
-      expect(auth.credentials.map((credential) => credential.deviceId).sort()).toEqual(device.accounts.map((account) => account.deviceId).sort());
+      expect(auth.credentials.map((credential) => credential.deviceId).sort()).toEqual(
+        device.accounts.map((account) => account.deviceId).sort(),
+      );
       for (const credential of auth.credentials) {
         const account = device.accounts.find((candidate) => candidate.deviceId === credential.deviceId)!;
         const statement = connectStatement({ relayOrigin: device.relayOrigin, nonce, deviceId: credential.deviceId });
@@ -383,7 +394,14 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
 
       const approving = device.approve(challenge.requestId, '42', unlock);
       const frame = await nextFrameOf(relay, approving);
-      expect(frame).toMatchObject({ type: 'decision', requestId: challenge.requestId, deviceId: account.deviceId, decision: 'approve', number: '42', unlock });
+      expect(frame).toMatchObject({
+        type: 'decision',
+        requestId: challenge.requestId,
+        deviceId: account.deviceId,
+        decision: 'approve',
+        number: '42',
+        unlock,
+      });
       const statement = decisionStatement({
         relayOrigin: device.relayOrigin,
         requestId: challenge.requestId,

@@ -72,17 +72,26 @@ describe('readPairingLink()', () => {
   it('reads an https link into its offer', () => {
     const token = randomId();
     const link = buildPairingLink({ relayOrigin: 'https://id.example.com', token, upn: 'alice@example.com' });
-    expect(readPairingLink(`  ${link}\n`)).toEqual({ ok: true, offer: { relayOrigin: 'https://id.example.com', token, upn: 'alice@example.com' } });
+    expect(readPairingLink(`  ${link}\n`)).toEqual({
+      ok: true,
+      offer: { relayOrigin: 'https://id.example.com', token, upn: 'alice@example.com' },
+    });
   });
 
-  it.each(['http://127.0.0.1:8787', 'http://127.4.5.6', 'http://[::1]:8787', 'http://localhost:3000'])('accepts http on loopback: %s', (relayOrigin) => {
-    expect(readPairingLink(buildPairingLink({ relayOrigin, token: randomId(), upn: 'a@b.test' }))).toMatchObject({ ok: true });
-  });
+  it.each(['http://127.0.0.1:8787', 'http://127.4.5.6', 'http://[::1]:8787', 'http://localhost:3000'])(
+    'accepts http on loopback: %s',
+    (relayOrigin) => {
+      expect(readPairingLink(buildPairingLink({ relayOrigin, token: randomId(), upn: 'a@b.test' }))).toMatchObject({ ok: true });
+    },
+  );
 
   it.each(['http://example.com', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'http://[::2]', 'http://192.168.1.10:8787'])(
     'refuses http off loopback: %s',
     (relayOrigin) => {
-      expect(readPairingLink(buildPairingLink({ relayOrigin, token: randomId(), upn: 'a@b.test' }))).toEqual({ ok: false, code: 'insecure_relay' });
+      expect(readPairingLink(buildPairingLink({ relayOrigin, token: randomId(), upn: 'a@b.test' }))).toEqual({
+        ok: false,
+        code: 'insecure_relay',
+      });
     },
   );
 
@@ -114,7 +123,11 @@ describe('preparePairing()', () => {
   const deviceName = pair.input.deviceName as string;
 
   it('signs the pair statement with the approval key, to the known-answer vector', async () => {
-    const prepared = await preparePairing({ offer, deviceName, crypto: fixedCrypto(fromHex(pair.secretKey), fromHex(vector('connect').secretKey)) });
+    const prepared = await preparePairing({
+      offer,
+      deviceName,
+      crypto: fixedCrypto(fromHex(pair.secretKey), fromHex(vector('connect').secretKey)),
+    });
     expect(prepared.body).toEqual({
       token: offer.token,
       publicKey: pair.input.publicKey,
@@ -138,14 +151,22 @@ describe('preparePairing()', () => {
 });
 
 describe('readRedeemAnswer()', () => {
-  const answer = { deviceId: randomId(), account: { userId: randomId(), upn: 'alice@demo.test', displayName: 'Alice' }, relay: { origin: ORIGIN, name: 'Countersign' } };
+  const answer = {
+    deviceId: randomId(),
+    account: { userId: randomId(), upn: 'alice@demo.test', displayName: 'Alice' },
+    relay: { origin: ORIGIN, name: 'Countersign' },
+  };
 
   it('reads a 201 answer', () => {
     expect(readRedeemAnswer(201, answer)).toEqual({ ok: true, value: answer });
   });
 
   it("gives the relay's code and message for an error answer", () => {
-    expect(readRedeemAnswer(410, { error: { code: 'pairing_expired', message: 'expired' } })).toEqual({ ok: false, code: 'pairing_expired', message: 'expired' });
+    expect(readRedeemAnswer(410, { error: { code: 'pairing_expired', message: 'expired' } })).toEqual({
+      ok: false,
+      code: 'pairing_expired',
+      message: 'expired',
+    });
     expect(readRedeemAnswer(409, { error: { code: 'pairing_used' } })).toEqual({ ok: false, code: 'pairing_used' });
   });
 
@@ -189,7 +210,9 @@ describe('authFrame()', () => {
     const accounts = Array.from({ length: LIMITS.maxCredentialsPerSocket + 6 }, accountWithKeys);
     const nonce = randomId();
     const frame = await authFrame({ relayOrigin: ORIGIN, nonce, accounts });
-    expect(frame?.credentials.map((credential) => credential.deviceId)).toEqual(accounts.slice(0, LIMITS.maxCredentialsPerSocket).map((account) => account.deviceId));
+    expect(frame?.credentials.map((credential) => credential.deviceId)).toEqual(
+      accounts.slice(0, LIMITS.maxCredentialsPerSocket).map((account) => account.deviceId),
+    );
     for (const [index, credential] of frame!.credentials.entries()) {
       const statement = connectStatement({ relayOrigin: ORIGIN, nonce, deviceId: credential.deviceId });
       expect(verifyStatementWithNoble(statement, credential.signature, accounts[index]!.connect.publicKey)).toBe(true);
@@ -200,7 +223,15 @@ describe('authFrame()', () => {
 describe('buildDecision()', () => {
   it.each(['decision-approve', 'decision-approve-webauthn', 'decision-deny', 'decision-report'])('makes the %s vector', async (name) => {
     const known = vector(name);
-    const input = known.input as { relayOrigin: string; requestId: string; deviceId: string; decision: 'approve' | 'deny' | 'report'; number: string; signedAt: number; unlock: 'pin' | 'webauthn' | 'none' };
+    const input = known.input as {
+      relayOrigin: string;
+      requestId: string;
+      deviceId: string;
+      decision: 'approve' | 'deny' | 'report';
+      number: string;
+      signedAt: number;
+      unlock: 'pin' | 'webauthn' | 'none';
+    };
     const { relayOrigin, ...fields } = input;
     const frame = await buildDecision({ ...input, signer: secretKeySigner(fromHex(known.secretKey), known.publicKey) });
     expect(frame).toEqual({ type: 'decision', ...fields, signature: known.signatures.lowS });
@@ -321,7 +352,11 @@ describe('readRelayFrame()', () => {
   it(`calls a frame over ${LIMITS.frameBytes} bytes invalid before reading it`, () => {
     const frame = JSON.stringify({ type: 'ping', t: 1 });
     expect(readRelayFrame(frame.padEnd(LIMITS.frameBytes, ' '))).toMatchObject({ kind: 'frame' });
-    expect(readRelayFrame(frame.padEnd(LIMITS.frameBytes + 1, ' '))).toEqual({ kind: 'invalid', field: 'frame', message: 'frame too large' });
+    expect(readRelayFrame(frame.padEnd(LIMITS.frameBytes + 1, ' '))).toEqual({
+      kind: 'invalid',
+      field: 'frame',
+      message: 'frame too large',
+    });
   });
 
   it('calls binary data, bad JSON and a frame without a type invalid', () => {
@@ -369,7 +404,10 @@ async function coreDevice(count: number) {
     now: Date.now,
   });
   onTestFinished(() => connection.stop());
-  const decide = async (requestId: string, fields: { decision: 'approve' | 'deny' | 'report'; number: string; unlock: 'pin' | 'webauthn' | 'none' }) => {
+  const decide = async (
+    requestId: string,
+    fields: { decision: 'approve' | 'deny' | 'report'; number: string; unlock: 'pin' | 'webauthn' | 'none' },
+  ) => {
     const account = accounts.find((candidate) => candidate.deviceId === challenges.get(requestId))!;
     const frame = await buildDecision({
       relayOrigin: ORIGIN,
@@ -409,7 +447,14 @@ const coreAdapter: DeviceCoreAdapter = {
     const answer = redeem(`${checked.offer.relayOrigin}${REDEEM_PAIRING_PATH}`, prepared.body);
     const read = readRedeemAnswer(answer.status, answer.body);
     if (!read.ok) return { ok: false, code: read.code };
-    return { ok: true, account: { deviceId: read.value.deviceId, publicKey: prepared.approvalKey.publicKey, connectPublicKey: prepared.connectKey.publicKey } };
+    return {
+      ok: true,
+      account: {
+        deviceId: read.value.deviceId,
+        publicKey: prepared.approvalKey.publicKey,
+        connectPublicKey: prepared.connectKey.publicKey,
+      },
+    };
   },
   device: async ({ accounts }) => (await coreDevice(accounts)).harness,
 };

@@ -1,7 +1,7 @@
 import { toBase64Url } from '../../../protocol/index.ts';
 
 /**
- * Realistic examples of every message and body of PROTOCOL.md, shared by the schema tests.
+ * Realistic examples of every message and body of docs/protocol.md, shared by the schema tests.
  * Ids are canonical base64url of 16 fixed bytes, so they read as ids and decode cleanly.
  */
 export const idOf = (byte: number) => toBase64Url(new Uint8Array(16).fill(byte));

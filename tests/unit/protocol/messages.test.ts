@@ -1,4 +1,4 @@
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   AuthMessage,
@@ -50,9 +50,7 @@ function withField(value: Json, path: Path, replacement: unknown): unknown {
 /** Every field path in `value`, nested objects and array elements included. */
 function fieldPaths(value: Json, prefix: Path = []): Path[] {
   if (value === null || typeof value !== 'object') return [];
-  const entries: [string | number, Json][] = Array.isArray(value)
-    ? value.map((item, index) => [index, item])
-    : Object.entries(value);
+  const entries: [string | number, Json][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
   return entries.flatMap(([key, item]) => [[...prefix, key], ...fieldPaths(item, [...prefix, key])]);
 }
 
@@ -100,7 +98,19 @@ const cases: Case[] = [
   {
     name: 'RelayToDeviceMessage',
     schema: RelayToDeviceMessage,
-    examples: [ex.hello, ex.ready, ex.challengeTyped, ex.challengeChosen, ex.cancel, ex.result, ex.resultRejected, ex.revoked, ex.notice, ex.ping, ex.error],
+    examples: [
+      ex.hello,
+      ex.ready,
+      ex.challengeTyped,
+      ex.challengeChosen,
+      ex.cancel,
+      ex.result,
+      ex.resultRejected,
+      ex.revoked,
+      ex.notice,
+      ex.ping,
+      ex.error,
+    ],
     optional: ['code'],
   },
   {
@@ -117,7 +127,12 @@ const cases: Case[] = [
     optional: ['app', 'password'],
   },
   { name: 'CreateSigninResponse', schema: CreateSigninResponse, examples: [ex.createSigninResponse] },
-  { name: 'SigninStatusResponse', schema: SigninStatusResponse, examples: [ex.signinStatus, ex.signinStatusWithReason], optional: ['reason'] },
+  {
+    name: 'SigninStatusResponse',
+    schema: SigninStatusResponse,
+    examples: [ex.signinStatus, ex.signinStatusWithReason],
+    optional: ['reason'],
+  },
   { name: 'CompleteSigninResponse', schema: CompleteSigninResponse, examples: [ex.completeSigninResponse] },
   { name: 'PolicySchema', schema: PolicySchema, examples: [ex.policy, { ...DEFAULT_POLICY }], unions: ['targets'] },
   { name: 'CreateUserBody', schema: CreateUserBody, examples: [ex.createUserBody], optional: ['password', 'groups'] },
@@ -215,7 +230,13 @@ const malformed: Malformed[] = [
   ['a upn with a space', CreateUserBody, ex.createUserBody, ['upn'], 'bob @demo.test'],
   ['a challenge upn of 255 characters', ChallengeMessage, ex.challengeTyped, ['account', 'upn'], upnOfLength(LIMITS.upnChars + 1)],
   ['an oversized displayName', CreateUserBody, ex.createUserBody, ['displayName'], text(LIMITS.displayNameChars + 1)],
-  ['an oversized challenge displayName', ChallengeMessage, ex.challengeTyped, ['account', 'displayName'], text(LIMITS.displayNameChars + 1)],
+  [
+    'an oversized challenge displayName',
+    ChallengeMessage,
+    ex.challengeTyped,
+    ['account', 'displayName'],
+    text(LIMITS.displayNameChars + 1),
+  ],
   ['an oversized app name', ChallengeMessage, ex.challengeTyped, ['app', 'name'], text(LIMITS.appNameChars + 1)],
   ['an oversized browser string', ChallengeMessage, ex.challengeTyped, ['context', 'browser'], text(LIMITS.contextChars + 1)],
   ['an oversized location', ChallengeMessage, ex.challengeTyped, ['context', 'location'], text(LIMITS.contextChars + 1)],
@@ -232,7 +253,10 @@ const malformed: Malformed[] = [
     AuthMessage,
     ex.auth,
     ['credentials'],
-    Array.from({ length: LIMITS.maxCredentialsPerSocket + 1 }, (_, i) => ({ deviceId: `${ex.DEVICE_ID.slice(0, 20)}${String(i).padStart(2, '0')}`, signature: ex.SIGNATURE })),
+    Array.from({ length: LIMITS.maxCredentialsPerSocket + 1 }, (_, i) => ({
+      deviceId: `${ex.DEVICE_ID.slice(0, 20)}${String(i).padStart(2, '0')}`,
+      signature: ex.SIGNATURE,
+    })),
   ],
   [
     'the same deviceId twice',

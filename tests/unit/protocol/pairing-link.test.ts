@@ -7,7 +7,7 @@ const linkWith = (fragment: string, origin = offer.relayOrigin) => `${origin}/pa
 const relayParam = encodeURIComponent(offer.relayOrigin);
 
 describe('buildPairingLink()', () => {
-  it('writes the link of PROTOCOL.md section 3', () => {
+  it('writes the link of docs/protocol.md section 3', () => {
     expect(buildPairingLink(offer)).toBe(
       `http://127.0.0.1:8787/pair#v=1&token=${TOKEN}&upn=alice%40demo.test&relay=http%3A%2F%2F127.0.0.1%3A8787`,
     );

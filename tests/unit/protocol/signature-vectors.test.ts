@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +73,15 @@ function buildStatement(vector: Vector): Uint8Array {
 describe('signature vectors (tests/fixtures/signature-vectors.json)', () => {
   it('cover pair, connect, approvals with a number and refusals without one', () => {
     expect(fixture.curveOrder).toBe(N.toString(16));
-    expect(fixture.vectors.map((vector) => vector.kind).sort()).toEqual(['connect', 'decision', 'decision', 'decision', 'decision', 'pair', 'pair']);
+    expect(fixture.vectors.map((vector) => vector.kind).sort()).toEqual([
+      'connect',
+      'decision',
+      'decision',
+      'decision',
+      'decision',
+      'pair',
+      'pair',
+    ]);
     const decisions = fixture.vectors.filter((vector) => vector.kind === 'decision').map((vector) => vector.input);
     expect(decisions).toContainEqual(expect.objectContaining({ decision: 'approve', number: '07', unlock: 'pin' }));
     expect(decisions).toContainEqual(expect.objectContaining({ decision: 'approve', number: '07', unlock: 'webauthn' }));

@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import {
-  connectStatement,
-  decisionStatement,
-  pairStatement,
-  ProtocolError,
-  STATEMENT_TAGS,
-} from '../../../protocol/index.ts';
+import { connectStatement, decisionStatement, pairStatement, ProtocolError, STATEMENT_TAGS } from '../../../protocol/index.ts';
 import { CONNECT_PUBLIC_KEY, DEVICE_ID, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const relayOrigin = 'http://127.0.0.1:8787';
-const pair = { relayOrigin, pairingToken: TOKEN, publicKey: PUBLIC_KEY, connectPublicKey: CONNECT_PUBLIC_KEY, deviceName: 'Chromium on Linux' };
+const pair = {
+  relayOrigin,
+  pairingToken: TOKEN,
+  publicKey: PUBLIC_KEY,
+  connectPublicKey: CONNECT_PUBLIC_KEY,
+  deviceName: 'Chromium on Linux',
+};
 const connect = { relayOrigin, nonce: NONCE, deviceId: DEVICE_ID };
-const decision = { relayOrigin, requestId: REQUEST_ID, deviceId: DEVICE_ID, decision: 'approve', number: '07', signedAt: NOW, unlock: 'pin' } as const;
+const decision = {
+  relayOrigin,
+  requestId: REQUEST_ID,
+  deviceId: DEVICE_ID,
+  decision: 'approve',
+  number: '07',
+  signedAt: NOW,
+  unlock: 'pin',
+} as const;
 
 function expectInvalid(build: () => Uint8Array) {
   let thrown: unknown;
@@ -26,7 +34,7 @@ function expectInvalid(build: () => Uint8Array) {
 }
 
 describe('STATEMENT_TAGS', () => {
-  it('are exactly the tags of PROTOCOL.md section 2', () => {
+  it('are exactly the tags of docs/protocol.md section 2', () => {
     expect(STATEMENT_TAGS).toEqual({
       pair: 'countersign/v1/pair',
       connect: 'countersign/v1/connect',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { amrFor } from '../../../relay-server/signin/amr.ts';
 
-describe('amrFor() (PROTOCOL.md section 5)', () => {
+describe('amrFor() (docs/protocol.md section 5)', () => {
   it.each([
     ['passwordless', 'pin', ['swk', 'pin', 'mfa']],
     ['passwordless', 'webauthn', ['swk', 'hwk', 'mfa']],

@@ -18,22 +18,25 @@ describe('loadConfig(): the relay origin', () => {
     expect(loaded.warnings).toEqual([]);
   });
 
-  it.each(['http://signin.example.com', 'http://10.0.0.5:8787', 'http://192.168.1.20', 'http://[2001:db8::1]:8787', 'http://localhost.example.com'])(
-    'refuses the plain-http origin %s off loopback, naming RELAY_ORIGIN and the way out',
-    (origin) => {
-      let error: unknown;
-      try {
-        loadConfig({ ...BASE, RELAY_ORIGIN: origin });
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      const message = (error as Error).message;
-      expect(message).toContain(`RELAY_ORIGIN ${origin}`);
-      expect(message).toContain('https');
-      expect(message).toContain('ALLOW_INSECURE_ORIGIN=1');
-    },
-  );
+  it.each([
+    'http://signin.example.com',
+    'http://10.0.0.5:8787',
+    'http://192.168.1.20',
+    'http://[2001:db8::1]:8787',
+    'http://localhost.example.com',
+  ])('refuses the plain-http origin %s off loopback, naming RELAY_ORIGIN and the way out', (origin) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...BASE, RELAY_ORIGIN: origin });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(`RELAY_ORIGIN ${origin}`);
+    expect(message).toContain('https');
+    expect(message).toContain('ALLOW_INSECURE_ORIGIN=1');
+  });
 
   it('starts on such an origin with ALLOW_INSECURE_ORIGIN=1, with a warning to print', () => {
     const loaded = loadConfig({ ...BASE, RELAY_ORIGIN: 'http://signin.example.com', ALLOW_INSECURE_ORIGIN: '1' });
@@ -46,7 +49,9 @@ describe('loadConfig(): the relay origin', () => {
     expect(() => loadConfig({ ...BASE, HOST: '0.0.0.0' })).toThrow(/HOST 0\.0\.0\.0 is not loopback and RELAY_ORIGIN is unset/);
     // METRICS_TOKEN set: an open /metrics on a non-loopback HOST is its own warning.
     const metricsToken = 'metrics-token-0123456789';
-    expect(loadConfig({ ...BASE, HOST: '0.0.0.0', RELAY_ORIGIN: 'https://signin.example.com', METRICS_TOKEN: metricsToken }).warnings).toEqual([]);
+    expect(
+      loadConfig({ ...BASE, HOST: '0.0.0.0', RELAY_ORIGIN: 'https://signin.example.com', METRICS_TOKEN: metricsToken }).warnings,
+    ).toEqual([]);
     expect(loadConfig({ ...BASE, HOST: '0.0.0.0', ALLOW_INSECURE_ORIGIN: '1', METRICS_TOKEN: metricsToken }).warnings).toHaveLength(1);
     expect(loadConfig({ ...BASE, HOST: 'localhost' }).warnings).toEqual([]);
     expect(loadConfig({ ...BASE, HOST: '::1' }).warnings).toEqual([]);

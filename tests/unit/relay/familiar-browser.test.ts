@@ -5,7 +5,10 @@ import { FAMILIAR_LIFETIME_MS, FamiliarBrowsers } from '../../../relay-server/se
 describe('FamiliarBrowsers', () => {
   const key = randomBytes(32);
   let now = 1_000;
-  const familiar = new FamiliarBrowsers(async () => key, () => now);
+  const familiar = new FamiliarBrowsers(
+    async () => key,
+    () => now,
+  );
 
   it('verifies its own cookie for the user it names, until it expires', async () => {
     const cookie = await familiar.issue('user-1');
@@ -25,7 +28,10 @@ describe('FamiliarBrowsers', () => {
     expect(await familiar.verify(flipped, 'user-1')).toBe(false);
     expect(await familiar.verify(undefined, 'user-1')).toBe(false);
     expect(await familiar.verify('x'.repeat(10_000), 'user-1')).toBe(false);
-    const other = new FamiliarBrowsers(async () => randomBytes(32), () => now);
+    const other = new FamiliarBrowsers(
+      async () => randomBytes(32),
+      () => now,
+    );
     expect(await other.verify(cookie, 'user-1')).toBe(false);
   });
 });

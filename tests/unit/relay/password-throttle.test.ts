@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BACKSTOP_FACTOR, MAX_FAILED_PASSWORDS, PASSWORD_WINDOW_MS, PasswordThrottle } from '../../../relay-server/security/password-throttle.ts';
+import {
+  BACKSTOP_FACTOR,
+  MAX_FAILED_PASSWORDS,
+  PASSWORD_WINDOW_MS,
+  PasswordThrottle,
+} from '../../../relay-server/security/password-throttle.ts';
 
 describe('PasswordThrottle', () => {
   it('refuses one client for one name after MAX_FAILED_PASSWORDS, not another client, until the window ends', () => {
     let now = 1_000;
     const throttle = new PasswordThrottle(() => now);
     for (let i = 0; i < MAX_FAILED_PASSWORDS; i += 1) throttle.recordFailure('Alice@Example.test', '198.51.100.66');
-    expect(throttle.check('alice@example.test', '198.51.100.66')).toEqual({ allowed: false, scope: 'client', retryAfterMs: PASSWORD_WINDOW_MS });
+    expect(throttle.check('alice@example.test', '198.51.100.66')).toEqual({
+      allowed: false,
+      scope: 'client',
+      retryAfterMs: PASSWORD_WINDOW_MS,
+    });
     expect(throttle.check('alice@example.test', '203.0.113.7')).toEqual({ allowed: true });
     now += PASSWORD_WINDOW_MS;
     expect(throttle.check('alice@example.test', '198.51.100.66')).toEqual({ allowed: true });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { publicKeyFromPoint, verifyDeviceSignature, verifyDeviceSignatureOffThread } from '../../../relay-server/security/verify-signature.ts';
+import {
+  publicKeyFromPoint,
+  verifyDeviceSignature,
+  verifyDeviceSignatureOffThread,
+} from '../../../relay-server/security/verify-signature.ts';
 
 /** The relay's two ways to check a device signature agree with the known-answer vectors (signatures in base64url). */
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/signature-vectors.json', import.meta.url), 'utf8')) as {

@@ -127,9 +127,12 @@ describe('SigninClient', () => {
   it('waits for the first status that is not pending', async () => {
     const { fetch } = fakeFetch(
       () =>
-        new Response(streamOf('event: status\ndata: {"status":"pending"}\n\nevent: status\ndata: {"status":"denied","reason":"user"}\n\n'), {
-          status: 200,
-        }),
+        new Response(
+          streamOf('event: status\ndata: {"status":"pending"}\n\nevent: status\ndata: {"status":"denied","reason":"user"}\n\n'),
+          {
+            status: 200,
+          },
+        ),
     );
 
     await expect(new SigninClient(relayOrigin, { fetch }).waitForOutcome(signin)).resolves.toEqual({
@@ -153,7 +156,9 @@ describe('SigninClient', () => {
 
 describe('readServerSentEvents()', () => {
   it('joins multi-line data, skips comments, and keeps a CRLF split across chunks as one line end', async () => {
-    const events = await collect(readServerSentEvents(streamOf(': keepalive\n', 'data: a\r', '\ndata: b\r\n\r\n', 'event: x\ndata: c\n\n')));
+    const events = await collect(
+      readServerSentEvents(streamOf(': keepalive\n', 'data: a\r', '\ndata: b\r\n\r\n', 'event: x\ndata: c\n\n')),
+    );
 
     expect(events).toEqual([
       { event: 'message', data: 'a\nb' },

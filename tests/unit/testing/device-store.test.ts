@@ -23,7 +23,14 @@ function anAccount(upn: string, relayOrigin = 'http://127.0.0.1:8787'): DeviceAc
 /** A key file as protocol revision 1 wrote it: one key per account. */
 function revisionOneFile(upn: string) {
   const keys = generateDeviceKeyPair();
-  const account = { relayOrigin: 'http://127.0.0.1:8787', upn, displayName: upn, deviceId: randomId(), publicKey: keys.publicKey, secretKey: toBase64Url(keys.secretKey) };
+  const account = {
+    relayOrigin: 'http://127.0.0.1:8787',
+    upn,
+    displayName: upn,
+    deviceId: randomId(),
+    publicKey: keys.publicKey,
+    secretKey: toBase64Url(keys.secretKey),
+  };
   return { version: 1, accounts: [account] };
 }
 
@@ -121,7 +128,11 @@ describe('DeviceStore', () => {
 
   it.each([
     ['an approval key that is not the secret of publicKey', { approvalKey: toBase64Url(generateDeviceKeyPair().secretKey) }, 'approvalKey'],
-    ['a connect key that is not the secret of connectPublicKey', { connectKey: toBase64Url(generateDeviceKeyPair().secretKey) }, 'connectKey'],
+    [
+      'a connect key that is not the secret of connectPublicKey',
+      { connectKey: toBase64Url(generateDeviceKeyPair().secretKey) },
+      'connectKey',
+    ],
   ])('refuses %s', async (_what, change, field) => {
     const store = await DeviceStore.open();
     await expect(store.add({ ...anAccount('alice@demo.test'), ...change })).rejects.toThrow(/is not the secret/);
@@ -133,7 +144,9 @@ describe('DeviceStore', () => {
   it('refuses an account whose two keys are the same', async () => {
     const account = anAccount('alice@demo.test');
     const store = await DeviceStore.open();
-    await expect(store.add({ ...account, connectPublicKey: account.publicKey, connectKey: account.approvalKey })).rejects.toThrow(/must differ/);
+    await expect(store.add({ ...account, connectPublicKey: account.publicKey, connectKey: account.approvalKey })).rejects.toThrow(
+      /must differ/,
+    );
   });
 
   it('refuses an account whose relay origin has a path', async () => {

@@ -59,7 +59,12 @@ describe('VirtualDevice against a real relay (protocol revision 2)', () => {
     const signin = await signins.createSignin({ upn });
     await device.waitForChallenge((challenge) => challenge.requestId === signin.requestId);
 
-    const result = await device.sendDecision({ requestId: signin.requestId, decision: 'approve', number: signin.number, signWith: 'connect' });
+    const result = await device.sendDecision({
+      requestId: signin.requestId,
+      decision: 'approve',
+      number: signin.number,
+      signWith: 'connect',
+    });
 
     expect(result).toMatchObject({ outcome: 'rejected', code: 'bad_signature' });
     expect(await signins.getStatus(signin)).toMatchObject({ status: 'pending' });

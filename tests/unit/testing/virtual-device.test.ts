@@ -86,7 +86,12 @@ describe('VirtualDevice.pair()', () => {
 
     const [request] = pairing.requests;
     expect(request?.url).toBe(`${relayOrigin}/api/v1/pairings/redeem`);
-    expect(request?.body).toMatchObject({ token, publicKey: account.publicKey, connectPublicKey: account.connectPublicKey, deviceName: 'QA phone' });
+    expect(request?.body).toMatchObject({
+      token,
+      publicKey: account.publicKey,
+      connectPublicKey: account.connectPublicKey,
+      deviceName: 'QA phone',
+    });
     expect(account.publicKey).not.toBe(account.connectPublicKey);
     const statement = pairStatement({
       relayOrigin,
@@ -123,7 +128,10 @@ describe('VirtualDevice.pair()', () => {
     const pairing = fakeRedeem();
     const device = await openDevice({ fetch: pairing.fetch });
 
-    await expect(device.pair(link('http://relay.example.com'))).rejects.toMatchObject({ name: 'VirtualDeviceError', code: 'insecure_relay' });
+    await expect(device.pair(link('http://relay.example.com'))).rejects.toMatchObject({
+      name: 'VirtualDeviceError',
+      code: 'insecure_relay',
+    });
     await expect(device.pair(link('http://127.0.0.1.evil.com'))).rejects.toMatchObject({ code: 'insecure_relay' });
     expect(pairing.requests).toEqual([]);
     expect(device.accounts()).toEqual([]);
@@ -317,12 +325,20 @@ describe('VirtualDevice on a relay socket', () => {
     const { device, account, connection } = await connectedDevice(relay);
     const challenge = await challenged(device, connection, account.deviceId);
 
-    await expect(device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', unlock: 'none' })).rejects.toMatchObject({
+    await expect(
+      device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', unlock: 'none' }),
+    ).rejects.toMatchObject({
       code: 'invalid_decision',
     });
 
     const forged = 'A'.repeat(86);
-    const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'approve', number: '42', unlock: 'none', signature: forged });
+    const deciding = device.sendDecision({
+      requestId: challenge.requestId,
+      decision: 'approve',
+      number: '42',
+      unlock: 'none',
+      signature: forged,
+    });
     expect(await connection.next()).toMatchObject({ decision: 'approve', unlock: 'none', signature: forged });
     connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'rejected', code: 'invalid_request' });
     await deciding;
@@ -527,7 +543,12 @@ describe('VirtualDevice on a relay socket', () => {
     const device = await openDevice({ fetch: fakeRedeem().fetch });
     await device.pair(link('http://127.0.0.1:8787'));
 
-    const approving = device.sendDecision({ requestId: randomId(), decision: 'approve', number: '42', relayOrigin: 'http://127.0.0.1:8787' });
+    const approving = device.sendDecision({
+      requestId: randomId(),
+      decision: 'approve',
+      number: '42',
+      relayOrigin: 'http://127.0.0.1:8787',
+    });
 
     await expect(approving).rejects.toMatchObject({ code: 'not_connected' });
   });

@@ -1,0 +1,32 @@
+/** @jsxImportSource hono/jsx */
+import { absoluteTime } from '../../pages/human-time.ts';
+import { Notice } from '../../pages/layout.tsx';
+import type { NewTap } from './new-tap-cookie.ts';
+
+/** The new pass, once: the Copy button appears with admin.js, which needs the clipboard. */
+export function NewTapShown({ tap }: { tap: NewTap }) {
+  return (
+    <Notice kind="info">
+      <p>
+        Temporary Access Pass ({tap.oneTime ? 'one-time' : 'multi-use'}), valid until {absoluteTime(tap.expiresAt)}. Note it down now: it is
+        shown only this once.
+      </p>
+      <div class="tap-row">
+        <code class="secret" id="tap-code" data-testid="tap-code">
+          {tap.code}
+        </code>
+        <button
+          type="button"
+          class="button small secondary"
+          data-copy="tap-code"
+          data-copy-status="tap-copied"
+          data-testid="copy-tap"
+          hidden
+        >
+          Copy
+        </button>
+      </div>
+      <p class="small" id="tap-copied" data-testid="tap-copied" role="status" aria-live="polite"></p>
+    </Notice>
+  );
+}

@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * The OpenID Provider's storage (oidc-provider's adapter interface) on the relay's own database,
+ * so every instance on one SQLite or PostgreSQL database shares sessions, grants, codes and
+ * interactions. Clients are not stored here: `Client` reads the registered apps.
+ */
+export function kyselyAdapter(store: Store, clock: Clock): new (model: string) => Adapter {
+  return class {
+    readonly model: string;
+    constructor(model: string) {
+      this.model = model;
+    }
+    upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+      return upsert(store.db, this.model, id, payload, expiresIn > 0 ? clock.now() + expiresIn * 1000 : null);
+    }
+    find(id: string) {
+      return this.model === 'Client' ? findClient(store, id) : findBy(store.db, this.model, 'id', id, clock.now());
+    }
+    findByUid(uid: string) {
+      return findBy(store.db, this.model, 'uid', uid, clock.now());
+    }
+    findByUserCode(userCode: string) {
+      return findBy(store.db, this.model, 'user_code', userCode, clock.now());
+    }
+    async consume(id: string) {
+      await store.db
+        .updateTable('oidc_payloads')
+        .set({ consumed_at: clock.now() })
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .execute();
+    }
+    async destroy(id: string) {
+      await store.db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+    }
+    async revokeByGrantId(grantId: string) {
+      await store.db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+    }
+  };
+}
+
+async function upsert(db: Kysely<Database>, model: string, id: string, payload: AdapterPayload, expiresAt: number | null): Promise<void> {
+  const row = {
+    payload: JSON.stringify(payload),
+    grant_id: typeof payload.grantId === 'string' ? payload.grantId : null,
+    uid: typeof payload.uid === 'string' ? payload.uid : null,
+    expires_at: expiresAt,
+    consumed_at: null,
+  };
+  await db
+    .insertInto('oidc_payloads')
+    .values({ model, id, ...row })
+    .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
+    .execute();
+}
+
+async function findBy(
+  db: Kysely<Database>,
+  model: string,
+  column: 'id' | 'uid' | 'user_code',
+  value: string,
+  now: number,
+): Promise<AdapterPayload | undefined> {
+  // No column keeps user codes: the device flow is off, so nothing is ever looked up by one.
+  if (column === 'user_code') return undefined;
+  const row = await db
+    .selectFrom('oidc_payloads')
+    .select(['payload', 'expires_at', 'consumed_at'])
+    .where('model', '=', model)
+    .where(column, '=', value)
+    .executeTakeFirst();
+  if (!row || (row.expires_at !== null && Number(row.expires_at) <= now)) return undefined;
+  const payload = JSON.parse(row.payload) as AdapterPayload;
+  // The provider refuses a consumed code or token by this field (a code works once).
+  return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(Number(row.consumed_at) / 1000) };
+}
+
+/** A registered app as oidc-provider client metadata; the secret is its stored hash (see compareClientSecret). */
+async function findClient(store: Store, clientId: string): Promise<AdapterPayload | undefined> {
+  const app = await store.apps.byClientId(clientId);
+  // An app without redirect URIs only names sign-ins on the relay's own pages (the demo's apps).
+  if (!app || app.redirectUris.length === 0) return undefined;
+  return {
+    client_id: app.clientId,
+    client_name: app.name,
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.redirectUris,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: app.public ? 'none' : 'client_secret_basic',
+    ...(app.secretHash ? { client_secret: app.secretHash } : {}),
+    // Registration-time fields the provider reads: never HS256 (the secret is only a hash here).
+    id_token_signed_response_alg: 'RS256',
+  };
+}
+
+/** Deletes expired provider state; run by the relay's expiry sweep. */
+export async function sweepExpiredOidcState(db: Kysely<Database>, now: number): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).execute();
+}

@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { relaySecret } from '../store/relay-secrets.ts';
+import type { Store } from '../store/store.ts';
+import { INTERACTION_PATH, OIDC_TTL, PROVIDER_PAGE_CSP, createProvider } from './provider-config.ts';
+import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.ts';
+
+/** A retired key stays published until every ID token it signed has expired (plus a margin). */
+const PUBLISH_RETIRED_MS = (OIDC_TTL.IdToken + 300) * 1000;
+/** How often an instance looks for a rotation made by another one. */
+const KEYS_CHECK_MS = 5_000;
+
+/** Which requests the provider answers; the relay's Hono app answers the rest. */
+export function isProviderPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?', 1)[0]!;
+  if (path === '/.well-known/openid-configuration') return true;
+  return path.startsWith('/oidc/') && !path.startsWith(`${INTERACTION_PATH}/`);
+}
+
+/**
+ * The relay's OpenID Provider: built once the issuer (the relay origin) is known, and built again
+ * when the signing keys change, here or on another instance sharing the database.
+ */
+export class OpenIdProvider {
+  private provider: Provider | undefined;
+  private listener: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+  private version = '';
+  private checkedAt = 0;
+  private building: Promise<Provider> | undefined;
+
+  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; issuer: () => string; behindProxy: boolean }) {}
+
+  /** The current provider, rebuilt first if the keys changed. */
+  async current(): Promise<Provider> {
+    const now = this.deps.clock.now();
+    if (this.provider && now - this.checkedAt < KEYS_CHECK_MS) return this.provider;
+    this.building ??= this.refresh(now).finally(() => (this.building = undefined));
+    return this.building;
+  }
+
+  /** Node request listener for the provider's paths. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    res.setHeader('Content-Security-Policy', PROVIDER_PAGE_CSP);
+    this.current().then(
+      () => void this.listener!(req, res),
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'openid provider unavailable');
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
+        res.end(
+          JSON.stringify({ error: 'temporarily_unavailable', error_description: 'Sign-in for apps is unavailable. Try again shortly.' }),
+        );
+      },
+    );
+  };
+
+  /** Admin action: new signing keys now; the old ones stay published until their tokens expire. */
+  async rotateKeys(): Promise<void> {
+    await rotateSigningKeys(this.deps.store, this.deps.clock.now(), PUBLISH_RETIRED_MS);
+    this.checkedAt = 0;
+    await this.current();
+  }
+
+  private async refresh(now: number): Promise<Provider> {
+    const version = await signingKeysVersion(this.deps.store);
+    this.checkedAt = now;
+    if (this.provider && version === this.version) return this.provider;
+    const keys = await loadSigningKeys(this.deps.store, now, PUBLISH_RETIRED_MS);
+    const cookieKey = (await relaySecret(this.deps.store.db, 'oidc-cookie-key')).toString('base64url');
+    this.provider = createProvider({
+      issuer: this.deps.issuer(),
+      store: this.deps.store,
+      clock: this.deps.clock,
+      logger: this.deps.logger,
+      jwks: { keys },
+      cookieKeys: [cookieKey],
+      behindProxy: this.deps.behindProxy,
+    });
+    this.listener = this.provider.callback();
+    // Keys made on first start change the version: read it again so the next check is quiet.
+    this.version = await signingKeysVersion(this.deps.store);
+    return this.provider;
+  }
+}

@@ -1,0 +1,67 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { JWK } from 'oidc-provider';
+import type { Store } from '../store/store.ts';
+
+/**
+ * ID token signing keys (docs/protocol.md section 9): one RS256 key (every client can verify it;
+ * it is the OpenID default) and one ES256 key, made on first start and kept in the database so
+ * every instance signs with the same ones. Rotating makes a new pair and retires the old one,
+ * which stays published at jwks_uri for `publishRetiredMs`, so tokens it signed still verify.
+ */
+export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+
+function newKey(alg: (typeof SIGNING_ALGS)[number], kid: string): JWK {
+  const { privateKey } =
+    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' };
+}
+
+/**
+ * The first pair has fixed ids, so instances starting together on one database insert it once
+ * (the first writer wins, as with relay secrets) and all sign with the same keys from the start.
+ */
+async function addKeys(store: Store, now: number, first: boolean): Promise<void> {
+  for (const alg of SIGNING_ALGS) {
+    const jwk = newKey(alg, first ? `${alg.toLowerCase()}-initial` : `${alg.toLowerCase()}-${now}-${randomUUID().slice(0, 8)}`);
+    await store.db
+      .insertInto('oidc_signing_keys')
+      .values({ kid: jwk.kid!, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null })
+      .onConflict((oc) => oc.column('kid').doNothing())
+      .execute();
+  }
+}
+
+/**
+ * The keys to give the provider: current ones first (the first key of an alg signs), then retired
+ * ones still published. Makes the first pair when there is none.
+ */
+export async function loadSigningKeys(store: Store, now: number, publishRetiredMs: number): Promise<JWK[]> {
+  let rows = await store.db.selectFrom('oidc_signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+  if (rows.length === 0) {
+    await addKeys(store, now, true);
+    rows = await store.db.selectFrom('oidc_signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+  }
+  const current = rows.filter((row) => row.retired_at === null);
+  const retired = rows.filter((row) => row.retired_at !== null && Number(row.retired_at) + publishRetiredMs > now);
+  return [...current, ...retired].map((row) => JSON.parse(row.private_jwk) as JWK);
+}
+
+/** A fingerprint of the key set, so an instance notices another one's rotation. */
+export async function signingKeysVersion(store: Store): Promise<string> {
+  const row = await store.db
+    .selectFrom('oidc_signing_keys')
+    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('created_at').as('newest'), eb.fn.max('retired_at').as('retired')])
+    .executeTakeFirstOrThrow();
+  return `${row.count}:${String(row.newest)}:${String(row.retired)}`;
+}
+
+/** Retires every current key and makes a new pair; old tokens stay verifiable while published. */
+export async function rotateSigningKeys(store: Store, now: number, publishRetiredMs: number): Promise<void> {
+  await store.db.updateTable('oidc_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
+  await addKeys(store, now + 1, false);
+  // Keys retired long ago sign nothing and verify nothing any more.
+  await store.db
+    .deleteFrom('oidc_signing_keys')
+    .where('retired_at', '<', now - publishRetiredMs)
+    .execute();
+}

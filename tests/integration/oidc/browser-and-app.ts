@@ -1,0 +1,133 @@
+import * as oidc from 'openid-client';
+import { expect } from 'vitest';
+import { CookieJar } from '../helpers/cookie-jar.ts';
+import type { TestRelay } from '../helpers/test-relay.ts';
+
+/**
+ * The two sides of an OpenID Connect sign-in for tests: a relying party built on openid-client
+ * (what a real app uses) and a cookie-keeping browser that follows redirects one at a time, so a
+ * test can stop where a person would act (the relay's sign-in page).
+ */
+export interface TestApp {
+  clientId: string;
+  clientSecret?: string;
+  redirectUri: string;
+}
+
+export interface StartedSignin {
+  config: oidc.Configuration;
+  clientId: string;
+  authorizationUrl: URL;
+  codeVerifier: string;
+  nonce: string;
+  state: string;
+}
+
+export async function relyingParty(issuer: string, app: TestApp, auth: 'basic' | 'post' | 'none' = 'basic'): Promise<oidc.Configuration> {
+  const clientAuth =
+    auth === 'none' ? oidc.None() : auth === 'post' ? oidc.ClientSecretPost(app.clientSecret) : oidc.ClientSecretBasic(app.clientSecret);
+  return oidc.discovery(new URL(issuer), app.clientId, undefined, clientAuth, { execute: [oidc.allowInsecureRequests] });
+}
+
+export async function startAuthorization(
+  config: oidc.Configuration,
+  app: TestApp,
+  extra: Record<string, string> = {},
+): Promise<StartedSignin> {
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const nonce = oidc.randomNonce();
+  const state = oidc.randomState();
+  const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: app.redirectUri,
+    scope: 'openid profile',
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    nonce,
+    state,
+    ...extra,
+  });
+  return { config, clientId: app.clientId, authorizationUrl, codeVerifier, nonce, state };
+}
+
+/** The app's side of the callback: the code exchanged with the checks openid-client makes (state, nonce, PKCE). */
+export function redeemCode(config: oidc.Configuration, callback: URL, started: Pick<StartedSignin, 'codeVerifier' | 'nonce' | 'state'>) {
+  return oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: started.codeVerifier,
+    expectedNonce: started.nonce,
+    expectedState: started.state,
+  });
+}
+
+export class TestBrowser {
+  readonly cookies = new CookieJar();
+
+  /** One request, no redirect followed: the status, where it points, and the body text. */
+  async get(url: string | URL): Promise<{ status: number; location: string | null; text: string }> {
+    const response = await fetch(url, { redirect: 'manual', headers: this.cookies.header() });
+    this.cookies.remember(response);
+    return { status: response.status, location: response.headers.get('location'), text: await response.text() };
+  }
+
+  /** Follows redirects until one leaves `origin` (the app's callback) or a page is shown. */
+  async follow(url: string | URL, origin: string, maxHops = 10): Promise<{ url: URL; status: number; text: string }> {
+    let current = new URL(url, origin);
+    for (let hop = 0; hop < maxHops; hop++) {
+      if (current.origin !== origin) return { url: current, status: 0, text: '' };
+      const answer = await this.get(current);
+      if (answer.status < 300 || answer.status >= 400 || !answer.location)
+        return { url: current, status: answer.status, text: answer.text };
+      current = new URL(answer.location, current);
+    }
+    throw new Error(`more than ${maxHops} redirects`);
+  }
+}
+
+export const REDIRECT = 'http://127.0.0.1:9/callback';
+
+export async function registerApp(relay: TestRelay, body: Record<string, unknown> = {}): Promise<TestApp> {
+  const answer = await relay.http('POST', '/api/v1/admin/apps', {
+    admin: true,
+    body: { name: 'Expense Reports', redirectUris: [REDIRECT], ...body },
+  });
+  expect(answer.status).toBe(201);
+  return {
+    clientId: answer.body.clientId,
+    ...(answer.body.clientSecret ? { clientSecret: answer.body.clientSecret } : {}),
+    redirectUri: REDIRECT,
+  };
+}
+
+export type Person = Awaited<ReturnType<typeof personWithDevice>>;
+
+/** A person with an authenticator who signs in on the relay when the app sends them there. */
+export async function personWithDevice(relay: TestRelay) {
+  const user = await relay.createUser({ displayName: 'Alice Example' });
+  const { device } = await relay.pairDevice(user.upn);
+  const browser = new TestBrowser();
+  /** Signs in on the relay's pages' API, naming `app` as the sign-in page does; returns what the device saw. */
+  const signInOnRelay = async (app = 'demo') => {
+    const signin = await relay.signin.createSignin({ upn: user.upn, app });
+    const challenge = await device.waitForChallenge((c) => c.requestId === signin.requestId);
+    await device.approve(challenge.requestId, signin.number);
+    const completed = await relay.signin.complete(signin);
+    const [pair = ''] = (completed.cookie ?? '').split(';');
+    const at = pair.indexOf('=');
+    browser.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    return challenge;
+  };
+  return { user, device, browser, signInOnRelay };
+}
+
+/** App → relay → (sign in on the relay) → back at the app's callback with a code. */
+export async function signInThroughApp(relay: TestRelay, person: Person, started: { authorizationUrl: URL; clientId: string }) {
+  const first = await person.browser.follow(started.authorizationUrl, relay.origin);
+  if (first.url.origin !== relay.origin) return first.url;
+  expect(first.url.pathname).toBe('/signin');
+  expect(first.url.searchParams.get('app')).toBe(started.clientId);
+  expect(first.url.searchParams.get('interaction')).toMatch(/^[\w-]+$/);
+  await person.signInOnRelay(started.clientId);
+  // Every sign-in lands on /me, which sends the browser back to the waiting app.
+  const callback = await person.browser.follow('/me', relay.origin);
+  expect(callback.url.origin).toBe(new URL(REDIRECT).origin);
+  return callback.url;
+}
