@@ -127,8 +127,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             );
           }, config.timing.expirySweepMs);
           sweeper.unref();
-          // The issuer is known now: make (or load) the signing keys before the first app asks.
-          openid.current().catch((error: unknown) => logger.error({ err: error }, 'openid provider did not start'));
           resolve(port);
         });
         server = listening;

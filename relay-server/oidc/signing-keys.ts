@@ -1,18 +1,22 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { JWK } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 
 /**
  * ID token signing keys (docs/protocol.md section 9): one RS256 key (every client can verify it;
- * it is the OpenID default) and one ES256 key, made on first start and kept in the database so
- * every instance signs with the same ones. Rotating makes a new pair and retires the old one,
+ * it is the OpenID default) and one ES256 key, made the first time the provider is used and kept
+ * in the database so every instance signs with the same ones. Rotating makes a new pair and retires the old one,
  * which stays published at jwks_uri for `publishRetiredMs`, so tokens it signed still verify.
  */
 export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
 
-function newKey(alg: (typeof SIGNING_ALGS)[number], kid: string): JWK {
-  const { privateKey } =
-    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const generate = promisify(generateKeyPair);
+
+/** On libuv's thread pool: an RSA key takes a tenth of a second or more, which the event loop should not wait out. */
+async function newKey(alg: (typeof SIGNING_ALGS)[number], kid: string): Promise<JWK> {
+  const { privateKey }: { privateKey: KeyObject } =
+    alg === 'RS256' ? await generate('rsa', { modulusLength: 2048 }) : await generate('ec', { namedCurve: 'P-256' });
   return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' };
 }
 
@@ -22,7 +26,7 @@ function newKey(alg: (typeof SIGNING_ALGS)[number], kid: string): JWK {
  */
 async function addKeys(store: Store, now: number, first: boolean): Promise<void> {
   for (const alg of SIGNING_ALGS) {
-    const jwk = newKey(alg, first ? `${alg.toLowerCase()}-initial` : `${alg.toLowerCase()}-${now}-${randomUUID().slice(0, 8)}`);
+    const jwk = await newKey(alg, first ? `${alg.toLowerCase()}-initial` : `${alg.toLowerCase()}-${now}-${randomUUID().slice(0, 8)}`);
     await store.db
       .insertInto('oidc_signing_keys')
       .values({ kid: jwk.kid!, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null })
