@@ -5,7 +5,7 @@ import { buildPairingLink } from '../../protocol/pairing-link.ts';
 import type { PageSession } from '../pages/page-session.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { hashSecret, secretsEqual } from '../security/secrets.ts';
-import { clearAccountCookie, readAccountCookie, setAccountCookie } from './account-cookies.ts';
+import { clearPageCookie, readPageCookie, setPageCookie } from '../session/page-cookie.ts';
 
 /** A pairing offer as the Security info page shows it. */
 export interface PairingOffer {
@@ -18,10 +18,10 @@ export interface PairingOffer {
 /**
  * The pairing offer a session made, kept between the form post and the page it redirects to:
  * the store holds only the token's hash, so the token itself rides in a cookie limited to
- * /security-info (account-cookies.ts), with a tag of the session that made it. It is shown while
+ * /security-info (session/page-cookie.ts), with a tag of the session that made it. It is shown while
  * the offer is unused and unexpired, and only to that session (a new sign-in is a new session).
  */
-const COOKIE = 'countersign_pairing';
+const COOKIE = { name: 'countersign_pairing', path: '/security-info' };
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 /** Names the session without revealing anything of its cookie (id_hash is already a digest). */
@@ -29,20 +29,20 @@ const sessionTag = (session: PageSession) => hashSecret(`pending-pairing:${sessi
 
 export async function offerPairing(c: Context, deps: RelayDeps, session: PageSession): Promise<void> {
   const offer = await deps.store.pairings.create(session.user.id, deps.clock.now(), LIMITS.pairingLifetimeMs);
-  setAccountCookie(c, deps.relayOrigin(), COOKIE, `${sessionTag(session)}.${offer.token}`, LIMITS.pairingLifetimeMs);
+  setPageCookie(c, deps.relayOrigin(), COOKIE, `${sessionTag(session)}.${offer.token}`, LIMITS.pairingLifetimeMs);
 }
 
 /** The session's waiting offer, or undefined (and the cookie is cleared) once it is used, expired or not this session's. */
 export async function pendingPairing(c: Context, deps: RelayDeps, session: PageSession): Promise<PairingOffer | undefined> {
   const relayOrigin = deps.relayOrigin();
-  const cookie = readAccountCookie(c, relayOrigin, COOKIE);
+  const cookie = readPageCookie(c, relayOrigin, COOKIE);
   if (cookie === undefined) return undefined;
   const [tag = '', token = ''] = cookie.split('.');
   // The store looks the token up by its hash, so a guessed cookie learns nothing from timing.
   const offer = secretsEqual(tag, sessionTag(session)) && TOKEN.test(token) ? await deps.store.pairings.find(token) : undefined;
   const waiting = offer !== undefined && offer.user_id === session.user.id && offer.used_at === null && offer.expires_at > deps.clock.now();
   if (!waiting) {
-    clearAccountCookie(c, relayOrigin, COOKIE);
+    clearPageCookie(c, relayOrigin, COOKIE);
     return undefined;
   }
   const link = buildPairingLink({ relayOrigin, token, upn: session.user.upn });

@@ -4,7 +4,7 @@ import { clientContext } from '../http/client-context.ts';
 import type { PageSession } from '../pages/page-session.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import type { StartedRequest } from '../signin/signin-page.tsx';
-import { clearAccountCookie, readAccountCookie, setAccountCookie } from './account-cookies.ts';
+import { clearPageCookie, readPageCookie, setPageCookie } from '../session/page-cookie.ts';
 
 /**
  * A password-only session that asks to add another authenticator first approves on one it has
@@ -12,7 +12,7 @@ import { clearAccountCookie, readAccountCookie, setAccountCookie } from './accou
  * in a cookie limited to /security-info, so the GET page it redirects to can show the number
  * again on reload without sending a second push.
  */
-const COOKIE = 'countersign_step_up';
+const COOKIE = { name: 'countersign_step_up', path: '/security-info' };
 const ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** Why no approval could be sent: too many requests right now, or none can be sent to this account. */
@@ -32,14 +32,14 @@ export async function startStepUp(c: Context, deps: RelayDeps, session: PageSess
   }
   deps.logger.info({ event: 'pairing.approval_requested', upn: session.user.upn }, 'approval requested to add an authenticator');
   const value = `${request.requestId}.${request.browserToken}`;
-  setAccountCookie(c, deps.relayOrigin(), COOKIE, value, request.expiresAt - deps.clock.now());
+  setPageCookie(c, deps.relayOrigin(), COOKIE, value, request.expiresAt - deps.clock.now());
   return undefined;
 }
 
 /** The session's step-up request while it waits for the approval, or undefined (and the cookie is cleared). */
 export async function pendingStepUp(c: Context, deps: RelayDeps, session: PageSession): Promise<StartedRequest | undefined> {
   const relayOrigin = deps.relayOrigin();
-  const [requestId = '', browserToken = ''] = (readAccountCookie(c, relayOrigin, COOKIE) ?? '').split('.');
+  const [requestId = '', browserToken = ''] = (readPageCookie(c, relayOrigin, COOKIE) ?? '').split('.');
   let row;
   if (ID.test(requestId) && ID.test(browserToken)) {
     try {
@@ -50,7 +50,7 @@ export async function pendingStepUp(c: Context, deps: RelayDeps, session: PageSe
     }
   }
   if (!row || row.user_id !== session.user.id || row.status !== 'pending' || row.number === null) {
-    clearAccountCookie(c, relayOrigin, COOKIE);
+    clearPageCookie(c, relayOrigin, COOKIE);
     return undefined;
   }
   return { requestId, browserToken, number: row.number, expiresAt: row.expires_at, upn: session.user.upn, serverNow: deps.clock.now() };

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
-import type { InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import { CSRF_FIELD, CsrfError, readProtectedForm, type FormFields } from '../pages/csrf.ts';
 import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
 import { Layout } from '../pages/layout.tsx';
@@ -65,7 +65,7 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
         const signInAfter = typeof interaction.result?.signInAfter === 'number' ? interaction.result.signInAfter : now;
         if (interaction.result?.signInAfter === undefined) {
           interaction.result = { ...interaction.result, signInAfter };
-          await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+          await saveUntilItsExpiry(interaction);
         }
         if (!signedIn || !freshEnough(signedIn, interaction.params, signInAfter, now)) {
           // After any sign-in the browser lands on /me, which sends it back here (session/return-to.ts).
@@ -78,7 +78,7 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
         if (interaction.session?.accountId && interaction.session.accountId !== signedIn.user.id) {
           await (await found.provider.Session.find(interaction.session.cookie))?.destroy();
           delete interaction.session;
-          await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+          await saveUntilItsExpiry(interaction);
         }
         return finish(c, {
           login: { accountId: signedIn.user.id, amr: signedIn.amr, ts: Math.floor(signedIn.session.created_at / 1000), remember: false },
@@ -115,6 +115,11 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
         c.req.query('reason') === 'denied' ? 'The sign-in was denied on the authenticator.' : 'The person cancelled the sign-in.';
       return finish(c, { error: 'access_denied', error_description: reason });
     });
+}
+
+/** Saves a changed interaction for the rest of its lifetime (oidc-provider takes a TTL in seconds). */
+function saveUntilItsExpiry(interaction: Interaction) {
+  return interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
 }
 
 /**

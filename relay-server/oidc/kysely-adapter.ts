@@ -24,8 +24,9 @@ export function kyselyAdapter(store: Store, clock: Clock): new (model: string) =
     findByUid(uid: string) {
       return findBy(store.db, this.model, 'uid', uid, clock.now());
     }
-    findByUserCode(userCode: string) {
-      return findBy(store.db, this.model, 'user_code', userCode, clock.now());
+    // No column keeps user codes: the device flow is off, so nothing is ever looked up by one.
+    findByUserCode() {
+      return Promise.resolve(undefined);
     }
     async consume(id: string) {
       await store.db
@@ -62,12 +63,10 @@ async function upsert(db: Kysely<Database>, model: string, id: string, payload: 
 async function findBy(
   db: Kysely<Database>,
   model: string,
-  column: 'id' | 'uid' | 'user_code',
+  column: 'id' | 'uid',
   value: string,
   now: number,
 ): Promise<AdapterPayload | undefined> {
-  // No column keeps user codes: the device flow is off, so nothing is ever looked up by one.
-  if (column === 'user_code') return undefined;
   const row = await db
     .selectFrom('oidc_payloads')
     .select(['payload', 'expires_at', 'consumed_at'])

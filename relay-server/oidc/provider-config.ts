@@ -17,6 +17,8 @@ export const OIDC_ROUTES = {
   revocation: '/oidc/token/revocation',
 } as const;
 export const INTERACTION_PATH = '/oidc/interaction';
+/** An interaction's uid as it appears in its path (oidc-provider's ids are 43 base64url characters). */
+export const isInteractionUid = (uid: string): boolean => /^[A-Za-z0-9_-]{10,64}$/.test(uid);
 
 /**
  * The page policy (http/security-headers.ts) without `form-action 'self'`: the provider's forms

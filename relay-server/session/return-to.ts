@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { INTERACTION_PATH, isInteractionUid } from '../oidc/provider-config.ts';
 
 /**
  * Where a signed-out visitor was going (an admin page, or back to an app through the OpenID
@@ -16,7 +17,8 @@ const LIFETIME_SECONDS = 600;
 const isAdminPath = (value: string): boolean =>
   /^\/admin(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('/admin//') && value.length <= 512;
 /** An app's sign-in waiting on the OpenID Provider (oidc/interaction-routes.tsx). */
-const isInteractionPath = (value: string): boolean => /^\/oidc\/interaction\/[A-Za-z0-9_-]{10,64}$/.test(value);
+const isInteractionPath = (value: string): boolean =>
+  value.startsWith(`${INTERACTION_PATH}/`) && isInteractionUid(value.slice(INTERACTION_PATH.length + 1));
 const isReturnPath = (value: string): boolean => isAdminPath(value) || isInteractionPath(value);
 
 export function rememberReturnTo(c: Context, relayOrigin: string, now: number): void {

@@ -7,7 +7,7 @@ import { clientContext } from '../http/client-context.ts';
 import { allowsFlow } from '../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import type { Store } from '../store/store.ts';
-import { INTERACTION_PATH, PROVIDER_PAGE_CSP } from '../oidc/provider-config.ts';
+import { INTERACTION_PATH, PROVIDER_PAGE_CSP, isInteractionUid } from '../oidc/provider-config.ts';
 import { returningToApp } from '../session/return-to.ts';
 import { currentSession, endSession, startSession } from '../session/browser-session.ts';
 import { rememberBrowser } from './familiar-cookie.ts';
@@ -63,7 +63,7 @@ function pushRefusedMessage(error: ApiError): string {
 
 /** `?interaction=` (an app's waiting OpenID Connect sign-in): the address that tells the app "denied". */
 const appCancelUrl = (uid: string | undefined) =>
-  uid !== undefined && /^[A-Za-z0-9_-]{10,64}$/.test(uid) ? `${INTERACTION_PATH}/${uid}/cancel` : undefined;
+  uid !== undefined && isInteractionUid(uid) ? `${INTERACTION_PATH}/${uid}/cancel` : undefined;
 
 const upnQuery = (value: string | undefined) => (value !== undefined && parse(UpnSchema, value).ok ? value : undefined);
 
