@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'frame_too_large'
   | 'csrf_failed'
   | 'not_implemented'
+  | 'pin_locked'
+  | 'pin_attempts'
   | 'unavailable'
   | 'internal_error';
 

@@ -15,6 +15,20 @@ export const LIMITS = {
   malformedFramesBeforeClose: 3,
   pairingLifetimeMs: 10 * 60_000,
   maxCredentialsPerSocket: 64,
+  /** Section 4: authenticated sockets one device may hold at once, across instances. */
+  maxSocketsPerDevice: 4,
+  /** Section 3: a pairing needs a sign-in younger than this. */
+  pairingSigninMaxAgeMs: 10 * 60_000,
+  /** Section 4a: failures that lock a device's PIN, in this window. */
+  pinFailuresBeforeLock: 10,
+  pinFailureWindowMs: 30 * 24 * 60 * 60_000,
+  /** Section 4a: an attempt no proof follows within this long is a failure. */
+  pinProofWindowMs: 60_000,
+  /** Section 4a: "Remember my PIN" keeps the wrapping key at most this long. */
+  rememberPinMs: 5 * 60_000,
+  /** Section 5: unknown sign-in codes a device may send in an hour. */
+  unknownCodesPerHour: 10,
+  signinCodeDigits: 8,
 } as const;
 
 export const CLOSE_CODES = {

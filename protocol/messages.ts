@@ -19,6 +19,10 @@ export const IdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/, 'must 
 export const SignatureSchema = base64url(86, 86);
 /** 65-byte uncompressed point → 87 base64url characters. */
 export const PublicKeySchema = base64url(87, 87);
+/** A serialized P-256 OPRF element (RFC 9497: a 33-byte compressed point) → 44 base64url characters. */
+export const OprfElementSchema = base64url(44, 44);
+/** A sign-in code (section 5): 8 decimal digits. */
+export const SigninCodeSchema = v.pipe(v.string(), v.regex(/^[0-9]{8}$/, 'must be 8 decimal digits'));
 export const UpnSchema = v.pipe(
   v.string(),
   v.minLength(1),
@@ -91,7 +95,7 @@ export const ResultMessage = v.object({
   code: v.optional(v.string()),
 });
 export const RevokedMessage = v.object({ type: v.literal('revoked'), deviceId: IdSchema });
-export const NOTICE_KINDS = ['authenticator_added', 'authenticator_removed'] as const;
+export const NOTICE_KINDS = ['authenticator_added', 'authenticator_removed', 'pin_failure', 'pin_locked'] as const;
 export const NoticeMessage = v.object({
   type: v.literal('notice'),
   deviceId: IdSchema,
@@ -100,7 +104,21 @@ export const NoticeMessage = v.object({
   at: TimeSchema,
 });
 export const PingMessage = v.object({ type: v.literal('ping'), t: TimeSchema });
-export const ErrorMessage = v.object({ type: v.literal('error'), code: v.string(), message: v.string() });
+export const ErrorMessage = v.object({
+  type: v.literal('error'),
+  code: v.string(),
+  message: v.string(),
+  deviceId: v.optional(IdSchema),
+});
+/** Section 4a: the relay's OPRF evaluation of an `unlock`'s element, and what is left. */
+export const UnlockedMessage = v.object({
+  type: v.literal('unlocked'),
+  deviceId: IdSchema,
+  evaluated: OprfElementSchema,
+  attemptsLeft: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)),
+});
+/** Section 4a: the evaluation under the device's new OPRF key after a PIN change. */
+export const RekeyedMessage = v.object({ type: v.literal('rekeyed'), deviceId: IdSchema, evaluated: OprfElementSchema });
 
 export const RelayToDeviceMessage = v.variant('type', [
   HelloMessage,
@@ -112,6 +130,8 @@ export const RelayToDeviceMessage = v.variant('type', [
   NoticeMessage,
   PingMessage,
   ErrorMessage,
+  UnlockedMessage,
+  RekeyedMessage,
 ]);
 
 // ---- Device → relay (section 4) ----
@@ -140,7 +160,36 @@ export const DecisionMessage = v.object({
   signature: SignatureSchema,
 });
 export const PongMessage = v.object({ type: v.literal('pong'), t: TimeSchema });
-export const DeviceToRelayMessage = v.variant('type', [AuthMessage, DecisionMessage, PongMessage]);
+/** Section 4a: asks the relay to evaluate the blinded PIN. */
+export const UnlockMessage = v.object({ type: v.literal('unlock'), deviceId: IdSchema, blinded: OprfElementSchema });
+/** Section 4a: proves an unwrap (a `device-action` `unlock-proof` over this socket's nonce). */
+export const UnlockProofMessage = v.object({
+  type: v.literal('unlock_proof'),
+  deviceId: IdSchema,
+  blinded: OprfElementSchema,
+  signature: SignatureSchema,
+});
+/** Section 4a: a PIN change, the new PIN blinded (a `device-action` `rekey`). */
+export const RekeyMessage = v.object({
+  type: v.literal('rekey'),
+  deviceId: IdSchema,
+  blinded: OprfElementSchema,
+  signature: SignatureSchema,
+});
+/** Section 4: the person removed the account from this device (a `device-action` `remove`). */
+export const RemoveMessage = v.object({ type: v.literal('remove'), deviceId: IdSchema, signature: SignatureSchema });
+/** Section 5: the person typed a sign-in code shown on a page. */
+export const ClaimMessage = v.object({ type: v.literal('claim'), deviceId: IdSchema, code: SigninCodeSchema });
+export const DeviceToRelayMessage = v.variant('type', [
+  AuthMessage,
+  DecisionMessage,
+  PongMessage,
+  UnlockMessage,
+  UnlockProofMessage,
+  RekeyMessage,
+  RemoveMessage,
+  ClaimMessage,
+]);
 
 // ---- HTTP bodies (sections 3, 5, 6, 7) ----
 
@@ -149,12 +198,15 @@ export const RedeemPairingBody = v.object({
   publicKey: PublicKeySchema,
   connectPublicKey: PublicKeySchema,
   deviceName: DeviceNameSchema,
+  /** Section 4a: the PIN blinded for this device's new OPRF key. */
+  pinBlinded: OprfElementSchema,
   signature: SignatureSchema,
 });
 export const RedeemPairingResponse = v.object({
   deviceId: IdSchema,
   account: v.object({ userId: v.string(), upn: UpnSchema, displayName: v.string() }),
   relay: v.object({ origin: v.string(), name: v.string() }),
+  pinEvaluated: OprfElementSchema,
 });
 
 export const CreateSigninBody = v.object({
@@ -213,6 +265,13 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number];
 export type NoticeMessage = v.InferOutput<typeof NoticeMessage>;
 export type PingMessage = v.InferOutput<typeof PingMessage>;
 export type ErrorMessage = v.InferOutput<typeof ErrorMessage>;
+export type UnlockedMessage = v.InferOutput<typeof UnlockedMessage>;
+export type RekeyedMessage = v.InferOutput<typeof RekeyedMessage>;
+export type UnlockMessage = v.InferOutput<typeof UnlockMessage>;
+export type UnlockProofMessage = v.InferOutput<typeof UnlockProofMessage>;
+export type RekeyMessage = v.InferOutput<typeof RekeyMessage>;
+export type RemoveMessage = v.InferOutput<typeof RemoveMessage>;
+export type ClaimMessage = v.InferOutput<typeof ClaimMessage>;
 export type RelayToDeviceMessage = v.InferOutput<typeof RelayToDeviceMessage>;
 export type AuthMessage = v.InferOutput<typeof AuthMessage>;
 export type DecisionMessage = v.InferOutput<typeof DecisionMessage>;

@@ -3,15 +3,23 @@ import { utf8 } from './encoding.ts';
 
 /**
  * Signed statements (docs/protocol.md section 2): the tag, then the fields, joined with "\n" and
- * UTF-8 encoded. These three builders are the only place those fields are concatenated.
+ * UTF-8 encoded. These builders are the only place those fields are concatenated.
  */
 export const STATEMENT_TAGS = {
   pair: 'countersign/v1/pair',
   connect: 'countersign/v1/connect',
   decision: 'countersign/v1/decision',
+  deviceAction: 'countersign/v1/device-action',
 } as const;
 
 export type Decision = 'approve' | 'deny' | 'report';
+
+/**
+ * What a `device-action` statement does (section 2): prove a PIN unwrap, ask for a new OPRF key
+ * after a PIN change, or unregister the account.
+ */
+export type DeviceAction = 'unlock-proof' | 'rekey' | 'remove';
+export const DEVICE_ACTIONS = ['unlock-proof', 'rekey', 'remove'] as const satisfies readonly DeviceAction[];
 
 /**
  * How the device released the key that signed a decision (section 2): `pin` or `webauthn` for
@@ -74,4 +82,23 @@ export function decisionStatement(input: {
     String(input.signedAt),
     input.unlock,
   ]);
+}
+
+/**
+ * Signed by the approval key over the `hello` nonce of the socket it travels on (section 2).
+ * `detail` is the `blinded` element for `unlock-proof` and `rekey`, empty for `remove`.
+ * @example deviceActionStatement({relayOrigin, nonce: hello.nonce, deviceId, action: 'unlock-proof', detail: blinded})
+ */
+export function deviceActionStatement(input: {
+  relayOrigin: string;
+  nonce: string;
+  deviceId: string;
+  action: DeviceAction;
+  detail: string;
+}): Uint8Array {
+  if (!DEVICE_ACTIONS.includes(input.action)) throw new ProtocolError('invalid_request', 'unknown device action');
+  if ((input.action === 'remove') !== (input.detail === '')) {
+    throw new ProtocolError('invalid_request', 'remove has an empty detail; unlock-proof and rekey name a blinded element');
+  }
+  return statement(STATEMENT_TAGS.deviceAction, [input.relayOrigin, input.nonce, input.deviceId, input.action, input.detail]);
 }

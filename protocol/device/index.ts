@@ -6,6 +6,7 @@ export * from './connection-auth.ts';
 export * from './decision.ts';
 export * from './device-crypto.ts';
 export * from './pairing.ts';
+export * from './pin-frames.ts';
 export * from './reconnect.ts';
 export * from './relay-connection.ts';
 export * from './relay-frames.ts';

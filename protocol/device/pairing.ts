@@ -6,8 +6,9 @@ import type { DeviceCrypto } from './device-crypto.ts';
 
 /**
  * Pairing, device side (section 3): two fresh key pairs for the account, the `pair` statement
- * signed by the approval key, and the redeem body. The caller posts `body` to
- * REDEEM_PAIRING_PATH, wraps `approvalKey.secretKey`, keeps `connectKey`, then wipes the secret.
+ * signed by the approval key, and the redeem body with the blinded PIN. The caller posts `body`
+ * to REDEEM_PAIRING_PATH, wraps `approvalKey.secretKey` under the answer's `pinEvaluated`
+ * (`wrapUnderEvaluation`), keeps `connectKey`, confirms the wrap on its socket, then wipes the secret.
  */
 export interface PreparedPairing<ConnectKey> {
   body: RedeemPairingBody;
@@ -19,8 +20,10 @@ export async function preparePairing<ConnectKey>(input: {
   offer: PairingLink;
   deviceName: string;
   crypto: DeviceCrypto<ConnectKey>;
+  /** The PIN blinded for the new OPRF key (section 4a, `blindPin`); the caller keeps the blind. */
+  pinBlinded: string;
 }): Promise<PreparedPairing<ConnectKey>> {
-  const { offer, deviceName, crypto } = input;
+  const { offer, deviceName, crypto, pinBlinded } = input;
   const approvalKey = await crypto.newApprovalKey();
   const connectKey = await crypto.newConnectKey();
   // Equal keys would let the connect key approve; the odds are nil, the check is free.
@@ -37,6 +40,7 @@ export async function preparePairing<ConnectKey>(input: {
     publicKey: approvalKey.publicKey,
     connectPublicKey: connectKey.publicKey,
     deviceName,
+    pinBlinded,
     signature: await crypto.approvalSigner(approvalKey.secretKey, approvalKey.publicKey).sign(statement),
   };
   return { body, approvalKey, connectKey };

@@ -64,6 +64,8 @@ export const STALE_AFTER_MS = 3 * LIMITS.pingIntervalMs;
 export class RelayConnection {
   state: ConnectionState = 'idle';
   ready: ReadyMessage | null = null;
+  /** The `hello` nonce of the current socket: `device-action` statements are signed over it. */
+  nonce: string | null = null;
   private socket: WebSocketLike | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
@@ -179,6 +181,7 @@ export class RelayConnection {
     }
     if (this.socket === socket) this.socket = null;
     this.ready = null;
+    this.nonce = null;
   }
 
   private async receive(socket: WebSocketLike, data: unknown): Promise<void> {
@@ -201,6 +204,7 @@ export class RelayConnection {
     const frame = reading.frame;
     switch (frame.type) {
       case 'hello': {
+        this.nonce = frame.nonce;
         const auth = await authFrame({ relayOrigin: this.relayOrigin, nonce: frame.nonce, accounts: await this.deps.accounts() });
         if (socket !== this.socket) return;
         if (!auth) {
@@ -239,6 +243,7 @@ export class RelayConnection {
     if (socket !== this.socket) return;
     this.socket = null;
     this.ready = null;
+    this.nonce = null;
     const meaning = closeMeaning(code);
     const reconnect = !this.stopped && shouldReconnect(code) && this.deps.autoReconnect !== false;
     this.deps.onClose?.({ code, reason, meaning, willReconnect: reconnect });

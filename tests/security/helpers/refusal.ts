@@ -30,6 +30,8 @@ const CODES: Record<ErrorCode, true> = {
   frame_too_large: true,
   csrf_failed: true,
   not_implemented: true,
+  pin_locked: true,
+  pin_attempts: true,
   unavailable: true,
   internal_error: true,
 };
