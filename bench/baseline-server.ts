@@ -105,6 +105,10 @@ wss.on('connection', (socket) => {
         sockets.set(credential.deviceId, socket);
       }
       socket.send(JSON.stringify({ type: 'ready', accepted: deviceIds, rejected: [] }));
+    } else if (message.type === 'unlock') {
+      // The least a server can do for an unlock (section 4a): answer at once. The bench device
+      // checks evaluations only against the relay, so the blinded element itself stands in.
+      socket.send(JSON.stringify({ type: 'unlocked', deviceId: message.deviceId, evaluated: message.blinded, attemptsLeft: 10 }));
     } else if (message.type === 'decision') {
       const requestId = message.requestId as string;
       const pending = requests.get(requestId);

@@ -1,8 +1,18 @@
 import { REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { parsePairingLink } from '../protocol/index.ts';
-import { authFrame, buildDecision, preparePairing, rawKeyCrypto, secretKeySigner, type StatementSigner } from '../protocol/device/index.ts';
+import { p256 } from '@noble/curves/nist.js';
+import { fromBase64Url, parsePairingLink, toBase64Url } from '../protocol/index.ts';
+import {
+  authFrame,
+  buildDecision,
+  preparePairing,
+  rawKeyCrypto,
+  secretKeySigner,
+  unlockProofFrame,
+  type StatementSigner,
+} from '../protocol/device/index.ts';
+import { blindPin } from '../protocol/pin-oprf.ts';
 import { BrowserClient } from './browser-client.ts';
 import type { GeneratorCommand, GeneratorReply, RunStats, SigninRecord } from './messages.ts';
 
@@ -14,7 +24,30 @@ import type { GeneratorCommand, GeneratorReply, RunStats, SigninRecord } from '.
  * without the core's RelayConnection: thousands of them, no reconnects, no frame validation.
  * The relay and the baseline get the very same client code, so the client's cost is equal on
  * both sides.
+ *
+ * Every approval unlocks as a real device does (section 4a): `unlock` with a fresh blinded PIN
+ * element, the relay's evaluation, an `unlock_proof` signed by the approval key over the socket's
+ * nonce, then the decision. The relay's cost is the real one; the client's is kept low. A real
+ * device blinds (hash to curve + a scalar multiplication) and finalizes (an inversion and a
+ * multiplication), about 8 ms of noble per approval, which at hundreds of approvals per second
+ * would make the load generator the bottleneck. So each bench device blinds its PIN once, at
+ * pairing (B₁ = r·H(pin), evaluated Z₁ = k·B₁ at redeem), and its i-th approval sends
+ * Bᵢ = Bᵢ₋₁ + B₁ = i·r·H(pin): a valid, distinct blinding of the same PIN (blind i·r), so every
+ * `unlock` and every proof is new to the relay. It then checks the relay's answer against
+ * Zᵢ = Zᵢ₋₁ + Z₁ = k·Bᵢ: equal exactly when finalizing with blind i·r would give the OPRF output of
+ * pairing, i.e. when the unwrap would succeed. Two point additions instead of 8 ms. The approval
+ * key itself stays in memory for the run (a real device would unwrap it).
  */
+
+/** The PIN the bench devices pair with; any digits do. */
+const BENCH_PIN = '123456';
+
+/** The device's running blinding (see above): Bᵢ and the Zᵢ the relay must answer with. */
+interface PinStepper {
+  first: { blinded: InstanceType<typeof p256.Point>; evaluated: InstanceType<typeof p256.Point> };
+  blinded: InstanceType<typeof p256.Point>;
+  evaluated: InstanceType<typeof p256.Point>;
+}
 
 interface BenchDevice {
   index: number;
@@ -25,8 +58,13 @@ interface BenchDevice {
   /** Signs the `connect` statement. */
   connect: StatementSigner;
   socket: WebSocket | null;
+  /** The `hello` nonce of `socket`: the unlock proof is signed over it. */
+  nonce: string;
   /** Which instance this device's socket is on (instances mode). */
   instance: number;
+  pin: PinStepper;
+  /** The approval waiting for this device's `unlocked` (one at a time: a device belongs to one loop). */
+  unlocking: { requestId: string; blinded: string; expected: string; number: string } | null;
 }
 
 interface InFlight {
@@ -43,7 +81,11 @@ const inFlight = new Map<string, InFlight>();
 const approvedResults = new Map<string, number>();
 let duplicateChallenges = 0;
 let otherResults = 0;
+/** Relay refusals of an unlock (`pin_attempts`, …) and wrong evaluations, by code. */
+let unlockFailures: Record<string, number> = {};
 let publicOrigin = '';
+/** The baseline answers `unlock` with a stand-in evaluation: nothing to check there. */
+let checkEvaluations = true;
 
 function reply(message: GeneratorReply): void {
   process.send!(message);
@@ -78,18 +120,30 @@ async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promis
     );
     if (offer.status !== 201) throw new Error(`pairing for ${upn}: ${offer.status}`);
     const link = parsePairingLink((offer.body as { link: string }).link)!;
-    const { body, approvalKey, connectKey } = await preparePairing({ offer: link, deviceName: 'Bench device', crypto: rawKeyCrypto });
+    const pending = blindPin(BENCH_PIN);
+    pending.blind.fill(0); // never finalized: the stepper checks evaluations instead (see the top)
+    const { body, approvalKey, connectKey } = await preparePairing({
+      offer: link,
+      deviceName: 'Bench device',
+      crypto: rawKeyCrypto,
+      pinBlinded: pending.blinded,
+    });
     const redeemed = await client.request(command.origin, 'POST', REDEEM_PAIRING_PATH, body);
     if (redeemed.status !== 201) throw new Error(`redeem for ${upn}: ${redeemed.status} ${JSON.stringify(redeemed.body)}`);
+    const answer = redeemed.body as { deviceId: string; pinEvaluated: string };
+    const first = { blinded: point(pending.blinded), evaluated: point(answer.pinEvaluated) };
     // The bench keeps both secrets in memory for the whole run (the extension would wrap the approval key).
     devices.push({
       index,
       upn,
-      deviceId: (redeemed.body as { deviceId: string }).deviceId,
+      deviceId: answer.deviceId,
       approval: secretKeySigner(approvalKey.secretKey, approvalKey.publicKey),
       connect: rawKeyCrypto.connectSigner(connectKey.key, connectKey.publicKey),
       socket: null,
+      nonce: '',
       instance: 0,
+      pin: { first, blinded: first.blinded, evaluated: first.evaluated },
+      unlocking: null,
     });
   });
   client.close();
@@ -114,6 +168,7 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
       const message = JSON.parse((data as Buffer).toString('utf8')) as { type: string; [key: string]: unknown };
       switch (message.type) {
         case 'hello':
+          device.nonce = message.nonce as string;
           authFrame({
             relayOrigin: publicOrigin,
             nonce: message.nonce as string,
@@ -138,6 +193,15 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
         case 'ping':
           socket.send(JSON.stringify({ type: 'pong', t: message.t }));
           return;
+        case 'unlocked':
+          onUnlocked(device, message.evaluated as string);
+          return;
+        case 'error':
+          if (message.deviceId === device.deviceId && device.unlocking) {
+            device.unlocking = null;
+            unlockFailures[message.code as string] = (unlockFailures[message.code as string] ?? 0) + 1;
+          }
+          return;
         default:
           return;
       }
@@ -157,24 +221,57 @@ function onChallenge(device: BenchDevice, requestId: string): void {
   answer(requestId, flight);
 }
 
-/** What the user does: types the number shown by the browser and approves, signed. */
+/** What the user does: types the PIN (one `unlock`) and the number shown by the browser, and approves. */
 function answer(requestId: string, flight: InFlight): void {
   if (flight.answered || !flight.challenged || flight.number === undefined) return;
   flight.answered = true;
   const { device } = flight;
-  buildDecision({
-    relayOrigin: publicOrigin,
-    requestId,
-    deviceId: device.deviceId,
-    decision: 'approve',
-    number: flight.number,
-    signedAt: Date.now(),
-    unlock: 'pin',
-    signer: device.approval,
-  })
-    .then((decision) => device.socket?.send(JSON.stringify(decision)))
+  const { pin } = device;
+  // The next blinding of the same PIN and the evaluation the relay owes for it (see the top).
+  pin.blinded = pin.blinded.add(pin.first.blinded);
+  pin.evaluated = pin.evaluated.add(pin.first.evaluated);
+  const blinded = toBase64Url(pin.blinded.toBytes(true));
+  device.unlocking = { requestId, blinded, expected: toBase64Url(pin.evaluated.toBytes(true)), number: flight.number };
+  device.socket?.send(JSON.stringify({ type: 'unlock', deviceId: device.deviceId, blinded }));
+}
+
+/** The relay's evaluation: check it as the unwrap would, prove the attempt, then decide. */
+function onUnlocked(device: BenchDevice, evaluated: string): void {
+  const unlocking = device.unlocking;
+  if (!unlocking) return;
+  device.unlocking = null;
+  if (checkEvaluations && evaluated !== unlocking.expected) {
+    // A wrong evaluation would fail the GCM tag: a real device says "wrong PIN" and signs nothing.
+    unlockFailures.wrong_evaluation = (unlockFailures.wrong_evaluation ?? 0) + 1;
+    return;
+  }
+  const socket = device.socket;
+  const nonce = device.nonce;
+  Promise.all([
+    unlockProofFrame({ relayOrigin: publicOrigin, nonce, deviceId: device.deviceId, blinded: unlocking.blinded, signer: device.approval }),
+    buildDecision({
+      relayOrigin: publicOrigin,
+      requestId: unlocking.requestId,
+      deviceId: device.deviceId,
+      decision: 'approve',
+      number: unlocking.number,
+      signedAt: Date.now(),
+      unlock: 'pin',
+      signer: device.approval,
+    }),
+  ])
+    .then(([proof, decision]) => {
+      // The proof must travel on the socket that carried the attempt, before the decision.
+      if (!socket || socket !== device.socket || nonce !== device.nonce) return;
+      socket.send(JSON.stringify(proof));
+      socket.send(JSON.stringify(decision));
+    })
     // A sign-in whose decision never went out shows up as a failure of its browser's wait.
     .catch(() => undefined);
+}
+
+function point(element: string): InstanceType<typeof p256.Point> {
+  return p256.Point.fromBytes(fromBase64Url(element));
 }
 
 async function connect(command: Extract<GeneratorCommand, { cmd: 'connect' }>): Promise<void> {
@@ -205,6 +302,8 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
   approvedResults.clear();
   duplicateChallenges = 0;
   otherResults = 0;
+  unlockFailures = {};
+  checkEvaluations = command.kind === 'relay';
   const client = new BrowserClient(command.concurrency * 2 + 4);
   const startAt = performance.now();
   const measureFrom = startAt + command.warmupMs;
@@ -271,6 +370,8 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   client.close();
+  // Their sign-ins are failures already (the browser saw no approval); this says why.
+  for (const [code, count] of Object.entries(unlockFailures)) failureKinds[`unlock_${code}`] = count;
   const cpu = cpuAtEnd ?? process.cpuUsage(cpuAtMeasure);
   const stats: RunStats = {
     latencies,

@@ -137,7 +137,8 @@ async function startRelays(ports: number[], dataDir: string, services: Services 
           DEVICE_SOCKETS_PER_SECOND: '1000000',
           // The spray comes from many addresses (X-Forwarded-For), as a botnet's would.
           ...(scenario === 'password-spam' ? { TRUST_PROXY: '1' } : {}),
-          ...(services ? { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl } : {}),
+          // Instances on one database share the PIN sealing key (relay-server/pin/pin-sealing-key.ts).
+          ...(services ? { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, PIN_KEY: '5eed'.repeat(16) } : {}),
         },
         /listening on/,
         profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
@@ -313,7 +314,7 @@ async function main(): Promise<void> {
       relays.origins[0]!,
       'PUT',
       '/api/v1/admin/policy',
-      { ...(policy.body as object), maxPushesPer10Min: 1000 },
+      { ...(policy.body as object), maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000 },
       ADMIN_TOKEN,
     );
     if (put.status !== 200) throw new Error(`policy: ${put.status} ${JSON.stringify(put.body)}`);

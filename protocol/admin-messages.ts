@@ -49,7 +49,15 @@ export const AdminUserResponse = v.object({
   upn: v.string(),
   displayName: v.string(),
   groups: v.array(v.string()),
-  devices: v.array(v.object({ deviceId: v.string(), name: v.string(), createdAt: v.number(), lastUsedAt: v.nullish(v.number()) })),
+  devices: v.array(
+    v.object({
+      deviceId: v.string(),
+      name: v.string(),
+      createdAt: v.number(),
+      lastUsedAt: v.nullish(v.number()),
+      pinLocked: v.optional(v.boolean()),
+    }),
+  ),
 });
 export const PairingOfferResponse = v.object({ token: v.string(), link: v.string(), expiresAt: TimeSchema });
 export const IssueTapResponse = v.object({ code: v.string(), expiresAt: TimeSchema });

@@ -35,7 +35,8 @@ export const DeviceNameSchema = requiredText(LIMITS.deviceNameChars);
 /** Unix ms: a safe integer, so every statement can write it in plain decimal. */
 export const TimeSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 export const DigitsSchema = v.pipe(v.number(), v.integer(), v.minValue(MIN_DIGITS), v.maxValue(MAX_DIGITS));
-export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,6}$/, 'must be up to 6 decimal digits'));
+/** The number of a decision: up to 6 digits, or the 8-digit code of a sign-in by code (section 5). */
+export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,8}$/, 'must be up to 8 decimal digits'));
 export const DecisionSchema = v.picklist(['approve', 'deny', 'report']);
 export const UnlockSchema = v.picklist(UNLOCK_METHODS);
 export const GroupNameSchema = requiredText(64);
@@ -51,6 +52,8 @@ export const ReadyMessage = v.object({
 export const MatchSchema = v.pipe(
   v.variant('mode', [
     v.object({ mode: v.literal('type'), digits: DigitsSchema }),
+    /** Section 5: a sign-in by code; the person typed the code, so there is no number to show. */
+    v.object({ mode: v.literal('code') }),
     v.object({
       mode: v.literal('choose'),
       digits: DigitsSchema,
@@ -213,11 +216,20 @@ export const CreateSigninBody = v.object({
   upn: UpnSchema,
   app: v.optional(boundedText(LIMITS.appNameChars)),
   password: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.passwordChars))),
+  /** Section 5: `code` asks for a sign-in by code (nothing is pushed); absent, a push. */
+  by: v.optional(v.picklist(['push', 'code'])),
 });
 export const CreateSigninResponse = v.object({
   requestId: IdSchema,
   number: v.string(),
   digits: DigitsSchema,
+  expiresAt: TimeSchema,
+  browserToken: v.string(),
+});
+/** Section 5: the answer to `by: "code"`: the 8-digit code the page shows, in two groups of 4. */
+export const CreateCodeSigninResponse = v.object({
+  requestId: IdSchema,
+  code: SigninCodeSchema,
   expiresAt: TimeSchema,
   browserToken: v.string(),
 });
@@ -237,6 +249,9 @@ export const PolicySchema = v.object({
   showLocation: v.boolean(),
   requestTtlSeconds: v.pipe(v.number(), v.integer(), v.minValue(30), v.maxValue(600)),
   maxPushesPer10Min: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  /** Section 5: pushes a user gets from unfamiliar clients together in an hour; each such client at most a quarter. */
+  // Optional with its default: a policy saved before revision 3 (or a PUT from an older client) keeps working.
+  maxUnfamiliarPushesPerHour: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 20),
   lockoutAfterFailures: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
 });
 
@@ -281,6 +296,7 @@ export type RedeemPairingBody = v.InferOutput<typeof RedeemPairingBody>;
 export type RedeemPairingResponse = v.InferOutput<typeof RedeemPairingResponse>;
 export type CreateSigninBody = v.InferOutput<typeof CreateSigninBody>;
 export type CreateSigninResponse = v.InferOutput<typeof CreateSigninResponse>;
+export type CreateCodeSigninResponse = v.InferOutput<typeof CreateCodeSigninResponse>;
 export type SigninStatus = (typeof SIGNIN_STATUSES)[number];
 export type SigninStatusResponse = v.InferOutput<typeof SigninStatusResponse>;
 export type CompleteSigninResponse = v.InferOutput<typeof CompleteSigninResponse>;
@@ -298,5 +314,6 @@ export const DEFAULT_POLICY: Policy = {
   showLocation: true,
   requestTtlSeconds: 120,
   maxPushesPer10Min: 5,
+  maxUnfamiliarPushesPerHour: 20,
   lockoutAfterFailures: 10,
 };

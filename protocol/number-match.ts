@@ -42,3 +42,14 @@ function assertDigits(digits: number): void {
     throw new RangeError(`digits must be ${MIN_DIGITS}..${MAX_DIGITS}`);
   }
 }
+
+/** Digits of a sign-in code (section 5): the number a `code`-mode approval carries. */
+export const SIGNIN_CODE_DIGITS = 8;
+
+/**
+ * How many digits an approval of this challenge carries: the match's, or a sign-in code's 8.
+ * @example matchDigits({ mode: 'code' }) === 8
+ */
+export function matchDigits(match: { mode: 'code' } | { mode: MatchMode; digits: number }): number {
+  return match.mode === 'code' ? SIGNIN_CODE_DIGITS : match.digits;
+}

@@ -4,6 +4,7 @@ import { randomId } from '../protocol/encoding.ts';
 import { isLoopbackHost } from '../protocol/device/relay-origin.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
 import { ensurePrivateDir, makePrivate, wideDataDirWarning } from './store/private-files.ts';
+import { parsePinKey } from './pin/pin-sealing-key.ts';
 
 export interface RelayConfig {
   port: number;
@@ -28,6 +29,11 @@ export interface RelayConfig {
   metricsToken: string | undefined;
   logLevel: string;
   timing: RelayTiming;
+  /**
+   * PIN_KEY or PIN_KEY_FILE: the key sealing devices' OPRF keys (pin/pin-sealing-key.ts). Unset:
+   * `DATA_DIR/pin-key`, made at first start. Instances sharing a database must share it.
+   */
+  pinKey?: Buffer | undefined;
   /** Per-address device socket caps (hub/device-hub.ts); unset parts keep their defaults. */
   socketLimits?: { unauthenticatedPerClient?: number; newPerSecondPerClient?: number; newBurstPerClient?: number };
 }
@@ -97,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   if (!env.METRICS_TOKEN && !isLoopbackHost(host) && !isLoopbackHost(`[${host}]`)) {
     warnings.push(`/metrics is open to anyone who can reach ${host}: set METRICS_TOKEN to require a bearer token`);
   }
+  const pinKey = pinKeyVars(env, problems);
   const wideDataDir = wideDataDirWarning(dataDir);
   if (wideDataDir) warnings.push(wideDataDir);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -126,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       metricsToken: env.METRICS_TOKEN || undefined,
       logLevel,
       timing: DEFAULT_TIMING,
+      pinKey,
       socketLimits: socketLimitsVars(env, problems),
     },
   };
@@ -189,6 +197,32 @@ function socketLimitsVars(env: Record<string, string | undefined>, problems: str
     limits.newBurstPerClient = limits.newPerSecondPerClient * 2;
   }
   return limits;
+}
+
+/** PIN_KEY (the key itself) or PIN_KEY_FILE (a file holding it); both set is a mistake. */
+function pinKeyVars(env: Record<string, string | undefined>, problems: string[]): Buffer | undefined {
+  if (env.PIN_KEY && env.PIN_KEY_FILE) {
+    problems.push('set PIN_KEY or PIN_KEY_FILE, not both');
+    return undefined;
+  }
+  if (env.PIN_KEY) {
+    const key = parsePinKey(env.PIN_KEY);
+    if (!key) problems.push('PIN_KEY must be 32 bytes, as base64url or 64 hex digits (e.g. `openssl rand -hex 32`)');
+    return key;
+  }
+  if (env.PIN_KEY_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(env.PIN_KEY_FILE, 'utf8');
+    } catch {
+      problems.push(`PIN_KEY_FILE ${env.PIN_KEY_FILE} cannot be read`);
+      return undefined;
+    }
+    const key = parsePinKey(text);
+    if (!key) problems.push(`PIN_KEY_FILE ${env.PIN_KEY_FILE} must hold 32 bytes, as base64url or 64 hex digits`);
+    return key;
+  }
+  return undefined;
 }
 
 function booleanVar(env: Record<string, string | undefined>, name: string, problems: string[]): boolean {

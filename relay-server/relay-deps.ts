@@ -6,6 +6,7 @@ import type { SigninService } from './signin/signin-service.ts';
 import type { RelayMetrics } from './ops/metrics.ts';
 import type { Store } from './store/store.ts';
 import type { OpenIdProvider } from './oidc/openid-provider.ts';
+import type { PinService } from './pin/pin-service.ts';
 
 /** What createApp() is given: everything with state comes in from outside, so tests can build it. */
 export interface RelayDeps {
@@ -14,6 +15,8 @@ export interface RelayDeps {
   fanout: Fanout;
   clock: Clock;
   signins: SigninService;
+  /** The relay's half of the PIN (docs/protocol.md section 4a): OPRF keys and counts. */
+  pin: PinService;
   /** The public origin; a function because with port 0 it is known only after listening. */
   relayOrigin: () => string;
   logger: Logger;

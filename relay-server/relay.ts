@@ -19,7 +19,10 @@ import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
 import { sweepExpiredOidcState } from './oidc/kysely-adapter.ts';
 import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
+import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
+import { PinService } from './pin/pin-service.ts';
+import { PinSealingKey, checkPinSealingKey, readOrCreatePinKeyFile } from './pin/pin-sealing-key.ts';
 
 export interface RelayOptions {
   config: RelayConfig;
@@ -34,6 +37,7 @@ export interface Relay {
   readonly app: ReturnType<typeof createApp>;
   readonly hub: DeviceHub;
   readonly signins: SigninService;
+  readonly pin: PinService;
   readonly store: Store;
   readonly fanout: Fanout;
   readonly openid: OpenIdProvider;
@@ -74,6 +78,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     metrics,
   });
+  // The key sealing OPRF keys never lives in the database (pin/pin-sealing-key.ts).
+  const sealingKey = new PinSealingKey(config.pinKey ?? readOrCreatePinKeyFile(config.dataDir));
+  await checkPinSealingKey(store.db, sealingKey);
+  const pin = new PinService({ store, fanout, clock, logger, relayOrigin, sealingKey });
   hub = new DeviceHub({
     store,
     fanout,
@@ -81,6 +89,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     timing: config.timing,
     relayOrigin,
     handlers: signins,
+    pin,
     onError: (error) => logger.error({ err: error }, 'device frame failed'),
     trustedProxies: config.trustProxy,
     ...(config.socketLimits ? { socketLimits: config.socketLimits } : {}),
@@ -93,8 +102,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     return fanout instanceof RedisFanout ? fanout.ping() : true;
   };
-  const openid = new OpenIdProvider({ store, clock, logger, issuer: relayOrigin, behindProxy: config.trustProxy > 0 });
-  const app = createApp({ config, store, fanout, clock, signins, relayOrigin, logger, ops: { metrics, ready }, openid });
+  const authCaps = new AuthRequestCaps({
+    db: store.db,
+    now: () => clock.now(),
+    trustedProxies: config.trustProxy,
+    familiar: (cookie, key) => signins.familiar.resolve(cookie, key),
+  });
+  const openid = new OpenIdProvider({ store, clock, logger, issuer: relayOrigin, behindProxy: config.trustProxy > 0, authCaps });
+  const app = createApp({ config, store, fanout, clock, signins, pin, relayOrigin, logger, ops: { metrics, ready }, openid });
   if (config.demo) await seedDemo(store, clock);
 
   let server: Server | undefined;
@@ -104,6 +119,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     app,
     hub: deviceHub,
     signins,
+    pin,
     store,
     fanout,
     openid,
@@ -122,6 +138,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           if (!config.relayOrigin) origin = `http://${config.host}:${port}`;
           sweeper = setInterval(() => {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
+            signins.familiar.sweep().catch((error: unknown) => logger.error({ err: error }, 'familiar browser sweep failed'));
+            pin.sweep().catch((error: unknown) => logger.error({ err: error }, 'PIN attempt sweep failed'));
             sweepExpiredOidcState(store.db, clock.now()).catch((error: unknown) =>
               logger.error({ err: error }, 'openid state sweep failed'),
             );

@@ -7,6 +7,7 @@ import type { Decision, ResultOutcome } from '../protocol/index.ts';
 import { RelayHttpError } from './admin-client.ts';
 import { DeviceStoreError } from './device-store.ts';
 import {
+  VIRTUAL_DEVICE_PIN,
   VirtualDevice,
   VirtualDeviceError,
   type ApprovalUnlock,
@@ -36,13 +37,18 @@ Commands:
   approve <requestId|latest> <number>   approve with the number shown on the sign-in page
   deny <requestId|latest>               deny a sign-in
   report <requestId|latest>             deny and report a sign-in as not yours
+  change-pin <newPin>                   change the PIN (--pin is the old one) of every account on
+                                        every relay: each relay must be reachable
 
 Options:
   --keys FILE     key file (default $COUNTERSIGN_DEVICE_KEYS or ./data/virtual-device.json)
   --json          one JSON object per line instead of text
   --timeout MS    how long to wait for the relay (default 10000)
-  --unlock HOW    how approvals say the approval key was released: pin (default) or webauthn
-                  (deny and report are signed with the connect key, unlock none)
+  --unlock HOW    how approvals release the approval key: pin (default: the unlock round trip
+                  with the relay) or webauthn (the virtual authenticator's copy, whose secret is
+                  in KEYS.authenticator); deny and report are signed with the connect key
+  --pin PIN       the PIN for pair and approve (default $COUNTERSIGN_DEVICE_PIN or ${VIRTUAL_DEVICE_PIN});
+                  it is never written to the key file
   -h, --help      this text`;
 
 /** After `ready` the relay sends every pending challenge; 300 ms without a frame ends that batch. */
@@ -83,6 +89,7 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         unlock: { type: 'string' },
+        pin: { type: 'string' },
         'approve-with': { type: 'string' },
         deny: { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
@@ -106,10 +113,13 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
   try {
     const timeoutMs = parseTimeout(values.timeout);
     const unlock = parseUnlock(values.unlock);
+    const pin = values.pin ?? process.env.COUNTERSIGN_DEVICE_PIN ?? VIRTUAL_DEVICE_PIN;
     device = await VirtualDevice.open({
       keysPath,
+      authenticatorPath: `${keysPath}.authenticator`,
       timeoutMs,
       unlock,
+      pin,
       autoReconnect: command === 'listen',
       ...(values.name !== undefined ? { deviceName: values.name } : {}),
     });
@@ -133,6 +143,8 @@ export async function runDeviceCli(argv: string[]): Promise<number> {
       case 'deny':
       case 'report':
         return await decide(device, out, command, exactly(args, 1, `${command} <requestId|latest>`)[0]!, '');
+      case 'change-pin':
+        return await changePin(device, out, pin, exactly(args, 1, 'change-pin <newPin>')[0]!);
       default:
         throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
@@ -149,8 +161,11 @@ function reportFailure(out: Output, error: unknown): number {
     return 2;
   }
   if (error instanceof VirtualDeviceError) {
-    out.fail(error.code, error.message);
-    return ['invalid_link', 'insecure_relay', 'no_accounts', 'unknown_request', 'invalid_origin'].includes(error.code) ? 2 : 1;
+    const left = error.code === 'wrong_pin' && error.attemptsLeft != null ? ` (${error.attemptsLeft} attempts left)` : '';
+    out.fail(error.code, `${error.message}${left}`);
+    return ['invalid_link', 'insecure_relay', 'no_accounts', 'unknown_request', 'invalid_origin', 'invalid_pin'].includes(error.code)
+      ? 2
+      : 1;
   }
   if (error instanceof DeviceStoreError) {
     out.fail(error.code, error.message);
@@ -174,6 +189,18 @@ async function pair(device: VirtualDevice, out: Output, link: string, keysPath: 
     keysPath,
   });
   return 0;
+}
+
+async function changePin(device: VirtualDevice, out: Output, oldPin: string, newPin: string): Promise<number> {
+  requireAccounts(device);
+  const change = await device.changePin(oldPin, newPin);
+  for (const account of change.changed) {
+    out.print(`PIN changed for ${account.upn} on ${account.relayOrigin}`, { event: 'pinChanged', ...account });
+  }
+  for (const failure of change.failed) {
+    out.fail(failure.code, `PIN not changed for ${failure.account.upn} on ${failure.account.relayOrigin}: ${failure.message}`);
+  }
+  return change.failed.length === 0 ? 0 : 1;
 }
 
 function accounts(device: VirtualDevice, out: Output, keysPath: string): number {
@@ -344,7 +371,12 @@ function requireAccounts(device: VirtualDevice): string[] {
 function printChallenge(out: Output, challenge: ReceivedChallenge): void {
   const expiresInMs = Math.max(0, challenge.expiresAt - Date.now());
   const { context, match } = challenge;
-  const matchText = match.mode === 'type' ? `type the ${match.digits}-digit number shown` : `choose one of ${match.choices.join(' ')}`;
+  const matchText =
+    match.mode === 'type'
+      ? `type the ${match.digits}-digit number shown`
+      : match.mode === 'code'
+        ? 'a sign-in code the person typed: approve with that code'
+        : `choose one of ${match.choices.join(' ')}`;
   out.print(
     [
       `challenge ${challenge.requestId} for ${challenge.account.upn} (${challenge.account.displayName}) on ${challenge.relayOrigin}`,
@@ -367,8 +399,14 @@ function printResult(out: Output, result: FromRelay<{ requestId: string; outcome
 
 function printNotice(out: Output, device: VirtualDevice, notice: ReceivedNotice): void {
   const upn = device.accounts(notice.relayOrigin).find((account) => account.deviceId === notice.deviceId)?.upn ?? notice.deviceId;
-  const what = notice.kind === 'authenticator_added' ? 'added to' : 'removed from';
-  out.print(`notice: authenticator "${notice.name}" ${what} ${upn} on ${notice.relayOrigin} at ${new Date(notice.at).toISOString()}`, {
+  const at = new Date(notice.at).toISOString();
+  const text =
+    notice.kind === 'pin_failure'
+      ? `notice: a wrong or unconfirmed PIN attempt on "${notice.name}" for ${upn} on ${notice.relayOrigin} at ${at}`
+      : notice.kind === 'pin_locked'
+        ? `notice: "${notice.name}" for ${upn} on ${notice.relayOrigin} is locked after too many PIN failures (${at}); pair it again`
+        : `notice: authenticator "${notice.name}" ${notice.kind === 'authenticator_added' ? 'added to' : 'removed from'} ${upn} on ${notice.relayOrigin} at ${at}`;
+  out.print(text, {
     event: 'notice',
     ...notice,
   });

@@ -5,13 +5,22 @@ import * as v from 'valibot';
 import { IdSchema, PublicKeySchema, UpnSchema, fromBase64Url, normalizeOrigin, publicKeyOf } from '../protocol/index.ts';
 
 /**
- * The virtual device's key file: every account it holds, each with its two key pairs (protocol
- * revision 2: the approval key signs `pair` and `approve`, the connect key signs `connect`,
- * `deny` and `report`). A JSON file written 0600 through a temporary file and a rename, so a
- * crash never leaves half a key file; without a path it lives only in memory (tests).
+ * The virtual device's key file: every account it holds (protocol revision 3). The approval key
+ * (signs `pair`, `approve` and the `device-action` frames) is kept only wrapped: under the key the
+ * relay's OPRF evaluation of the PIN gives (section 4a), and a second copy under the virtual
+ * authenticator (the stand-in for WebAuthn, whose secret lives in another file or in memory).
+ * Nothing here tests a PIN offline: no PIN, no PIN hash, no check value. The connect key (signs
+ * `connect`, and `deny`/`report` with unlock `none`) is kept raw, as section 2 allows.
+ *
+ * A JSON file written 0600 through a temporary file and a rename, so a crash never leaves half a
+ * key file; without a path it lives only in memory (tests).
+ *
+ * Revision 2 files (version 2) kept the approval key raw, with no PIN at all. They are read with
+ * that raw key as `legacyApprovalKey`; the device upgrades such an account at its next approval
+ * (the PIN given then becomes its PIN: evaluate, wrap, confirm) and only then drops the raw key.
  */
 
-export const KEY_FILE_VERSION = 2;
+export const KEY_FILE_VERSION = 3;
 
 const OriginSchema = v.pipe(
   v.string(),
@@ -21,6 +30,12 @@ const OriginSchema = v.pipe(
 /** base64url of a 32-byte P-256 private scalar */
 const SecretKeySchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes of base64url'));
 
+/** AES-256-GCM of a 32-byte secret: 12-byte nonce, 48 bytes of ciphertext and tag. */
+const WrappedKeySchema = v.object({
+  iv: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/, 'must be 12 bytes of base64url')),
+  ciphertext: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{64}$/, 'must be 48 bytes of base64url')),
+});
+
 function isKeyPair(secretKey: string, publicKey: string): boolean {
   try {
     return publicKeyOf(fromBase64Url(secretKey)) === publicKey;
@@ -29,47 +44,63 @@ function isKeyPair(secretKey: string, publicKey: string): boolean {
   }
 }
 
+const AccountFields = {
+  relayOrigin: OriginSchema,
+  upn: UpnSchema,
+  displayName: v.string(),
+  deviceId: IdSchema,
+  /** The approval key's public half, named as in the redeem body. */
+  publicKey: PublicKeySchema,
+  connectPublicKey: PublicKeySchema,
+  /** Secret of the connect key (signs `connect`, and `deny`/`report` with unlock `none`). */
+  connectKey: SecretKeySchema,
+};
+
 const DeviceAccountSchema = v.pipe(
   v.object({
-    relayOrigin: OriginSchema,
-    upn: UpnSchema,
-    displayName: v.string(),
-    deviceId: IdSchema,
-    /** The approval key's public half, named as in the redeem body. */
-    publicKey: PublicKeySchema,
-    connectPublicKey: PublicKeySchema,
-    /** Secret of the approval key (signs `pair` and every `approve`). */
-    approvalKey: SecretKeySchema,
-    /** Secret of the connect key (signs `connect`, and `deny`/`report` with unlock `none`). */
-    connectKey: SecretKeySchema,
+    ...AccountFields,
+    /** The approval key under the PIN wrapping key (section 4a); absent only before the upgrade. */
+    pinWrapped: v.optional(WrappedKeySchema),
+    /** The approval key under the virtual authenticator (unlock `webauthn`, no evaluation). */
+    webauthnWrapped: v.optional(WrappedKeySchema),
+    /** Revision 2's raw approval key, kept until the account's upgrade is confirmed. */
+    legacyApprovalKey: v.optional(SecretKeySchema),
   }),
   v.forward(
     v.check((account) => account.publicKey !== account.connectPublicKey, 'must differ from publicKey'),
     ['connectPublicKey'],
   ),
   v.forward(
-    v.check((account) => isKeyPair(account.approvalKey, account.publicKey), 'is not the secret of publicKey'),
-    ['approvalKey'],
-  ),
-  v.forward(
     v.check((account) => isKeyPair(account.connectKey, account.connectPublicKey), 'is not the secret of connectPublicKey'),
     ['connectKey'],
   ),
+  v.forward(
+    v.check(
+      (account) => account.legacyApprovalKey === undefined || isKeyPair(account.legacyApprovalKey, account.publicKey),
+      'is not the secret of publicKey',
+    ),
+    ['legacyApprovalKey'],
+  ),
+  v.check((account) => account.pinWrapped !== undefined || account.legacyApprovalKey !== undefined, 'holds no approval key'),
 );
 
+/** A revision 2 account: both secrets raw. */
+const RevisionTwoAccountSchema = v.object({ ...AccountFields, approvalKey: SecretKeySchema });
+
 const KeyFileSchema = v.object({ version: v.literal(KEY_FILE_VERSION), accounts: v.array(DeviceAccountSchema) });
+const RevisionTwoFileSchema = v.object({ version: v.literal(2), accounts: v.array(RevisionTwoAccountSchema) });
 
 export type DeviceAccount = v.InferOutput<typeof DeviceAccountSchema>;
-/** What the device shows about an account: everything but the two private keys. */
-export type AccountInfo = Omit<DeviceAccount, 'approvalKey' | 'connectKey'>;
+/** What the device shows about an account: everything but its secrets. */
+export type AccountInfo = Pick<DeviceAccount, 'relayOrigin' | 'upn' | 'displayName' | 'deviceId' | 'publicKey' | 'connectPublicKey'>;
 
-export function accountInfo({ approvalKey: _approval, connectKey: _connect, ...info }: DeviceAccount): AccountInfo {
-  return info;
+export function accountInfo({ relayOrigin, upn, displayName, deviceId, publicKey, connectPublicKey }: DeviceAccount): AccountInfo {
+  return { relayOrigin, upn, displayName, deviceId, publicKey, connectPublicKey };
 }
 
 /**
  * `outdated_key_file`: written for protocol revision 1 (one key per account), whose accounts
- * cannot sign revision 2 statements and must be paired again. `invalid_key_file`: anything else.
+ * cannot sign later statements and must be paired again. `invalid_key_file`: anything else.
  */
 export class DeviceStoreError extends Error {
   constructor(
@@ -112,12 +143,17 @@ export class DeviceStore {
     if (typeof json === 'object' && json !== null && (json as { version?: unknown }).version === 1) {
       throw new DeviceStoreError('outdated_key_file', outdatedMessage(path, (json as { accounts?: unknown }).accounts));
     }
-    const parsed = v.safeParse(KeyFileSchema, json);
-    if (!parsed.success) {
-      const issue = parsed.issues[0];
-      const field = v.getDotPath(issue) ?? 'file';
-      throw new DeviceStoreError('invalid_key_file', `key file ${path} is not valid (${field}: ${issue.message})`);
+    if (typeof json === 'object' && json !== null && (json as { version?: unknown }).version === 2) {
+      const parsed = v.safeParse(RevisionTwoFileSchema, json);
+      if (!parsed.success) throw invalidFile(path, parsed.issues[0]);
+      // Read as revision 3 accounts awaiting their upgrade; the file is rewritten at the next change.
+      return new DeviceStore(
+        path,
+        parsed.output.accounts.map(({ approvalKey, ...account }) => ({ ...account, legacyApprovalKey: approvalKey })),
+      );
     }
+    const parsed = v.safeParse(KeyFileSchema, json);
+    if (!parsed.success) throw invalidFile(path, parsed.issues[0]);
     return new DeviceStore(path, parsed.output.accounts);
   }
 
@@ -170,6 +206,11 @@ export class DeviceStore {
   }
 }
 
+function invalidFile(path: string, issue: v.BaseIssue<unknown>): DeviceStoreError {
+  const field = v.getDotPath(issue) ?? 'file';
+  return new DeviceStoreError('invalid_key_file', `key file ${path} is not valid (${field}: ${issue.message})`);
+}
+
 /** Names the accounts a revision 1 file holds (as far as it can read them) and what to do. */
 function outdatedMessage(path: string, accounts: unknown): string {
   const named = (Array.isArray(accounts) ? accounts : [])
@@ -182,7 +223,7 @@ function outdatedMessage(path: string, accounts: unknown): string {
   return (
     `key file ${path} was written under protocol revision 1 (one key per account)` +
     (shown.length > 0 ? `; its accounts (${shown.join(', ')})` : '; its accounts') +
-    ' cannot sign for revision 2, which needs an approval key and a connect key per account.' +
+    ' cannot sign for revision 2 and later, which need an approval key and a connect key per account.' +
     ' Pair them again: move the file away, ask for new pairing links, and run' +
     ` npm run device -- pair '<link>' for each.`
   );

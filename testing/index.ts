@@ -1,5 +1,6 @@
 /** The public QA kit (`countersign/testing`). Pure re-exports; nothing runs on import. */
 export {
+  VIRTUAL_DEVICE_PIN,
   VirtualDevice,
   VirtualDeviceError,
   DEVICE_CONNECT_PATH,
@@ -11,12 +12,16 @@ export {
   type DecisionInput,
   type FromRelay,
   type InvalidFrame,
+  type PairOptions,
+  type PinChange,
+  type PinUnlockEvent,
   type ReceivedChallenge,
   type ReceivedNotice,
   type VirtualDeviceEvents,
   type VirtualDeviceOptions,
   type WaitOptions,
 } from './virtual-device.ts';
+export { VirtualAuthenticator } from './virtual-authenticator.ts';
 export { DeviceStore, DeviceStoreError, KEY_FILE_VERSION, type AccountInfo, type DeviceAccount } from './device-store.ts';
 export {
   AdminClient,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { HistoryOutcome } from '../extension/lib/db.ts';
 import type { Decision } from '../protocol/statements.ts';
 import path from 'node:path';
@@ -75,11 +75,14 @@ export interface LaunchedAuthenticator {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with the extension in a fresh profile and waits for its service worker. */
-export async function launchAuthenticator(options: { headless?: boolean } = {}): Promise<LaunchedAuthenticator> {
+/**
+ * Launches Chromium with the extension and waits for its service worker: in a fresh profile, or
+ * in `profileDir` (a folder an earlier, closed launch used, or a `copyProfile()`).
+ */
+export async function launchAuthenticator(options: { headless?: boolean; profileDir?: string } = {}): Promise<LaunchedAuthenticator> {
   const tmp = projectTmp();
   process.env.TMPDIR = tmp;
-  const profile = mkdtempSync(path.join(tmp, 'profile-'));
+  const profile = options.profileDir ?? mkdtempSync(path.join(tmp, 'profile-'));
   const extension = extensionPath();
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: findChromium(),
@@ -110,6 +113,17 @@ export async function launchAuthenticator(options: { headless?: boolean } = {}):
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A copy of a browser profile folder, as someone who copied a person's browser data has it
+ * (Chromium's lock files left out, so the copy starts as a browser of its own). Copy a profile
+ * whose browser is closed: a running one may not have written everything yet.
+ */
+export function copyProfile(from: string): string {
+  const copy = mkdtempSync(path.join(projectTmp(), 'profile-copy-'));
+  cpSync(from, copy, { recursive: true, filter: (source) => !/^Singleton(Lock|Socket|Cookie)$/.test(path.basename(source)) });
+  return copy;
 }
 
 /** Which profile folder each launched context uses (the fixture's `authenticator` reads it). */
@@ -175,13 +189,6 @@ export class ApprovalWindow {
 export class Popup {
   constructor(readonly page: Page) {}
 
-  async setPin(pin: string): Promise<void> {
-    await this.page.getByTestId('setup-pin').fill(pin);
-    await this.page.getByTestId('setup-pin-again').fill(pin);
-    await this.page.getByRole('button', { name: 'Set PIN' }).click();
-    await expect(this.page.getByTestId('popup')).toHaveAttribute('data-has-pin', 'true');
-  }
-
   async openAddAccount(): Promise<void> {
     if (!(await this.page.getByTestId('add-account-form').count())) await this.page.getByTestId('add-account').click();
   }
@@ -193,8 +200,10 @@ export class Popup {
     await this.submitPairing(pin);
   }
 
+  /** With no account yet the form asks to choose the PIN (typed twice); later it asks for it once. */
   async submitPairing(pin: string | null): Promise<void> {
     if (pin !== null && (await this.page.getByTestId('pair-pin').count())) await this.page.getByTestId('pair-pin').fill(pin);
+    if (pin !== null && (await this.page.getByTestId('pair-pin-again').count())) await this.page.getByTestId('pair-pin-again').fill(pin);
     await this.page.getByTestId('pair-submit').click();
     const message = this.page.getByTestId('pair-message');
     await expect(message).toBeVisible({ timeout: 15_000 });
@@ -203,6 +212,32 @@ export class Popup {
 
   account(upn: string): Locator {
     return this.page.locator(`[data-testid=account][data-upn="${upn}"]`);
+  }
+
+  /** The recent-activity lines for relay notices of `kind` (e.g. `pin_failure`), newest first. */
+  notices(kind?: string): Locator {
+    return this.page.locator(kind ? `[data-testid=activity-notice][data-kind="${kind}"]` : '[data-testid=activity-notice]');
+  }
+
+  /**
+   * Changes the PIN in Settings (a `rekey` for every account, section 4a) and returns what the
+   * popup then says: `ok`, its `code` when not ok, and the words.
+   */
+  async changePin(oldPin: string, newPin: string): Promise<{ ok: boolean; code: string | null; text: string }> {
+    const settings = this.page.getByTestId('settings');
+    if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
+    const message = this.page.getByTestId('change-pin-message');
+    // A message from an earlier change must not be read as this one's.
+    await message.evaluate((node) => node.remove()).catch(() => undefined);
+    await this.page.getByTestId('old-pin').fill(oldPin);
+    await this.page.getByTestId('changed-pin').fill(newPin);
+    await this.page.getByTestId('change-pin').click();
+    await expect(message).toBeVisible({ timeout: 30_000 });
+    return {
+      ok: (await message.getAttribute('role')) === 'status',
+      code: await message.getAttribute('data-code'),
+      text: (await message.textContent()) ?? '',
+    };
   }
 }
 
@@ -234,11 +269,11 @@ export class Authenticator {
     return new Popup(page);
   }
 
-  /** Sets the device PIN (the first step before any account). */
+  /**
+   * The PIN this authenticator will use. Nothing is stored (revision 3: no check value exists):
+   * the first pairing chooses it, later pairings and approvals are checked with the relay.
+   */
   async setPin(pin = DEFAULT_PIN): Promise<void> {
-    const popup = await this.openPopup();
-    await popup.setPin(pin);
-    await popup.page.close();
     this.pin = pin;
   }
 
@@ -309,11 +344,12 @@ export class Authenticator {
   }
 
   /**
-   * Pairs by "Scan QR code on this page": clicks the toolbar button on `page` (CDP
+   * Pairs by "Use the pairing link on this page": clicks the toolbar button on `page` (CDP
    * Extensions.triggerAction, which also gives the extension its activeTab grant), then drives
-   * the real action popup over CDP: scan, PIN, add. Playwright does not expose action popups.
+   * the real action popup over CDP: read the page's link, PIN, add. Playwright does not expose
+   * action popups.
    */
-  async pairByQrScan(page: Page): Promise<void> {
+  async pairFromPage(page: Page): Promise<void> {
     if (this.pin === null) await this.setPin();
     const cdp = await browserCdp(this.context);
     try {
@@ -332,12 +368,14 @@ export class Authenticator {
       const popup = await PopupOverCdp.attach(cdp, popupId!);
       await popup.waitFor(`document.querySelector('[data-testid=popup]')`);
       await popup.evaluate(`document.querySelector('[data-testid=add-account]')?.click()`);
-      await popup.waitFor(`document.querySelector('[data-testid=scan-qr]')`);
-      await popup.evaluate(`document.querySelector('[data-testid=scan-qr]').click()`);
+      await popup.waitFor(`document.querySelector('[data-testid=read-page-link]')`);
+      await popup.evaluate(`document.querySelector('[data-testid=read-page-link]').click()`);
       await popup.waitFor(`document.querySelector('[data-testid=pairing-link-input]').value.includes('/pair#')`);
       await popup.evaluate(`(() => {
-        const pin = document.querySelector('[data-testid=pair-pin]');
-        if (pin) { pin.value = ${JSON.stringify(this.pin)}; pin.dispatchEvent(new Event('input', { bubbles: true })); }
+        for (const id of ['pair-pin', 'pair-pin-again']) {
+          const pin = document.querySelector('[data-testid=' + id + ']');
+          if (pin) { pin.value = ${JSON.stringify(this.pin)}; pin.dispatchEvent(new Event('input', { bubbles: true })); }
+        }
       })()`);
       await popup.waitFor(`!document.querySelector('[data-testid=pair-submit]').disabled`);
       await popup.evaluate(`document.querySelector('[data-testid=pair-submit]').click()`);
@@ -350,6 +388,11 @@ export class Authenticator {
     } finally {
       await cdp.detach();
     }
+  }
+
+  /** @deprecated The extension reads the pairing link from the page now; this is `pairFromPage`. */
+  pairByQrScan(page: Page): Promise<void> {
+    return this.pairFromPage(page);
   }
 
   /**
@@ -558,8 +601,8 @@ interface Fixtures {
   relay: RunningRelay;
   startRelay(options?: StartRelayOptions): Promise<RunningRelay>;
   authenticator: Authenticator;
-  /** Another browser with its own extension (a second device). */
-  launchAuthenticator(): Promise<LaunchedAuthenticator>;
+  /** Another browser with its own extension (a second device), or one started in `profileDir` (see copyProfile). */
+  launchAuthenticator(options?: { profileDir?: string }): Promise<LaunchedAuthenticator>;
   /** Registers an app on this test's relay for an OpenID Connect sign-in (testing/oidc-app.ts). */
   oidcApp(options: OidcAppOptions): Promise<OidcApp>;
 }
@@ -592,8 +635,8 @@ export const test = base.extend<Fixtures>({
   },
   launchAuthenticator: async ({}, use) => {
     const launched: LaunchedAuthenticator[] = [];
-    await use(async () => {
-      const next = await launchAuthenticator();
+    await use(async (options) => {
+      const next = await launchAuthenticator(options);
       launched.push(next);
       return next;
     });

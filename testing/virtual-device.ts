@@ -18,6 +18,7 @@ import {
   type Unlock,
 } from '../protocol/index.ts';
 import {
+  EvaluationWaiters,
   RelayConnection,
   buildDecision,
   preparePairing,
@@ -32,15 +33,35 @@ import {
   type StatementSigner,
   type WebSocketLike,
 } from '../protocol/device/index.ts';
+import {
+  confirmNewWrap,
+  rekeyAccount,
+  unlockWithPin,
+  wrapAndConfirm,
+  wrapUnderEvaluation,
+  type PinChannel,
+} from '../protocol/device/pin-unlock.ts';
+import type { DeviceToRelayMessage } from '../protocol/messages.ts';
+import { blindPin } from '../protocol/pin-oprf.ts';
 import { RelayHttpError } from './admin-client.ts';
 import { DeviceStore, accountInfo, type AccountInfo, type DeviceAccount } from './device-store.ts';
+import { VirtualAuthenticator } from './virtual-authenticator.ts';
 
 /**
  * A headless device that speaks docs/protocol.md through the same device core as the extension
  * (protocol/device): pairs from a link, keeps one RelayConnection per relay, answers challenges
  * with signed decisions. QA and the integration tests drive it; its low-level calls
  * (`sendDecision` overrides, `sendRaw`) let them play a misbehaving device too.
+ *
+ * The PIN (section 4a): the device has one (`pin` option, default VIRTUAL_DEVICE_PIN), which a
+ * pairing or a PIN change may set per account, in memory only; the key file holds the approval
+ * key wrapped under the relay's OPRF evaluation of it and nothing that tests a PIN. Every
+ * approval signed with the approval key runs the unlock round trip (unlock → unlocked → finish →
+ * unwrap → unlock_proof → sign → wipe); `approve(id, number, {pin: '000000'})` plays a wrong PIN.
  */
+
+/** The PIN of a virtual device unless its options, a pairing or a PIN change say otherwise. */
+export const VIRTUAL_DEVICE_PIN = '123456';
 
 export { DEVICE_CONNECT_PATH, REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
 import { REDEEM_PAIRING_PATH } from '../protocol/paths.ts';
@@ -81,6 +102,12 @@ export interface VirtualDeviceEvents {
   revoked: [FromRelay<RevokedMessage> & { account: AccountInfo | undefined }];
   /** An authenticator was added to or removed from one of the device's accounts. */
   notice: [ReceivedNotice];
+  /** A `notice` of kind `pin_failure`: an unproven PIN attempt on one of the user's devices became a failure. */
+  pinFailure: [ReceivedNotice];
+  /** A `notice` of kind `pin_locked`: the relay evaluates nothing more for that device. */
+  pinLocked: [ReceivedNotice];
+  /** Every PIN unlock this device ran: unlocked, or why not (`wrong_pin`, `pin_locked`, …). */
+  unlock: [PinUnlockEvent];
   /** An `error` frame from the relay (not named `error`: EventEmitter throws unheard errors). */
   relayError: [FromRelay<ErrorMessage>];
   invalidFrame: [InvalidFrame];
@@ -89,9 +116,24 @@ export interface VirtualDeviceEvents {
   storeError: [Error];
 }
 type EventName = keyof VirtualDeviceEvents;
+
+export interface PinUnlockEvent {
+  relayOrigin: string;
+  deviceId: string;
+  /** `unlocked`, or the failure's code (`wrong_pin`, `pin_locked`, `pin_attempts`, `offline`, …). */
+  outcome: string;
+  /** The relay's count after this attempt, when it answered with one. */
+  attemptsLeft: number | null;
+}
+
+/** What `changePin()` did, account by account. */
+export interface PinChange {
+  changed: AccountInfo[];
+  failed: Array<{ account: AccountInfo; code: string; message: string; attemptsLeft?: number | null }>;
+}
 type EventPayload<K extends EventName> = VirtualDeviceEvents[K][0];
 
-/** How an approval says the approval key was released; a virtual device has no real PIN. */
+/** How an approval says the approval key was released: the PIN round trip, or the virtual authenticator's copy. */
 export type ApprovalUnlock = Exclude<Unlock, 'none'>;
 
 export interface VirtualDeviceOptions {
@@ -105,6 +147,13 @@ export interface VirtualDeviceOptions {
   now?: () => number;
   /** `unlock` of approvals unless a call says otherwise; default 'pin'. */
   unlock?: ApprovalUnlock;
+  /** The PIN for pairings and approvals unless a call says otherwise; default VIRTUAL_DEVICE_PIN. Never stored. */
+  pin?: string;
+  /**
+   * Where the virtual authenticator (the WebAuthn stand-in) keeps its secret; omitted, it lives
+   * in memory and `unlock: 'webauthn'` works only for accounts paired by this device object.
+   */
+  authenticatorPath?: string;
   /** Reconnect with jittered backoff after a drop (never after 4401 or 4403). Default false. */
   autoReconnect?: boolean;
   /** Uniform in [0, 1) for the reconnect jitter; default the CSPRNG. Tests pass `() => 0` for short delays. */
@@ -121,6 +170,8 @@ export interface WaitOptions {
 export interface ApproveOptions extends WaitOptions {
   /** Default: the device's `unlock` option ('pin'). */
   unlock?: ApprovalUnlock;
+  /** The PIN typed for this approval (a wrong one plays a wrong guess); default the account's. */
+  pin?: string;
 }
 
 /** A decision with every field open to override, for tests of a misbehaving device. */
@@ -148,19 +199,46 @@ export interface DecisionInput extends WaitOptions {
   signWith?: 'approval' | 'connect';
   /** Sent as it is instead of a real signature. */
   signature?: string;
+  /** The PIN for the unlock when the approval key signs with unlock 'pin'; default the account's. */
+  pin?: string;
+}
+
+export interface PairOptions extends WaitOptions {
+  deviceName?: string;
+  /** The PIN this account is wrapped under; default the device's. */
+  pin?: string;
+  /**
+   * Confirm the new wrap on the relay's socket before pairing counts as done (section 4a);
+   * default true. `false` stops after the redeem, as a device that crashed there: the account's
+   * first approval then proves its wrap.
+   */
+  confirm?: boolean;
 }
 
 /**
  * A failure of the device itself; `code` is stable (`timeout`, `closed`, `not_connected`,
- * `invalid_link`, `insecure_relay`, `invalid_decision`, …).
+ * `invalid_link`, `insecure_relay`, `invalid_decision`, `invalid_pin`, `pairing_unconfirmed`,
+ * `relays_unreachable`, `no_webauthn`), or the PIN unlock's (`wrong_pin` with `attemptsLeft`,
+ * `pin_locked`, `pin_attempts`, `proof_not_sent`, `bad_evaluation`, `timeout`).
  */
 export class VirtualDeviceError extends Error {
+  /** After `wrong_pin`: the relay's count of attempts left (null when it sent none). */
+  readonly attemptsLeft?: number | null;
+  /** After `relays_unreachable`: the relays that could not be reached. */
+  readonly relays?: string[];
+  /** After `pairing_unconfirmed`: the code of what failed. */
+  readonly reason?: string;
+
   constructor(
     readonly code: string,
     message: string,
+    details: { attemptsLeft?: number | null; relays?: string[]; reason?: string } = {},
   ) {
     super(message);
     this.name = 'VirtualDeviceError';
+    if (details.attemptsLeft !== undefined) this.attemptsLeft = details.attemptsLeft;
+    if (details.relays !== undefined) this.relays = details.relays;
+    if (details.reason !== undefined) this.reason = details.reason;
   }
 }
 
@@ -175,6 +253,8 @@ interface RelayLink {
   closeReported: boolean;
   ready: FromRelay<ReadyMessage> | null;
   lastClose: CloseInfo | null;
+  /** `unlock` and `rekey` waiting for the relay's evaluation on the current socket. */
+  readonly waiters: EvaluationWaiters;
 }
 
 const MAX_REMEMBERED_EVENTS = 1000;
@@ -192,6 +272,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   private readonly now: () => number;
   private readonly deviceName: string;
   private readonly unlock: ApprovalUnlock;
+  private readonly pin: string;
+  /** PINs set by a pairing or a PIN change, per deviceId; memory only, never in the key file. */
+  private readonly pins = new Map<string, string>();
   private readonly autoReconnect: boolean;
   private readonly random: () => number;
   private readonly timeoutMs: number;
@@ -199,12 +282,14 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
   private constructor(
     private readonly store: DeviceStore,
+    private readonly authenticator: VirtualAuthenticator,
     options: VirtualDeviceOptions,
   ) {
     super();
     this.now = options.now ?? Date.now;
     this.deviceName = options.deviceName ?? 'Virtual device';
     this.unlock = options.unlock ?? 'pin';
+    this.pin = checkedPin(options.pin ?? VIRTUAL_DEVICE_PIN);
     this.autoReconnect = options.autoReconnect ?? false;
     this.random = options.random ?? cryptoRandom;
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -214,7 +299,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   /** @example const device = await VirtualDevice.open({ keysPath: 'data/virtual-device.json' }) */
   static async open(options: VirtualDeviceOptions = {}): Promise<VirtualDevice> {
     const store = options.store ?? (await DeviceStore.open(options.keysPath));
-    return new VirtualDevice(store, options);
+    return new VirtualDevice(store, await VirtualAuthenticator.open(options.authenticatorPath), options);
   }
 
   // ---- Accounts ----
@@ -230,14 +315,24 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return [...new Set(this.store.list().map((account) => account.relayOrigin))];
   }
 
+  /** Whether an account still waits for its revision 3 upgrade (a revision 2 key file kept its approval key raw). */
+  awaitsUpgrade(deviceId: string): boolean {
+    return this.store.find(deviceId)?.legacyApprovalKey !== undefined;
+  }
+
   /**
-   * Redeems a pairing link with two fresh key pairs (approval and connect) and keeps the
-   * account. Throws `VirtualDeviceError` `invalid_link`, or `insecure_relay` for an `http` relay
-   * off loopback, and `RelayHttpError` with the relay's code (`pairing_used`, …) when the relay
-   * refuses. When the device is connected to that relay it reconnects, so the new account is
-   * authenticated.
+   * Redeems a pairing link with two fresh key pairs (approval and connect) and the PIN blinded,
+   * wraps the approval key under the relay's evaluation, and confirms the new wrap on the relay's
+   * socket (unlock, unwrap, unlock_proof) before it resolves (section 4a). The socket is left as
+   * it was: opened for the confirmation and closed again, or re-authenticated when it was open.
+   *
+   * Throws `VirtualDeviceError` `invalid_link`, or `insecure_relay` for an `http` relay off
+   * loopback, and `RelayHttpError` with the relay's code (`pairing_used`, …) when the relay
+   * refuses. `pairing_unconfirmed` (with `reason`) when the confirmation failed: the account is
+   * forgotten when its copy proved useless (`wrong_pin`, `bad_wrap`, `bad_evaluation`), else kept,
+   * to be proven by its first approval.
    */
-  async pair(link: string, options: { deviceName?: string } = {}): Promise<AccountInfo> {
+  async pair(link: string, options: PairOptions = {}): Promise<AccountInfo> {
     const checked = readPairingLink(link);
     if (!checked.ok) {
       throw checked.code === 'insecure_relay'
@@ -249,7 +344,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     }
     const { offer } = checked;
     const deviceName = options.deviceName ?? this.deviceName;
-    const prepared = await preparePairing({ offer, deviceName, crypto: rawKeyCrypto });
+    const pin = checkedPin(options.pin ?? this.pin);
+    const pending = blindPin(pin);
+    const prepared = await preparePairing({ offer, deviceName, crypto: rawKeyCrypto, pinBlinded: pending.blinded });
     let account: DeviceAccount;
     try {
       const response = await this.fetch(`${offer.relayOrigin}${REDEEM_PAIRING_PATH}`, {
@@ -263,24 +360,172 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
         const detail = answer.message ? `: ${answer.message}` : '';
         throw new RelayHttpError(code, response.status, `pairing failed with ${response.status} ${code}${detail}`);
       }
+      const { deviceId } = answer.value;
+      let wrapped;
+      try {
+        ({ wrapped } = await wrapUnderEvaluation({
+          pin,
+          pending,
+          evaluated: answer.value.pinEvaluated,
+          deviceId,
+          relayOrigin: offer.relayOrigin,
+          secretKey: prepared.approvalKey.secretKey,
+        }));
+      } catch {
+        throw new VirtualDeviceError('pairing_unconfirmed', 'the relay answered the redeem with an invalid pinEvaluated', {
+          reason: 'bad_evaluation',
+        });
+      }
       account = {
         relayOrigin: offer.relayOrigin,
         upn: answer.value.account.upn,
         displayName: answer.value.account.displayName,
-        deviceId: answer.value.deviceId,
+        deviceId,
         publicKey: prepared.approvalKey.publicKey,
         connectPublicKey: prepared.connectKey.publicKey,
-        approvalKey: toBase64Url(prepared.approvalKey.secretKey),
         connectKey: toBase64Url(prepared.connectKey.key),
+        pinWrapped: wrapped,
+        webauthnWrapped: await this.authenticator.wrap(prepared.approvalKey.secretKey, deviceId),
       };
+      await this.store.add(account);
+      this.pins.set(deviceId, pin);
+      if (options.confirm !== false) await this.confirmPairing(account, pin, prepared.approvalKey.secretKey, options);
+      else {
+        const relayLink = this.links.get(offer.relayOrigin);
+        if (relayLink?.connection.openSocket()) await this.reconnect(offer.relayOrigin, options);
+      }
     } finally {
+      pending.blind.fill(0);
       prepared.approvalKey.secretKey.fill(0);
       prepared.connectKey.key.fill(0);
     }
-    await this.store.add(account);
-    const relayLink = this.links.get(offer.relayOrigin);
-    if (relayLink?.connection.openSocket()) await this.reconnect(offer.relayOrigin);
     return accountInfo(account);
+  }
+
+  /**
+   * Changes the PIN of every account on every relay (section 4a): unlock with `oldPin`, `rekey`
+   * with `newPin` blinded, store the new copy at once (the relay forgot the old key), confirm it
+   * (one more rekey if that fails). A PIN change needs every relay: when one cannot be reached it
+   * throws `relays_unreachable` naming them (`relays`) and changes nothing. Sockets it opened are
+   * closed again.
+   */
+  async changePin(oldPin: string, newPin: string, options: WaitOptions = {}): Promise<PinChange> {
+    checkedPin(newPin);
+    const opened: string[] = [];
+    const unreachable: string[] = [];
+    await Promise.all(
+      this.relayOrigins().map(async (origin) => {
+        if (this.connectionState(origin) === 'connected') return;
+        try {
+          await this.connect(origin, options);
+          opened.push(origin);
+        } catch {
+          unreachable.push(origin);
+          await this.stopLink(this.linkFor(origin));
+        }
+      }),
+    );
+    try {
+      if (unreachable.length > 0) {
+        throw new VirtualDeviceError(
+          'relays_unreachable',
+          `a PIN change needs every relay; not reachable: ${unreachable.sort().join(', ')}. Nothing was changed.`,
+          { relays: unreachable },
+        );
+      }
+      const change: PinChange = { changed: [], failed: [] };
+      for (const account of [...this.store.list()]) {
+        const outcome = await this.rekeyOne(account, oldPin, newPin);
+        if (outcome.ok) change.changed.push(accountInfo(account));
+        else change.failed.push({ account: accountInfo(account), ...outcome.failure });
+      }
+      return change;
+    } finally {
+      for (const origin of opened) await this.stopLink(this.linkFor(origin));
+    }
+  }
+
+  private async rekeyOne(
+    account: DeviceAccount,
+    oldPin: string,
+    newPin: string,
+  ): Promise<{ ok: true } | { ok: false; failure: { code: string; message: string; attemptsLeft?: number | null } }> {
+    const { deviceId, relayOrigin } = account;
+    const channel = this.channel(this.linkFor(relayOrigin));
+    const approvalSigner = (secretKey: Uint8Array) => secretKeySigner(secretKey, account.publicKey);
+    let secretKey: Uint8Array;
+    if (account.legacyApprovalKey !== undefined) secretKey = fromBase64Url(account.legacyApprovalKey);
+    else {
+      const unlocked = await unlockWithPin({ pin: oldPin, deviceId, wrapped: account.pinWrapped!, channel, approvalSigner });
+      this.told(relayOrigin, deviceId, unlocked);
+      if (!unlocked.ok) {
+        return { ok: false, failure: { code: unlocked.code, message: unlocked.message, attemptsLeft: unlocked.attemptsLeft ?? null } };
+      }
+      secretKey = unlocked.secretKey;
+    }
+    try {
+      let failure = { code: 'bad_wrap', message: 'The new copy of the key could not be confirmed.' };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const made = await rekeyAccount({ newPin, deviceId, secretKey, channel, approvalSigner });
+        if (!made.ok) return { ok: false, failure: { code: made.code, message: made.message } };
+        const current = this.store.find(deviceId);
+        if (!current) return { ok: false, failure: { code: 'revoked', message: 'The account was removed meanwhile.' } };
+        // The relay forgot the old OPRF key on answering: the new copy is the only one that opens.
+        await this.store.add({
+          ...current,
+          pinWrapped: made.wrapped,
+          webauthnWrapped: current.webauthnWrapped ?? (await this.authenticator.wrap(secretKey, deviceId)),
+        });
+        this.pins.set(deviceId, newPin);
+        const confirmed = await confirmNewWrap({ pin: newPin, deviceId, wrapped: made.wrapped, channel, approvalSigner, secretKey });
+        if (confirmed.ok) {
+          const { legacyApprovalKey: _raw, ...upgraded } = this.store.find(deviceId) ?? current;
+          if (_raw !== undefined) await this.store.add(upgraded);
+          return { ok: true };
+        }
+        failure = confirmed;
+      }
+      return { ok: false, failure };
+    } finally {
+      secretKey.fill(0);
+    }
+  }
+
+  /** Runs after the account is stored; see `pair()`. */
+  private async confirmPairing(account: DeviceAccount, pin: string, secretKey: Uint8Array, options: WaitOptions): Promise<void> {
+    const origin = account.relayOrigin;
+    const link = this.linkFor(origin);
+    const wasOpen = link.connection.openSocket() !== null;
+    try {
+      if (wasOpen) await this.reconnect(origin, options);
+      else await this.connect(origin, options);
+    } catch (error) {
+      if (!wasOpen) await this.stopLink(link);
+      const why = error instanceof Error ? error.message : String(error);
+      throw new VirtualDeviceError(
+        'pairing_unconfirmed',
+        `paired ${account.upn} on ${origin}, but its socket could not confirm the PIN wrap (${why}); the account is kept and its first approval proves it`,
+        { reason: error instanceof VirtualDeviceError ? error.code : 'closed' },
+      );
+    }
+    const confirmed = await confirmNewWrap({
+      pin,
+      deviceId: account.deviceId,
+      wrapped: account.pinWrapped!,
+      channel: this.channel(link),
+      approvalSigner: (secret) => secretKeySigner(secret, account.publicKey),
+      secretKey,
+    });
+    if (!wasOpen) await this.stopLink(link);
+    if (confirmed.ok) return;
+    const useless = ['wrong_pin', 'bad_wrap', 'bad_evaluation'].includes(confirmed.code);
+    if (useless) await this.store.remove(account.deviceId);
+    throw new VirtualDeviceError(
+      'pairing_unconfirmed',
+      `paired ${account.upn} on ${origin}, but the new PIN wrap was not confirmed (${confirmed.code}: ${confirmed.message}); ` +
+        (useless ? 'the account is forgotten, since no PIN opens its copy' : 'the account is kept and its first approval proves it'),
+      { reason: confirmed.code },
+    );
   }
 
   // ---- Connections ----
@@ -419,9 +664,38 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
   // ---- Decisions ----
 
-  /** Signed with the approval key, `unlock` 'pin' unless told; resolves with the relay's `result` (which may well be `wrong_number` or `rejected`). */
+  /**
+   * Signed with the approval key, `unlock` 'pin' unless told; resolves with the relay's `result`
+   * (which may well be `wrong_number` or `rejected`). With 'pin' it first runs the unlock round
+   * trip with `options.pin` (default the account's PIN): a wrong PIN rejects with `wrong_pin` and
+   * `attemptsLeft`, a locked account with `pin_locked`, and no decision goes out.
+   */
   approve(requestId: string, number: string, options: ApproveOptions = {}): Promise<FromRelay<ResultMessage>> {
     return this.sendDecision({ ...options, requestId, decision: 'approve', number, unlock: options.unlock ?? this.unlock });
+  }
+
+  /**
+   * Only the unlock round trip of an approval (unlock → unlocked → unwrap → unlock_proof), signing
+   * nothing: QA drives wrong PINs and a lock with it. Resolves when unlocked; rejects like
+   * `approve()` (`wrong_pin` with `attemptsLeft`, `pin_locked`, `pin_attempts`, …).
+   */
+  async tryPin(deviceId: string, pin?: string): Promise<{ attemptsLeft: number | null }> {
+    const account = this.store.find(deviceId);
+    if (!account) throw new VirtualDeviceError('no_accounts', `the device holds no account ${deviceId}`);
+    const link = this.links.get(account.relayOrigin);
+    if (link?.connection.state !== 'connected') throw notConnected(account.relayOrigin);
+    let attemptsLeft: number | null = null;
+    const listen = (event: PinUnlockEvent) => {
+      if (event.deviceId === deviceId) attemptsLeft = event.attemptsLeft;
+    };
+    this.on('unlock', listen);
+    try {
+      const secret = await this.releaseApprovalKey(account, { unlock: 'pin', ...(pin !== undefined ? { pin } : {}) });
+      secret.fill(0);
+    } finally {
+      this.off('unlock', listen);
+    }
+    return { attemptsLeft };
   }
 
   /** Signed with the connect key, `unlock` 'none': refusing needs no unlock. */
@@ -446,6 +720,8 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       input.relayOrigin !== undefined ? this.checkedOrigin(input.relayOrigin) : (challenge?.relayOrigin ?? this.onlyReadyOrigin());
     const account = this.signerFor(origin, input.deviceId ?? challenge?.deviceId);
     const unlock = input.unlock ?? (input.decision === 'approve' || input.signWith === 'approval' ? this.unlock : 'none');
+    const connection = this.links.get(origin)?.connection;
+    if (connection?.state !== 'connected') throw notConnected(origin);
     const fields = {
       requestId: input.requestId,
       deviceId: input.deviceId ?? account.deviceId,
@@ -454,12 +730,21 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       signedAt: input.signedAt ?? this.now(),
       unlock,
     };
-    const frame: DecisionMessage =
-      input.signature !== undefined
-        ? { type: 'decision', ...fields, signature: input.signature }
-        : await signDecision(origin, fields, keySigner(account, input.signWith ?? (unlock === 'none' ? 'connect' : 'approval')));
-    const connection = this.links.get(origin)?.connection;
-    if (connection?.state !== 'connected') throw notConnected(origin);
+    const signWith = input.signWith ?? (unlock === 'none' ? 'connect' : 'approval');
+    let frame: DecisionMessage;
+    if (input.signature !== undefined) frame = { type: 'decision', ...fields, signature: input.signature };
+    else if (signWith === 'connect') frame = await signDecision(origin, fields, connectSigner(account));
+    else {
+      // The approval key exists unwrapped only for this one signature.
+      const how = { unlock, ...(input.pin !== undefined ? { pin: input.pin } : {}) };
+      const secret = await this.releaseApprovalKey(account, how);
+      try {
+        frame = await signDecision(origin, fields, secretKeySigner(secret, account.publicKey));
+      } finally {
+        secret.fill(0);
+      }
+    }
+    if (connection.state !== 'connected') throw notConnected(origin);
     // Listen before sending: a fast relay may answer before `send` returns to us.
     let fail: (error: Error) => void = () => undefined;
     const result = this.waitUntil<FromRelay<ResultMessage>>(`result of ${input.requestId}`, input, (resolve, reject) => {
@@ -488,6 +773,109 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     socket.send(data, { binary: typeof data !== 'string' });
   }
 
+  // ---- The approval key (section 4a) ----
+
+  private pinFor(deviceId: string): string {
+    return this.pins.get(deviceId) ?? this.pin;
+  }
+
+  /**
+   * The approval key's secret for one signature; the caller wipes it. 'webauthn' opens the
+   * virtual authenticator's copy (no evaluation); anything else runs the PIN round trip. An
+   * account from a revision 2 key file is upgraded first.
+   */
+  private async releaseApprovalKey(account: DeviceAccount, how: { unlock: Unlock; pin?: string }): Promise<Uint8Array> {
+    const { deviceId, relayOrigin } = account;
+    const pin = how.pin ?? this.pinFor(deviceId);
+    if (account.legacyApprovalKey !== undefined) return this.upgrade(account, pin);
+    if (how.unlock === 'webauthn') {
+      const secret = account.webauthnWrapped ? await this.authenticator.unwrap(account.webauthnWrapped, deviceId) : null;
+      if (!secret) {
+        throw new VirtualDeviceError(
+          'no_webauthn',
+          `this device's authenticator holds no copy of the key of ${deviceId}; approve with the PIN`,
+        );
+      }
+      return secret;
+    }
+    const unlocked = await unlockWithPin({
+      pin,
+      deviceId,
+      wrapped: account.pinWrapped!,
+      channel: this.channel(this.linkFor(relayOrigin)),
+      approvalSigner: (secret) => secretKeySigner(secret, account.publicKey),
+    });
+    this.told(relayOrigin, deviceId, unlocked);
+    if (!unlocked.ok) {
+      throw new VirtualDeviceError(unlocked.code, unlocked.message, { attemptsLeft: unlocked.attemptsLeft ?? null });
+    }
+    return unlocked.secretKey;
+  }
+
+  /**
+   * A revision 2 account (approval key kept raw) at its first approval: evaluate the PIN, wrap,
+   * prove, confirm the new copy with a second unlock, and only then drop the raw key. The PIN
+   * given now becomes the account's PIN (revision 2 had none).
+   */
+  private async upgrade(account: DeviceAccount, pin: string): Promise<Uint8Array> {
+    const { deviceId, relayOrigin } = account;
+    const secretKey = fromBase64Url(account.legacyApprovalKey!);
+    const made = await wrapAndConfirm({
+      pin: checkedPin(pin),
+      deviceId,
+      secretKey,
+      channel: this.channel(this.linkFor(relayOrigin)),
+      approvalSigner: (secret) => secretKeySigner(secret, account.publicKey),
+    });
+    this.emit('unlock', { relayOrigin, deviceId, outcome: made.ok ? 'unlocked' : made.code, attemptsLeft: null });
+    if (!made.ok) {
+      secretKey.fill(0);
+      throw new VirtualDeviceError(made.code, `the revision 3 upgrade of ${deviceId} failed, the old key is kept: ${made.message}`);
+    }
+    const { legacyApprovalKey: _raw, ...current } = this.store.find(deviceId) ?? account;
+    await this.store.add({ ...current, pinWrapped: made.wrapped, webauthnWrapped: await this.authenticator.wrap(secretKey, deviceId) });
+    this.pins.set(deviceId, pin);
+    return secretKey;
+  }
+
+  private told(relayOrigin: string, deviceId: string, unlocked: { ok: boolean; code?: string; attemptsLeft?: number | null }): void {
+    const outcome = unlocked.ok ? 'unlocked' : (unlocked.code ?? 'failed');
+    this.emit('unlock', { relayOrigin, deviceId, outcome, attemptsLeft: unlocked.attemptsLeft ?? null });
+  }
+
+  /** One relay's socket as the shared PIN flows use it: each evaluation waits for its answer on the socket it went out on. */
+  private channel(link: RelayLink): PinChannel {
+    const { connection } = link;
+    const evaluation = async (
+      kind: 'unlock' | 'rekey',
+      deviceId: string,
+      build: (nonce: string) => Promise<DeviceToRelayMessage>,
+    ): Promise<Awaited<ReturnType<PinChannel['unlock']>>> => {
+      const nonce = connection.nonce;
+      if (connection.state !== 'connected' || nonce === null) {
+        return { answer: { ok: false, code: 'not_connected', message: `not connected to ${link.origin}` }, nonce: null };
+      }
+      const frame = await build(nonce);
+      const waiting = link.waiters.wait(kind, deviceId, this.timeoutMs);
+      if (connection.nonce !== nonce || !connection.send(frame)) link.waiters.dropAll();
+      const answer = await waiting;
+      return { answer, nonce: connection.nonce === nonce ? nonce : null };
+    };
+    return {
+      relayOrigin: link.origin,
+      unlock: (deviceId, blinded) => evaluation('unlock', deviceId, async () => ({ type: 'unlock', deviceId, blinded })),
+      rekey: (deviceId, build) => evaluation('rekey', deviceId, build),
+      sendOn: async (nonce, frame) => connection.nonce === nonce && connection.send(frame),
+    };
+  }
+
+  /** Closes one relay's socket (it stays closed until `connect()`), and waits for it to go. */
+  private async stopLink(link: RelayLink): Promise<void> {
+    const socket = link.ws;
+    link.connection.stop();
+    if (socket) await socketGone(socket, this.timeoutMs);
+  }
+
   // ---- Socket life (the core's RelayConnection; this side only keeps the record) ----
 
   private linkFor(origin: string): RelayLink {
@@ -500,6 +888,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       closeReported: true,
       ready: null,
       lastClose: null,
+      waiters: new EvaluationWaiters(),
       connection: new RelayConnection(origin, {
         createSocket: (url) => this.createSocket(link, url),
         accounts: () => this.connectAccounts(origin),
@@ -544,12 +933,14 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return this.store
       .list()
       .filter((account) => account.relayOrigin === origin)
-      .map((account) => ({ deviceId: account.deviceId, connect: keySigner(account, 'connect') }));
+      .map((account) => ({ deviceId: account.deviceId, connect: connectSigner(account) }));
   }
 
   private socketClosed(link: RelayLink, closed: ClosedSocket): void {
     link.closeReported = true;
     link.ready = null;
+    // An evaluation waiting on this socket gets no answer now (and counts as a failure there).
+    link.waiters.dropAll();
     // The relay sends every still-pending challenge again after the next `ready`.
     for (const [requestId, challenge] of this.pending) {
       if (challenge.relayOrigin === link.origin) this.pending.delete(requestId);
@@ -570,6 +961,8 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
   private receive(link: RelayLink, frame: RelayToDeviceMessage): void {
     const relayOrigin = link.origin;
+    // `unlocked`, `rekeyed`, and `error` naming a device go to the evaluation waiting for them.
+    if (link.waiters.take(frame) && frame.type !== 'error') return;
     switch (frame.type) {
       case 'challenge': {
         const challenge = { ...frame, relayOrigin };
@@ -596,6 +989,8 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
         this.noticeLog.push(notice);
         if (this.noticeLog.length > MAX_REMEMBERED_EVENTS) this.noticeLog.shift();
         this.emit('notice', notice);
+        if (frame.kind === 'pin_failure') this.emit('pinFailure', notice);
+        if (frame.kind === 'pin_locked') this.emit('pinLocked', notice);
         return;
       }
       case 'error':
@@ -701,14 +1096,13 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
 // ---- Keys ----
 
-/** A signer over a key kept as base64url text: the bytes exist only while one statement is signed. */
-function keySigner(account: DeviceAccount, key: 'approval' | 'connect'): StatementSigner {
-  const [secret, publicKey] =
-    key === 'approval' ? [account.approvalKey, account.publicKey] : [account.connectKey, account.connectPublicKey];
+/** The connect key, kept as base64url text: its bytes exist only while one statement is signed. */
+function connectSigner(account: DeviceAccount): StatementSigner {
+  const publicKey = account.connectPublicKey;
   return {
     publicKey,
     async sign(statement) {
-      const secretKey = fromBase64Url(secret);
+      const secretKey = fromBase64Url(account.connectKey);
       try {
         return await secretKeySigner(secretKey, publicKey).sign(statement);
       } finally {
@@ -785,6 +1179,12 @@ function arrayBufferOf(data: RawData): ArrayBuffer {
 }
 
 // ---- Small parts ----
+
+/** A PIN is its digits (section 4a feeds them to the OPRF as UTF-8): 4 to 32 of them. */
+function checkedPin(pin: string): string {
+  if (!/^[0-9]{4,32}$/.test(pin)) throw new VirtualDeviceError('invalid_pin', 'a PIN is 4 to 32 digits');
+  return pin;
+}
 
 /** Uniform in [0, 1) from the CSPRNG (reconnect jitter must not be guessable either). */
 function cryptoRandom(): number {

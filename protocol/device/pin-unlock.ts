@@ -178,3 +178,33 @@ export async function rekeyAccount(input: {
     return { ok: false, code: 'bad_evaluation', message: 'The relay sent an invalid evaluation.' };
   }
 }
+
+/**
+ * The first PIN wrap of a secret the device already holds in another form (a revision-2 account's
+ * upgrade: the old copy is unwrapped, or was raw): evaluate the PIN, wrap under the key it gives,
+ * prove that attempt at once, then confirm the new copy with a second unlock (section 4a). The
+ * caller stores `wrapped` and deletes the older copy only when this returns ok.
+ */
+export async function wrapAndConfirm(input: {
+  pin: string;
+  deviceId: string;
+  secretKey: Uint8Array;
+  channel: PinChannel;
+  approvalSigner(secretKey: Uint8Array): StatementSigner;
+}): Promise<{ ok: true; wrapped: PinWrappedKey; key: CryptoKey } | { ok: false; code: string; message: string }> {
+  const evaluation = await evaluatePin(input.channel, input.deviceId, input.pin);
+  if (!evaluation.ok) return evaluation;
+  const wrapped = await wrapWithPinKey(evaluation.key, input.secretKey, input.deviceId);
+  const proof = await unlockProofFrame({
+    relayOrigin: input.channel.relayOrigin,
+    nonce: evaluation.nonce,
+    deviceId: input.deviceId,
+    blinded: evaluation.blinded,
+    signer: input.approvalSigner(input.secretKey),
+  });
+  if (!(await input.channel.sendOn(evaluation.nonce, proof))) {
+    return { ok: false, code: 'proof_not_sent', message: 'The connection to the relay closed before the unlock was confirmed.' };
+  }
+  const confirmed = await confirmNewWrap({ ...input, wrapped });
+  return confirmed.ok ? { ok: true, wrapped, key: evaluation.key } : confirmed;
+}

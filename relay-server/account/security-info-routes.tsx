@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
+import { LIMITS } from '../../protocol/limits.ts';
 import { revokeDevice } from '../admin/revoke-device.ts';
 import { MessagePage } from '../pages/message-page.tsx';
 import { pageSession, type PageSession } from '../pages/page-session.ts';
@@ -15,6 +16,13 @@ import { signedIn, signedInForm } from './signed-in.ts';
 
 const REMOVED: PageNotice = { kind: 'ok', text: 'The authenticator was removed. It can no longer approve sign-ins for your account.' };
 const APPROVED: PageNotice = { kind: 'ok', text: 'Approved. You can now add another authenticator.' };
+/** Section 3 step 1: a pairing is offered only to a sign-in less than 10 minutes old. */
+const SIGN_IN_AGAIN: PageNotice = {
+  kind: 'error',
+  text:
+    'Adding an authenticator needs a sign-in from the last 10 minutes. Sign out, sign in again ' +
+    '(with your password or a Temporary Access Pass), and add it right away.',
+};
 
 /** Why an approval to add an authenticator could not be sent, by the `?approval=` word of the redirect. */
 const APPROVAL_REFUSED: Record<StepUpRefusal, PageNotice> = {
@@ -43,6 +51,7 @@ export function securityInfoRoutes(deps: RelayDeps) {
   const noticeOf = (c: Context, session: PageSession): PageNotice | undefined => {
     if (c.req.query('removed') === '1') return REMOVED;
     if (c.req.query('approved') === '1') return session.amr.includes('swk') ? APPROVED : undefined;
+    if (c.req.query('signin') === 'stale') return SIGN_IN_AGAIN;
     const refusal = c.req.query('approval');
     return refusal === 'busy' || refusal === 'unavailable' ? APPROVAL_REFUSED[refusal] : undefined;
   };
@@ -77,6 +86,9 @@ export function securityInfoRoutes(deps: RelayDeps) {
     .post(
       '/security-info/pairings',
       signedInForm(deps, async (c, session) => {
+        if (clock.now() - session.session.created_at >= LIMITS.pairingSigninMaxAgeMs) {
+          return c.redirect('/security-info?signin=stale', 303);
+        }
         const active = await store.devices.activeOfUser(session.user.id);
         if (!mayAddAuthenticator(session.amr, active.length)) {
           const refused = await startStepUp(c, deps, session);

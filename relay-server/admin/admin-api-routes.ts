@@ -12,6 +12,7 @@ import { hashPassword } from '../security/passwords.ts';
 import { signinLogEntry } from '../signin/signin-log.ts';
 import { createUserAccount, userDetails } from './user-accounts.ts';
 import { revokeDevice } from './revoke-device.ts';
+import { clearBlocks, signOutEverywhere } from './user-blocks.ts';
 
 /** docs/protocol.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
 export function adminRoutes(deps: RelayDeps) {
@@ -54,19 +55,33 @@ export function adminRoutes(deps: RelayDeps) {
           },
           clock.now(),
         );
-        if (body.pushBlocked === false) await store.users.setPushBlocked(user.id, false);
+        if (body.pushBlocked === false) await clearBlocks(deps, user.id);
         if (body.password !== undefined) {
-          // Whoever knew the old password is signed out everywhere.
-          const ended = await store.sessions.removeAllOfUser(user.id);
+          // Whoever knew the old password is signed out everywhere, and no browser is familiar any more.
+          const ended = await signOutEverywhere(deps, user.id);
           deps.logger.info({ event: 'user.password_reset', upn: user.upn, sessionsEnded: ended }, 'password reset');
         }
         return c.json(await userDetails(store, (await store.users.byId(user.id))!));
       })
-      // "Sign out everywhere": every browser session of the user ends (their devices stay).
+      // "Sign out everywhere": every browser session of the user ends, and every familiar-browser
+      // cookie (their devices stay). `DELETE .../sessions` is the older name of the same call.
+      .post('/users/:upn/signout', async (c) => {
+        const user = await userOr404(upnParam(c));
+        const ended = await signOutEverywhere(deps, user.id);
+        deps.logger.info({ event: 'user.sessions_revoked', upn: user.upn, sessionsEnded: ended }, 'signed out everywhere');
+        return c.body(null, 204);
+      })
       .delete('/users/:upn/sessions', async (c) => {
         const user = await userOr404(upnParam(c));
-        const ended = await store.sessions.removeAllOfUser(user.id);
+        const ended = await signOutEverywhere(deps, user.id);
         deps.logger.info({ event: 'user.sessions_revoked', upn: user.upn, sessionsEnded: ended }, 'signed out everywhere');
+        return c.body(null, 204);
+      })
+      // docs/protocol.md section 7: clears a report's pause and every failure lock.
+      .delete('/users/:upn/blocks', async (c) => {
+        const user = await userOr404(upnParam(c));
+        await clearBlocks(deps, user.id);
+        deps.logger.info({ event: 'user.blocks_cleared', upn: user.upn }, 'blocks cleared');
         return c.body(null, 204);
       })
       .post('/users/:upn/pairings', async (c) => {

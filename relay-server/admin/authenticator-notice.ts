@@ -12,15 +12,26 @@ export async function noticeOtherAuthenticators(
   deps: Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger'>,
   change: { userId: string; kind: NoticeKind; name: string; deviceId: string },
 ): Promise<void> {
+  await noticeUserAuthenticators(deps, { userId: change.userId, kind: change.kind, name: change.name, exceptDeviceId: change.deviceId });
+}
+
+/**
+ * The same to every active device of the user but `exceptDeviceId` (null: all of them, as for
+ * `pin_failure` and `pin_locked`, which the device concerned gets too, section 4a).
+ */
+export async function noticeUserAuthenticators(
+  deps: Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger'>,
+  change: { userId: string; kind: NoticeKind; name: string; exceptDeviceId: string | null },
+): Promise<void> {
   const at = deps.clock.now();
   try {
     for (const device of await deps.store.devices.activeOfUser(change.userId)) {
-      if (device.id === change.deviceId) continue;
+      if (device.id === change.exceptDeviceId) continue;
       deps.fanout.sendToDevice(device.id, { type: 'notice', deviceId: device.id, kind: change.kind, name: change.name, at });
     }
   } catch (error) {
     deps.logger.warn(
-      { err: error, event: 'notice.failed', kind: change.kind, deviceId: change.deviceId },
+      { err: error, event: 'notice.failed', kind: change.kind, userId: change.userId },
       'could not notify the other authenticators',
     );
   }

@@ -26,6 +26,7 @@ export async function userDetails(store: Store, user: UserRow) {
     store.devices.ofUser(user.id),
     store.users.pushFailureSummary(user.id),
   ]);
+  const pinLocked = await store.pin.locked(devices.map((device) => device.id));
   return {
     userId: user.id,
     upn: user.upn,
@@ -46,6 +47,8 @@ export async function userDetails(store: Store, user: UserRow) {
       createdAt: device.created_at,
       lastUsedAt: device.last_used_at,
       active: isActiveDevice(device),
+      // Section 4a: 10 PIN failures in 30 days; WebAuthn approvals still work, pairing again restores the PIN.
+      pinLocked: pinLocked.has(device.id),
     })),
   };
 }

@@ -8,16 +8,22 @@ import {
   DeviceToRelayMessage,
   type AuthMessage,
   type ChallengeMessage,
+  type ClaimMessage,
   type DecisionMessage,
+  type ErrorMessage,
+  type RekeyedMessage,
+  type RekeyMessage,
   type RelayToDeviceMessage,
   type ResultMessage,
+  type UnlockedMessage,
+  type UnlockProofMessage,
 } from '../../protocol/messages.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
 import type { RelayTiming } from '../config.ts';
-import { clientAddress, clientKey } from '../http/client-context.ts';
+import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { DecidingDevice } from '../signin/deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
@@ -29,6 +35,32 @@ import type { Fanout } from './fanout.ts';
 export interface DeviceHubHandlers {
   decide(device: DecidingDevice, decision: DecisionMessage): Promise<ResultMessage>;
   pendingChallenges(devices: readonly { deviceId: string; userId: string }[]): Promise<ChallengeMessage[]>;
+  claim(device: DecidingDevice, claim: ClaimMessage): Promise<RelayToDeviceMessage>;
+}
+
+/** A socket as the PIN counting of section 4a sees it. */
+export interface PinSocket {
+  /** Random per socket: attempts are tied to it in the database. */
+  readonly id: string;
+  /** The `hello` nonce `device-action` statements are signed over. */
+  readonly nonce: string;
+  /** The client address, for the sign-in log. */
+  readonly ip: string;
+  /** Orders this socket's attempts. */
+  nextSeq(): number;
+  /** `device-action` statements accepted on this socket (each once; the nonce makes them this socket's). */
+  readonly usedActions: Set<string>;
+}
+
+/** The PIN frames of section 4a, handled elsewhere (pin/pin-service.ts); the hub only routes them. */
+export interface PinHandlers {
+  unlock(socket: PinSocket, device: DecidingDevice, blinded: string): Promise<UnlockedMessage | ErrorMessage>;
+  proof(socket: PinSocket, device: DecidingDevice, message: UnlockProofMessage): Promise<ErrorMessage | null>;
+  rekey(socket: PinSocket, device: DecidingDevice, message: RekeyMessage): Promise<RekeyedMessage | ErrorMessage>;
+  /** Whether an `approve` with unlock `pin` from this device is refused (its PIN is locked). */
+  refusesPinApproval(deviceId: string): Promise<boolean>;
+  /** The socket is gone: its open attempts are failures. */
+  socketClosed(socketId: string): Promise<void>;
 }
 
 export interface DeviceHubDeps {
@@ -42,12 +74,45 @@ export interface DeviceHubDeps {
   /** TRUST_PROXY: whose X-Forwarded-For entry names a socket's client (http/client-context.ts). */
   trustedProxies?: number;
   socketLimits?: Partial<SocketLimits>;
+  pin: PinHandlers;
+  /**
+   * Wall-clock time for the leases of this instance's device sockets. Not the relay's clock: a
+   * lease says whether an instance is alive, which a test moving its clock by days must not change.
+   */
+  leaseNow?: () => number;
 }
 
 /**
- * What one client address (an IPv4 address, an IPv6 /64) may hold: sockets that have not
- * authenticated yet, and new sockets per second (a token bucket). Past either, the new socket is
- * closed with 4429 at once. Authenticated sockets are not capped here: each proves a device.
+ * The cap of 4 authenticated sockets per device holds across instances (section 4), so it is
+ * counted in the database (`device_sockets`): a row per socket and device, written at `auth` in a
+ * transaction holding the device's row and deleted at close. Cheaper than Redis here because the
+ * relay may run without Redis and `auth` already reads the devices. An instance that dies leaves
+ * its rows behind: each carries a lease the live instance renews every LEASE_RENEW_MS, and rows
+ * whose lease ran out are deleted before counting.
+ */
+const SOCKET_LEASE_MS = 90_000;
+
+/**
+ * Authenticated sockets one user's devices may hold together, on every instance (issue 18: one
+ * paired device opened 438 sockets, each about 50 KiB and each sent every challenge). The 4 per
+ * device bound a user only as far as they have devices, and pairing more takes one sign-in each;
+ * 32 is eight devices' worth, far past what one person runs, and bounds a user's sockets at about
+ * 1.6 MiB. Past it, the device is in `ready.rejected` with `rate_limited`, as for the 5th socket.
+ */
+export const MAX_SOCKETS_PER_USER = 32;
+const LEASE_RENEW_MS = 30_000;
+
+/**
+ * What one client (an IPv4 address, an IPv6 /48) may hold: sockets that have not authenticated
+ * yet, and new sockets per second (a token bucket). Past either, the new socket is closed with
+ * 4429 at once. Authenticated sockets are capped per device and per user instead (`authenticate`).
+ *
+ * "Every cap that is full refuses unfamiliar clients only" (docs/protocol.md section 5) means here:
+ * there is no relay-wide cap on unauthenticated sockets that one client's flood could fill for
+ * everybody. Each client has its own allowance, so a full one refuses that client alone. No socket
+ * is exempt: before `auth` a socket proves nothing (a device socket carries no familiar cookie),
+ * and a device's own reconnect needs one place for a few milliseconds. The allowance is an
+ * aggregate share of the relay's memory, so an IPv6 /48 counts as one client (section 1).
  */
 export interface SocketLimits {
   unauthenticatedPerClient: number;
@@ -60,7 +125,7 @@ export const DEFAULT_SOCKET_LIMITS: SocketLimits = { unauthenticatedPerClient: 3
 /** A refused socket that does not answer our close frame is cut off after this long. */
 const REFUSED_SOCKET_GRACE_MS = 1_000;
 
-/** Per client key: its unauthenticated sockets and its bucket of new sockets. */
+/** Per client (aggregateKey): its unauthenticated sockets and its bucket of new sockets. */
 interface ClientSockets {
   unauthenticated: number;
   tokens: number;
@@ -74,9 +139,11 @@ const PING_SLOTS = 20;
 const RATE_BURST = 60;
 const RATE_PER_SECOND = 20;
 
-interface Connection {
+interface Connection extends PinSocket {
   socket: WebSocket;
-  /** The client key (IPv4 address or IPv6 /64) the socket came from. */
+  /** The relay closed it (malformed, limits, shutdown): frames still queued are dropped. */
+  closedByRelay: boolean;
+  /** The client the socket came from, as its allowance counts it (IPv4 address or IPv6 /48). */
   client: string;
   nonce: string;
   /** The credentials accepted on this socket, by device id. */
@@ -89,6 +156,8 @@ interface Connection {
   queue: Promise<void>;
   /** Which group of sockets this one is pinged with. */
   pingSlot: number;
+  /** Whether this socket holds rows in `device_sockets` (released at close). */
+  claimedPlaces: boolean;
 }
 
 /**
@@ -109,6 +178,11 @@ export class DeviceHub {
   private closing = false;
   private readonly limits: SocketLimits;
   private readonly clients = new Map<string, ClientSockets>();
+  /** Names this instance's rows in `device_sockets`. */
+  private readonly instanceId = randomId();
+  private readonly leaseTimer: NodeJS.Timeout;
+  /** Database work a socket's close started (its attempts become failures); shutdown waits for it. */
+  private readonly closeWork = new Set<Promise<void>>();
 
   constructor(private readonly deps: DeviceHubDeps) {
     deps.fanout.setDeviceSink({
@@ -118,6 +192,14 @@ export class DeviceHub {
     this.pingTimer = setInterval(() => this.pingSlot(), deps.timing.pingIntervalMs / PING_SLOTS);
     this.pingTimer.unref();
     this.limits = { ...DEFAULT_SOCKET_LIMITS, ...deps.socketLimits };
+    this.leaseTimer = setInterval(() => {
+      deps.store.pin.renewLeases(this.instanceId, this.leaseNow() + SOCKET_LEASE_MS).catch((error: unknown) => deps.onError?.(error));
+    }, LEASE_RENEW_MS);
+    this.leaseTimer.unref();
+  }
+
+  private leaseNow(): number {
+    return (this.deps.leaseNow ?? Date.now)();
   }
 
   get connectedDevices(): number {
@@ -136,11 +218,12 @@ export class DeviceHub {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return true;
     }
-    const client = clientKey(clientAddress(forwardedFor(request), request.socket.remoteAddress ?? '', this.deps.trustedProxies ?? 0));
+    const ip = clientAddress(forwardedFor(request), request.socket.remoteAddress ?? '', this.deps.trustedProxies ?? 0);
+    const client = aggregateKey(clientKey(ip));
     this.server.handleUpgrade(request, socket, head, (ws) => {
       const refusal = this.admit(client);
       if (refusal) return refuse(ws, refusal);
-      this.accept(ws, client);
+      this.accept(ws, client, ip);
     });
     return true;
   }
@@ -179,12 +262,19 @@ export class DeviceHub {
     }
   }
 
-  private accept(socket: WebSocket, client: string): void {
+  private accept(socket: WebSocket, client: string, ip: string): void {
     // Past maxPayload `ws` closes with 1009 by itself; the protocol's code for it is 4413.
     const close = socket.close.bind(socket);
     socket.close = (code?: number, reason?: string | Buffer) =>
       code === 1009 ? close(CLOSE_CODES.frameTooLarge, 'frame over 16 KiB') : close(code, reason);
+    let seq = 0;
     const connection: Connection = {
+      id: randomId(),
+      closedByRelay: false,
+      ip,
+      nextSeq: () => ++seq,
+      usedActions: new Set(),
+      claimedPlaces: false,
       socket,
       client,
       nonce: randomId(),
@@ -224,7 +314,9 @@ export class DeviceHub {
   }
 
   private async receive(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
-    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    // Frames the device sent before it closed are still handled (an `unlock_proof` followed at
+    // once by a close must clear its attempt); after the relay closed the socket, none are.
+    if (connection.closedByRelay) return;
     const size = Array.isArray(data)
       ? data.reduce((total, part) => total + part.length, 0)
       : data instanceof ArrayBuffer
@@ -247,13 +339,54 @@ export class DeviceHub {
       if (connection.devices) return this.malformed(connection, 'already authenticated');
       return this.authenticate(connection, message);
     }
-    if (!connection.devices) return this.close(connection, CLOSE_CODES.notAuthenticated, 'not authenticated');
+    if (!connection.devices) {
+      // Section 4: nothing but `auth` before `auth`; an `unlock` says so before the close.
+      if (message.type !== 'decision') {
+        this.send(connection, notAccepted(message.deviceId, 'not authenticated: send auth first'));
+      }
+      return this.close(connection, CLOSE_CODES.notAuthenticated, 'not authenticated');
+    }
     const device = connection.devices.get(message.deviceId);
     if (!device) {
-      this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'unknown_device' });
+      if (message.type === 'decision') {
+        this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'unknown_device' });
+      } else {
+        this.send(connection, notAccepted(message.deviceId, 'this connection has not accepted that device'));
+      }
       return;
     }
-    this.send(connection, await this.deps.handlers.decide(device, message));
+    switch (message.type) {
+      case 'decision':
+        if (message.decision === 'approve' && message.unlock === 'pin' && (await this.deps.pin.refusesPinApproval(device.id))) {
+          this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'pin_locked' });
+          return;
+        }
+        this.send(connection, await this.deps.handlers.decide(device, message));
+        return;
+      case 'unlock':
+        this.send(connection, await this.deps.pin.unlock(connection, device, message.blinded));
+        return;
+      case 'unlock_proof': {
+        const refused = await this.deps.pin.proof(connection, device, message);
+        if (refused) this.send(connection, refused);
+        return;
+      }
+      case 'rekey':
+        this.send(connection, await this.deps.pin.rekey(connection, device, message));
+        return;
+      case 'claim':
+        // Section 5: a sign-in code typed into the device (signin/signin-service.ts `claim`).
+        this.send(connection, await this.deps.handlers.claim(device, message));
+        return;
+      default:
+        // `remove` and `claim` belong to other issues (sections 4 and 5).
+        this.send(connection, {
+          type: 'error',
+          code: 'not_implemented',
+          message: `${message.type} is not handled by this relay yet`,
+          deviceId: message.deviceId,
+        });
+    }
   }
 
   /**
@@ -287,6 +420,25 @@ export class DeviceHub {
         rejected.push({ deviceId, code: 'bad_signature' });
       }
     }
+    if (accepted.size > 0 && this.connections.has(connection)) {
+      // At most 4 authenticated sockets per device and MAX_SOCKETS_PER_USER per user, on every instance (section 4).
+      const placed = await this.deps.store.pin.claimSockets({
+        devices: [...accepted.values()].map((device) => ({ deviceId: device.id, userId: device.userId })),
+        socketId: connection.id,
+        instanceId: this.instanceId,
+        now: this.leaseNow(),
+        leaseUntil: this.leaseNow() + SOCKET_LEASE_MS,
+        max: LIMITS.maxSocketsPerDevice,
+        maxPerUser: MAX_SOCKETS_PER_USER,
+      });
+      connection.claimedPlaces = placed.size > 0;
+      for (const deviceId of [...accepted.keys()]) {
+        if (placed.has(deviceId)) continue;
+        accepted.delete(deviceId);
+        rejected.push({ deviceId, code: 'rate_limited' });
+      }
+      // A socket that closed meanwhile gives them back in afterClose, which runs after this frame.
+    }
     this.send(connection, { type: 'ready', accepted: [...accepted.keys()], rejected });
     if (accepted.size === 0) return this.close(connection, CLOSE_CODES.notAuthenticated, 'no credential accepted');
     if (!this.connections.has(connection)) return;
@@ -314,6 +466,7 @@ export class DeviceHub {
 
   private dropCredential(connection: Connection, deviceId: string): void {
     const devices = connection.devices!;
+    if (devices.size > 1) this.track(this.deps.store.pin.releaseSocket(connection.id, deviceId));
     const userId = devices.get(deviceId)!.userId;
     devices.delete(deviceId);
     removeFrom(this.byDevice, deviceId, connection);
@@ -350,6 +503,7 @@ export class DeviceHub {
   }
 
   private close(connection: Connection, code: number, reason: string): void {
+    connection.closedByRelay = true;
     this.forget(connection);
     connection.socket.close(code, reason);
   }
@@ -357,12 +511,33 @@ export class DeviceHub {
   private forget(connection: Connection): void {
     clearTimeout(connection.authTimer);
     if (!this.connections.delete(connection)) return;
+    this.afterClose(connection);
     if (!connection.devices) this.release(connection);
     this.pingSlots[connection.pingSlot]!.delete(connection);
     for (const device of connection.devices?.values() ?? []) {
       removeFrom(this.byDevice, device.id, connection);
       removeFrom(this.byUser, device.userId, connection);
     }
+  }
+
+  /** A closed socket: its open PIN attempts become failures, and its places under the socket cap are freed. */
+  private afterClose(connection: Connection): void {
+    // After the frames that arrived before the close: a proof among them clears its attempts
+    // first, and an `auth` among them has claimed its places before they are freed.
+    this.track(
+      connection.queue.then(async () => {
+        if (connection.devices) await this.deps.pin.socketClosed(connection.id);
+        if (connection.claimedPlaces) {
+          connection.claimedPlaces = false;
+          await this.deps.store.pin.releaseSocket(connection.id);
+        }
+      }),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.deps.onError?.(error)).finally(() => this.closeWork.delete(tracked));
+    this.closeWork.add(tracked);
   }
 
   /**
@@ -397,8 +572,17 @@ export class DeviceHub {
         }),
     );
     await Promise.all(closed);
+    clearInterval(this.leaseTimer);
+    // Failures of the sockets just closed are written before the store closes.
+    while (this.closeWork.size > 0) await Promise.all([...this.closeWork]);
+    await this.deps.store.pin.releaseInstance(this.instanceId).catch((error: unknown) => this.deps.onError?.(error));
     this.server.close();
   }
+}
+
+/** `error` for a PIN frame naming a device this socket has not accepted: nothing changes. */
+function notAccepted(deviceId: string, message: string): ErrorMessage {
+  return { type: 'error', code: 'unknown_device', message, deviceId };
 }
 
 function forwardedFor(request: IncomingMessage): string | undefined {

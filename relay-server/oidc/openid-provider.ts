@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import type { Store } from '../store/store.ts';
+import { AuthRequestCaps, writeAuthRefusal } from './auth-request-caps.ts';
 import { INTERACTION_PATH, OIDC_TTL, PROVIDER_PAGE_CSP, createProvider } from './provider-config.ts';
 import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.ts';
 
@@ -30,7 +31,21 @@ export class OpenIdProvider {
   private checkedAt = 0;
   private building: Promise<Provider> | undefined;
 
-  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger; issuer: () => string; behindProxy: boolean }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      logger: Logger;
+      issuer: () => string;
+      behindProxy: boolean;
+      /** The caps on authorization requests (docs/protocol.md section 5), checked before the provider stores anything. */
+      authCaps?: AuthRequestCaps;
+    },
+  ) {}
+
+  get authCaps(): AuthRequestCaps | undefined {
+    return this.deps.authCaps;
+  }
 
   /** The current provider, rebuilt first if the keys changed. */
   async current(): Promise<Provider> {
@@ -43,6 +58,22 @@ export class OpenIdProvider {
   /** Node request listener for the provider's paths. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('Content-Security-Policy', PROVIDER_PAGE_CSP);
+    const caps = this.deps.authCaps;
+    const admitted = caps && AuthRequestCaps.applies(req) ? caps.check(req) : Promise.resolve(null);
+    admitted.then(
+      (refusal) => {
+        if (refusal) writeAuthRefusal(res, refusal);
+        else this.serve(req, res);
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'authorization request caps failed');
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+        res.end('Sign-in for apps is unavailable. Try again shortly.');
+      },
+    );
+  };
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
     this.current().then(
       () => void this.listener!(req, res),
       (error: unknown) => {
@@ -53,7 +84,7 @@ export class OpenIdProvider {
         );
       },
     );
-  };
+  }
 
   /** Admin action: new signing keys now; the old ones stay published until their tokens expire. */
   async rotateKeys(): Promise<void> {

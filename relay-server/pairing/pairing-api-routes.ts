@@ -9,6 +9,8 @@ import { ApiError } from '../api-error.ts';
 import { readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
+import { InvalidElement } from '../security/oprf-evaluate.ts';
+import { randomId } from '../../protocol/encoding.ts';
 
 /** The key of a body field, or 400 naming the field when it is not an uncompressed P-256 point. */
 function pointOf(field: 'publicKey' | 'connectPublicKey', value: string): KeyObject {
@@ -47,9 +49,25 @@ export function pairingRoutes(deps: RelayDeps) {
       if (!verifyDeviceSignature(statement, body.signature, approvalKey)) {
         throw new ApiError(401, 'bad_signature', 'The signature does not verify.');
       }
+      // Section 4a: the device's OPRF key is made here and evaluates the blinded PIN; a bad
+      // element is refused before the token is used.
+      const deviceId = randomId();
+      let pinKey: { sealedKey: string; evaluated: string };
+      try {
+        pinKey = deps.pin.keyForNewDevice(deviceId, body.pinBlinded);
+      } catch (error) {
+        if (error instanceof InvalidElement) throw new ApiError(400, 'invalid_request', 'pinBlinded is invalid: not a valid P-256 element');
+        throw error;
+      }
       const outcome = await deps.store.pairings.redeem(
         body.token,
-        { name: body.deviceName.slice(0, LIMITS.deviceNameChars), publicKey: body.publicKey, connectPublicKey: body.connectPublicKey },
+        {
+          id: deviceId,
+          name: body.deviceName.slice(0, LIMITS.deviceNameChars),
+          publicKey: body.publicKey,
+          connectPublicKey: body.connectPublicKey,
+          sealedPinKey: pinKey.sealedKey,
+        },
         deps.clock.now(),
       );
       if (!outcome.ok) {
@@ -67,6 +85,7 @@ export function pairingRoutes(deps: RelayDeps) {
           deviceId: device.id,
           account: { userId: user.id, upn: user.upn, displayName: user.display_name },
           relay: { origin: relayOrigin, name: deps.config.relayName },
+          pinEvaluated: pinKey.evaluated,
         },
         201,
       );

@@ -18,6 +18,9 @@ export function amrFor(method: SigninMethod, unlock: string | null): string[] {
       return ['pwd'];
     case 'tap':
       return ['otp'];
+    case 'pin_unlock':
+      // A PIN failure's log row (section 4a): never a session.
+      return [];
   }
 }
 

@@ -9,10 +9,13 @@ export function challengeMessage(
   policy: Policy,
 ): ChallengeMessage {
   const digits = row.digits ?? 2;
+  // A sign-in by code: the person typed the code into the device, so no number is shown (section 5).
   const match: Match =
-    row.match_mode === 'choose' && row.choices
-      ? { mode: 'choose', digits, choices: JSON.parse(row.choices) as [string, string, string] }
-      : { mode: 'type', digits };
+    row.match_mode === 'code'
+      ? { mode: 'code' }
+      : row.match_mode === 'choose' && row.choices
+        ? { mode: 'choose', digits, choices: JSON.parse(row.choices) as [string, string, string] }
+        : { mode: 'type', digits };
   return {
     type: 'challenge',
     requestId: row.id,

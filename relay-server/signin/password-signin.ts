@@ -4,12 +4,13 @@ import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import type { RequestContext } from './request-context.ts';
+import type { ThrottleScope } from '../security/password-throttle.ts';
 import type { SigninMethod, UserRow } from '../store/schema.ts';
 
 export type PasswordSigninOutcome =
   /** Too many wrong passwords for this name from this client lately: not checked at all. */
-  | { kind: 'throttled'; retryAfterSeconds: number }
-  /** Too many password checks waiting across the relay (a spray): not checked, try again soon. */
+  | { kind: 'throttled'; retryAfterSeconds: number; scope: ThrottleScope }
+  /** This client may not wait in the password line now (a spray from unknown places): not checked, try again soon. */
   | { kind: 'busy'; retryAfterSeconds: number; message: string }
   /** Wrong password (or TAP) or unknown user: one answer for all, nothing changes but the log. */
   | { kind: 'invalid' }
@@ -32,32 +33,37 @@ export async function passwordSignin(
   input: { upn: string; secret: string; app: { id: string; name: string } | undefined; context: RequestContext },
 ): Promise<PasswordSigninOutcome> {
   const { store, clock, signins } = deps;
-  const { context } = input;
   const user = await store.users.byUpn(input.upn);
+  const context = await signins.counted(input.context, user?.id);
   const logged = { upn: user?.upn ?? input.upn.toLowerCase(), userId: user?.id ?? null, app: input.app, context };
-  // Before any scrypt: a refused attempt costs no password work.
-  const verdict = await signins.passwordVerdict(input.upn, user?.id, context);
-  if (!verdict.allowed) {
-    if (signins.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) {
-      await logSignin(deps, { ...logged, method: 'password', outcome: 'rate_limited' });
-    }
-    return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)) };
-  }
-  let passwordOk: boolean;
-  try {
-    passwordOk = await verifyPassword(input.secret, user?.password_hash);
-  } catch (error) {
-    if (error instanceof ApiError && error.code === 'unavailable') {
-      return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1, message: error.message };
-    }
-    throw error;
-  }
   let method: SigninMethod | undefined;
-  if (user && passwordOk) method = 'password';
-  else if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';
+  // docs/protocol.md section 5: a secret that matches a live Temporary Access Pass is accepted
+  // whatever the throttles say (a hash compare, no scrypt), so an administrator's TAP always gets
+  // a locked-out user back in. A wrong one is checked as a password and counts as one.
+  if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';
+  if (!method) {
+    // Before any scrypt: a refused attempt costs no password work.
+    const verdict = signins.passwordVerdict(input.upn, context);
+    if (!verdict.allowed) {
+      if (signins.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) {
+        await logSignin(deps, { ...logged, method: 'password', outcome: 'rate_limited' });
+      }
+      return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)), scope: verdict.scope };
+    }
+    let passwordOk: boolean;
+    try {
+      passwordOk = await verifyPassword(input.secret, user?.password_hash, context);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'rate_limited') {
+        return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1, message: error.message };
+      }
+      throw error;
+    }
+    if (user && passwordOk) method = 'password';
+  }
 
   if (!user || !method) {
-    signins.passwordThrottle.recordFailure(input.upn, context.clientKey);
+    signins.passwordThrottle.recordFailure(input.upn, context.clientKey, context.isFamiliar, user !== undefined);
     await logSignin(deps, { ...logged, method: 'password', outcome: 'invalid_credentials' });
     return { kind: 'invalid' };
   }

@@ -8,7 +8,7 @@ import { bearerToken, readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { startSession } from '../session/browser-session.ts';
 import { rememberBrowser } from './familiar-cookie.ts';
-import { PushBlockedError, pushBlockedResponse } from './push-blocked.ts';
+import { PushPausedError, pushBlockedResponse } from './push-blocked.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -28,7 +28,7 @@ export function signinRoutes(deps: RelayDeps) {
           const created = await deps.signins.create({ ...body, context: clientContext(c, deps.config.trustProxy) });
           return c.json(created, 201);
         } catch (error) {
-          if (error instanceof PushBlockedError) return pushBlockedResponse(c, error);
+          if (error instanceof PushPausedError) return pushBlockedResponse(c, error);
           throw error;
         }
       })
@@ -36,6 +36,8 @@ export function signinRoutes(deps: RelayDeps) {
       .get('/:id/events', async (c) => {
         const requestId = c.req.param('id');
         const token = requireToken(bearerToken(c) ?? c.req.query('token'));
+        const context = clientContext(c, deps.config.trustProxy);
+        const familiar = await deps.signins.familiar.resolve(context.familiar, context.clientKey);
         // Subscribe before reading, so a change between the read and the stream is not missed;
         // what arrives early is held until the stream is open.
         const early: SigninStatusResponse[] = [];
@@ -48,8 +50,9 @@ export function signinRoutes(deps: RelayDeps) {
           unsubscribe();
           throw error;
         }
-        // Counted only for the token's holder: a stranger learns nothing and takes no place.
-        const place = streamCaps.take(requestId);
+        // Counted only for the token's holder: a stranger learns nothing and takes no place. Per
+        // client too (a familiar browser is its cookie), so one client cannot take every stream.
+        const place = streamCaps.take(requestId, familiar?.clientKey ?? context.clientKey, familiar !== undefined);
         if (typeof place !== 'function') {
           unsubscribe();
           throw place;

@@ -13,7 +13,7 @@ import { currentSession, endSession, startSession } from '../session/browser-ses
 import { rememberBrowser } from './familiar-cookie.ts';
 import { passwordThrottled } from './signin-service.ts';
 import { PUSH_BLOCKED_MESSAGE, PushBlockedError } from './push-blocked.ts';
-import { tryAgainIn, type ApiError } from '../api-error.ts';
+import type { ApiError } from '../api-error.ts';
 import { CsrfError, csrfToken, readProtectedForm } from '../pages/csrf.ts';
 import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
 import { MessagePage } from '../pages/message-page.tsx';
@@ -130,14 +130,11 @@ export function signinPageRoutes(deps: RelayDeps) {
           return showPasswordPage(c, { app, upn, error: incorrect }, 401);
         case 'throttled':
           c.header('Retry-After', String(outcome.retryAfterSeconds));
-          return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000).message }, 429);
+          return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000, outcome.scope).message }, 429);
         case 'busy':
+          // Refused for this client alone (the fair line, security/password-line.ts): its message says what works.
           c.header('Retry-After', String(outcome.retryAfterSeconds));
-          return showPasswordPage(
-            c,
-            { app, upn, error: `The sign-in service is busy checking other passwords. ${tryAgainIn(outcome.retryAfterSeconds)}` },
-            503,
-          );
+          return showPasswordPage(c, { app, upn, error: outcome.message }, 429);
         case 'push_refused':
           if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
           return showPasswordPage(c, { app, upn, error: pushRefusedMessage(outcome.error) }, outcome.error.status === 429 ? 429 : 400);

@@ -111,6 +111,10 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
               {started?.number ?? ''}
             </span>
           </div>
+          {/* Sign-in by code (docs/protocol.md section 5): 8 digits in two groups of 4, typed into the authenticator. */}
+          <div class="match" id="code-block" hidden>
+            <span class="match-number" data-testid="signin-code" id="signin-code"></span>
+          </div>
           <div class="countdown" data-testid="countdown" role="timer" aria-live="off"></div>
         </section>
 
@@ -152,6 +156,11 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
                 Use your password instead
               </a>
             )}
+            {!started && passwordless ? (
+              <button type="button" class="link-button" id="code-link" data-testid="code-link">
+                Sign in with a code instead
+              </button>
+            ) : null}
             {started || passwordless ? (
               <button type="button" class="link-button" id="change-user" data-testid="change-user" hidden={!started}>
                 Sign in as someone else

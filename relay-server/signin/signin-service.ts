@@ -1,27 +1,30 @@
-import { randomId } from '../../protocol/encoding.ts';
+import { randomId, randomInt } from '../../protocol/encoding.ts';
 import type {
   CancelReason,
+  ClaimMessage,
+  CreateCodeSigninResponse,
   CreateSigninResponse,
+  RelayToDeviceMessage,
   DecisionMessage,
   ResultMessage,
   SigninStatus,
   SigninStatusResponse,
 } from '../../protocol/messages.ts';
-import { matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
+import { SIGNIN_CODE_DIGITS, matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
 import { decisionStatement } from '../../protocol/statements.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import { ApiError, rateLimited, secondsUntil } from '../api-error.ts';
+import { ApiError, rateLimited, secondsUntil, tryAgainIn } from '../api-error.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy/evaluate-policy.ts';
 import { hashSecret, matchesDigest } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
-import { PasswordThrottle, type ThrottleVerdict } from '../security/password-throttle.ts';
-import { FamiliarBrowsers } from '../security/familiar-browser.ts';
+import { PasswordThrottle, type ThrottleScope, type ThrottleVerdict } from '../security/password-throttle.ts';
+import { FamiliarBrowsers, familiarIdOf } from '../security/familiar-browser.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
 import type { SigninMethod, SigninRow, UserRow } from '../store/schema.ts';
-import { MAX_PENDING_PER_USER, type SettledRequest } from '../store/signins-store.ts';
+import type { SettledRequest } from '../store/signins-store.ts';
 import type { Store } from '../store/store.ts';
 import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
@@ -30,15 +33,29 @@ import type { RequestContext } from './request-context.ts';
 import type { SecurityEventSink } from './security-events.ts';
 import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from './deciding-device.ts';
 import { amrFor } from './amr.ts';
-import { PushBlockedError } from './push-blocked.ts';
+import { PushBlockedError, WHAT_WORKS, unfamiliarPaused } from './push-blocked.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
-/** The per-user push backstop: this many times the per-client budget, from every client together. */
-export const PUSH_BACKSTOP_FACTOR = 10;
+/** The window of `maxUnfamiliarPushesPerHour` and of each unfamiliar client's share of it. */
+const HOUR_MS = 3_600_000;
+
+/** An unfamiliar client's share of `maxUnfamiliarPushesPerHour` (docs/protocol.md section 5): a quarter, at least 1. */
+export function unfamiliarClientShare(maxUnfamiliarPushesPerHour: number): number {
+  return Math.max(1, Math.floor(maxUnfamiliarPushesPerHour / 4));
+}
 
 /** What a device (and the sign-in log) shows as the app of a step-up push. */
 export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
+
+/** How a request is asked for: a push to every device (with a number to match), or a code the person types into one. */
+export type SigninBy = 'push' | 'code';
+
+/** A request's context as the limits see it: `clientKey` is the familiar browser's own key when it is one. */
+export interface CountedContext extends RequestContext {
+  /** The request comes from a familiar browser of the user it names (docs/protocol.md section 5). */
+  isFamiliar: boolean;
+}
 
 export interface SigninServiceDeps {
   store: Store;
@@ -54,15 +71,18 @@ export interface SigninServiceDeps {
 export class SigninService {
   /** Shared by the API's password path and the password page. */
   readonly passwordThrottle: PasswordThrottle;
-  /** Browsers users signed in from: they may still ask when strangers have spent a backstop. */
+  /** Browsers users signed in from: each is a client of its own, never refused for what others did. */
   readonly familiar: FamiliarBrowsers;
+  /** Unknown codes each device sent this hour (section 5: at most 10). */
+  private readonly unknownCodes = new Map<string, { count: number; endsAt: number }>();
 
   constructor(private readonly deps: SigninServiceDeps) {
     this.passwordThrottle = new PasswordThrottle(() => deps.clock.now());
-    this.familiar = new FamiliarBrowsers(
-      () => relaySecret(deps.store.db, 'familiar-browser-key'),
-      () => deps.clock.now(),
-    );
+    this.familiar = new FamiliarBrowsers({
+      db: deps.store.db,
+      loadKey: () => relaySecret(deps.store.db, 'familiar-browser-key'),
+      now: () => deps.clock.now(),
+    });
   }
 
   /** Where an IP is, as the challenge and the sign-in log show it. */
@@ -70,11 +90,36 @@ export class SigninService {
     return this.deps.locate(ip);
   }
 
-  /** `POST /api/v1/signins`: passwordless, or push after the password given here. */
-  async create(input: { upn: string; app?: string; password?: string; context: RequestContext }): Promise<CreateSigninResponse> {
+  /**
+   * The client a request counts as for `userId`: its familiar-browser cookie when that is one of
+   * the user's (section 1: a familiar browser is its cookie, in every rule), else its address.
+   */
+  async counted(context: RequestContext, userId: string | undefined): Promise<CountedContext> {
+    if (userId === undefined || context.familiar === undefined) return { ...context, isFamiliar: false };
+    const familiar = await this.familiar.resolve(context.familiar, context.clientKey, userId);
+    return familiar ? { ...context, clientKey: familiar.clientKey, isFamiliar: true } : { ...context, isFamiliar: false };
+  }
+
+  /** `POST /api/v1/signins`: passwordless, or push after the password given here; or a sign-in by code. */
+  async create(input: {
+    upn: string;
+    app?: string | undefined;
+    password?: string | undefined;
+    by?: SigninBy | undefined;
+    context: RequestContext;
+  }): Promise<CreateSigninResponse | CreateCodeSigninResponse> {
     const appLabel = await this.appLabel(input.app);
-    const { context } = input;
-    const target = await this.deps.store.users.pushTarget({ upn: input.upn }, this.pushBudgetStart(), context.clientKey);
+    const { users } = this.deps.store;
+    let context: CountedContext = { ...input.context, isFamiliar: false };
+    let target: PushTarget | undefined;
+    if (input.context.familiar === undefined) {
+      // The common case, no familiar cookie: the user and the limits in one query.
+      target = await users.pushTarget({ upn: input.upn }, this.windows(), context.clientKey);
+    } else {
+      const user = await users.byUpn(input.upn);
+      context = await this.counted(input.context, user?.id);
+      target = user ? await users.pushTarget({ id: user.id }, this.windows(), context.clientKey) : undefined;
+    }
     let flow: PushFlow = 'passwordless';
     if (input.password !== undefined) {
       const logged = {
@@ -84,36 +129,89 @@ export class SigninService {
         app: this.appFor(input.app, appLabel),
         context,
       };
+      // docs/protocol.md section 5: a secret that matches a live Temporary Access Pass is accepted
+      // whatever the throttles say (a hash compare, no scrypt), as on the password page.
+      if (target && (await this.deps.store.taps.use(target.user.id, input.password, this.deps.clock.now()))) {
+        return this.tapSignin(target.user, this.appFor(input.app, appLabel), context);
+      }
       // The throttle runs before scrypt: a refused attempt costs no password work.
-      const verdict = await this.passwordVerdict(input.upn, target?.user.id, context);
+      const verdict = this.passwordVerdict(input.upn, context);
       if (!verdict.allowed) {
         if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope))
           await this.logAttempt({ ...logged, outcome: 'rate_limited' });
-        throw passwordThrottled(verdict.retryAfterMs);
+        throw passwordThrottled(verdict.retryAfterMs, verdict.scope);
       }
-      const passwordOk = await verifyPassword(input.password, target?.user.password_hash);
+      const passwordOk = await verifyPassword(input.password, target?.user.password_hash, context);
       if (!passwordOk || !target) {
-        this.passwordThrottle.recordFailure(input.upn, context.clientKey);
+        this.passwordThrottle.recordFailure(input.upn, context.clientKey, context.isFamiliar, target !== undefined);
         await this.logAttempt({ ...logged, outcome: 'invalid_credentials' });
         throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
       }
       this.passwordThrottle.recordSuccess(input.upn, context.clientKey);
       flow = 'push_after_password';
     }
-    return this.openPush(target, flow, input.app, appLabel, context);
+    return this.openRequest(target, flow, input.app, appLabel, context, input.by ?? 'push');
   }
 
   /**
-   * Whether this client may try a password (or TAP) for this name now. Past a backstop (every
-   * client for the name, or this client for every name) a familiar browser of that user may
-   * still try: strangers spraying a name cannot lock its owner out of their own browser.
+   * A Temporary Access Pass given as the API's `password`: the request is made already approved,
+   * pushes nothing and counts against no push limit, and its browser token turns it into a session
+   * with amr `["otp"]` (`complete`), as the password page's TAP sign-in does. The answer has the
+   * usual shape; its `number` matches nothing (no device is asked), and the status is `approved`
+   * from the start. The row is the TAP sign-in's line in the sign-in log.
    */
-  async passwordVerdict(upn: string, userId: string | undefined, context: RequestContext): Promise<ThrottleVerdict> {
-    const verdict = this.passwordThrottle.check(upn, context.clientKey);
-    if (!verdict.allowed && verdict.scope !== 'client' && userId !== undefined && (await this.familiar.verify(context.familiar, userId))) {
-      return { allowed: true };
-    }
-    return verdict;
+  private async tapSignin(
+    user: Pick<UserRow, 'id' | 'upn'>,
+    app: { id: string; name: string } | undefined,
+    context: CountedContext,
+  ): Promise<CreateSigninResponse> {
+    const { store, clock } = this.deps;
+    const policy = await store.policy.current();
+    const now = clock.now();
+    const browserToken = randomId();
+    const digits = policy.match.digits;
+    const number = randomMatchNumber(digits);
+    const row: SigninRow = {
+      id: randomId(),
+      user_id: user.id,
+      upn: user.upn,
+      app_id: app?.id ?? null,
+      app_name: app?.name ?? null,
+      ip: context.ip,
+      client_key: context.clientKey,
+      location: this.deps.locate(context.ip),
+      browser: context.browser,
+      os: context.os,
+      method: 'tap',
+      number: null,
+      match_mode: null,
+      digits: null,
+      choices: null,
+      browser_token_hash: hashSecret(browserToken),
+      status: 'approved',
+      reason: null,
+      device_id: null,
+      created_at: now,
+      expires_at: now + policy.requestTtlSeconds * 1000,
+      decided_at: now,
+      completed_at: null,
+      unlock: null,
+      pending_slot: null,
+    };
+    await store.signins.insert(row);
+    this.passwordThrottle.recordSuccess(user.upn, context.clientKey);
+    // A successful sign-in resets this client's failed-push count (docs/protocol.md section 6).
+    await store.users.recordSuccess(user.id, context.clientKey);
+    return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
+  }
+
+  /**
+   * Whether this client may try a password (or TAP) for this name now. The backstops behind the
+   * per-client limit (every unfamiliar client for the name, this client for every name) refuse
+   * unfamiliar clients only: strangers spraying a name cannot lock its owner out of their browser.
+   */
+  passwordVerdict(upn: string, context: CountedContext): ThrottleVerdict {
+    return this.passwordThrottle.check(upn, context.clientKey, context.isFamiliar);
   }
 
   /**
@@ -163,9 +261,9 @@ export class SigninService {
   }
 
   /** The push after a password the caller (the password page) has already checked. */
-  async createAfterPassword(input: { user: UserRow; app?: string; context: RequestContext }): Promise<CreateSigninResponse> {
+  async createAfterPassword(input: { user: UserRow; app?: string; context: CountedContext }): Promise<CreateSigninResponse> {
     const appLabel = await this.appLabel(input.app);
-    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart(), input.context.clientKey);
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.windows(), input.context.clientKey);
     return this.openPush(target, 'push_after_password', input.app, appLabel, input.context);
   }
 
@@ -175,15 +273,17 @@ export class SigninService {
    * `swk`). The policy still decides whether the user gets pushes at all.
    */
   async createStepUp(input: { user: UserRow; context: RequestContext }): Promise<CreateSigninResponse> {
-    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.pushBudgetStart(), input.context.clientKey);
+    const context = await this.counted(input.context, input.user.id);
+    const target = await this.deps.store.users.pushTarget({ id: input.user.id }, this.windows(), context.clientKey);
     const policy = await this.deps.store.policy.current();
     // The session's password counts as the first factor when the policy has that flow.
     const flow: PushFlow = allowsFlow(policy, 'push_after_password') ? 'push_after_password' : 'passwordless';
-    return this.openPush(target, flow, undefined, STEP_UP_APP_NAME, input.context);
+    return this.openPush(target, flow, undefined, STEP_UP_APP_NAME, context);
   }
 
-  private pushBudgetStart(): number {
-    return this.deps.clock.now() - PUSH_BUDGET_WINDOW_MS;
+  private windows(): { since: number; hourSince: number } {
+    const now = this.deps.clock.now();
+    return { since: now - PUSH_BUDGET_WINDOW_MS, hourSince: now - HOUR_MS };
   }
 
   /** docs/protocol.md section 5: `app` is a registered app's client id; its name is what devices and the log show. */
@@ -199,8 +299,27 @@ export class SigninService {
     flow: PushFlow,
     appId: string | undefined,
     appLabel: string | null,
-    context: RequestContext,
+    context: CountedContext,
   ): Promise<CreateSigninResponse> {
+    return (await this.openRequest(target, flow, appId, appLabel, context, 'push')) as CreateSigninResponse;
+  }
+
+  /**
+   * Opens a push, or a sign-in by code, under the limits of docs/protocol.md section 5. Limits per
+   * client (this client's failure lock and 10-minute budget, one pending request) hold for every
+   * client, a familiar browser being a client of its own; the per-user caps behind them (a
+   * report's pause, the hourly push cap and each client's share of it, the three pending slots)
+   * count and refuse unfamiliar clients only, and a sign-in by code, which pushes nothing, is
+   * outside them.
+   */
+  private async openRequest(
+    target: PushTarget | undefined,
+    flow: PushFlow,
+    appId: string | undefined,
+    appLabel: string | null,
+    context: CountedContext,
+    by: SigninBy,
+  ): Promise<CreateSigninResponse | CreateCodeSigninResponse> {
     const { store, clock } = this.deps;
     const policy = await store.policy.current();
     // Built only when thrown: an Error captures a stack trace, too dear for every sign-in.
@@ -225,15 +344,11 @@ export class SigninService {
       }
       throw error;
     };
-    if (user.push_blocked) {
-      await refuse(new PushBlockedError());
-    }
-    // docs/protocol.md section 6: failures and the budget count per user and client, so a stranger
-    // spends only their own; the backstop behind them lets familiar browsers through.
+    // Per client, every client (section 6: failures and the budget count per user and client).
     if (target.clientLockedUntil !== null && target.clientLockedUntil > now) {
       await refuse(
         rateLimited(
-          'Too many push sign-ins from this device or network were denied or went unanswered.',
+          `Sign-in requests from here are paused for this account because too many were denied or went unanswered; ${WHAT_WORKS}`,
           secondsUntil(target.clientLockedUntil, now),
         ),
       );
@@ -241,26 +356,26 @@ export class SigninService {
     if (target.clientPushes >= policy.maxPushesPer10Min) {
       await refuse(
         rateLimited(
-          'Too many push sign-ins for this account from this device or network.',
-          await this.budgetRetry(user.id, context.clientKey, now),
+          `Too many sign-in requests from here for this account lately; ${WHAT_WORKS}`,
+          await this.budgetRetry(user.id, { clientKey: context.clientKey }, PUSH_BUDGET_WINDOW_MS, now),
         ),
       );
     }
-    if (
-      target.recentPushes >= policy.maxPushesPer10Min * PUSH_BACKSTOP_FACTOR &&
-      !(await this.familiar.verify(context.familiar, user.id))
-    ) {
-      await refuse(
-        rateLimited(
-          'Too many push sign-ins for this account lately; only browsers it has signed in from before may ask now.',
-          await this.budgetRetry(user.id, null, now),
-        ),
-      );
+    const unfamiliarPush = by === 'push' && !context.isFamiliar;
+    if (unfamiliarPush) {
+      if (user.push_blocked) await refuse(new PushBlockedError());
+      if (target.clientHourPushes >= unfamiliarClientShare(policy.maxUnfamiliarPushesPerHour)) {
+        await refuse(unfamiliarPaused(await this.budgetRetry(user.id, { clientKey: context.clientKey, pushesOnly: true }, HOUR_MS, now)));
+      }
+      if (target.unfamiliarHourPushes >= policy.maxUnfamiliarPushesPerHour) {
+        await refuse(unfamiliarPaused(await this.budgetRetry(user.id, { unfamiliarOnly: true, pushesOnly: true }, HOUR_MS, now)));
+      }
     }
 
-    const digits = policy.match.digits;
-    const number = randomMatchNumber(digits);
     const browserToken = randomId();
+    const digits = by === 'code' ? SIGNIN_CODE_DIGITS : policy.match.digits;
+    const number = by === 'code' ? randomSigninCode() : randomMatchNumber(digits);
+    const matchMode = by === 'code' ? 'code' : policy.match.mode;
     const row: SigninRow = {
       id: randomId(),
       user_id: user.id,
@@ -274,9 +389,9 @@ export class SigninService {
       os: context.os,
       method: flow,
       number,
-      match_mode: policy.match.mode,
+      match_mode: matchMode,
       digits,
-      choices: policy.match.mode === 'choose' ? JSON.stringify(matchChoices(number, digits)) : null,
+      choices: matchMode === 'choose' ? JSON.stringify(matchChoices(number, digits)) : null,
       browser_token_hash: hashSecret(browserToken),
       status: 'pending',
       reason: null,
@@ -288,32 +403,75 @@ export class SigninService {
       unlock: null,
       pending_slot: null,
     };
-    let opened = await store.signins.openRequest({ ...row, user_id: user.id });
+    // Only unfamiliar pushes take one of the user's three slots; the rest are one per client.
+    let opened = await store.signins.openRequest({ ...row, user_id: user.id }, unfamiliarPush);
     // Slots held by requests whose time is up (the sweeper has not run yet) are freed first.
     if (!opened.opened && opened.pending.some((request) => request.expires_at <= now)) {
       await this.expireDue();
-      opened = await store.signins.openRequest({ ...row, user_id: user.id });
+      opened = await store.signins.openRequest({ ...row, user_id: user.id }, unfamiliarPush);
     }
     if (!opened.opened) {
       const firstEnds = Math.min(...opened.pending.map((request) => request.expires_at));
-      return refuse(
-        rateLimited(
-          `This account already has ${MAX_PENDING_PER_USER} sign-in requests waiting from other devices.`,
-          secondsUntil(firstEnds, now),
-        ),
-      );
+      return refuse(unfamiliarPaused(secondsUntil(firstEnds, now)));
     }
     for (const older of opened.superseded) this.announceSettled(older, 'superseded', null);
-    for (const deviceId of deviceIds) this.deps.fanout.sendToDevice(deviceId, challengeMessage(row, deviceId, user, policy));
     this.deps.metrics?.signins.inc();
+    if (by === 'code') return { requestId: row.id, code: number, expiresAt: row.expires_at, browserToken };
+    for (const deviceId of deviceIds) this.deps.fanout.sendToDevice(deviceId, challengeMessage(row, deviceId, user, policy));
     this.deps.metrics?.pushes.inc(deviceIds.length);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
   }
 
-  /** Seconds until the oldest push counted against a budget (this client's, or every client's) leaves the window. */
-  private async budgetRetry(userId: string, clientKey: string | null, now: number): Promise<number> {
-    const oldest = await this.deps.store.signins.oldestPushSince(userId, clientKey, this.pushBudgetStart());
-    return secondsUntil((oldest ?? now) + PUSH_BUDGET_WINDOW_MS, now);
+  /** Seconds until the oldest request counted against a cap leaves its window. */
+  private async budgetRetry(
+    userId: string,
+    which: { clientKey?: string; unfamiliarOnly?: boolean; pushesOnly?: boolean },
+    windowMs: number,
+    now: number,
+  ): Promise<number> {
+    const oldest = await this.deps.store.signins.oldestPushSince(userId, which, now - windowMs);
+    return secondsUntil((oldest ?? now) + windowMs, now);
+  }
+
+  /**
+   * A device's `claim` (section 5): the person typed a sign-in code into it. The device gets the
+   * request's challenge (match mode `code`) when the code is a pending sign-in by code of a user
+   * the device belongs to; otherwise `error`, and each unknown code counts against the device's
+   * 10 an hour. No one but a device of that user can reach the request, so nothing a stranger
+   * does uses a code up.
+   */
+  async claim(device: { id: string; userId: string }, message: ClaimMessage): Promise<RelayToDeviceMessage> {
+    const now = this.deps.clock.now();
+    let spent = this.unknownCodes.get(device.id);
+    if (spent && spent.endsAt <= now) {
+      this.unknownCodes.delete(device.id);
+      spent = undefined;
+    }
+    if (spent && spent.count >= LIMITS.unknownCodesPerHour) {
+      return {
+        type: 'error',
+        code: 'rate_limited',
+        message: `Too many unknown codes from this authenticator. ${tryAgainIn(secondsUntil(spent.endsAt, now))}`,
+        deviceId: device.id,
+      };
+    }
+    const row = await this.deps.store.signins.pendingCode(device.userId, message.code, now);
+    const user = row ? await this.deps.store.users.byId(device.userId) : undefined;
+    if (!row || !user) {
+      if (spent) spent.count += 1;
+      else {
+        if (this.unknownCodes.size >= 100_000)
+          for (const [id, entry] of this.unknownCodes) if (entry.endsAt <= now) this.unknownCodes.delete(id);
+        this.unknownCodes.set(device.id, { count: 1, endsAt: now + HOUR_MS });
+      }
+      return {
+        type: 'error',
+        code: 'not_found',
+        message: 'No sign-in is waiting for this code. Check the code on the sign-in page.',
+        deviceId: device.id,
+      };
+    }
+    return challengeMessage(row, device.id, user, await this.deps.store.policy.current());
   }
 
   /**
@@ -392,7 +550,10 @@ export class SigninService {
     const { store, clock } = this.deps;
     if (status === 'approved') return store.users.recordSuccess(row.user_id, row.client_key);
     if (status === 'reported') {
+      // Pauses unfamiliar clients only; the browser that made the reported request is a stranger now.
       await store.users.setPushBlocked(row.user_id, true);
+      const familiarId = familiarIdOf(row.client_key);
+      if (familiarId !== undefined) await this.familiar.revoke(familiarId);
       this.deps.onSecurityEvent({
         type: 'signin.reported',
         upn: row.upn,
@@ -425,7 +586,8 @@ export class SigninService {
 
   private async afterExpiry(row: SettledRequest): Promise<void> {
     this.deps.metrics?.decisions.inc({ outcome: 'expired' });
-    await this.afterDecision(row, 'expired');
+    // A sign-in by code that nobody claimed asked no one: it is no failure.
+    if (row.match_mode !== 'code') await this.afterDecision(row, 'expired');
     this.announceSettled(row, 'expired', null);
   }
 
@@ -506,12 +668,22 @@ export class SigninService {
   }
 }
 
-/** The answer for a password attempt the throttle refused, saying when to try again. */
-export function passwordThrottled(retryAfterMs: number): ApiError {
-  return rateLimited('Too many wrong passwords for this account from this device or network.', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+/** The answer for a password attempt the throttle refused: what is paused, what works, and when to try again. */
+export function passwordThrottled(retryAfterMs: number, scope: ThrottleScope = 'client'): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const why =
+    scope === 'client'
+      ? 'Password sign-in to this account from here is paused after too many wrong passwords'
+      : 'Password sign-in from unknown places is paused for a while after too many wrong passwords';
+  return rateLimited(`${why}; ${WHAT_WORKS}`, seconds);
 }
 
 export function statusOf(row: Pick<SigninRow, 'status' | 'reason'>): SigninStatusResponse {
   const status = row.status as SigninStatus;
   return row.reason && row.reason !== status ? { status, reason: row.reason } : { status };
+}
+
+/** A sign-in code (section 5): 8 digits from the CSPRNG, leading zeros kept. */
+function randomSigninCode(): string {
+  return String(randomInt(10 ** SIGNIN_CODE_DIGITS)).padStart(SIGNIN_CODE_DIGITS, '0');
 }

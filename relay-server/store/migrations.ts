@@ -245,6 +245,68 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_pin_hardening': {
+    async up(db: Kysely<any>) {
+      // docs/protocol.md revision 3 section 4a. Each device's OPRF secret key, sealed with a key
+      // that is not in the database (pin/pin-sealing-key.ts), and whether its PIN is locked. A
+      // device paired under revision 2 gets its row at its first `unlock`.
+      await db.schema
+        .createTable('device_pin_keys')
+        .addColumn('device_id', 'text', (c) => c.primaryKey().references('devices.id').onDelete('cascade'))
+        .addColumn('sealed_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('locked_at', 'bigint')
+        .execute();
+      // Every evaluation is an attempt on one socket. A proof on that socket deletes it (and the
+      // socket's earlier ones); an unproven one becomes a failure (`failed_at`), which is final and
+      // counts for 30 days. `seq` orders a socket's attempts when the clock does not.
+      await db.schema
+        .createTable('pin_attempts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('socket_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('blinded', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('made_at', 'bigint', (c) => c.notNull())
+        .addColumn('failed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('pin_attempts_device').on('pin_attempts').columns(['device_id', 'failed_at']).execute();
+      await db.schema.createIndex('pin_attempts_socket').on('pin_attempts').columns(['socket_id', 'device_id']).execute();
+      await db.schema.createIndex('pin_attempts_open').on('pin_attempts').columns(['failed_at', 'made_at']).execute();
+      // Authenticated sockets per device on every instance (at most 4, section 4). A row per socket
+      // and device, removed when the socket closes; each instance renews the lease of its rows, so
+      // the rows of an instance that died expire instead of holding places forever.
+      await db.schema
+        .createTable('device_sockets')
+        .addColumn('socket_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_sockets_pk', ['socket_id', 'device_id'])
+        .execute();
+      await db.schema.createIndex('device_sockets_device').on('device_sockets').columns(['device_id', 'lease_until']).execute();
+      await db.schema.createIndex('device_sockets_instance').on('device_sockets').column('instance_id').execute();
+    },
+  },
+  '0008_familiar_browsers': {
+    async up(db: Kysely<any>) {
+      // docs/protocol.md revision 3 section 5: each familiar-browser cookie has an id on the relay,
+      // so it is a client of its own (its own budgets, pending slot, failures) and can be revoked
+      // by "sign out everywhere", a password change, or a report of a request it made.
+      await db.schema
+        .createTable('familiar_browsers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('familiar_browsers_user').on('familiar_browsers').column('user_id').execute();
+      // The cap on stored OpenID Connect interactions counts the live ones of one model.
+      await db.schema.createIndex('oidc_payloads_model_expiry').on('oidc_payloads').columns(['model', 'expires_at']).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

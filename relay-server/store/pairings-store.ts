@@ -27,7 +27,19 @@ export class PairingsStore {
    * Marks the offer used and adds the device in one transaction; the conditional update makes a
    * token single-use even when two redemptions race.
    */
-  async redeem(token: string, device: { name: string; publicKey: string; connectPublicKey: string }, now: number): Promise<RedeemOutcome> {
+  async redeem(
+    token: string,
+    device: {
+      name: string;
+      publicKey: string;
+      connectPublicKey: string;
+      /** The new device's id, when the caller needed it first (to seal the OPRF key for it). */
+      id?: string;
+      /** The device's OPRF secret key, sealed (section 4a), stored with the device in one transaction. */
+      sealedPinKey?: string;
+    },
+    now: number,
+  ): Promise<RedeemOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const offer = await trx.selectFrom('pairing_offers').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
       if (!offer) return { ok: false, code: 'invalid_request' } as const;
@@ -43,7 +55,7 @@ export class PairingsStore {
       const row = await trx
         .insertInto('devices')
         .values({
-          id: randomId(),
+          id: device.id ?? randomId(),
           user_id: offer.user_id,
           name: device.name,
           public_key: device.publicKey,
@@ -53,6 +65,12 @@ export class PairingsStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (device.sealedPinKey !== undefined) {
+        await trx
+          .insertInto('device_pin_keys')
+          .values({ device_id: row.id, sealed_key: device.sealedPinKey, created_at: now, locked_at: null })
+          .execute();
+      }
       return { ok: true, device: row } as const;
     });
   }

@@ -20,6 +20,53 @@ export interface Database {
   app_consents: AppConsentsTable;
   oidc_payloads: OidcPayloadsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  familiar_browsers: FamiliarBrowsersTable;
+  device_pin_keys: DevicePinKeysTable;
+  pin_attempts: PinAttemptsTable;
+  device_sockets: DeviceSocketsTable;
+}
+
+/** A device's OPRF secret key (docs/protocol.md section 4a), sealed at rest, and its PIN lock. */
+export interface DevicePinKeysTable {
+  device_id: string;
+  /** AES-256-GCM of the 32-byte key under the PIN sealing key, AAD = device id (pin/pin-sealing-key.ts). */
+  sealed_key: string;
+  created_at: number;
+  /** Set at the 10th failure in 30 days: no more evaluations, no `approve` with unlock `pin`. */
+  locked_at: number | null;
+}
+
+/** One evaluation (`unlock` or `rekey`) on one socket; deleted by its proof, or kept as a failure. */
+export interface PinAttemptsTable {
+  id: string;
+  device_id: string;
+  socket_id: string;
+  /** Order of the socket's attempts: a proof clears its own and every earlier one. */
+  seq: number;
+  blinded: string;
+  /** The socket's client address, for the sign-in log row of a failure. */
+  ip: string;
+  made_at: number;
+  /** When it became a failure (no proof within 60 s, or its socket closed); null while open. */
+  failed_at: number | null;
+}
+
+/** An authenticated socket holding a device, on some instance (the 4-socket cap of section 4). */
+export interface DeviceSocketsTable {
+  socket_id: string;
+  device_id: string;
+  instance_id: string;
+  lease_until: number;
+}
+
+/** A familiar-browser cookie (docs/protocol.md section 5): a client of its own until it expires or is revoked. */
+export interface FamiliarBrowsersTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Set by "sign out everywhere", a password change, or a report of a request it made. */
+  revoked_at: number | null;
 }
 
 /** An app registered to sign its users in through the relay (docs/protocol.md sections 7 and 9). */
@@ -116,7 +163,8 @@ export interface PairingOffersTable {
   used_at: number | null;
 }
 
-export type SigninMethod = 'passwordless' | 'push_after_password' | 'password' | 'tap';
+/** `pin_unlock`: a failed or locked PIN evaluation (section 4a), logged already decided. */
+export type SigninMethod = 'passwordless' | 'push_after_password' | 'password' | 'tap' | 'pin_unlock';
 
 export interface SigninRequestsTable {
   id: string;

@@ -1,19 +1,24 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
+import { FAMILIAR_CLIENT_PREFIX } from '../security/familiar-browser.ts';
 
 /** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
-const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at'] as const;
+const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at', 'match_mode'] as const;
 export type SettledRequest = Pick<SigninRow, (typeof SETTLED_COLUMNS)[number]>;
 
-/** How many push requests of one user may be pending at once, across clients (docs/protocol.md section 5). */
+/**
+ * How many push requests of one user unfamiliar clients may have pending at once, together
+ * (docs/protocol.md section 5). A familiar browser's request and a sign-in by code take no slot:
+ * they are limited to one per client only.
+ */
 export const MAX_PENDING_PER_USER = 3;
 
 /** What opening a push request did. */
 export type OpenedRequest =
   /** Inserted; `superseded` are the same client's older pending requests it replaced (their devices get `cancel`). */
   | { opened: true; superseded: SigninRow[] }
-  /** Not inserted: the user already has MAX_PENDING_PER_USER pending requests from other clients. */
+  /** Not inserted: unfamiliar clients already hold the user's MAX_PENDING_PER_USER slots. */
   | { opened: false; pending: Pick<SigninRow, 'id' | 'client_key' | 'expires_at'>[] };
 
 /** Thrown inside the slow path's transaction to undo its supersede when a concurrent sign-in took the slot. */
@@ -121,8 +126,11 @@ export class SigninsStore {
    * meets a pending request does the transaction run that supersedes the same client's older one
    * (taking its slot) or takes a free slot, again if a concurrent sign-in slipped in between.
    */
-  async openRequest(row: NewSigninRow & { user_id: string }): Promise<OpenedRequest> {
-    const inserted = await this.insertPending(...SIGNIN_COLUMNS.map((column) => (column === 'pending_slot' ? 0 : (row[column] ?? null))));
+  async openRequest(row: NewSigninRow & { user_id: string }, needsSlot = true): Promise<OpenedRequest> {
+    const firstSlot = needsSlot ? 0 : null;
+    const inserted = await this.insertPending(
+      ...SIGNIN_COLUMNS.map((column) => (column === 'pending_slot' ? firstSlot : (row[column] ?? null))),
+    );
     if (Number(inserted.numAffectedRows ?? 0) === 1) return { opened: true, superseded: [] };
     for (let attempt = 0; attempt < 8; attempt += 1) {
       try {
@@ -147,9 +155,11 @@ export class SigninsStore {
             slot = sameClient.pending_slot ?? undefined;
           }
           const taken = new Set(pending.filter((request) => request !== sameClient).map((request) => request.pending_slot));
-          slot ??= Array.from({ length: MAX_PENDING_PER_USER }, (_, index) => index).find((index) => !taken.has(index));
-          if (slot === undefined) return { opened: false, pending };
-          const inserted = await insertIntoFreeSlot(trx, { ...row, pending_slot: slot }).executeTakeFirst();
+          if (needsSlot) {
+            slot ??= Array.from({ length: MAX_PENDING_PER_USER }, (_, index) => index).find((index) => !taken.has(index));
+            if (slot === undefined) return { opened: false, pending: pending.filter((request) => request.pending_slot !== null) };
+          }
+          const inserted = await insertIntoFreeSlot(trx, { ...row, pending_slot: needsSlot ? slot! : null }).executeTakeFirst();
           if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new SlotTaken();
           return { opened: true, superseded: older };
         });
@@ -164,15 +174,21 @@ export class SigninsStore {
    * When the oldest push request counted since `since` (of this client, or of every client when
    * `clientKey` is null) was made: the push budget frees up 10 minutes after it. Rare path only.
    */
-  async oldestPushSince(userId: string, clientKey: string | null, since: number): Promise<number | undefined> {
-    // The same rows as the budget's count (users-store.ts, pushTargetQuery).
+  async oldestPushSince(
+    userId: string,
+    which: { clientKey?: string; unfamiliarOnly?: boolean; pushesOnly?: boolean },
+    since: number,
+  ): Promise<number | undefined> {
+    // The same rows as the caps' counts (users-store.ts, pushTargetQuery).
     let query = this.db
       .selectFrom('signin_requests')
       .where('user_id', '=', userId)
       .where('method', 'in', ['passwordless', 'push_after_password'])
       .where('created_at', '>=', since)
       .where('number', 'is not', null);
-    if (clientKey !== null) query = query.where('client_key', '=', clientKey);
+    if (which.clientKey !== undefined) query = query.where('client_key', '=', which.clientKey);
+    if (which.unfamiliarOnly) query = query.where('client_key', 'not like', `${FAMILIAR_CLIENT_PREFIX}%`);
+    if (which.pushesOnly) query = query.where('match_mode', '<>', 'code');
     const row = await query.select((eb) => eb.fn.min<number | string>('created_at').as('oldest')).executeTakeFirst();
     return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest);
   }
@@ -227,6 +243,7 @@ export class SigninsStore {
       .execute();
   }
 
+  /** Pending pushes of these users (a sign-in by code goes only to the device that claims it). */
   pendingForUsers(userIds: readonly string[], now: number): Promise<SigninRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
     return this.db
@@ -235,8 +252,22 @@ export class SigninsStore {
       .where('user_id', 'in', userIds)
       .where(IS_PENDING)
       .where('expires_at', '>', now)
+      .where('match_mode', '<>', 'code')
       .orderBy('created_at')
       .execute();
+  }
+
+  /** The pending, unexpired sign-in by code of this user with this code, if any (docs/protocol.md section 5). */
+  pendingCode(userId: string, code: string, now: number): Promise<SigninRow | undefined> {
+    return this.db
+      .selectFrom('signin_requests')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where(IS_PENDING)
+      .where('expires_at', '>', now)
+      .where('match_mode', '=', 'code')
+      .where('number', '=', code)
+      .executeTakeFirst();
   }
 
   /** Turns an approved request into a session once; undefined when it was already used. */

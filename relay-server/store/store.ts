@@ -4,6 +4,7 @@ import { migrateToLatest } from './migrations.ts';
 import { openPostgres } from './open-postgres.ts';
 import { openSqlite } from './open-sqlite.ts';
 import { PairingsStore } from './pairings-store.ts';
+import { PinStore } from './pin-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import type { Database } from './schema.ts';
 import { SessionsStore } from './sessions-store.ts';
@@ -23,6 +24,8 @@ export interface Store {
   readonly sessions: SessionsStore;
   readonly taps: TapsStore;
   readonly apps: AppsStore;
+  /** PIN keys, attempts and failures, and device sockets (docs/protocol.md sections 4 and 4a). */
+  readonly pin: PinStore;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export function storeOver(db: Kysely<Database>): Store {
     sessions: new SessionsStore(db),
     taps: new TapsStore(db),
     apps: new AppsStore(db),
+    pin: new PinStore(db),
     close: () => db.destroy(),
   };
 }

@@ -2,6 +2,10 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
+import { FAMILIAR_CLIENT_PREFIX } from '../security/familiar-browser.ts';
+
+/** How long failed pushes lock a client out of a user's pushes (docs/protocol.md section 5). */
+export const FAILURE_LOCK_MS = 15 * 60_000;
 
 /** The user columns opening a push needs (fewer columns, cheaper rows on every sign-in). */
 const PUSH_USER_COLUMNS = ['id', 'upn', 'display_name', 'password_hash', 'push_blocked'] as const;
@@ -11,10 +15,12 @@ export interface PushTarget {
   user: Pick<UserRow, (typeof PUSH_USER_COLUMNS)[number]>;
   /** The user's devices that can approve (revision 2, see `isActiveDevice`), oldest first. */
   deviceIds: string[];
-  /** Push requests created for the user since the time asked about, from every client (the backstop). */
-  recentPushes: number;
-  /** Those of them from the asking client (the push budget, docs/protocol.md section 6). */
+  /** Requests this client made for the user in the last 10 minutes, codes included (the push budget, section 6). */
   clientPushes: number;
+  /** Pushes the user got from unfamiliar clients together in the last hour (`maxUnfamiliarPushesPerHour`). */
+  unfamiliarHourPushes: number;
+  /** Pushes the user got from this client in the last hour (an unfamiliar client's share of them). */
+  clientHourPushes: number;
   /** Until when failed pushes lock this client out of pushes for the user; null when not locked. */
   clientLockedUntil: number | null;
 }
@@ -34,11 +40,11 @@ export class UsersStore {
   private readonly pushTargetById;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number, clientKey: string) =>
-      pushTargetQuery(db, since, clientKey).where('users.upn_key', '=', upnKey),
+    this.pushTargetByUpn = preparedQuery(db, (upnKey: string, since: number, hourSince: number, clientKey: string) =>
+      pushTargetQuery(db, since, hourSince, clientKey).where('users.upn_key', '=', upnKey),
     );
-    this.pushTargetById = preparedQuery(db, (id: string, since: number, clientKey: string) =>
-      pushTargetQuery(db, since, clientKey).where('users.id', '=', id),
+    this.pushTargetById = preparedQuery(db, (id: string, since: number, hourSince: number, clientKey: string) =>
+      pushTargetQuery(db, since, hourSince, clientKey).where('users.id', '=', id),
     );
   }
 
@@ -47,25 +53,32 @@ export class UsersStore {
   }
 
   /** The user (by sign-in name or id) with its devices, recent pushes and this client's lock, in one query. */
-  async pushTarget(by: { upn: string } | { id: string }, pushesSince: number, clientKey: string): Promise<PushTarget | undefined> {
+  async pushTarget(
+    by: { upn: string } | { id: string },
+    windows: { since: number; hourSince: number },
+    clientKey: string,
+  ): Promise<PushTarget | undefined> {
+    const { since, hourSince } = windows;
     const { rows } =
       'upn' in by
-        ? await this.pushTargetByUpn(by.upn.toLowerCase(), pushesSince, clientKey)
-        : await this.pushTargetById(by.id, pushesSince, clientKey);
+        ? await this.pushTargetByUpn(by.upn.toLowerCase(), since, hourSince, clientKey)
+        : await this.pushTargetById(by.id, since, hourSince, clientKey);
     const first = rows[0];
     if (!first) return undefined;
     const {
       device_id: _device,
-      recent_pushes: recentPushes,
       client_pushes: clientPushes,
+      unfamiliar_hour_pushes: unfamiliarHourPushes,
+      client_hour_pushes: clientHourPushes,
       client_locked_until: lockedUntil,
       ...user
     } = first;
     return {
       user,
       deviceIds: rows.flatMap((row) => (row.device_id === null ? [] : [row.device_id])),
-      recentPushes: Number(recentPushes ?? 0),
       clientPushes: Number(clientPushes ?? 0),
+      unfamiliarHourPushes: Number(unfamiliarHourPushes ?? 0),
+      clientHourPushes: Number(clientHourPushes ?? 0),
       clientLockedUntil: lockedUntil === null || lockedUntil === undefined ? null : Number(lockedUntil),
     };
   }
@@ -158,7 +171,8 @@ export class UsersStore {
       .executeTakeFirst();
     const failures = Number(row?.failure_count ?? 0);
     if (failures < threshold) return;
-    const lockMs = Math.min(60_000 * 2 ** Math.min(failures - threshold, 20), 24 * 3_600_000);
+    // docs/protocol.md revision 3 section 5: failures lock that client out for that user for 15 minutes.
+    const lockMs = FAILURE_LOCK_MS;
     await this.db
       .updateTable('push_failures')
       .set({ locked_until: now + lockMs })
@@ -203,7 +217,10 @@ export class UsersStore {
  * key) cannot approve, so it is no push target. Counted pushes are those of
  * `SigninsStore.oldestPushSince`: refused attempts are logged without a number and do not count.
  */
-/** The user's pushes (push sign-ins that got a number) since `since`, as a count subquery. */
+/**
+ * The user's requests (push sign-ins that got a number, and sign-ins by code) since `since`, as a
+ * count subquery. Cancelled and superseded ones count too: each reached the person.
+ */
 function pushesSince(eb: ExpressionBuilder<Database, 'users' | 'devices'>, since: number) {
   return eb
     .selectFrom('signin_requests')
@@ -214,14 +231,24 @@ function pushesSince(eb: ExpressionBuilder<Database, 'users' | 'devices'>, since
     .where('signin_requests.number', 'is not', null);
 }
 
-function pushTargetQuery(db: Kysely<Database>, since: number, clientKey: string) {
+/** Only pushes: a sign-in by code pushes nothing (docs/protocol.md section 5). */
+function onlyPushesSince(eb: ExpressionBuilder<Database, 'users' | 'devices'>, since: number) {
+  return pushesSince(eb, since).where('signin_requests.match_mode', '<>', 'code');
+}
+
+function pushTargetQuery(db: Kysely<Database>, since: number, hourSince: number, clientKey: string) {
   return db
     .selectFrom('users')
     .leftJoin('devices', (join) => join.onRef('devices.user_id', '=', 'users.id').on('devices.connect_public_key', 'is not', null))
     .select(PUSH_USER_COLUMNS.map((column) => `users.${column}` as const))
     .select('devices.id as device_id')
-    .select((eb) => pushesSince(eb, since).as('recent_pushes'))
     .select((eb) => pushesSince(eb, since).where('signin_requests.client_key', '=', clientKey).as('client_pushes'))
+    .select((eb) =>
+      onlyPushesSince(eb, hourSince)
+        .where('signin_requests.client_key', 'not like', `${FAMILIAR_CLIENT_PREFIX}%`)
+        .as('unfamiliar_hour_pushes'),
+    )
+    .select((eb) => onlyPushesSince(eb, hourSince).where('signin_requests.client_key', '=', clientKey).as('client_hour_pushes'))
     .select((eb) =>
       eb
         .selectFrom('push_failures')

@@ -94,8 +94,11 @@ describe('the password page', () => {
         const browser = new PageBrowser(env.relay, ORIGIN);
         const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
         expect(response.status).toBe(429);
-        const said = 'Your password was right, but sign-in requests to this account are blocked because one was reported.';
-        expect(testIdText(browser.lastHtml, 'password-error')).toBe(`${said} Your administrator can unblock it.`);
+        // Revision 3: to anyone but the signed-in user, only that requests are paused and what works.
+        expect(testIdText(browser.lastHtml, 'password-error')).toBe(
+          'Your password was right, but requests from unknown places are paused for this account; sign in from a browser you ' +
+            'used before, sign in with a code, or ask your administrator for a Temporary Access Pass.',
+        );
       });
     } finally {
       await env.relay.store.users.setPushBlocked(user.id, false);

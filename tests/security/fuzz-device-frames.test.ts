@@ -33,7 +33,7 @@ import { relayState } from './helpers/relay-state.ts';
 
 /** A relay with user A (two raw credentials and a pending sign-in) and user B, whose healthy device stays connected throughout. */
 async function frameWorld() {
-  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000, requestTtlSeconds: 600 } });
+  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000, requestTtlSeconds: 600 } });
   const alice = await relay.createUser();
   const first = await pairKeys(relay, alice.upn, 'Fuzzed socket');
   const second = await pairKeys(relay, alice.upn, 'Second credential');

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { blindPin } from '../../protocol/pin-oprf.ts';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/limits.ts';
@@ -28,7 +29,7 @@ import type { VirtualDevice } from '../../testing/virtual-device.ts';
 
 /** A relay whose one user has a connected device and a pending sign-in that no fuzzing may touch. */
 async function fuzzedRelay(): Promise<{ relay: TestRelay; pending: SigninHandle; upn: string; device: VirtualDevice }> {
-  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000, requestTtlSeconds: 600 } });
+  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000, requestTtlSeconds: 600 } });
   const user = await relay.createUser({ password: 'the-right-password' });
   const { device } = await relay.pairDevice(user.upn);
   const pending = await relay.signin.createSignin({ upn: user.upn });
@@ -143,6 +144,7 @@ describe('fuzzing every HTTP body', () => {
         publicKey: approval.publicKey,
         connectPublicKey: connect.publicKey,
         deviceName,
+        pinBlinded: blindPin('246810').blinded,
         signature: signStatement(statement, approval.secretKey),
       };
       const validText = JSON.stringify(valid);

@@ -26,6 +26,8 @@ export const REASON_WORDS: Record<string, string> = {
   wrong_number: 'The number entered did not match',
   denied: 'Denied on the authenticator',
   reported: 'Reported on the authenticator as not theirs',
+  pin_failure: 'Wrong PIN, or a PIN attempt never confirmed',
+  pin_locked: 'PIN locked after 10 failures: add the authenticator again',
 };
 
 export const METHOD_WORDS: Record<SigninMethod, string> = {
@@ -33,6 +35,7 @@ export const METHOD_WORDS: Record<SigninMethod, string> = {
   push_after_password: 'Password + approval',
   password: 'Password',
   tap: 'Temporary Access Pass',
+  pin_unlock: 'PIN on an authenticator',
 };
 
 export const isSigninStatus = (value: string): value is SigninStatus => (SIGNIN_STATUSES as readonly string[]).includes(value);

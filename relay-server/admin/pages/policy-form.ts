@@ -15,6 +15,7 @@ export interface PolicyFormValues {
   showLocation: boolean;
   requestTtlSeconds: string;
   maxPushesPer10Min: string;
+  maxUnfamiliarPushesPerHour: string;
   lockoutAfterFailures: string;
 }
 
@@ -31,6 +32,7 @@ export function policyFormValues(policy: Policy): PolicyFormValues {
     showLocation: policy.showLocation,
     requestTtlSeconds: String(policy.requestTtlSeconds),
     maxPushesPer10Min: String(policy.maxPushesPer10Min),
+    maxUnfamiliarPushesPerHour: String(policy.maxUnfamiliarPushesPerHour),
     lockoutAfterFailures: String(policy.lockoutAfterFailures),
   };
 }
@@ -49,6 +51,7 @@ export function postedPolicyValues(form: FormFields): PolicyFormValues {
     showLocation: form.value('showLocation') === '1',
     requestTtlSeconds: form.value('requestTtlSeconds') ?? '',
     maxPushesPer10Min: form.value('maxPushesPer10Min') ?? '',
+    maxUnfamiliarPushesPerHour: form.value('maxUnfamiliarPushesPerHour') ?? '',
     lockoutAfterFailures: form.value('lockoutAfterFailures') ?? '',
   };
 }
@@ -65,6 +68,7 @@ export function policyCandidate(values: PolicyFormValues): unknown {
     showLocation: values.showLocation,
     requestTtlSeconds: formInteger(values.requestTtlSeconds),
     maxPushesPer10Min: formInteger(values.maxPushesPer10Min),
+    maxUnfamiliarPushesPerHour: formInteger(values.maxUnfamiliarPushesPerHour),
     lockoutAfterFailures: formInteger(values.lockoutAfterFailures),
   };
 }

@@ -144,6 +144,7 @@ function MatchingFieldset({ values, errors }: Section) {
 const LIMITS = [
   { field: 'requestTtlSeconds', label: 'Request lifetime (seconds, 30 to 600)', min: 30, max: 600 },
   { field: 'maxPushesPer10Min', label: 'Push budget per user per 10 minutes', min: 1, max: 1000 },
+  { field: 'maxUnfamiliarPushesPerHour', label: 'Pushes from unknown places per user per hour', min: 1, max: 10_000 },
   { field: 'lockoutAfterFailures', label: 'Lock pushes after this many failures', min: 1, max: 1000 },
 ] as const;
 
@@ -160,6 +161,10 @@ function LimitsFieldset({ values, errors }: Section) {
           </div>
         ))}
       </div>
+      <p class="field-hint" data-testid="unfamiliar-pushes-hint">
+        All the pushes a user gets in an hour from browsers they have not signed in from before, cancelled ones included; no single place
+        may send more than a quarter of them. The user's own browsers, and signing in with a code, are never held back by it.
+      </p>
     </fieldset>
   );
 }

@@ -21,7 +21,8 @@ export function RiskBanner(props: { user: UserDetails; reported: Reported | unde
               {reported.location ? ` (${reported.location})` : ''} on {absoluteTime(reported.created_at)}
             </>
           ) : null}
-          . Push sign-in is blocked until you clear this. Check with the user first: someone else may know their password.
+          . Sign-in requests from unknown places are paused until you clear this; the browsers they used before, and signing in with a code,
+          still work. Check with the user first: someone else may know their password.
         </p>
         <form
           method="post"
@@ -31,7 +32,7 @@ export function RiskBanner(props: { user: UserDetails; reported: Reported | unde
         >
           <CsrfField token={props.csrf} />
           <button type="submit" class="button small" data-testid="clear-risk">
-            Clear
+            Clear blocks
           </button>
         </form>
       </Notice>
@@ -41,12 +42,12 @@ export function RiskBanner(props: { user: UserDetails; reported: Reported | unde
   return (
     <Notice kind="warn">
       <p>
-        Push sign-in is locked after {user.failureCount} failures until {absoluteTime(user.lockedUntil)}.
+        Push sign-in is locked for some places after {user.failureCount} failures until {absoluteTime(user.lockedUntil)}.
       </p>
       <form method="post" action={`${props.base}/clear-risk`}>
         <CsrfField token={props.csrf} />
-        <button type="submit" class="button small">
-          Unlock
+        <button type="submit" class="button small" data-testid="clear-blocks">
+          Clear blocks
         </button>
       </form>
     </Notice>

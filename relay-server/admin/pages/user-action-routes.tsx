@@ -4,6 +4,7 @@ import { IssueTapBody } from '../../../protocol/messages.ts';
 import { parse } from '../../../protocol/parse.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
 import { revokeDevice } from '../revoke-device.ts';
+import { clearBlocks } from '../user-blocks.ts';
 import { adminGuard } from './admin-guard.tsx';
 import { formInteger } from './form-fields.ts';
 import { keepNewTap } from './new-tap-cookie.ts';
@@ -21,7 +22,7 @@ export function userActionRoutes(deps: RelayDeps) {
       adminForm(async (c, session) => {
         const user = await users.load(c);
         if (!user) return users.notFound(c, session);
-        await store.users.setPushBlocked(user.userId, false);
+        await clearBlocks(deps, user.userId);
         deps.logger.info({ event: 'user.risk_cleared', upn: user.upn, by: session.user.upn }, 'at-risk flag cleared');
         return users.done(c, user, 'cleared');
       }),

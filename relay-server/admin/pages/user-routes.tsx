@@ -9,6 +9,7 @@ import { adminGuard } from './admin-guard.tsx';
 import { commaList, fieldErrors } from './form-fields.ts';
 import { takeNewTap } from './new-tap-cookie.ts';
 import { doneNotice } from './user-notices.ts';
+import { signOutEverywhere } from '../user-blocks.ts';
 import { userPage } from './user-page.tsx';
 
 /** /admin/users/:userId: one user's page, their profile, password and sessions. */
@@ -52,11 +53,9 @@ export function userRoutes(deps: RelayDeps) {
         const parsed = parse(ResetPasswordForm, { password: form.value('password') ?? '' });
         if (!parsed.ok) return users.show(c, session, user, { errors: { password: 'Use 8 to 256 characters.' } });
         await store.users.update(user.userId, { passwordHash: await hashPassword(parsed.value.password) }, clock.now());
-        // Whoever knew the old password is signed out; an admin resetting their own keeps this session.
-        const ended = await store.sessions.removeAllOfUser(
-          user.userId,
-          user.userId === session.user.id ? sessionCookieValue(c) : undefined,
-        );
+        // Whoever knew the old password is signed out, and no browser is familiar any more; an
+        // admin resetting their own keeps this session.
+        const ended = await signOutEverywhere(deps, user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
         deps.logger.info({ event: 'user.password_reset', upn: user.upn, by: session.user.upn, sessionsEnded: ended }, 'password reset');
         return users.done(c, user, 'password');
       }),
@@ -69,10 +68,7 @@ export function userRoutes(deps: RelayDeps) {
         if (form.value('confirm') !== '1') {
           return users.show(c, session, user, { errors: { confirm: 'Tick the box to confirm, then press Sign out everywhere again.' } });
         }
-        const ended = await store.sessions.removeAllOfUser(
-          user.userId,
-          user.userId === session.user.id ? sessionCookieValue(c) : undefined,
-        );
+        const ended = await signOutEverywhere(deps, user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
         deps.logger.info(
           { event: 'user.sessions_revoked', upn: user.upn, by: session.user.upn, sessionsEnded: ended },
           'signed out everywhere',

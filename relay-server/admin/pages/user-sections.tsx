@@ -77,7 +77,10 @@ export function SessionsForm({ user, errors, viewer, base }: Section) {
       <h2>Sessions</h2>
       <form method="post" action={`${base}/sessions/revoke`} data-testid="revoke-sessions-form" novalidate>
         <CsrfField token={viewer.csrf} />
-        <p class="muted">Signs this user out of every browser. Their authenticators stay; they can sign in again.</p>
+        <p class="muted">
+          Signs this user out of every browser, and forgets the browsers they signed in from before: until they sign in there again, those
+          count as unknown places. Their authenticators stay; they can sign in again.
+        </p>
         <label class="check">
           <input type="checkbox" name="confirm" value="1" aria-invalid={invalid(errors, 'confirm')} /> Yes, sign {user.upn} out everywhere
           {user.upn === viewer.upn ? ' (but not here)' : ''}
@@ -116,6 +119,18 @@ export function Authenticators({ user, viewer, now }: Section & { now: number })
                     </span>
                   </>
                 )}
+                {device.pinLocked ? (
+                  <>
+                    {' '}
+                    <span
+                      class="pill warn"
+                      data-testid="device-pin-locked"
+                      title="10 wrong or unconfirmed PIN attempts in 30 days: PIN approvals are refused, WebAuthn approvals still work"
+                    >
+                      PIN locked
+                    </span>
+                  </>
+                ) : null}
               </div>
               <div class="device-meta">
                 Added {relativeTime(device.createdAt, now)} · Last used{' '}

@@ -19,6 +19,8 @@
  * @property {number} id which `wait` call made it: callbacks of an older one do nothing
  * @property {ReturnType<typeof setInterval> | undefined} timer
  * @property {EventSource | null} events
+ * @property {ReturnType<typeof setInterval> | undefined} poller polls the status every 2 s when the stream is refused or lost
+ * @property {string} [code] a sign-in by code: the code the person types into their authenticator
  * @property {boolean} settled the relay has said how it ended (or the page asked to withdraw it)
  * @property {boolean} withdrawn the page asked the relay to cancel it
  */
@@ -51,6 +53,9 @@
   const waitTitle = $('wait-title');
   const instruction = $('instruction');
   const numberEl = byTestId('match-number');
+  const codeBlock = $('code-block');
+  const codeEl = $('signin-code');
+  const codeLink = document.getElementById('code-link');
   const countdownEl = byTestId('countdown');
   const statusEl = byTestId('signin-status');
   const statusTitle = $('status-title');
@@ -72,6 +77,14 @@
   /** Title and detail of each state the page can show. */
   const MESSAGES = /** @satisfies {Record<string, [string, string]>} */ ({
     pending: ['Waiting for your approval…', 'We sent a sign-in request to your authenticator.'],
+    code_pending: [
+      'Waiting for your approval…',
+      'In your authenticator, choose “Enter a code”, type this code, then approve with your PIN or security key.',
+    ],
+    paused: [
+      'Requests from unknown places are paused',
+      'Sign in from a browser you used before, sign in with a code, or ask your administrator for a Temporary Access Pass.',
+    ],
     approved: ['Request approved', 'Signing you in…'],
     denied: ['Sign-in request denied', 'The request was denied in your authenticator. If this was a mistake, try again.'],
     reported: [
@@ -155,6 +168,7 @@
   function stopCurrent() {
     if (!current) return;
     clearInterval(current.timer);
+    clearInterval(current.poller);
     if (current.events) current.events.close();
     current = null;
   }
@@ -209,28 +223,35 @@
 
   /**
    * Shows the number and listens for the outcome of one request.
-   * @param {Pick<Waiting, 'requestId' | 'browserToken' | 'number' | 'expiresAt' | 'upn'>} request
+   * @param {Pick<Waiting, 'requestId' | 'browserToken' | 'number' | 'expiresAt' | 'upn' | 'code'>} request
    */
   function wait(request) {
     stopCurrent();
     const id = ++generation;
     /** @type {Waiting} */
-    const waiting = { ...request, id, timer: undefined, events: null, settled: false, withdrawn: false };
+    const waiting = { ...request, id, timer: undefined, poller: undefined, events: null, settled: false, withdrawn: false };
     current = waiting;
     // The id is no secret (the browser token is); tests and support staff match it with the device.
     root.dataset.requestId = request.requestId;
     stepUpn.hidden = true;
     stepWait.hidden = false;
     if (changeUser) changeUser.hidden = false;
-    matchBlock.hidden = false;
+    const byCode = request.code !== undefined;
+    matchBlock.hidden = byCode;
+    codeBlock.hidden = !byCode;
     countdownEl.hidden = false;
-    instruction.hidden = false;
-    waitTitle.textContent = waitTitleText;
+    instruction.hidden = byCode;
+    waitTitle.textContent = byCode ? 'Type this code into your authenticator' : waitTitleText;
     waitUpn.textContent = request.upn;
     numberEl.textContent = request.number;
     numberEl.setAttribute('aria-label', `Number to ${chooseMode ? 'choose' : 'enter'}: ${request.number.split('').join(' ')}`);
+    if (request.code !== undefined) {
+      // Two groups of 4 (docs/protocol.md section 5), read out digit by digit.
+      codeEl.textContent = `${request.code.slice(0, 4)} ${request.code.slice(4)}`;
+      codeEl.setAttribute('aria-label', `Code: ${request.code.split('').join(' ')}`);
+    }
     setPasswordLinks(request.upn);
-    showStatus('pending', 'pending');
+    showStatus('pending', byCode ? 'code_pending' : 'pending');
     cancelButton.disabled = false;
     tick();
     waiting.timer = setInterval(tick, 250);
@@ -249,27 +270,37 @@
       if (status) settle(waiting, status);
     });
     events.onerror = () => {
-      // EventSource reconnects by itself; it gives up (CLOSED) only on an HTTP error.
-      if (current === waiting && events.readyState === EventSource.CLOSED) void pollOnce(waiting);
+      // Refused a stream (429: too many open) or losing it: poll every 2 s until the outcome, so
+      // an approval is never missed (docs/protocol.md section 5). EventSource may also reconnect.
+      if (current !== waiting || waiting.poller !== undefined) return;
+      void pollOnce(waiting);
+      waiting.poller = setInterval(() => void pollOnce(waiting), POLL_MS);
     };
   }
 
+  /** How often the page asks for the status when it has no stream. */
+  const POLL_MS = 2000;
+
   /** @param {Waiting} request */
   async function pollOnce(request) {
+    if (current !== request || request.settled) return;
     try {
       const response = await fetch(requestUrl(request), { headers: bearer(request) });
+      // A busy relay or a lost connection: the next poll tries again.
+      if (response.status === 429 || response.status >= 500) return;
       if (!response.ok) throw new Error(String(response.status));
       settle(request, /** @type {SigninStatusResponse} */ (await readJson(response)));
     } catch {
-      if (current === request) finish('error', 'network');
+      if (current === request && !navigator.onLine) finish('error', 'network');
     }
   }
 
   /** @param {Waiting} request @param {SigninStatusResponse} status */
   function settle(request, status) {
     if (current !== request || (request.settled && !request.withdrawn)) return;
-    if (status.status === 'pending') return showStatus('pending', 'pending');
+    if (status.status === 'pending') return;
     request.settled = true;
+    clearInterval(request.poller);
     if (status.status === 'approved') {
       showStatus('approved', 'approved');
       void complete(request);
@@ -290,9 +321,11 @@
   function finish(state, key, detail) {
     if (current) {
       clearInterval(current.timer);
+      clearInterval(current.poller);
       if (current.events) current.events.close();
     }
     matchBlock.hidden = true;
+    codeBlock.hidden = true;
     countdownEl.hidden = true;
     instruction.hidden = true;
     waitTitle.textContent = failedTitleText;
@@ -346,8 +379,8 @@
     return undefined;
   }
 
-  /** @param {string} upn */
-  async function start(upn) {
+  /** @param {string} upn @param {'push' | 'code'} [by] a push, or a sign-in by code */
+  async function start(upn, by = 'push') {
     lastUpn = upn;
     setPasswordLinks(upn);
     hideStatus();
@@ -357,28 +390,32 @@
       response = await fetch('/api/v1/signins', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(app ? { upn, app } : { upn }),
+        body: JSON.stringify({ upn, ...(app ? { app } : {}), ...(by === 'code' ? { by } : {}) }),
       });
     } catch {
       if (nextButton instanceof HTMLButtonElement) nextButton.disabled = false;
       return showUpnError('network');
     }
     if (nextButton instanceof HTMLButtonElement) nextButton.disabled = false;
-    /** @type {(CreateSigninResponse & ErrorBody) | null} */
+    /** @type {(CreateSigninResponse & {code?: string} & ErrorBody) | null} */
     let body = null;
     try {
-      body = /** @type {CreateSigninResponse & ErrorBody} */ (await readJson(response));
+      body = /** @type {CreateSigninResponse & {code?: string} & ErrorBody} */ (await readJson(response));
     } catch {
       body = null;
     }
     if (response.status === 201 && body) {
       clockOffset = offsetFrom(response);
+      if (by === 'code' && body.code) return wait({ ...body, number: '', upn, code: body.code });
       return wait({ ...body, upn });
     }
     const error = body && body.error ? body.error : {};
     if (response.status === 422 || error.code === 'no_push_method') return showUpnError('no_push_method');
-    // Waiting does not lift this block; only an administrator does (signin/push-blocked.ts).
-    if (response.status === 429 && error.reason === 'push_blocked') return showUpnError('push_blocked');
+    // Pushes from unknown places are paused (signin/push-blocked.ts): a code still works, so offer it.
+    if (response.status === 429 && (error.reason === 'push_blocked' || error.reason === 'paused')) {
+      if (codeLink) codeLink.classList.add('emphasis');
+      return showUpnError('paused', error.message);
+    }
     if (response.status === 429)
       return showUpnError('rate_limited', `${MESSAGES.rate_limited[1]} ${tryAgainFrom(response)} Or use your password instead.`);
     if (response.status === 503) return showUpnError('unavailable', `${MESSAGES.unavailable[1]} ${tryAgainFrom(response)}`);
@@ -411,6 +448,19 @@
       }
       upnInput.removeAttribute('aria-invalid');
       void start(upn);
+    });
+  }
+
+  if (codeLink && form && upnInput instanceof HTMLInputElement) {
+    codeLink.addEventListener('click', () => {
+      const upn = upnInput.value.trim() || lastUpn;
+      if (!upn) {
+        upnInput.setAttribute('aria-invalid', 'true');
+        showUpnError('error', 'Enter your username first, then choose “Sign in with a code instead”.');
+        return;
+      }
+      upnInput.removeAttribute('aria-invalid');
+      void start(upn, 'code');
     });
   }
 

@@ -3,16 +3,18 @@ import { WebSocket } from 'ws';
 import {
   connectStatement,
   decisionStatement,
+  deviceActionStatement,
   generateDeviceKeyPair,
   pairStatement,
   parsePairingLink,
   signStatement,
   type DeviceKeyPair,
 } from '../../../protocol/index.ts';
+import { blindPin, finishPin, type BlindedPin } from '../../../protocol/pin-oprf.ts';
 import { RelayExitError, startRelayProcess, type RelayProcess } from './relay-process.ts';
 
 /**
- * Sections 2 to 4 of docs/protocol.md revision 2, checked from outside against `npm run relay` in its
+ * Sections 2 to 4a of docs/protocol.md revision 3, checked from outside against `npm run relay` in its
  * own process: keys, pairing and the device connection, each rule as a client would meet it.
  */
 
@@ -77,9 +79,12 @@ function redeemBody(token: string, approval: DeviceKeyPair, connect: DeviceKeyPa
     publicKey: approval.publicKey,
     connectPublicKey: connect.publicKey,
     deviceName,
+    pinBlinded: blindPin(CONFORMANCE_PIN).blinded,
     signature: signStatement(statement, signer.secretKey),
   };
 }
+
+const CONFORMANCE_PIN = '135790';
 
 async function pair(upn: string, deviceName = 'Conformance device'): Promise<Device> {
   const { token } = await offer(upn);
@@ -426,6 +431,243 @@ describe('section 4: decisions by the key the spec allows', () => {
     expect(await socket.next((frame) => frame.type === 'result')).toMatchObject({ outcome: 'rejected', code: 'bad_signature' });
     expect(await status(request.requestId, request.browserToken)).toBe('pending');
     socket.close();
+  });
+});
+
+/** A device and its unlocks as section 4a has them, driven by hand. */
+async function unlock(socket: Socket, device: Device, pin = CONFORMANCE_PIN): Promise<{ pending: BlindedPin; answer: any }> {
+  const pending = blindPin(pin);
+  const seen = socket.frames.length;
+  socket.send({ type: 'unlock', deviceId: device.deviceId, blinded: pending.blinded });
+  const answer = await socket.next(
+    (frame) => (frame.type === 'unlocked' || frame.type === 'error') && frame.deviceId === device.deviceId,
+    seen,
+  );
+  return { pending, answer };
+}
+
+function proof(device: Device, nonce: string, blinded: string, action: 'unlock-proof' | 'rekey' = 'unlock-proof') {
+  const signature = signStatement(
+    deviceActionStatement({ relayOrigin: relay.origin, nonce, deviceId: device.deviceId, action, detail: blinded }),
+    device.approval.secretKey,
+  );
+  return { deviceId: device.deviceId, blinded, signature };
+}
+
+function helloNonce(socket: Socket): string {
+  return socket.frames.find((frame) => frame.type === 'hello').nonce;
+}
+
+/** Sends a frame and expects nothing but an `error` for it (no `unlocked`, `rekeyed` or `result`). */
+async function refused(socket: Socket, frame: unknown): Promise<any> {
+  const seen = socket.frames.length;
+  socket.send(frame);
+  const error = await socket.next((f) => f.type === 'error' || f.type === 'unlocked' || f.type === 'rekeyed', seen);
+  expect(error.type).toBe('error');
+  return error;
+}
+
+describe('section 3 and 4a: pairing evaluates the blinded PIN', () => {
+  it('answers pinEvaluated, a valid element that the device finishes to the same output as a later unlock', async () => {
+    const upn = await newUser();
+    const { token } = await offer(upn);
+    const approval = generateDeviceKeyPair();
+    const connect = generateDeviceKeyPair();
+    const pending = blindPin(CONFORMANCE_PIN);
+    const body = { ...redeemBody(token, approval, connect, 'PIN device'), pinBlinded: pending.blinded };
+    const answer = await http('POST', '/api/v1/pairings/redeem', body);
+    expect(answer.status).toBe(201);
+    expect(answer.body.pinEvaluated).toMatch(/^[A-Za-z0-9_-]{44}$/);
+    const atPairing = finishPin(CONFORMANCE_PIN, pending, answer.body.pinEvaluated);
+    const device = { deviceId: answer.body.deviceId, approval, connect };
+    const socket = await connected(device);
+    const later = await unlock(socket, device);
+    expect(later.answer.type).toBe('unlocked');
+    expect(finishPin(CONFORMANCE_PIN, later.pending, later.answer.evaluated)).toEqual(atPairing);
+    const wrong = await unlock(socket, device, '000000');
+    expect(finishPin('000000', wrong.pending, wrong.answer.evaluated)).not.toEqual(atPairing);
+    socket.close();
+  });
+
+  it('answers 400 invalid_request for a redeem without pinBlinded or with one that is not a point, and the offer stays usable', async () => {
+    const upn = await newUser();
+    const { token } = await offer(upn);
+    const { pinBlinded: _dropped, ...withoutPin } = redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'No PIN');
+    const missing = await http('POST', '/api/v1/pairings/redeem', withoutPin);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('invalid_request');
+    const notAPoint = { ...redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Bad PIN'), pinBlinded: 'A'.repeat(44) };
+    const invalid = await http('POST', '/api/v1/pairings/redeem', notAPoint);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('invalid_request');
+    const retried = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Right'));
+    expect(retried.status).toBe(201);
+  });
+});
+
+describe('section 4a: unlock, proof and counting', () => {
+  it('evaluates on an authenticated socket and counts the attempt until its proof clears it', async () => {
+    const device = await pair(await newUser());
+    const socket = await connected(device);
+    const first = await unlock(socket, device);
+    expect(first.answer).toMatchObject({ type: 'unlocked', deviceId: device.deviceId, attemptsLeft: 9 });
+    expect(first.answer.evaluated).toMatch(/^[A-Za-z0-9_-]{44}$/);
+    const second = await unlock(socket, device);
+    expect(second.answer.attemptsLeft).toBe(8);
+    socket.send({ type: 'unlock_proof', ...proof(device, helloNonce(socket), second.pending.blinded) });
+    const third = await unlock(socket, device);
+    // The proof cleared both earlier attempts on this socket.
+    expect(third.answer.attemptsLeft).toBe(9);
+    socket.close();
+  });
+
+  it('refuses unlock before auth, and for a device this socket has not accepted', async () => {
+    const upn = await newUser();
+    const device = await pair(upn);
+    const other = await pair(await newUser());
+    const early = new Socket();
+    await early.next((frame) => frame.type === 'hello');
+    early.send({ type: 'unlock', deviceId: device.deviceId, blinded: blindPin(CONFORMANCE_PIN).blinded });
+    const outcome = await Promise.race([early.closed().then((code) => ({ code })), early.next((frame) => frame.type === 'error')]);
+    expect(early.frames.some((frame) => frame.type === 'unlocked')).toBe(false);
+    expect(outcome).toBeTruthy();
+    early.close();
+
+    const socket = await connected(device);
+    const error = await refused(socket, { type: 'unlock', deviceId: other.deviceId, blinded: blindPin(CONFORMANCE_PIN).blinded });
+    expect(error.code).toBeTruthy();
+    socket.close();
+  });
+
+  it('refuses an element that is not a point, and changes nothing', async () => {
+    const device = await pair(await newUser());
+    const socket = await connected(device);
+    const notOnCurve = Buffer.from(Uint8Array.from([2, ...new Uint8Array(32).fill(0xff)])).toString('base64url');
+    await refused(socket, { type: 'unlock', deviceId: device.deviceId, blinded: notOnCurve });
+    expect((await unlock(socket, device)).answer.attemptsLeft).toBe(9);
+    socket.close();
+  });
+
+  it('refuses a proof signed over another socket nonce, a proof by the connect key, and a replayed proof', async () => {
+    const device = await pair(await newUser());
+    const socket = await connected(device);
+    const otherSocket = await connected(device);
+    const attempt = await unlock(socket, device);
+    await refused(socket, { type: 'unlock_proof', ...proof(device, helloNonce(otherSocket), attempt.pending.blinded) });
+    const byConnect = signStatement(
+      deviceActionStatement({
+        relayOrigin: relay.origin,
+        nonce: helloNonce(socket),
+        deviceId: device.deviceId,
+        action: 'unlock-proof',
+        detail: attempt.pending.blinded,
+      }),
+      device.connect.secretKey,
+    );
+    await refused(socket, { type: 'unlock_proof', deviceId: device.deviceId, blinded: attempt.pending.blinded, signature: byConnect });
+    // Still unproven: the next attempt leaves 8.
+    const next = await unlock(socket, device);
+    expect(next.answer.attemptsLeft).toBe(8);
+    const valid = proof(device, helloNonce(socket), next.pending.blinded);
+    socket.send({ type: 'unlock_proof', ...valid });
+    expect((await unlock(socket, device)).answer.attemptsLeft).toBe(9);
+    await refused(socket, { type: 'unlock_proof', ...valid });
+    socket.close();
+    otherSocket.close();
+  });
+
+  it('makes an unproven attempt a failure when its socket closes, tells every device, and the proof on another socket does not clear it', async () => {
+    const upn = await newUser();
+    const device = await pair(upn);
+    const watcher = await pair(upn, 'Watching device');
+    const watching = await connected(watcher);
+    const thief = await connected(device);
+    await unlock(thief, device, '111111');
+    thief.close();
+    const notice = await watching.next((frame) => frame.type === 'notice' && frame.kind === 'pin_failure');
+    expect(notice.deviceId).toBe(watcher.deviceId);
+    const owner = await connected(device);
+    const attempt = await unlock(owner, device);
+    expect(attempt.answer.attemptsLeft).toBe(8);
+    owner.send({ type: 'unlock_proof', ...proof(device, helloNonce(owner), attempt.pending.blinded) });
+    // The failure is final: after the owner's proof, 10 − 1 failure − 1 new unproven attempt.
+    expect((await unlock(owner, device)).answer.attemptsLeft).toBe(8);
+    owner.close();
+    watching.close();
+  });
+
+  it('locks PIN approvals after 10 failures, and WebAuthn approvals still work', async () => {
+    const upn = await newUser();
+    const device = await pair(upn);
+    const watcher = await pair(upn, 'Watching device');
+    const watching = await connected(watcher);
+    const failures = () => watching.frames.filter((frame) => frame.type === 'notice' && frame.kind === 'pin_failure').length;
+    for (let round = 0; round < 10; round++) {
+      const thief = await connected(device);
+      const attempt = await unlock(thief, device, String(200_000 + round));
+      expect(attempt.answer.type).toBe('unlocked');
+      thief.close();
+      // The close makes the attempt a failure; the notice says it has been counted.
+      await watching.next(() => failures() === round + 1);
+    }
+    await watching.next((frame) => frame.type === 'notice' && frame.kind === 'pin_locked');
+    watching.close();
+    const socket = await connected(device);
+    const locked = await unlock(socket, device);
+    expect(locked.answer).toMatchObject({ type: 'error', code: 'pin_locked', deviceId: device.deviceId });
+    const request = await signIn(upn);
+    await socket.next((frame) => frame.type === 'challenge' && frame.requestId === request.requestId);
+    socket.send(decision(device, request.requestId, { decision: 'approve', number: request.number, unlock: 'pin' }, 'approval'));
+    expect(await socket.next((frame) => frame.type === 'result' && frame.requestId === request.requestId)).toMatchObject({
+      outcome: 'rejected',
+    });
+    expect(await status(request.requestId, request.browserToken)).toBe('pending');
+    const seen = socket.frames.length;
+    socket.send(decision(device, request.requestId, { decision: 'approve', number: request.number, unlock: 'webauthn' }, 'approval'));
+    expect((await socket.next((frame) => frame.type === 'result' && frame.requestId === request.requestId, seen)).outcome).toBe('approved');
+    const user = await http('GET', `/api/v1/admin/users/${encodeURIComponent(upn)}`, undefined, true);
+    expect(user.body.devices[0].pinLocked).toBe(true);
+    socket.close();
+  });
+
+  it('serves no evaluation while the unproven attempts use up what is left (pin_attempts)', async () => {
+    const device = await pair(await newUser());
+    const socket = await connected(device);
+    for (let round = 0; round < 10; round++) expect((await unlock(socket, device, '999999')).answer.attemptsLeft).toBe(9 - round);
+    expect((await unlock(socket, device)).answer).toMatchObject({ type: 'error', code: 'pin_attempts', deviceId: device.deviceId });
+    socket.close();
+  });
+
+  it('rekeys: the new key evaluates the new PIN, the old key is forgotten', async () => {
+    const device = await pair(await newUser());
+    const socket = await connected(device);
+    const before = await unlock(socket, device);
+    const oldOutput = finishPin(CONFORMANCE_PIN, before.pending, before.answer.evaluated);
+    socket.send({ type: 'unlock_proof', ...proof(device, helloNonce(socket), before.pending.blinded) });
+    const pending = blindPin('864200');
+    const seen = socket.frames.length;
+    socket.send({ type: 'rekey', ...proof(device, helloNonce(socket), pending.blinded, 'rekey') });
+    const rekeyed = await socket.next((frame) => frame.type === 'rekeyed' || frame.type === 'error', seen);
+    expect(rekeyed).toMatchObject({ type: 'rekeyed', deviceId: device.deviceId });
+    const newOutput = finishPin('864200', pending, rekeyed.evaluated);
+    const after = await unlock(socket, device);
+    expect(finishPin(CONFORMANCE_PIN, after.pending, after.answer.evaluated)).not.toEqual(oldOutput);
+    const confirm = await unlock(socket, device, '864200');
+    expect(finishPin('864200', confirm.pending, confirm.answer.evaluated)).toEqual(newOutput);
+    socket.send({ type: 'unlock_proof', ...proof(device, helloNonce(socket), confirm.pending.blinded) });
+    socket.close();
+  });
+
+  it('rejects a fifth authenticated socket for one device with rate_limited', async () => {
+    const device = await pair(await newUser());
+    const sockets = [];
+    for (let i = 0; i < 4; i++) sockets.push(await connected(device));
+    const fifth = new Socket();
+    const ready = await fifth.auth([device]);
+    expect(ready.accepted).toEqual([]);
+    expect(ready.rejected).toEqual([{ deviceId: device.deviceId, code: 'rate_limited' }]);
+    for (const socket of sockets) socket.close();
+    fifth.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, SigninClient, type CreatedSignin } from '../../../testing/admin-client.ts';
 import { VirtualDevice } from '../../../testing/virtual-device.ts';
-import { freshPostgresDatabase, SERVICES, servicesAvailable } from '../scale/scale-services.ts';
+import { freshPostgresDatabase, SERVICES, servicesAvailable, TEST_PIN_KEY } from '../scale/scale-services.ts';
 import { getJson, startRelayProcess, waitFor, type ChildServer } from './fault-processes.ts';
 import { freePort, TcpBalancer } from './tcp-balancer.ts';
 
@@ -21,11 +21,11 @@ describe.runIf(servicesAvailable)('kill -9 of one of two relay instances under l
     ports = [await freePort(), await freePort()];
     balancer = await TcpBalancer.start(ports);
     // Every instance answers for the balancer's origin, as behind a real load balancer.
-    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, RELAY_ORIGIN: balancer.origin };
+    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, RELAY_ORIGIN: balancer.origin, PIN_KEY: TEST_PIN_KEY };
     for (const [index, port] of ports.entries())
       relays.push(await startRelayProcess({ ...env, PORT: String(port), DATA_DIR: `/tmp/countersign-fault-kill-${index}` }));
     const admin = new AdminClient(balancer.origin, ADMIN_TOKEN);
-    await admin.putPolicy({ ...(await admin.getPolicy()), maxPushesPer10Min: 1000 });
+    await admin.putPolicy({ ...(await admin.getPolicy()), maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000 });
     for (const upn of upns) {
       await admin.createUser({ upn, displayName: upn });
       const device = await VirtualDevice.open({ autoReconnect: true, timeoutMs: 15_000 });

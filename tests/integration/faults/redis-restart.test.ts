@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
-import { freshPostgresDatabase, servicesAvailable } from '../scale/scale-services.ts';
+import { freshPostgresDatabase, servicesAvailable, TEST_PIN_KEY } from '../scale/scale-services.ts';
 import { getJson, startRedis, waitFor, type ChildServer } from './fault-processes.ts';
 import { freePort } from './tcp-balancer.ts';
 import { userWithConnectedDevice } from '../helpers/paired-device.ts';
@@ -24,7 +24,7 @@ describe.runIf(servicesAvailable)('a Redis restart under two running relay insta
     redisPort = await freePort();
     // The test's own Redis: restarting the shared one would pull it from under other test files.
     redis = await startRedis(redisPort);
-    const env = { DATABASE_URL: database.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, ADMIN_TOKEN };
+    const env = { DATABASE_URL: database.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, ADMIN_TOKEN, PIN_KEY: TEST_PIN_KEY };
     // Fixed ports: `origin` of a relay with RELAY_ORIGIN set is the public origin, not its own address.
     const [portA, portB] = [await freePort(), await freePort()];
     const publicOrigin = `http://127.0.0.1:${portA}`;

@@ -8,6 +8,10 @@ import {
   type Unlock,
 } from '../../../protocol/index.ts';
 import type { AdminClient } from '../../../testing/admin-client.ts';
+import { blindPin, finishPin, pinWrappingKey, wrapWithPinKey, type PinWrappedKey } from '../../../protocol/pin-oprf.ts';
+
+/** The PIN every hand-paired test device is given unless a test says otherwise. */
+export const TEST_PIN = '246810';
 
 /**
  * A device credential held by the test itself, for frames a well-behaved device would never
@@ -18,6 +22,9 @@ export interface PairedKeys {
   deviceId: string;
   approvalKey: Uint8Array;
   connectKey: Uint8Array;
+  /** The PIN blinded at redeem, and the approval key wrapped under its evaluation (section 4a), as a device stores it. */
+  pin: string;
+  wrapped: PinWrappedKey;
 }
 
 /**
@@ -28,9 +35,10 @@ export async function pairKeys(
   relay: { admin: AdminClient; origin: string; address?: string },
   upn: string,
   deviceName = 'Raw socket',
+  pin = TEST_PIN,
 ): Promise<PairedKeys> {
   const offer = await relay.admin.createPairing(upn);
-  return redeemWithNewKeys(relay, offer.token, deviceName);
+  return redeemWithNewKeys(relay, offer.token, deviceName, pin);
 }
 
 /** Redeems this pairing token with two new key pairs, as a revision-2 device does, expecting 201. */
@@ -38,7 +46,9 @@ export async function redeemWithNewKeys(
   relay: { origin: string; address?: string },
   token: string,
   deviceName: string,
+  pin = TEST_PIN,
 ): Promise<PairedKeys> {
+  const pending = blindPin(pin);
   const approval = generateDeviceKeyPair();
   const connect = generateDeviceKeyPair();
   const statement = pairStatement({
@@ -53,6 +63,7 @@ export async function redeemWithNewKeys(
     publicKey: approval.publicKey,
     connectPublicKey: connect.publicKey,
     deviceName,
+    pinBlinded: pending.blinded,
     signature: signStatement(statement, approval.secretKey),
   };
   const answer = await fetch(`${relay.address ?? relay.origin}/api/v1/pairings/redeem`, {
@@ -61,8 +72,10 @@ export async function redeemWithNewKeys(
     body: JSON.stringify(body),
   });
   expect(answer.status).toBe(201);
-  const { deviceId } = (await answer.json()) as { deviceId: string };
-  return { deviceId, approvalKey: approval.secretKey, connectKey: connect.secretKey };
+  const { deviceId, pinEvaluated } = (await answer.json()) as { deviceId: string; pinEvaluated: string };
+  const key = await pinWrappingKey({ output: finishPin(pin, pending, pinEvaluated), deviceId, relayOrigin: relay.origin });
+  const wrapped = await wrapWithPinKey(key, approval.secretKey, deviceId);
+  return { deviceId, approvalKey: approval.secretKey, connectKey: connect.secretKey, pin, wrapped };
 }
 
 /** What a test may change in a decision frame. */

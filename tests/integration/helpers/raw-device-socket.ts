@@ -51,8 +51,10 @@ export class RawDeviceSocket {
   static async authenticated(
     origin: string,
     credentials: Array<{ deviceId: string; connectKey: Uint8Array }>,
+    /** Where to connect when it is not `origin` (one instance of several answering for it). */
+    address = origin,
   ): Promise<{ raw: RawDeviceSocket; ready: Record<string, any> }> {
-    const raw = await RawDeviceSocket.open(origin);
+    const raw = await RawDeviceSocket.open(address);
     const hello = await raw.next('hello');
     raw.send(authFrame(origin, hello.nonce, credentials));
     return { raw, ready: await raw.next('ready') };
@@ -70,6 +72,16 @@ export class RawDeviceSocket {
   /** The n-th (0-based) frame of this type, waiting for it if it has not come yet. */
   next(type: string, index = 0, predicate: (frame: Record<string, any>) => boolean = () => true): Promise<Record<string, any>> {
     return this.waitFor(`${type} #${index}`, () => this.all(type).filter(predicate)[index]);
+  }
+
+  /** The `hello` nonce of this socket (after `hello` came). */
+  get nonce(): string {
+    return this.all('hello')[0]!.nonce as string;
+  }
+
+  /** The first frame received at or after position `from` that matches, waiting for it. */
+  nextFrom(from: number, what: string, predicate: (frame: Record<string, any>) => boolean): Promise<Record<string, any>> {
+    return this.waitFor(what, () => this.frames.slice(from).find(predicate));
   }
 
   /** Waits until the relay closes the socket. */

@@ -193,7 +193,7 @@ export async function relayWithDevice(
   const relay = await startTestRelay({
     ...(options.timing ? { timing: options.timing } : {}),
     ...(options.env ? { env: options.env } : {}),
-    policy: { maxPushesPer10Min: 1000, ...options.policy },
+    policy: { maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000, ...options.policy },
   });
   const user = await relay.createUser({
     ...(options.password !== undefined ? { password: options.password } : {}),

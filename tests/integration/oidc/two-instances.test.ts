@@ -3,7 +3,7 @@ import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { userWithConnectedDevice } from '../helpers/paired-device.ts';
-import { SERVICES, freshPostgresDatabase, servicesAvailable } from '../scale/scale-services.ts';
+import { SERVICES, freshPostgresDatabase, servicesAvailable, TEST_PIN_KEY } from '../scale/scale-services.ts';
 import { redeemCode, REDIRECT, relyingParty, startAuthorization, TestBrowser } from './browser-and-app.ts';
 
 const ADMIN_TOKEN = 'oidc-two-instances-admin-token-0123456789';
@@ -15,7 +15,7 @@ describe.runIf(servicesAvailable)('the OpenID Provider on two relay instances ov
 
   beforeAll(async () => {
     database = await freshPostgresDatabase();
-    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN };
+    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, PIN_KEY: TEST_PIN_KEY };
     const first = await startRelay({ demo: false, env });
     instances.push(first, await startRelay({ demo: false, env: { ...env, RELAY_ORIGIN: first.origin } }));
     device = await userWithConnectedDevice(new AdminClient(first.origin, ADMIN_TOKEN), {

@@ -45,6 +45,7 @@ describe('the admin pages', () => {
       showAppName: '1',
       requestTtlSeconds: '90',
       maxPushesPer10Min: '7',
+      maxUnfamiliarPushesPerHour: '12',
       lockoutAfterFailures: '4',
     });
     expect(response.status).toBe(303);
@@ -58,6 +59,7 @@ describe('the admin pages', () => {
       showLocation: false,
       requestTtlSeconds: 90,
       maxPushesPer10Min: 7,
+      maxUnfamiliarPushesPerHour: 12,
       lockoutAfterFailures: 4,
     });
     await admin.get('/admin/policy?saved=1');

@@ -25,7 +25,7 @@ async function pairDevice(upn: string, name = 'Test laptop') {
 }
 
 describe('the password page', () => {
-  it('says the relay is busy (503 with Retry-After) when every password check slot and its line are taken', async () => {
+  it('refuses an unfamiliar browser (429 with Retry-After, saying what works) when every password check slot and the unfamiliar line are taken', async () => {
     const browser = new PageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo&upn=alice%40demo.test');
     let release!: () => void;
@@ -33,9 +33,9 @@ describe('the password page', () => {
     const fillers = Array.from({ length: passwordWork.concurrency + passwordWork.maxWaiting }, () => passwordWork.run(() => held));
     try {
       const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo', app: 'demo' });
-      expect(response.status).toBe(503);
+      expect(response.status).toBe(429);
       expect(response.headers.get('retry-after')).toBe('1');
-      expect(browser.lastHtml).toContain('busy checking other passwords');
+      expect(browser.lastHtml).toContain('from unknown places are paused');
       expect(sessionCookieOf(response)).toBeUndefined();
     } finally {
       release();

@@ -22,7 +22,7 @@ describe('password guessing', () => {
     }
     const refused = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'countersign-demo');
     expect(refused.status).toBe(429);
-    expect(await refused.text()).toContain('Too many wrong passwords');
+    expect(await refused.text()).toContain('is paused after too many wrong passwords');
     // Another account is not affected.
     expect((await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', 'countersign-demo')).status).toBe(303);
 

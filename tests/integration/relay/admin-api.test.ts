@@ -285,6 +285,7 @@ describe('GET and PUT /api/v1/admin/policy', () => {
       showLocation: true,
       requestTtlSeconds: 120,
       maxPushesPer10Min: 5,
+      maxUnfamiliarPushesPerHour: 20,
       lockoutAfterFailures: 10,
     });
   });
@@ -301,6 +302,7 @@ describe('GET and PUT /api/v1/admin/policy', () => {
       showLocation: false,
       requestTtlSeconds: 30,
       maxPushesPer10Min: 7,
+      maxUnfamiliarPushesPerHour: 40,
       lockoutAfterFailures: 3,
     };
     const put = await relay.http('PUT', `${ADMIN}/policy`, { admin: true, body: policy });

@@ -12,7 +12,7 @@ import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
 
 /** A user with a raw two-key device on an open socket, and a pending sign-in it was challenged with. */
 async function pendingWithRawDevice(options: { password?: string } = {}) {
-  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000 } });
+  const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000 } });
   const user = await relay.createUser(options.password !== undefined ? { password: options.password } : {});
   const keys = await pairKeys(relay, user.upn);
   const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);

@@ -246,8 +246,10 @@ describe('GET /api/v1/devices/connect (WebSocket)', () => {
   });
 
   it('spreads pings over the interval instead of pinging every socket at once', async () => {
-    const { relay, keys } = await relayWithKeys({ timing: { pingIntervalMs: 1_000 } });
-    const sockets = await Promise.all(Array.from({ length: 20 }, () => RawDeviceSocket.authenticated(relay.origin, [keys])));
+    const { relay, user } = await relayWithKeys({ timing: { pingIntervalMs: 1_000 } });
+    // Five devices, four sockets each: a device holds at most 4 authenticated sockets (section 4).
+    const devices = await Promise.all(Array.from({ length: 5 }, () => pairKeys(relay, user.upn)));
+    const sockets = await Promise.all(Array.from({ length: 20 }, (_, i) => RawDeviceSocket.authenticated(relay.origin, [devices[i % 5]!])));
     const firstPings = await Promise.all(sockets.map(({ raw }) => raw.next('ping').then(() => performance.now())));
     // Twenty sockets, twenty slots 50 ms apart: their first pings span most of the second.
     expect(Math.max(...firstPings) - Math.min(...firstPings)).toBeGreaterThan(300);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair, pairStatement, signStatement, toBase64Url, type DeviceKeyPair } from '../../../protocol/index.ts';
+import { blindPin } from '../../../protocol/pin-oprf.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
 
 const REDEEM = '/api/v1/pairings/redeem';
@@ -29,6 +30,7 @@ function redeemBody(
     publicKey: approval.publicKey,
     connectPublicKey: connect.publicKey,
     deviceName,
+    pinBlinded: blindPin('246810').blinded,
     signature: signStatement(statement, (keys.signer === 'connect' ? connect : approval).secretKey),
     ...overrides,
   };
@@ -59,6 +61,7 @@ describe('POST /api/v1/pairings/redeem', () => {
       deviceId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
       account: { userId, upn, displayName: 'Pat Pairer' },
       relay: { origin: relay.origin, name: expect.any(String) },
+      pinEvaluated: expect.stringMatching(/^[A-Za-z0-9_-]{44}$/),
     });
     const user = await relay.admin.getUser(upn);
     expect(user.devices.map((device) => device.deviceId)).toEqual([answer.body.deviceId]);

@@ -306,18 +306,14 @@ describe('policy: lockout', () => {
     expect((await requestSignin(relay)).status).toBe(201);
   });
 
-  it('backs off longer with each failure after the threshold (the lock doubles)', async () => {
+  it('locks the client out for 15 minutes at the threshold, and again for 15 with each failure after (revision 3)', async () => {
     const relay = await relayWithDevice({ policy: { lockoutAfterFailures: 2 } });
     await deniedSignin(relay);
     await deniedSignin(relay);
-    const firstLock = await lockDuration(relay);
+    expect(await lockDuration(relay)).toBe(15 * 60_000);
 
     await deniedSignin(relay);
-    const secondLock = await lockDuration(relay);
-    expect(secondLock).toBe(firstLock * 2);
-
-    await deniedSignin(relay);
-    expect(await lockDuration(relay)).toBe(firstLock * 4);
+    expect(await lockDuration(relay)).toBe(15 * 60_000);
   });
 
   it('never resets the count with a new request; a successful approval does', async () => {

@@ -3,7 +3,7 @@ import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { publicKeyFromPoint } from '../../../relay-server/security/verify-signature.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
-import { freshPostgresDatabase, SERVICES, servicesAvailable } from './scale-services.ts';
+import { freshPostgresDatabase, SERVICES, servicesAvailable, TEST_PIN_KEY } from './scale-services.ts';
 import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
@@ -17,7 +17,7 @@ describe.runIf(servicesAvailable)('several relay instances over PostgreSQL and R
 
   beforeAll(async () => {
     database = await freshPostgresDatabase();
-    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN };
+    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, PIN_KEY: TEST_PIN_KEY };
     const first = await startRelay({ demo: false, env });
     instances.push(first);
     // Behind a load balancer every instance answers for one public origin; here that is A's.

@@ -6,7 +6,7 @@ import type { Policy } from '../../../protocol/messages.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import { VirtualDevice } from '../../../testing/virtual-device.ts';
-import { freshPostgresDatabase, servicesAvailable } from './scale-services.ts';
+import { freshPostgresDatabase, servicesAvailable, TEST_PIN_KEY } from './scale-services.ts';
 
 const ADMIN_TOKEN = 'restart-test-admin-token-0123456789';
 
@@ -24,7 +24,7 @@ const postgres = (): Backend => {
   let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
   return {
     name: 'PostgreSQL',
-    env: async () => ({ DATABASE_URL: (database ??= await freshPostgresDatabase()).url }),
+    env: async () => ({ DATABASE_URL: (database ??= await freshPostgresDatabase()).url, PIN_KEY: TEST_PIN_KEY }),
     cleanup: async () => database?.drop(),
   };
 };

@@ -7,6 +7,12 @@ export const SERVICES = {
   redisUrl: process.env.COUNTERSIGN_TEST_REDIS_URL,
 };
 
+/**
+ * The PIN sealing key every instance on one database shares (PIN_KEY, relay-server/pin/pin-sealing-key.ts):
+ * instances with DATA_DIRs of their own would each make a key, and the second would refuse to start.
+ */
+export const TEST_PIN_KEY = '5eed'.repeat(16);
+
 export const servicesAvailable = Boolean(SERVICES.databaseUrl && SERVICES.redisUrl);
 
 /** A new, empty database for one test file; `drop()` removes it. */

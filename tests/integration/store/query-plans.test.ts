@@ -44,11 +44,13 @@ describe('queries over the sign-in log', () => {
     });
     statements.length = 0;
     await store.signins.expireDue(10);
-    await store.users.pushTarget({ upn: 'plan@example.test' }, 0, '127.0.0.1');
+    await store.users.pushTarget({ upn: 'plan@example.test' }, { since: 0, hourSince: 0 }, '127.0.0.1');
     await store.signins.openRequest(row('r1'));
     await store.signins.openRequest(row('r2')); // supersedes r1
     await store.signins.openRequest({ ...row('r3'), client_key: '192.0.2.1' }); // beside r2, in the next slot
-    await store.signins.oldestPushSince(user!.id, '127.0.0.1', 0);
+    await store.signins.oldestPushSince(user!.id, { clientKey: '127.0.0.1' }, 0);
+    await store.signins.oldestPushSince(user!.id, { unfamiliarOnly: true, pushesOnly: true }, 0);
+    await store.signins.pendingCode(user!.id, '12345678', 0);
     await store.signins.pendingForUsers([user!.id], 0);
     await store.signins.list({ limit: 50 });
 

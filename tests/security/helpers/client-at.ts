@@ -13,7 +13,7 @@ export class ClientAt {
   ) {}
 
   /** `POST /api/v1/signins` from here; status, parsed body and headers. */
-  async startSignin(body: { upn: string; password?: string }) {
+  async startSignin(body: { upn: string; password?: string; by?: 'push' | 'code' }) {
     const response = await fetch(`${this.origin}/api/v1/signins`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.headers() },
@@ -67,6 +67,30 @@ export class ClientAt {
     });
     this.rememberCookies(response);
     return { status: response.status, html: await response.text(), headers: response.headers };
+  }
+
+  /**
+   * Opens a request's event stream from here and keeps it open until `close()`: the status and,
+   * for a 200, the stream itself.
+   */
+  async openStream(created: {
+    requestId: string;
+    browserToken: string;
+  }): Promise<{ status: number; retryAfter: string | null; close(): void }> {
+    const controller = new AbortController();
+    const response = await fetch(`${this.origin}/api/v1/signins/${created.requestId}/events`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${created.browserToken}`, ...this.headers() },
+      signal: controller.signal,
+    });
+    if (response.status !== 200) await response.arrayBuffer();
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), close: () => controller.abort() };
+  }
+
+  /** A GET from here, redirects not followed (an app's authorization request, a page). */
+  async get(url: string): Promise<{ status: number; text: string; headers: Headers }> {
+    const response = await fetch(new URL(url, this.origin), { headers: this.headers(), redirect: 'manual' });
+    this.rememberCookies(response);
+    return { status: response.status, text: await response.text(), headers: response.headers };
   }
 
   private headers(): Record<string, string> {

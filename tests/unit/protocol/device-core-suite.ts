@@ -6,6 +6,7 @@ import {
   buildPairingLink,
   connectStatement,
   decisionStatement,
+  deviceActionStatement,
   pairStatement,
   randomId,
   verifyStatementWithNoble,
@@ -13,10 +14,11 @@ import {
   type Decision,
 } from '../../../protocol/index.ts';
 import type { ConnectionState, WebSocketLike } from '../../../protocol/device/index.ts';
+import { evaluateBlindedPin, newOprfSecretKey } from '../../../protocol/pin-oprf.ts';
 import { challengeTyped } from './examples.ts';
 
 /**
- * The device side of docs/protocol.md (revision 2) as checks on what a device does at its edges: the
+ * The device side of docs/protocol.md (revision 3) as checks on what a device does at its edges: the
  * redeem body it posts, the frames it sends on its socket, how it treats the relay's frames and
  * close codes. Written once, run against every device built on protocol/device: the core itself
  * (tests/unit/protocol/device-core.test.ts), the virtual device (tests/unit/testing/), and the
@@ -70,8 +72,12 @@ export interface DeviceHarness {
   /** The next socket close the device saw. */
   nextClose(): Promise<{ code: number; willReconnect: boolean }>;
   state(): ConnectionState;
-  /** Approves a challenge the device received (resolves when the device is done with it). */
-  approve(requestId: string, number: string, unlock: 'pin' | 'webauthn'): Promise<unknown>;
+  /**
+   * Approves a challenge the device received (resolves when the device is done with it). With
+   * 'pin' the device first runs the unlock round trip with `pin` (default: the PIN it paired
+   * with, FAKE_RELAY_PIN); a wrong PIN rejects with an error whose `code` is `wrong_pin`.
+   */
+  approve(requestId: string, number: string, unlock: 'pin' | 'webauthn', pin?: string): Promise<unknown>;
   refuse(requestId: string, decision: 'deny' | 'report'): Promise<unknown>;
   /** The accounts changed: authenticate them all again. */
   reauthenticate(): void;
@@ -178,16 +184,63 @@ export class MemorySockets {
   }
 }
 
-/** A relay's good answer to a redeem. */
-export function redeemed(upn = 'alice@demo.test'): { status: number; body: unknown } {
+/** The PIN the suite's devices pair with. */
+export const FAKE_RELAY_PIN = '123456';
+
+/**
+ * The relay's OPRF keys of section 4a as the fake relays keep them: one per device, made at
+ * redeem. Module-wide, so any fake relay end can evaluate for any device a fake redeem made.
+ */
+export const fakeOprfKeys = new Map<string, Uint8Array>();
+
+/** `unlocked` for an `unlock` frame: the evaluation under the device's key. */
+export function unlockedFor(unlock: Record<string, unknown>, attemptsLeft = 10): Record<string, unknown> {
+  const key = fakeOprfKeys.get(unlock.deviceId as string);
+  if (!key) throw new Error(`no OPRF key for ${String(unlock.deviceId)}`);
+  return { type: 'unlocked', deviceId: unlock.deviceId, evaluated: evaluateBlindedPin(key, unlock.blinded as string), attemptsLeft };
+}
+
+/** A relay's good answer to a redeem: a new device with an OPRF key that evaluates the body's `pinBlinded`. */
+export function redeemed(body: Record<string, unknown>, upn = 'alice@demo.test'): { status: number; body: unknown } {
+  const deviceId = randomId();
+  const key = newOprfSecretKey();
+  fakeOprfKeys.set(deviceId, key);
   return {
     status: 201,
     body: {
-      deviceId: randomId(),
+      deviceId,
       account: { userId: randomId(), upn, displayName: 'Alice Example' },
       relay: { origin: 'http://127.0.0.1:8787', name: 'Countersign' },
+      pinEvaluated: evaluateBlindedPin(key, body.pinBlinded as string),
     },
   };
+}
+
+/**
+ * Plays the relay's side of one unlock on a socket with `nonce`: reads `unlock`, answers with the
+ * evaluation, and returns the `unlock_proof` after checking it is signed by the approval key
+ * over this socket's nonce and names the attempt's element.
+ */
+export async function playUnlock(
+  relay: RelayEnd,
+  doing: Promise<unknown>,
+  input: { relayOrigin: string; nonce: string; account: PairedAccount },
+): Promise<Record<string, unknown>> {
+  const unlock = await nextFrameOf(relay, doing);
+  expect(unlock).toMatchObject({ type: 'unlock', deviceId: input.account.deviceId, blinded: expect.any(String) });
+  relay.send(unlockedFor(unlock));
+  const proof = await nextFrameOf(relay, doing);
+  expect(proof).toMatchObject({ type: 'unlock_proof', deviceId: input.account.deviceId, blinded: unlock.blinded });
+  const statement = deviceActionStatement({
+    relayOrigin: input.relayOrigin,
+    nonce: input.nonce,
+    deviceId: input.account.deviceId,
+    action: 'unlock-proof',
+    detail: unlock.blinded as string,
+  });
+  expect(verifyStatementWithNoble(statement, proof.signature as string, input.account.publicKey)).toBe(true);
+  expect(verifyStatementWithNoble(statement, proof.signature as string, input.account.connectPublicKey)).toBe(false);
+  return proof;
 }
 
 /** The schema tests' typed-mode challenge, with a fresh request for `deviceId`, made now. */
@@ -215,11 +268,12 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
     const device = await adapter.device({ accounts });
     device.connect();
     const relay = await device.nextSocket();
-    relay.send({ type: 'hello', nonce: randomId(), serverTime: Date.now() });
+    const nonce = randomId();
+    relay.send({ type: 'hello', nonce, serverTime: Date.now() });
     const auth = (await relay.next()) as unknown as AuthFrame;
     relay.send({ type: 'ready', accepted: auth.credentials.map((credential) => credential.deviceId), rejected: [] });
     await device.connected();
-    return { device, relay };
+    return { device, relay, nonce };
   }
 
   /** Sends a challenge and waits until the device has it. */
@@ -231,11 +285,11 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
   }
 
   describe(`${adapter.name}: pairing (section 3)`, () => {
-    function recordingRedeem(answer = redeemed()) {
+    function recordingRedeem(answer?: { status: number; body: unknown }) {
       const requests: Array<{ url: string; body: Record<string, unknown> }> = [];
       const redeem: RedeemEndpoint = (url, body) => {
         requests.push({ url, body });
-        return answer;
+        return answer ?? redeemed(body);
       };
       return { redeem, requests };
     }
@@ -280,9 +334,13 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
         publicKey: string;
         connectPublicKey: string;
         deviceName: string;
+        pinBlinded: string;
         signature: string;
       };
       expect(body.token).toBe(token);
+      // Section 4a: a serialized P-256 element (33 bytes compressed), never the PIN itself.
+      expect(body.pinBlinded).toMatch(/^[A-Za-z0-9_-]{44}$/);
+      expect(JSON.stringify(body)).not.toContain(FAKE_RELAY_PIN);
       expect(body.publicKey).not.toBe(body.connectPublicKey);
       expect(outcome).toMatchObject({ ok: true, account: { publicKey: body.publicKey, connectPublicKey: body.connectPublicKey } });
       const statement = pairStatement({
@@ -296,12 +354,13 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
       expect(verifyStatementWithNoble(statement, body.signature, body.connectPublicKey)).toBe(false);
     });
 
-    it('makes fresh keys for every account', async () => {
+    it('makes fresh keys and a fresh blind for every account', async () => {
       const { redeem, requests } = recordingRedeem();
       await adapter.pair(link('http://127.0.0.1:8787'), redeem);
       await adapter.pair(link('http://127.0.0.1:8787'), redeem);
       const keys = requests.flatMap((request) => [request.body.publicKey, request.body.connectPublicKey]);
       expect(new Set(keys).size).toBe(4);
+      expect(requests[0]!.body.pinBlinded).not.toBe(requests[1]!.body.pinBlinded);
     });
 
     it("gives the relay's error code when the relay refuses the token", async () => {
@@ -388,11 +447,13 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
     });
 
     it.each(adapter.unlocks ?? (['pin', 'webauthn'] as const))('approves with the approval key and unlock %s', async (unlock) => {
-      const { device, relay } = await connectedDevice();
+      const { device, relay, nonce } = await connectedDevice();
       const account = device.accounts[0]!;
       const challenge = await challenged(device, relay);
 
       const approving = device.approve(challenge.requestId, '42', unlock);
+      // Section 4a: a PIN approval first unlocks with the relay and proves it; a WebAuthn one does not.
+      if (unlock === 'pin') await playUnlock(relay, approving, { relayOrigin: device.relayOrigin, nonce, account });
       const frame = await nextFrameOf(relay, approving);
       expect(frame).toMatchObject({
         type: 'decision',
@@ -415,6 +476,52 @@ export function deviceCoreSuite(adapter: DeviceCoreAdapter): void {
       expect(verifyStatementWithNoble(statement, frame.signature as string, account.connectPublicKey)).toBe(false);
       relay.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
       await approving;
+    });
+
+    it('unlocks afresh for every PIN approval, with a new blinded element each time', async () => {
+      const { device, relay, nonce } = await connectedDevice();
+      const account = device.accounts[0]!;
+      const blinded: unknown[] = [];
+      for (let i = 0; i < 2; i++) {
+        const challenge = await challenged(device, relay);
+        const approving = device.approve(challenge.requestId, '42', 'pin');
+        blinded.push((await playUnlock(relay, approving, { relayOrigin: device.relayOrigin, nonce, account })).blinded);
+        expect(await nextFrameOf(relay, approving)).toMatchObject({ type: 'decision', requestId: challenge.requestId });
+        relay.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
+        await approving;
+        expect(await device.nextDelivered()).toMatchObject({ type: 'result', requestId: challenge.requestId });
+      }
+      expect(blinded[0]).not.toBe(blinded[1]);
+    });
+
+    it('sends neither a proof nor a decision after a wrong PIN, and says wrong_pin', async () => {
+      const { device, relay } = await connectedDevice();
+      const account = device.accounts[0]!;
+      const challenge = await challenged(device, relay);
+
+      const approving = device.approve(challenge.requestId, '42', 'pin', '000000');
+      const unlock = await nextFrameOf(relay, approving);
+      expect(unlock).toMatchObject({ type: 'unlock', deviceId: account.deviceId });
+      relay.send(unlockedFor(unlock, 9));
+
+      await expect(approving).rejects.toMatchObject({ code: 'wrong_pin' });
+      // The next frame is the pong to this ping: nothing went out in between.
+      relay.send({ type: 'ping', t: 5 });
+      expect(await relay.next()).toEqual({ type: 'pong', t: 5 });
+    });
+
+    it('sends no decision when the relay refuses the evaluation with pin_locked', async () => {
+      const { device, relay } = await connectedDevice();
+      const account = device.accounts[0]!;
+      const challenge = await challenged(device, relay);
+
+      const approving = device.approve(challenge.requestId, '42', 'pin');
+      await nextFrameOf(relay, approving);
+      relay.send({ type: 'error', code: 'pin_locked', message: 'locked', deviceId: account.deviceId });
+
+      await expect(approving).rejects.toMatchObject({ code: 'pin_locked' });
+      relay.send({ type: 'ping', t: 6 });
+      expect(await relay.next()).toEqual({ type: 'pong', t: 6 });
     });
 
     it.each<['deny' | 'report', string]>([

@@ -35,11 +35,17 @@ import {
   type DeviceCrypto,
   type StatementSigner,
 } from '../../../protocol/device/index.ts';
+import { blindPin, evaluateBlindedPin, newOprfSecretKey } from '../../../protocol/pin-oprf.ts';
+import { unlockWithPin, wrapUnderEvaluation, type PinChannel } from '../../../protocol/device/pin-unlock.ts';
+import { EvaluationWaiters } from '../../../protocol/device/index.ts';
+import type { PinWrappedKey } from '../../../protocol/pin-oprf.ts';
 import {
+  FAKE_RELAY_PIN,
   MemorySockets,
   SUITE_WAIT_MS,
   WaitQueue,
   deviceCoreSuite,
+  fakeOprfKeys,
   type DeviceCoreAdapter,
   type DeviceHarness,
   type PairedAccount,
@@ -122,23 +128,27 @@ describe('preparePairing()', () => {
   const offer = { relayOrigin: pair.input.relayOrigin as string, token: pair.input.pairingToken as string, upn: 'alice@demo.test' };
   const deviceName = pair.input.deviceName as string;
 
-  it('signs the pair statement with the approval key, to the known-answer vector', async () => {
+  const pinBlinded = blindPin(FAKE_RELAY_PIN).blinded;
+
+  it('signs the pair statement with the approval key, to the known-answer vector, and carries pinBlinded', async () => {
     const prepared = await preparePairing({
       offer,
       deviceName,
       crypto: fixedCrypto(fromHex(pair.secretKey), fromHex(vector('connect').secretKey)),
+      pinBlinded,
     });
     expect(prepared.body).toEqual({
       token: offer.token,
       publicKey: pair.input.publicKey,
       connectPublicKey: pair.input.connectPublicKey,
       deviceName,
+      pinBlinded,
       signature: pair.signatures.lowS,
     });
   });
 
   it('makes two different key pairs and hands both back with the body', async () => {
-    const prepared = await preparePairing({ offer, deviceName: 'Test', crypto: rawKeyCrypto });
+    const prepared = await preparePairing({ offer, deviceName: 'Test', crypto: rawKeyCrypto, pinBlinded });
     expect(prepared.approvalKey.publicKey).not.toBe(prepared.connectKey.publicKey);
     expect(publicKeyOf(prepared.approvalKey.secretKey)).toBe(prepared.body.publicKey);
     expect(publicKeyOf(prepared.connectKey.key)).toBe(prepared.body.connectPublicKey);
@@ -146,7 +156,7 @@ describe('preparePairing()', () => {
 
   it('refuses a crypto that hands out the same key twice', async () => {
     const secret = generateDeviceKeyPair().secretKey;
-    await expect(preparePairing({ offer, deviceName: 'Test', crypto: fixedCrypto(secret, secret) })).rejects.toThrow(/equal/);
+    await expect(preparePairing({ offer, deviceName: 'Test', crypto: fixedCrypto(secret, secret), pinBlinded })).rejects.toThrow(/equal/);
   });
 });
 
@@ -155,6 +165,7 @@ describe('readRedeemAnswer()', () => {
     deviceId: randomId(),
     account: { userId: randomId(), upn: 'alice@demo.test', displayName: 'Alice' },
     relay: { origin: ORIGIN, name: 'Countersign' },
+    pinEvaluated: evaluateBlindedPin(newOprfSecretKey(), blindPin(FAKE_RELAY_PIN).blinded),
   };
 
   it('reads a 201 answer', () => {
@@ -177,6 +188,8 @@ describe('readRedeemAnswer()', () => {
 
   it('calls a 201 without a valid body a bad response', () => {
     expect(readRedeemAnswer(201, { ...answer, deviceId: 'short' })).toMatchObject({ ok: false, code: 'bad_response' });
+    const { pinEvaluated: _missing, ...revisionTwo } = answer;
+    expect(readRedeemAnswer(201, revisionTwo)).toMatchObject({ ok: false, code: 'bad_response' });
   });
 });
 
@@ -369,18 +382,39 @@ describe('readRelayFrame()', () => {
 // ---- A device made of the core alone ----
 
 interface CoreAccount extends PairedAccount {
-  approval: StatementSigner;
+  /** The approval key under the PIN wrapping key; `webauthn` stands for the authenticator's copy. */
+  wrapped: PinWrappedKey;
+  webauthn: StatementSigner;
   connect: StatementSigner;
 }
 
+/** An account as pairing leaves it: the relay's OPRF key in fakeOprfKeys, the approval key wrapped. */
 async function coreAccount(): Promise<CoreAccount> {
   const offer = { relayOrigin: ORIGIN, token: randomId(), upn: 'alice@demo.test' };
-  const { approvalKey, connectKey } = await preparePairing({ offer, deviceName: 'Core test device', crypto: rawKeyCrypto });
+  const pending = blindPin(FAKE_RELAY_PIN);
+  const { approvalKey, connectKey } = await preparePairing({
+    offer,
+    deviceName: 'Core test device',
+    crypto: rawKeyCrypto,
+    pinBlinded: pending.blinded,
+  });
+  const deviceId = randomId();
+  const oprfKey = newOprfSecretKey();
+  fakeOprfKeys.set(deviceId, oprfKey);
+  const { wrapped } = await wrapUnderEvaluation({
+    pin: FAKE_RELAY_PIN,
+    pending,
+    evaluated: evaluateBlindedPin(oprfKey, pending.blinded),
+    deviceId,
+    relayOrigin: ORIGIN,
+    secretKey: approvalKey.secretKey,
+  });
   return {
-    deviceId: randomId(),
+    deviceId,
     publicKey: approvalKey.publicKey,
     connectPublicKey: connectKey.publicKey,
-    approval: secretKeySigner(approvalKey.secretKey, approvalKey.publicKey),
+    wrapped,
+    webauthn: secretKeySigner(approvalKey.secretKey, approvalKey.publicKey),
     connect: rawKeyCrypto.connectSigner(connectKey.key, connectKey.publicKey),
   };
 }
@@ -392,10 +426,12 @@ async function coreDevice(count: number) {
   const delivered = new WaitQueue<RelayToDeviceMessage>('frame for the account logic');
   const closes = new WaitQueue<ClosedSocket>('close');
   const challenges = new Map<string, string>();
+  const waiters = new EvaluationWaiters();
   const connection = new RelayConnection(ORIGIN, {
     createSocket: sockets.create,
     accounts: () => accounts.map(({ deviceId, connect }) => ({ deviceId, connect })),
     onFrame: (frame) => {
+      if (waiters.take(frame)) return;
       if (frame.type === 'challenge') challenges.set(frame.requestId, frame.deviceId);
       delivered.push(frame);
     },
@@ -404,20 +440,56 @@ async function coreDevice(count: number) {
     now: Date.now,
   });
   onTestFinished(() => connection.stop());
+  // The PIN channel over the core's connection, as a device built on the core wires it.
+  const channel: PinChannel = {
+    relayOrigin: ORIGIN,
+    async unlock(deviceId, blinded) {
+      const nonce = connection.nonce;
+      const answer = waiters.wait('unlock', deviceId, SUITE_WAIT_MS);
+      connection.send({ type: 'unlock', deviceId, blinded });
+      return { answer: await answer, nonce };
+    },
+    async rekey(deviceId, build) {
+      const nonce = connection.nonce!;
+      const answer = waiters.wait('rekey', deviceId, SUITE_WAIT_MS);
+      connection.send(await build(nonce));
+      return { answer: await answer, nonce };
+    },
+    sendOn: async (nonce, frame) => connection.nonce === nonce && connection.send(frame),
+  };
   const decide = async (
     requestId: string,
     fields: { decision: 'approve' | 'deny' | 'report'; number: string; unlock: 'pin' | 'webauthn' | 'none' },
+    pin = FAKE_RELAY_PIN,
   ) => {
     const account = accounts.find((candidate) => candidate.deviceId === challenges.get(requestId))!;
-    const frame = await buildDecision({
-      relayOrigin: ORIGIN,
-      requestId,
-      deviceId: account.deviceId,
-      signedAt: Date.now(),
-      ...fields,
-      signer: fields.unlock === 'none' ? account.connect : account.approval,
-    });
-    expect(connection.send(frame)).toBe(true);
+    let signer = fields.unlock === 'none' ? account.connect : account.webauthn;
+    let secret: Uint8Array | null = null;
+    if (fields.unlock === 'pin') {
+      const unlocked = await unlockWithPin({
+        pin,
+        deviceId: account.deviceId,
+        wrapped: account.wrapped,
+        channel,
+        approvalSigner: (secretKey) => secretKeySigner(secretKey, account.publicKey),
+      });
+      if (!unlocked.ok) throw Object.assign(new Error(unlocked.message), { code: unlocked.code });
+      secret = unlocked.secretKey;
+      signer = secretKeySigner(secret, account.publicKey);
+    }
+    try {
+      const frame = await buildDecision({
+        relayOrigin: ORIGIN,
+        requestId,
+        deviceId: account.deviceId,
+        signedAt: Date.now(),
+        ...fields,
+        signer,
+      });
+      expect(connection.send(frame)).toBe(true);
+    } finally {
+      secret?.fill(0);
+    }
   };
   const harness: DeviceHarness = {
     relayOrigin: ORIGIN,
@@ -431,7 +503,7 @@ async function coreDevice(count: number) {
     nextDelivered: () => delivered.next(),
     nextClose: () => closes.next(),
     state: () => connection.state,
-    approve: (requestId, number, unlock) => decide(requestId, { decision: 'approve', number, unlock }),
+    approve: (requestId, number, unlock, pin) => decide(requestId, { decision: 'approve', number, unlock }, pin),
     refuse: (requestId, decision) => decide(requestId, { decision, number: '', unlock: 'none' }),
     reauthenticate: () => connection.reauthenticate(),
   };
@@ -443,7 +515,12 @@ const coreAdapter: DeviceCoreAdapter = {
   async pair(link, redeem) {
     const checked = readPairingLink(link);
     if (!checked.ok) return checked;
-    const prepared = await preparePairing({ offer: checked.offer, deviceName: 'Core test device', crypto: rawKeyCrypto });
+    const prepared = await preparePairing({
+      offer: checked.offer,
+      deviceName: 'Core test device',
+      crypto: rawKeyCrypto,
+      pinBlinded: blindPin(FAKE_RELAY_PIN).blinded,
+    });
     const answer = redeem(`${checked.offer.relayOrigin}${REDEEM_PAIRING_PATH}`, prepared.body);
     const read = readRedeemAnswer(answer.status, answer.body);
     if (!read.ok) return { ok: false, code: read.code };

@@ -17,6 +17,9 @@ export const PUBLIC_KEY = 'BCqRJy7k1Pk_wC2B6lDOUPZGqq_eZ-gfCisAY378qzgCwpI8wmYAr
 /** Another real P-256 point (the connect vector's): the account's connect key. */
 export const CONNECT_PUBLIC_KEY = 'BDRuKenKCsNnMngVTvB5l4C-YHPwTdFvt5nkEbNg9fW7dc6oYjKUuLvTI4K3XyDqqfyiJ-VuLA0EtOBtXzCD8pw';
 export const NOW = 1_767_225_600_000;
+/** Two real P-256 OPRF elements (blinded PINs), 33 bytes compressed. */
+export const ELEMENT = 'A3y5pZT9kJjOWT0rTnPdfl7sbKdaVlpG-QnNSoGKelzA';
+export const OTHER_ELEMENT = 'AnRAygUfULbvh8Q3vJfOyvl_qPydThrgQ1hTxAw7z7V3';
 
 export const hello = { type: 'hello', nonce: NONCE, serverTime: NOW };
 export const ready = {
@@ -47,7 +50,11 @@ export const resultRejected = { type: 'result', requestId: REQUEST_ID, outcome: 
 export const revoked = { type: 'revoked', deviceId: DEVICE_ID };
 export const ping = { type: 'ping', t: NOW };
 export const notice = { type: 'notice', deviceId: DEVICE_ID, kind: 'authenticator_added', name: 'Firefox on Windows', at: NOW };
+export const noticePinFailure = { ...notice, kind: 'pin_failure', name: 'Chromium on Linux' };
 export const error = { type: 'error', code: 'malformed_frame', message: 'requestId is invalid' };
+export const errorForDevice = { type: 'error', code: 'pin_locked', message: 'PIN approvals are locked', deviceId: DEVICE_ID };
+export const unlocked = { type: 'unlocked', deviceId: DEVICE_ID, evaluated: OTHER_ELEMENT, attemptsLeft: 9 };
+export const rekeyed = { type: 'rekeyed', deviceId: DEVICE_ID, evaluated: OTHER_ELEMENT };
 
 export const auth = {
   type: 'auth',
@@ -68,18 +75,25 @@ export const decisionApprove = {
 };
 export const decisionDeny = { ...decisionApprove, decision: 'deny', number: '', unlock: 'none' };
 export const pong = { type: 'pong', t: NOW };
+export const unlock = { type: 'unlock', deviceId: DEVICE_ID, blinded: ELEMENT };
+export const unlockProof = { type: 'unlock_proof', deviceId: DEVICE_ID, blinded: ELEMENT, signature: SIGNATURE };
+export const rekey = { type: 'rekey', deviceId: DEVICE_ID, blinded: ELEMENT, signature: SIGNATURE };
+export const remove = { type: 'remove', deviceId: DEVICE_ID, signature: SIGNATURE };
+export const claim = { type: 'claim', deviceId: DEVICE_ID, code: '04817263' };
 
 export const redeemPairingBody = {
   token: TOKEN,
   publicKey: PUBLIC_KEY,
   connectPublicKey: CONNECT_PUBLIC_KEY,
   deviceName: 'Chromium on Linux',
+  pinBlinded: ELEMENT,
   signature: SIGNATURE,
 };
 export const redeemPairingResponse = {
   deviceId: DEVICE_ID,
   account: { userId: idOf(9), upn: 'alice@demo.test', displayName: 'Alice Example' },
   relay: { origin: 'http://127.0.0.1:8787', name: 'Countersign Demo' },
+  pinEvaluated: OTHER_ELEMENT,
 };
 export const createSigninBody = { upn: 'alice@demo.test', app: 'payroll', password: 'countersign-demo' };
 export const createSigninBodyPasswordless = { upn: 'alice@demo.test' };
@@ -103,6 +117,7 @@ export const policy = {
   showLocation: false,
   requestTtlSeconds: 120,
   maxPushesPer10Min: 5,
+  maxUnfamiliarPushesPerHour: 20,
   lockoutAfterFailures: 10,
 };
 export const createUserBody = {

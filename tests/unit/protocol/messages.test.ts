@@ -27,6 +27,13 @@ import {
   ResultMessage,
   RevokedMessage,
   SigninStatusResponse,
+  UnlockedMessage,
+  RekeyedMessage,
+  UnlockMessage,
+  UnlockProofMessage,
+  RekeyMessage,
+  RemoveMessage,
+  ClaimMessage,
 } from '../../../protocol/index.ts';
 import * as ex from './examples.ts';
 
@@ -89,9 +96,16 @@ const cases: Case[] = [
   { name: 'CancelMessage', schema: CancelMessage, examples: [ex.cancel] },
   { name: 'ResultMessage', schema: ResultMessage, examples: [ex.result, ex.resultRejected], optional: ['code'] },
   { name: 'RevokedMessage', schema: RevokedMessage, examples: [ex.revoked] },
-  { name: 'NoticeMessage', schema: NoticeMessage, examples: [ex.notice] },
+  { name: 'NoticeMessage', schema: NoticeMessage, examples: [ex.notice, ex.noticePinFailure] },
   { name: 'PingMessage', schema: PingMessage, examples: [ex.ping] },
-  { name: 'ErrorMessage', schema: ErrorMessage, examples: [ex.error] },
+  { name: 'ErrorMessage', schema: ErrorMessage, examples: [ex.error, ex.errorForDevice], optional: ['deviceId'] },
+  { name: 'UnlockedMessage', schema: UnlockedMessage, examples: [ex.unlocked] },
+  { name: 'RekeyedMessage', schema: RekeyedMessage, examples: [ex.rekeyed] },
+  { name: 'UnlockMessage', schema: UnlockMessage, examples: [ex.unlock] },
+  { name: 'UnlockProofMessage', schema: UnlockProofMessage, examples: [ex.unlockProof] },
+  { name: 'RekeyMessage', schema: RekeyMessage, examples: [ex.rekey] },
+  { name: 'RemoveMessage', schema: RemoveMessage, examples: [ex.remove] },
+  { name: 'ClaimMessage', schema: ClaimMessage, examples: [ex.claim] },
   { name: 'AuthMessage', schema: AuthMessage, examples: [ex.auth] },
   { name: 'DecisionMessage', schema: DecisionMessage, examples: [ex.decisionApprove, ex.decisionDeny] },
   { name: 'PongMessage', schema: PongMessage, examples: [ex.pong] },
@@ -110,13 +124,16 @@ const cases: Case[] = [
       ex.notice,
       ex.ping,
       ex.error,
+      ex.errorForDevice,
+      ex.unlocked,
+      ex.rekeyed,
     ],
-    optional: ['code'],
+    optional: ['code', 'deviceId'],
   },
   {
     name: 'DeviceToRelayMessage',
     schema: DeviceToRelayMessage,
-    examples: [ex.auth, ex.decisionApprove, ex.decisionDeny, ex.pong],
+    examples: [ex.auth, ex.decisionApprove, ex.decisionDeny, ex.pong, ex.unlock, ex.unlockProof, ex.rekey, ex.remove, ex.claim],
   },
   { name: 'RedeemPairingBody', schema: RedeemPairingBody, examples: [ex.redeemPairingBody] },
   { name: 'RedeemPairingResponse', schema: RedeemPairingResponse, examples: [ex.redeemPairingResponse] },
@@ -134,7 +151,14 @@ const cases: Case[] = [
     optional: ['reason'],
   },
   { name: 'CompleteSigninResponse', schema: CompleteSigninResponse, examples: [ex.completeSigninResponse] },
-  { name: 'PolicySchema', schema: PolicySchema, examples: [ex.policy, { ...DEFAULT_POLICY }], unions: ['targets'] },
+  {
+    name: 'PolicySchema',
+    schema: PolicySchema,
+    examples: [ex.policy, { ...DEFAULT_POLICY }],
+    unions: ['targets'],
+    // Revision 3's field defaults to 20 when a policy saved before it lacks it.
+    optional: ['maxUnfamiliarPushesPerHour'],
+  },
   { name: 'CreateUserBody', schema: CreateUserBody, examples: [ex.createUserBody], optional: ['password', 'groups'] },
   { name: 'IssueTapBody', schema: IssueTapBody, examples: [ex.issueTapBody] },
 ];
@@ -289,7 +313,9 @@ const malformed: Malformed[] = [
   ['1 policy digit', PolicySchema, ex.policy, ['match', 'digits'], 1],
   // decisions
   ['an unknown decision', DecisionMessage, ex.decisionApprove, ['decision'], 'maybe'],
-  ['a number of 7 digits', DecisionMessage, ex.decisionApprove, ['number'], '1234567'],
+  // Up to 8: the decision on a sign-in by code carries the 8-digit code (section 5).
+  ['a number of 9 digits', DecisionMessage, ex.decisionApprove, ['number'], '123456789'],
+  ['0 unfamiliar pushes per hour', PolicySchema, ex.policy, ['maxUnfamiliarPushesPerHour'], 0],
   ['a number with letters', DecisionMessage, ex.decisionApprove, ['number'], '0a'],
   ['a number sent as a number', DecisionMessage, ex.decisionApprove, ['number'], 7],
   ['a fractional signedAt', DecisionMessage, ex.decisionApprove, ['signedAt'], ex.NOW + 0.5],
@@ -370,6 +396,7 @@ describe('message schemas', () => {
       showLocation: true,
       requestTtlSeconds: 120,
       maxPushesPer10Min: 5,
+      maxUnfamiliarPushesPerHour: 20,
       lockoutAfterFailures: 10,
     });
   });

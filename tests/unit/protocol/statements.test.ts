@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectStatement, decisionStatement, pairStatement, ProtocolError, STATEMENT_TAGS } from '../../../protocol/index.ts';
-import { CONNECT_PUBLIC_KEY, DEVICE_ID, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
+import { connectStatement, decisionStatement, deviceActionStatement, pairStatement, ProtocolError, STATEMENT_TAGS } from '../../../protocol/index.ts';
+import { CONNECT_PUBLIC_KEY, DEVICE_ID, ELEMENT, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const relayOrigin = 'http://127.0.0.1:8787';
@@ -39,6 +39,7 @@ describe('STATEMENT_TAGS', () => {
       pair: 'countersign/v1/pair',
       connect: 'countersign/v1/connect',
       decision: 'countersign/v1/decision',
+      deviceAction: 'countersign/v1/device-action',
     });
   });
 });
@@ -130,5 +131,24 @@ describe('decisionStatement()', () => {
   it('rejects a signedAt given as a string', () => {
     // @ts-expect-error: a string where a number belongs
     expectInvalid(() => decisionStatement({ ...decision, signedAt: String(NOW) }));
+  });
+});
+
+describe('deviceActionStatement()', () => {
+  it('joins the tag, relayOrigin, nonce, deviceId, action and detail with newlines', () => {
+    expect(text(deviceActionStatement({ relayOrigin, nonce: NONCE, deviceId: DEVICE_ID, action: 'unlock-proof', detail: ELEMENT }))).toBe(
+      `countersign/v1/device-action\n${relayOrigin}\n${NONCE}\n${DEVICE_ID}\nunlock-proof\n${ELEMENT}`,
+    );
+    expect(text(deviceActionStatement({ relayOrigin, nonce: NONCE, deviceId: DEVICE_ID, action: 'remove', detail: '' }))).toBe(
+      `countersign/v1/device-action\n${relayOrigin}\n${NONCE}\n${DEVICE_ID}\nremove\n`,
+    );
+  });
+
+  it('refuses an unknown action, a remove with a detail, a proof without one, and a newline in any field', () => {
+    const base = { relayOrigin, nonce: NONCE, deviceId: DEVICE_ID };
+    expect(() => deviceActionStatement({ ...base, action: 'approve' as never, detail: ELEMENT })).toThrow(ProtocolError);
+    expect(() => deviceActionStatement({ ...base, action: 'remove', detail: ELEMENT })).toThrow(ProtocolError);
+    expect(() => deviceActionStatement({ ...base, action: 'rekey', detail: '' })).toThrow(ProtocolError);
+    expect(() => deviceActionStatement({ ...base, nonce: 'a\nb', action: 'unlock-proof', detail: ELEMENT })).toThrow(ProtocolError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientKey } from '../../../relay-server/http/client-context.ts';
+import { aggregateKey, clientAddress, clientKey } from '../../../relay-server/http/client-context.ts';
 
 describe('clientAddress()', () => {
   it('is the socket address without TRUST_PROXY, whatever X-Forwarded-For says', () => {
@@ -48,5 +48,18 @@ describe('clientKey()', () => {
 
   it('gives different keys to different /64s', () => {
     expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
+  });
+});
+
+describe('aggregateKey()', () => {
+  it('counts every /64 of an IPv6 /48 as one client', () => {
+    expect(aggregateKey(clientKey('2001:db8:1:2::1'))).toBe('2001:db8:1::/48');
+    expect(aggregateKey(clientKey('2001:db8:1:ffff::9'))).toBe('2001:db8:1::/48');
+    expect(aggregateKey(clientKey('2001:db8:2:2::1'))).toBe('2001:db8:2::/48');
+  });
+
+  it('leaves IPv4 addresses and familiar browsers as they are', () => {
+    expect(aggregateKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(aggregateKey('familiar:abc')).toBe('familiar:abc');
   });
 });

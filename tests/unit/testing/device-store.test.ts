@@ -1,9 +1,12 @@
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair, randomId, toBase64Url } from '../../../protocol/index.ts';
 import { DeviceStore, DeviceStoreError, KEY_FILE_VERSION, type DeviceAccount } from '../../../testing/device-store.ts';
+
+const wrappedBytes = () => ({ iv: toBase64Url(randomBytes(12)), ciphertext: toBase64Url(randomBytes(48)) });
 
 function anAccount(upn: string, relayOrigin = 'http://127.0.0.1:8787'): DeviceAccount {
   const approval = generateDeviceKeyPair();
@@ -12,6 +15,23 @@ function anAccount(upn: string, relayOrigin = 'http://127.0.0.1:8787'): DeviceAc
     relayOrigin,
     upn,
     displayName: `${upn} name`,
+    deviceId: randomId(),
+    publicKey: approval.publicKey,
+    connectPublicKey: connect.publicKey,
+    connectKey: toBase64Url(connect.secretKey),
+    pinWrapped: wrappedBytes(),
+    webauthnWrapped: wrappedBytes(),
+  };
+}
+
+/** An account as protocol revision 2 wrote it: both secrets raw. */
+function revisionTwoAccount(upn: string) {
+  const approval = generateDeviceKeyPair();
+  const connect = generateDeviceKeyPair();
+  return {
+    relayOrigin: 'http://127.0.0.1:8787',
+    upn,
+    displayName: upn,
     deviceId: randomId(),
     publicKey: approval.publicKey,
     connectPublicKey: connect.publicKey,
@@ -102,7 +122,7 @@ describe('DeviceStore', () => {
 
   it('refuses a key file whose accounts are malformed, naming the field', async () => {
     const broken = { ...anAccount('alice@demo.test'), connectKey: 'short' };
-    await writeFile(join(directory, 'broken.json'), JSON.stringify({ version: 2, accounts: [broken] }));
+    await writeFile(join(directory, 'broken.json'), JSON.stringify({ version: 3, accounts: [broken] }));
     const opening = DeviceStore.open(join(directory, 'broken.json'));
     await expect(opening).rejects.toThrow(/accounts\.0\.connectKey/);
     await expect(opening).rejects.toMatchObject({ name: 'DeviceStoreError', code: 'invalid_key_file' });
@@ -127,7 +147,11 @@ describe('DeviceStore', () => {
   });
 
   it.each([
-    ['an approval key that is not the secret of publicKey', { approvalKey: toBase64Url(generateDeviceKeyPair().secretKey) }, 'approvalKey'],
+    [
+      'a revision 2 approval key that is not the secret of publicKey',
+      { legacyApprovalKey: toBase64Url(generateDeviceKeyPair().secretKey) },
+      'legacyApprovalKey',
+    ],
     [
       'a connect key that is not the secret of connectPublicKey',
       { connectKey: toBase64Url(generateDeviceKeyPair().secretKey) },
@@ -137,16 +161,34 @@ describe('DeviceStore', () => {
     const store = await DeviceStore.open();
     await expect(store.add({ ...anAccount('alice@demo.test'), ...change })).rejects.toThrow(/is not the secret/);
     const path = join(directory, 'mismatch.json');
-    await writeFile(path, JSON.stringify({ version: 2, accounts: [{ ...anAccount('alice@demo.test'), ...change }] }));
+    await writeFile(path, JSON.stringify({ version: 3, accounts: [{ ...anAccount('alice@demo.test'), ...change }] }));
     await expect(DeviceStore.open(path)).rejects.toThrow(new RegExp(`accounts\\.0\\.${field}`));
   });
 
-  it('refuses an account whose two keys are the same', async () => {
+  it('refuses an account whose two public keys are the same', async () => {
     const account = anAccount('alice@demo.test');
     const store = await DeviceStore.open();
-    await expect(store.add({ ...account, connectPublicKey: account.publicKey, connectKey: account.approvalKey })).rejects.toThrow(
-      /must differ/,
-    );
+    await expect(store.add({ ...account, connectPublicKey: account.publicKey })).rejects.toThrow(/must differ/);
+  });
+
+  it('refuses an account that holds no approval key at all', async () => {
+    const { pinWrapped: _gone, ...account } = anAccount('alice@demo.test');
+    const store = await DeviceStore.open();
+    await expect(store.add(account)).rejects.toThrow(/holds no approval key/);
+  });
+
+  it('reads a revision 2 file, keeping its raw approval key only for the upgrade, and writes version 3 back', async () => {
+    const old = revisionTwoAccount('alice@demo.test');
+    await writeFile(keysPath.replace('nested/', ''), JSON.stringify({ version: 2, accounts: [old] }));
+    const store = await DeviceStore.open(keysPath.replace('nested/', ''));
+
+    const { approvalKey, ...rest } = old;
+    expect(store.list()).toEqual([{ ...rest, legacyApprovalKey: approvalKey }]);
+
+    await store.add({ ...store.list()[0]!, legacyApprovalKey: undefined, pinWrapped: wrappedBytes() });
+    const file = JSON.parse(await readFile(keysPath.replace('nested/', ''), 'utf8')) as { version: number; accounts: object[] };
+    expect(file.version).toBe(3);
+    expect(JSON.stringify(file)).not.toContain(approvalKey);
   });
 
   it('refuses an account whose relay origin has a path', async () => {
@@ -154,15 +196,27 @@ describe('DeviceStore', () => {
     await expect(store.add({ ...anAccount('alice@demo.test'), relayOrigin: 'http://127.0.0.1:8787/' })).rejects.toThrow();
   });
 
-  it('writes a version 2 file holding both secret keys as base64url text, with both public keys', async () => {
+  it('writes a version 3 file: the approval key only wrapped, the connect key as base64url text', async () => {
     const store = await DeviceStore.open(keysPath);
     const alice = anAccount('alice@demo.test');
     await store.add(alice);
     const file = JSON.parse(await readFile(keysPath, 'utf8')) as { version: number; accounts: DeviceAccount[] };
     expect(file.version).toBe(KEY_FILE_VERSION);
-    expect(KEY_FILE_VERSION).toBe(2);
+    expect(KEY_FILE_VERSION).toBe(3);
     expect(file.accounts[0]).toEqual(alice);
-    expect(file.accounts[0]?.approvalKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Object.keys(file.accounts[0]!).sort()).toEqual(
+      [
+        'connectKey',
+        'connectPublicKey',
+        'deviceId',
+        'displayName',
+        'pinWrapped',
+        'publicKey',
+        'relayOrigin',
+        'upn',
+        'webauthnWrapped',
+      ].sort(),
+    );
     expect(file.accounts[0]?.connectKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -72,7 +72,7 @@ export class FakeRelay {
 }
 
 /** A fetch that plays the relay's pairing endpoint, recording what the device sent. */
-export function fakeRedeem(answer: (body: Record<string, unknown>) => { status: number; body: unknown } = () => redeemed()) {
+export function fakeRedeem(answer: (body: Record<string, unknown>) => { status: number; body: unknown } = (body) => redeemed(body)) {
   const requests: Array<{ url: string; body: Record<string, string> }> = [];
   const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
     const sent = JSON.parse(String(init?.body)) as Record<string, string>;

@@ -7,7 +7,9 @@ import { FakeRelay, fakeRedeem } from './fake-relay.ts';
 
 /**
  * The shared device suite run against the virtual device: its pairing through a fake redeem
- * endpoint, its socket through a raw `ws` server on port 0, driven only by its public API.
+ * endpoint, its socket through a raw `ws` server on port 0, driven only by its public API. The
+ * suite checks the redeem and the socket apart, so pairing here stops after the redeem
+ * (`confirm: false`); the confirmation on the socket is tested in virtual-device.test.ts.
  */
 
 async function openDevice(fetch: typeof globalThis.fetch): Promise<VirtualDevice> {
@@ -27,7 +29,7 @@ deviceCoreSuite({
     };
     const device = await openDevice(fetch);
     try {
-      const account = await device.pair(link);
+      const account = await device.pair(link, { confirm: false });
       return { ok: true, account };
     } catch (error) {
       if (error instanceof VirtualDeviceError || error instanceof RelayHttpError) return { ok: false, code: error.code };
@@ -37,10 +39,11 @@ deviceCoreSuite({
 
   async device({ accounts }) {
     const relay = await FakeRelay.start();
-    const device = await openDevice(fakeRedeem(() => redeemed()).fetch);
+    const device = await openDevice(fakeRedeem((body) => redeemed(body)).fetch);
     const held = [];
     for (let i = 0; i < accounts; i++) {
-      held.push(await device.pair(buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: `user${i}@demo.test` })));
+      const link = buildPairingLink({ relayOrigin: relay.origin, token: randomId(), upn: `user${i}@demo.test` });
+      held.push(await device.pair(link, { confirm: false }));
     }
     const delivered = new WaitQueue<{ type: string; [field: string]: unknown }>('frame for the account logic');
     const closes = new WaitQueue<{ code: number; willReconnect: boolean }>('close');
@@ -64,7 +67,7 @@ deviceCoreSuite({
       nextDelivered: () => delivered.next(),
       nextClose: () => closes.next(),
       state: () => device.connectionState(origin),
-      approve: (requestId, number, unlock) => device.approve(requestId, number, { unlock }),
+      approve: (requestId, number, unlock, pin) => device.approve(requestId, number, { unlock, ...(pin !== undefined ? { pin } : {}) }),
       refuse: (requestId, decision) => device[decision](requestId),
       reauthenticate: () => void device.reconnect(origin).catch(() => undefined),
     };

@@ -117,3 +117,32 @@ describe('VirtualDevice against a real relay (protocol revision 2)', () => {
     await expect(device.waitForNotice((notice) => notice.kind === 'authenticator_removed')).resolves.toMatchObject({ name: 'Work laptop' });
   });
 });
+
+describe('VirtualDevice against a real relay (protocol revision 3, section 4a)', () => {
+  it('reports a wrong PIN with the relay count, then approves with the right one', async () => {
+    const { admin, signins, upn } = await relayWithUser();
+    const { device, account } = await pairedDevice(admin, upn);
+    const signin = await signins.createSignin({ upn });
+    await device.waitForChallenge((challenge) => challenge.requestId === signin.requestId);
+
+    await expect(device.approve(signin.requestId, signin.number, { pin: '000000' })).rejects.toMatchObject({
+      code: 'wrong_pin',
+      attemptsLeft: 9,
+    });
+    expect(await signins.getStatus(signin)).toMatchObject({ status: 'pending' });
+    expect((await device.approve(signin.requestId, signin.number)).outcome).toBe('approved');
+    expect(device.accounts()).toEqual([account]);
+  });
+
+  it('changes the PIN with rekey: the old PIN opens nothing after, the new one approves', async () => {
+    const { admin, signins, upn } = await relayWithUser();
+    const { device, account } = await pairedDevice(admin, upn);
+
+    expect(await device.changePin('123456', '975310')).toEqual({ changed: [account], failed: [] });
+
+    await expect(device.tryPin(account.deviceId, '123456')).rejects.toMatchObject({ code: 'wrong_pin' });
+    const signin = await signins.createSignin({ upn });
+    await device.waitForChallenge((challenge) => challenge.requestId === signin.requestId);
+    expect((await device.approve(signin.requestId, signin.number)).outcome).toBe('approved');
+  });
+});

@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -9,6 +9,9 @@ import {
   buildPairingLink,
   connectStatement,
   decisionStatement,
+  deviceActionStatement,
+  generateDeviceKeyPair,
+  verifyStatementWithNoble,
   fromBase64Url,
   pairStatement,
   randomId,
@@ -18,7 +21,8 @@ import {
 } from '../../../protocol/index.ts';
 import { DeviceStore } from '../../../testing/device-store.ts';
 import { VirtualDevice, type VirtualDeviceOptions } from '../../../testing/virtual-device.ts';
-import { aChallenge } from '../protocol/device-core-suite.ts';
+import { evaluateBlindedPin, newOprfSecretKey } from '../../../protocol/pin-oprf.ts';
+import { aChallenge, fakeOprfKeys, playUnlock, unlockedFor } from '../protocol/device-core-suite.ts';
 import { FakeRelay, fakeRedeem, type FakeConnection } from './fake-relay.ts';
 
 // ---- node:crypto as the relay will verify ----
@@ -40,18 +44,30 @@ async function openDevice(options: VirtualDeviceOptions = {}): Promise<VirtualDe
   return device;
 }
 
-/** A device paired once with the relay, connected and past `ready`. */
+/** A device paired with the relay (the redeem only: `confirm: false`), connected and past `ready`. */
 async function connectedDevice(relay: FakeRelay, options: VirtualDeviceOptions = {}) {
   const pairing = fakeRedeem();
   const device = await openDevice({ fetch: pairing.fetch, ...options });
-  const account = await device.pair(link(relay.origin));
-  const connecting = device.connect(relay.origin);
-  const connection = await relay.nextConnection();
-  connection.hello();
-  await connection.next();
-  connection.send({ type: 'ready', accepted: [account.deviceId], rejected: [] });
+  const account = await device.pair(link(relay.origin), { confirm: false });
+  const { connection, nonce } = await accepted(device, relay);
+  return { device, account, connection, nonce };
+}
+
+/** Connects the device and plays hello → auth → ready accepting every credential. */
+async function accepted(device: VirtualDevice, relay: FakeRelay, origin = relay.origin) {
+  const connecting = device.connect(origin);
+  const served = await serve(relay);
   await connecting;
-  return { device, account, connection };
+  return served;
+}
+
+/** Plays hello → auth → ready on the relay's next socket. */
+async function serve(relay: FakeRelay) {
+  const connection = await relay.nextConnection();
+  const nonce = connection.hello();
+  const auth = (await connection.next()) as { credentials: Array<{ deviceId: string }> };
+  connection.send({ type: 'ready', accepted: auth.credentials.map((credential) => credential.deviceId), rejected: [] });
+  return { connection, nonce };
 }
 
 /** Sends a challenge for the account and waits until the device holds it. */
@@ -82,7 +98,7 @@ describe('VirtualDevice.pair()', () => {
     const pairing = fakeRedeem();
     const device = await openDevice({ fetch: pairing.fetch, deviceName: 'QA phone' });
 
-    const account = await device.pair(buildPairingLink({ relayOrigin, token, upn: 'alice@demo.test' }));
+    const account = await device.pair(buildPairingLink({ relayOrigin, token, upn: 'alice@demo.test' }), { confirm: false });
 
     const [request] = pairing.requests;
     expect(request?.url).toBe(`${relayOrigin}/api/v1/pairings/redeem`);
@@ -137,17 +153,89 @@ describe('VirtualDevice.pair()', () => {
     expect(device.accounts()).toEqual([]);
   });
 
-  it('keeps both secrets in the key file, and none in what it shows', async () => {
+  it('keeps the approval key only wrapped in the key file, no PIN, and no secret in what it shows', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'countersign-device-'));
     onTestFinished(() => rm(directory, { recursive: true, force: true }));
     const keysPath = join(directory, 'keys.json');
-    const device = await openDevice({ fetch: fakeRedeem().fetch, keysPath });
+    const device = await openDevice({ fetch: fakeRedeem().fetch, keysPath, pin: '918273' });
 
-    const account = await device.pair(link('http://127.0.0.1:8787'));
+    const account = await device.pair(link('http://127.0.0.1:8787'), { confirm: false });
 
     const [stored] = (await DeviceStore.open(keysPath)).list();
-    expect(stored).toMatchObject({ ...account, approvalKey: expect.any(String), connectKey: expect.any(String) });
-    expect(stored!.approvalKey).not.toBe(stored!.connectKey);
+    expect(stored).toMatchObject({
+      ...account,
+      connectKey: expect.any(String),
+      pinWrapped: { iv: expect.any(String), ciphertext: expect.any(String) },
+    });
+    expect(stored).not.toHaveProperty('approvalKey');
+    expect(stored).not.toHaveProperty('legacyApprovalKey');
+    const text = await readFile(keysPath, 'utf8');
+    expect(text).not.toContain('918273');
+    expect(text).not.toMatch(/pin(Hash|Check|Salt)/i);
+  });
+
+  it('posts the PIN blinded, never the PIN, and each pairing with a fresh blind', async () => {
+    const pairing = fakeRedeem();
+    const device = await openDevice({ fetch: pairing.fetch, pin: '555123' });
+    await device.pair(link('http://127.0.0.1:8787'), { confirm: false });
+    await device.pair(link('http://127.0.0.1:8787'), { confirm: false, pin: '555123' });
+
+    const [first, second] = pairing.requests.map((request) => request.body);
+    expect(first!.pinBlinded).toMatch(/^[A-Za-z0-9_-]{44}$/);
+    expect(first!.pinBlinded).not.toBe(second!.pinBlinded);
+    expect(JSON.stringify(pairing.requests)).not.toContain('555123');
+  });
+
+  it('refuses a PIN that is not 4 to 32 digits without calling the relay', async () => {
+    const pairing = fakeRedeem();
+    const device = await openDevice({ fetch: pairing.fetch });
+    await expect(device.pair(link('http://127.0.0.1:8787'), { pin: '12a4' })).rejects.toMatchObject({ code: 'invalid_pin' });
+    expect(pairing.requests).toEqual([]);
+  });
+
+  it('confirms the new wrap on the socket (unlock, unwrap, unlock_proof) before pairing is done, then closes it again', async () => {
+    const relay = await FakeRelay.start();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+    let done = false;
+
+    const pairing = device.pair(link(relay.origin)).finally(() => (done = true));
+    const { connection, nonce } = await serve(relay);
+    // Stored before the confirmation, so its keys are known here; pairing is not done yet.
+    const account = device.accounts()[0]!;
+    expect(done).toBe(false);
+    await playUnlock(connection, pairing, { relayOrigin: relay.origin, nonce, account });
+
+    expect(await connection.closedByDevice()).toBe(1000);
+    await expect(pairing).resolves.toEqual(device.accounts()[0]);
+    expect(device.connectionState(relay.origin)).toBe('idle');
+  });
+
+  it('forgets the account when the confirmation shows that no PIN opens its copy', async () => {
+    const relay = await FakeRelay.start();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+
+    const pairing = device.pair(link(relay.origin));
+    const { connection } = await serve(relay);
+    const unlock = await connection.next();
+    // A faulty relay: this evaluation is under another key than the one the redeem used.
+    connection.send({
+      type: 'unlocked',
+      deviceId: unlock.deviceId,
+      evaluated: evaluateBlindedPin(newOprfSecretKey(), unlock.blinded as string),
+      attemptsLeft: 9,
+    });
+
+    await expect(pairing).rejects.toMatchObject({ code: 'pairing_unconfirmed', reason: 'wrong_pin' });
+    expect(device.accounts()).toEqual([]);
+  });
+
+  it('keeps the account when its socket cannot confirm, for the first approval to prove', async () => {
+    const relay = await FakeRelay.start();
+    await relay.stop();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+
+    await expect(device.pair(link(relay.origin))).rejects.toMatchObject({ code: 'pairing_unconfirmed', reason: 'closed' });
+    expect(device.accounts()).toHaveLength(1);
   });
 });
 
@@ -155,9 +243,9 @@ describe('VirtualDevice on a relay socket', () => {
   it('answers hello with one connect signature per account on that relay, each by its connect key', async () => {
     const relay = await FakeRelay.start();
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    const alice = await device.pair(link(relay.origin));
-    const bob = await device.pair(link(relay.origin));
-    await device.pair(link('http://127.0.0.1:1'));
+    const alice = await device.pair(link(relay.origin), { confirm: false });
+    const bob = await device.pair(link(relay.origin), { confirm: false });
+    await device.pair(link('http://127.0.0.1:1'), { confirm: false });
 
     const connecting = device.connect(relay.origin);
     const connection = await relay.nextConnection();
@@ -181,7 +269,7 @@ describe('VirtualDevice on a relay socket', () => {
   it('rejects connect() when the relay closes with 4401, and tries again when asked to', async () => {
     const relay = await FakeRelay.start();
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    const account = await device.pair(link(relay.origin));
+    const account = await device.pair(link(relay.origin), { confirm: false });
 
     const connecting = device.connect(relay.origin);
     const connection = await relay.nextConnection();
@@ -206,15 +294,15 @@ describe('VirtualDevice on a relay socket', () => {
     const relay = await FakeRelay.start();
     await relay.stop();
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    await device.pair(link(relay.origin));
+    await device.pair(link(relay.origin), { confirm: false });
 
     await expect(device.connect(relay.origin)).rejects.toMatchObject({ code: 'closed' });
     expect((await device.waitForClose(relay.origin)).error).toMatch(/ECONNREFUSED/);
   });
 
-  it('approves with the approval key and unlock pin, and resolves with the result', async () => {
+  it('approves after the unlock round trip with the approval key and unlock pin, and resolves with the result', async () => {
     const relay = await FakeRelay.start();
-    const { device, account, connection } = await connectedDevice(relay);
+    const { device, account, connection, nonce } = await connectedDevice(relay);
     const challenge = aChallenge(account.deviceId);
 
     connection.send(challenge);
@@ -222,6 +310,7 @@ describe('VirtualDevice on a relay socket', () => {
     expect(received).toEqual({ ...challenge, relayOrigin: relay.origin });
 
     const approving = device.approve(challenge.requestId, '42');
+    await playUnlock(connection, approving, { relayOrigin: relay.origin, nonce, account });
     const decision = await connection.next();
     expect(decision).toMatchObject({
       type: 'decision',
@@ -292,12 +381,13 @@ describe('VirtualDevice on a relay socket', () => {
     await expect(deciding).resolves.toMatchObject({ outcome: 'rejected', code: 'bad_signature' });
   });
 
-  it('refuses with the approval key when asked to, saying pin', async () => {
+  it('refuses with the approval key when asked to, saying pin, after unlocking it', async () => {
     const relay = await FakeRelay.start();
-    const { device, account, connection } = await connectedDevice(relay);
+    const { device, account, connection, nonce } = await connectedDevice(relay);
     const challenge = await challenged(device, connection, account.deviceId);
 
     const deciding = device.sendDecision({ requestId: challenge.requestId, decision: 'deny', signWith: 'approval' });
+    await playUnlock(connection, deciding, { relayOrigin: relay.origin, nonce, account });
     const frame = await connection.next();
 
     expect(frame).toMatchObject({ decision: 'deny', number: '', unlock: 'pin' });
@@ -350,7 +440,7 @@ describe('VirtualDevice on a relay socket', () => {
     const { device, account, connection } = await connectedDevice(relay, { now: () => skewed });
     const challenge = await challenged(device, connection, account.deviceId);
 
-    const approving = device.approve(challenge.requestId, '07');
+    const approving = device.approve(challenge.requestId, '07', { unlock: 'webauthn' });
     expect(await connection.next()).toMatchObject({ signedAt: skewed });
     connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'rejected', code: 'clock_skew' });
     await expect(approving).resolves.toMatchObject({ outcome: 'rejected', code: 'clock_skew' });
@@ -459,10 +549,11 @@ describe('VirtualDevice on a relay socket', () => {
 
   it('rejects a waiting decision when the socket closes before the result', async () => {
     const relay = await FakeRelay.start();
-    const { device, account, connection } = await connectedDevice(relay);
+    const { device, account, connection, nonce } = await connectedDevice(relay);
     const challenge = await challenged(device, connection, account.deviceId);
 
     const approving = device.approve(challenge.requestId, '42');
+    await playUnlock(connection, approving, { relayOrigin: relay.origin, nonce, account });
     await connection.next();
     connection.close(4429, 'rate limited');
 
@@ -519,12 +610,16 @@ describe('VirtualDevice on a relay socket', () => {
     const pairing = device.pair(link(relay.origin, 'bob@demo.test'));
     expect(await connection.closedByDevice()).toBe(1000);
     const again = await relay.nextConnection();
-    again.hello();
+    const nonce = again.hello();
     const auth = (await again.next()) as { credentials: Array<{ deviceId: string }> };
     expect(auth.credentials).toHaveLength(2);
     again.send({ type: 'ready', accepted: auth.credentials.map((credential) => credential.deviceId), rejected: [] });
+    // The new account's wrap is confirmed on the new socket, which stays open.
+    const bobInfo = device.accounts().find((held) => held.deviceId !== account.deviceId)!;
+    await playUnlock(again, pairing, { relayOrigin: relay.origin, nonce, account: bobInfo });
 
     const bob = await pairing;
+    expect(device.connectionState(relay.origin)).toBe('connected');
     expect(auth.credentials.map((credential) => credential.deviceId)).toEqual([account.deviceId, bob.deviceId]);
   });
 
@@ -541,7 +636,7 @@ describe('VirtualDevice on a relay socket', () => {
 
   it('rejects a decision when it is not connected to the relay', async () => {
     const device = await openDevice({ fetch: fakeRedeem().fetch });
-    await device.pair(link('http://127.0.0.1:8787'));
+    await device.pair(link('http://127.0.0.1:8787'), { confirm: false });
 
     const approving = device.sendDecision({
       requestId: randomId(),
@@ -558,5 +653,174 @@ describe('VirtualDevice on a relay socket', () => {
     const { device } = await connectedDevice(relay);
 
     await expect(device.waitForChallenge(() => true, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
+
+describe('VirtualDevice and the PIN (section 4a)', () => {
+  it('reports a wrong PIN with the attempts left, sends no proof and no decision, and approves with the right one after', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection, nonce } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+    const unlocks: unknown[] = [];
+    device.on('unlock', (event) => unlocks.push(event));
+
+    const wrong = device.approve(challenge.requestId, '42', { pin: '000000' });
+    const unlock = await connection.next();
+    expect(unlock).toMatchObject({ type: 'unlock', deviceId: account.deviceId });
+    connection.send(unlockedFor(unlock, 9));
+    await expect(wrong).rejects.toMatchObject({ code: 'wrong_pin', attemptsLeft: 9 });
+
+    const right = device.approve(challenge.requestId, '42');
+    await playUnlock(connection, right, { relayOrigin: relay.origin, nonce, account });
+    expect(await connection.next()).toMatchObject({ type: 'decision', decision: 'approve' });
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
+    await right;
+    expect(unlocks).toEqual([
+      { relayOrigin: relay.origin, deviceId: account.deviceId, outcome: 'wrong_pin', attemptsLeft: 9 },
+      { relayOrigin: relay.origin, deviceId: account.deviceId, outcome: 'unlocked', attemptsLeft: 10 },
+    ]);
+  });
+
+  it('drives PIN guesses with tryPin(), and rejects with pin_locked when the relay refuses to evaluate', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+
+    const guessing = device.tryPin(account.deviceId, '111111');
+    connection.send(unlockedFor(await connection.next(), 1));
+    await expect(guessing).rejects.toMatchObject({ code: 'wrong_pin', attemptsLeft: 1 });
+
+    const locked = device.tryPin(account.deviceId, '222222');
+    await connection.next();
+    connection.send({ type: 'error', code: 'pin_locked', message: 'too many PIN failures', deviceId: account.deviceId });
+    await expect(locked).rejects.toMatchObject({ code: 'pin_locked' });
+    await expect(device.waitForNotice(() => false, { timeoutMs: 1 })).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('still approves with its authenticator copy, without any unlock frame, when the PIN is locked', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const challenge = await challenged(device, connection, account.deviceId);
+
+    const approving = device.approve(challenge.requestId, '42', { unlock: 'webauthn' });
+    const frame = await connection.next();
+    expect(frame).toMatchObject({ type: 'decision', unlock: 'webauthn' });
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, frame), frame.signature as string, account.publicKey)).toBe(true);
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
+    await approving;
+  });
+
+  it('tells pin_failure and pin_locked notices as their own events', async () => {
+    const relay = await FakeRelay.start();
+    const { device, account, connection } = await connectedDevice(relay);
+    const failure = once(device, 'pinFailure');
+    const lock = once(device, 'pinLocked');
+
+    connection.send({ type: 'notice', deviceId: account.deviceId, kind: 'pin_failure', name: 'Stolen laptop', at: 1 });
+    connection.send({ type: 'notice', deviceId: account.deviceId, kind: 'pin_locked', name: 'Stolen laptop', at: 2 });
+
+    expect((await failure)[0]).toMatchObject({ kind: 'pin_failure', name: 'Stolen laptop', relayOrigin: relay.origin });
+    expect((await lock)[0]).toMatchObject({ kind: 'pin_locked', at: 2 });
+  });
+
+  it('changes the PIN of every account on every relay with rekey, confirms each, and approves with the new PIN', async () => {
+    const first = await FakeRelay.start();
+    const second = await FakeRelay.start();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+    const alice = await device.pair(link(first.origin), { confirm: false });
+    const bob = await device.pair(link(second.origin, 'bob@demo.test'), { confirm: false });
+
+    const changing = device.changePin('123456', '654321');
+    const sockets = await Promise.all([serve(first), serve(second)]);
+    await Promise.all(
+      [alice, bob].map(async (account, index) => {
+        const { connection, nonce } = sockets[index]!;
+        const relayOrigin = index === 0 ? first.origin : second.origin;
+        await playUnlock(connection, changing, { relayOrigin, nonce, account });
+        const rekey = await connection.next();
+        expect(rekey).toMatchObject({ type: 'rekey', deviceId: account.deviceId, blinded: expect.any(String) });
+        const statement = deviceActionStatement({
+          relayOrigin,
+          nonce,
+          deviceId: account.deviceId,
+          action: 'rekey',
+          detail: rekey.blinded as string,
+        });
+        expect(verifyStatementWithNoble(statement, rekey.signature as string, account.publicKey)).toBe(true);
+        // The relay makes a new OPRF key and forgets the old one.
+        const key = newOprfSecretKey();
+        fakeOprfKeys.set(account.deviceId, key);
+        connection.send({ type: 'rekeyed', deviceId: account.deviceId, evaluated: evaluateBlindedPin(key, rekey.blinded as string) });
+        await playUnlock(connection, changing, { relayOrigin, nonce, account });
+      }),
+    );
+
+    const change = await changing;
+    expect(change).toEqual({ changed: [alice, bob], failed: [] });
+    expect(await sockets[0].connection.closedByDevice()).toBe(1000);
+
+    // The old PIN now opens nothing; the new one is the device's PIN for these accounts.
+    const { connection, nonce } = await accepted(device, first);
+    await expect(async () => {
+      const guessing = device.tryPin(alice.deviceId, '123456');
+      connection.send(unlockedFor(await connection.next()));
+      await guessing;
+    }).rejects.toMatchObject({ code: 'wrong_pin' });
+    const unlocking = device.tryPin(alice.deviceId);
+    await playUnlock(connection, unlocking, { relayOrigin: first.origin, nonce, account: alice });
+    await unlocking;
+  });
+
+  it('changes nothing and names the relays it cannot reach', async () => {
+    const up = await FakeRelay.start();
+    const down = await FakeRelay.start();
+    await down.stop();
+    const device = await openDevice({ fetch: fakeRedeem().fetch });
+    await device.pair(link(up.origin), { confirm: false });
+    await device.pair(link(down.origin), { confirm: false });
+
+    const changing = device.changePin('123456', '654321');
+    const { connection } = await serve(up);
+
+    await expect(changing).rejects.toMatchObject({ code: 'relays_unreachable', relays: [down.origin] });
+    expect(await connection.closedByDevice()).toBe(1000);
+  });
+
+  it('upgrades a revision 2 account at its next approval: evaluate, wrap, prove, confirm, then drop the raw key', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'countersign-device-'));
+    onTestFinished(() => rm(directory, { recursive: true, force: true }));
+    const keysPath = join(directory, 'keys.json');
+    const relay = await FakeRelay.start();
+    const approval = generateDeviceKeyPair();
+    const connect = generateDeviceKeyPair();
+    const old = {
+      relayOrigin: relay.origin,
+      upn: 'alice@demo.test',
+      displayName: 'Alice',
+      deviceId: randomId(),
+      publicKey: approval.publicKey,
+      connectPublicKey: connect.publicKey,
+      approvalKey: toBase64Url(approval.secretKey),
+      connectKey: toBase64Url(connect.secretKey),
+    };
+    await writeFile(keysPath, JSON.stringify({ version: 2, accounts: [old] }));
+    // As the relay does for a revision 2 device: its OPRF key is made at its first unlock.
+    fakeOprfKeys.set(old.deviceId, newOprfSecretKey());
+    const device = await openDevice({ keysPath, pin: '424242' });
+    expect(device.awaitsUpgrade(old.deviceId)).toBe(true);
+    const { connection, nonce } = await accepted(device, relay);
+    const challenge = await challenged(device, connection, old.deviceId);
+
+    const approving = device.approve(challenge.requestId, '42');
+    await playUnlock(connection, approving, { relayOrigin: relay.origin, nonce, account: old });
+    await playUnlock(connection, approving, { relayOrigin: relay.origin, nonce, account: old });
+    const decision = await connection.next();
+    expect(verifiesWithNodeCrypto(statementOf(relay.origin, decision), decision.signature as string, old.publicKey)).toBe(true);
+    connection.send({ type: 'result', requestId: challenge.requestId, outcome: 'approved' });
+    await approving;
+
+    expect(device.awaitsUpgrade(old.deviceId)).toBe(false);
+    const file = await readFile(keysPath, 'utf8');
+    expect(JSON.parse(file)).toMatchObject({ version: 3, accounts: [{ deviceId: old.deviceId, pinWrapped: expect.any(Object) }] });
+    expect(file).not.toContain(old.approvalKey);
   });
 });

@@ -1,0 +1,256 @@
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database, PinAttemptsTable } from './schema.ts';
+
+export type PinAttemptRow = Selectable<PinAttemptsTable>;
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The PIN counts of docs/protocol.md section 4a, and the device sockets of section 4, kept in the
+ * database so every instance shares them and a restart keeps them. Updates that must not race
+ * run in `withDevices`: a transaction holding the devices' rows (`SELECT … FOR UPDATE` on
+ * PostgreSQL; SQLite is held exclusively by one process, whose transactions run one at a time).
+ */
+export class PinStore {
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  /** Runs `work` in a transaction that holds these devices' rows (in id order, so two never deadlock). */
+  withDevices<T>(deviceIds: readonly string[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.postgres && deviceIds.length > 0) {
+        await trx
+          .selectFrom('devices')
+          .select('id')
+          .where('id', 'in', [...deviceIds].sort())
+          .orderBy('id')
+          .forUpdate()
+          .execute();
+      }
+      return work(trx);
+    });
+  }
+
+  // ---- OPRF keys ----
+
+  key(db: Db, deviceId: string) {
+    return db.selectFrom('device_pin_keys').select(['sealed_key', 'locked_at']).where('device_id', '=', deviceId).executeTakeFirst();
+  }
+
+  async putKey(db: Db, deviceId: string, sealedKey: string, now: number): Promise<void> {
+    await db
+      .insertInto('device_pin_keys')
+      .values({ device_id: deviceId, sealed_key: sealedKey, created_at: now, locked_at: null })
+      .onConflict((oc) => oc.column('device_id').doUpdateSet({ sealed_key: sealedKey, created_at: now }))
+      .execute();
+  }
+
+  /** Locks the device's PIN; true only for the call that did it. */
+  async lock(db: Db, deviceId: string, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('device_pin_keys')
+      .set({ locked_at: now })
+      .where('device_id', '=', deviceId)
+      .where('locked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Which of these devices have a locked PIN. */
+  async locked(deviceIds: readonly string[]): Promise<Set<string>> {
+    if (deviceIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('device_pin_keys')
+      .select('device_id')
+      .where('device_id', 'in', deviceIds)
+      .where('locked_at', 'is not', null)
+      .execute();
+    return new Set(rows.map((row) => row.device_id));
+  }
+
+  // ---- attempts ----
+
+  async addAttempt(db: Db, attempt: Omit<PinAttemptRow, 'failed_at'>): Promise<void> {
+    await db
+      .insertInto('pin_attempts')
+      .values({ ...attempt, failed_at: null })
+      .execute();
+  }
+
+  /**
+   * Turns open attempts made at or before `now - proofWindowMs` into failures, dated when they
+   * became one; returns them (each once, however many instances sweep at the same time).
+   */
+  failStale(db: Db, now: number, proofWindowMs: number, deviceId?: string): Promise<PinAttemptRow[]> {
+    let query = db
+      .updateTable('pin_attempts')
+      .set((eb) => ({ failed_at: eb('made_at', '+', proofWindowMs) }))
+      .where('failed_at', 'is', null)
+      .where('made_at', '<=', now - proofWindowMs);
+    if (deviceId !== undefined) query = query.where('device_id', '=', deviceId);
+    return query.returningAll().execute();
+  }
+
+  /** Whether the device has an open attempt made at or before `madeBy`. */
+  async hasOverdue(deviceId: string, madeBy: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('pin_attempts')
+      .select('id')
+      .where('device_id', '=', deviceId)
+      .where('failed_at', 'is', null)
+      .where('made_at', '<=', madeBy)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The socket closed: its open attempts are failures now. */
+  failSocket(db: Db, socketId: string, now: number): Promise<PinAttemptRow[]> {
+    return db
+      .updateTable('pin_attempts')
+      .set({ failed_at: now })
+      .where('socket_id', '=', socketId)
+      .where('failed_at', 'is', null)
+      .returningAll()
+      .execute();
+  }
+
+  /** Failures since `since`, and attempts still open (on every socket, every instance). */
+  async counts(db: Db, deviceId: string, since: number): Promise<{ failures: number; open: number }> {
+    // One after the other: inside a transaction both run on one connection.
+    const failures = await db
+      .selectFrom('pin_attempts')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('device_id', '=', deviceId)
+      .where('failed_at', 'is not', null)
+      .where('failed_at', '>', since)
+      .executeTakeFirstOrThrow();
+    const open = await db
+      .selectFrom('pin_attempts')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('device_id', '=', deviceId)
+      .where('failed_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return { failures: Number(failures.n), open: Number(open.n) };
+  }
+
+  /**
+   * The proof of section 4a: clears the newest open attempt on this socket naming `blinded`, and
+   * every open attempt made on the socket before it. False when there is none (already proven,
+   * already a failure, or made on another socket).
+   */
+  async prove(db: Db, deviceId: string, socketId: string, blinded: string): Promise<boolean> {
+    const found = await db
+      .selectFrom('pin_attempts')
+      .select('seq')
+      .where('device_id', '=', deviceId)
+      .where('socket_id', '=', socketId)
+      .where('blinded', '=', blinded)
+      .where('failed_at', 'is', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!found) return false;
+    await db
+      .deleteFrom('pin_attempts')
+      .where('device_id', '=', deviceId)
+      .where('socket_id', '=', socketId)
+      .where('failed_at', 'is', null)
+      .where('seq', '<=', found.seq)
+      .execute();
+    return true;
+  }
+
+  /** Failures older than the window count for nothing any more. */
+  async forgetOldFailures(before: number): Promise<void> {
+    await this.db.deleteFrom('pin_attempts').where('failed_at', 'is not', null).where('failed_at', '<=', before).execute();
+  }
+
+  // ---- device sockets (the 4-socket cap per device, and the cap per user) ----
+
+  /**
+   * Takes a place for this socket for each device that has fewer than `max` live sockets, and
+   * whose user has fewer than `maxPerUser` live sockets holding any of their devices, on any
+   * instance; returns the devices it got places for. A socket holding two devices of one user is
+   * one socket of that user. Rows whose lease ran out (their instance died without closing them)
+   * are removed first. The transaction holds every device row of these users (in id order, as
+   * `withDevices` does), so two `auth`s for one user on two instances count one after the other.
+   */
+  claimSockets(input: {
+    /** Each device and the user it belongs to. */
+    devices: readonly { deviceId: string; userId: string }[];
+    socketId: string;
+    instanceId: string;
+    now: number;
+    leaseUntil: number;
+    max: number;
+    maxPerUser: number;
+  }): Promise<Set<string>> {
+    const { devices, socketId, instanceId, now, leaseUntil, max, maxPerUser } = input;
+    if (devices.length === 0) return Promise.resolve(new Set());
+    const deviceIds = devices.map((device) => device.deviceId);
+    const userIds = [...new Set(devices.map((device) => device.userId))];
+    return this.db.transaction().execute(async (trx) => {
+      const usersDevices = await trx
+        .selectFrom('devices')
+        .select(['id', 'user_id'])
+        .where('user_id', 'in', userIds)
+        .orderBy('id')
+        .$if(this.postgres, (query) => query.forUpdate())
+        .execute();
+      const allIds = [...new Set([...deviceIds, ...usersDevices.map((row) => row.id)])];
+      await trx.deleteFrom('device_sockets').where('device_id', 'in', allIds).where('lease_until', '<=', now).execute();
+      const held = await trx
+        .selectFrom('device_sockets')
+        .select(['device_id', 'socket_id'])
+        .where('device_id', 'in', allIds)
+        .execute();
+      const userOf = new Map(usersDevices.map((row) => [row.id, row.user_id]));
+      const counts = new Map<string, number>();
+      const userSockets = new Map<string, Set<string>>();
+      for (const row of held) {
+        counts.set(row.device_id, (counts.get(row.device_id) ?? 0) + 1);
+        const userId = userOf.get(row.device_id);
+        if (userId === undefined) continue;
+        let sockets = userSockets.get(userId);
+        if (!sockets) userSockets.set(userId, (sockets = new Set()));
+        sockets.add(row.socket_id);
+      }
+      const granted: string[] = [];
+      for (const { deviceId, userId } of devices) {
+        if ((counts.get(deviceId) ?? 0) >= max) continue;
+        const sockets = userSockets.get(userId) ?? new Set<string>();
+        // This socket already holds a place for the user (another of their devices): no new one.
+        if (!sockets.has(socketId) && sockets.size >= maxPerUser) continue;
+        sockets.add(socketId);
+        userSockets.set(userId, sockets);
+        granted.push(deviceId);
+      }
+      if (granted.length > 0) {
+        await trx
+          .insertInto('device_sockets')
+          .values(
+            granted.map((deviceId) => ({ socket_id: socketId, device_id: deviceId, instance_id: instanceId, lease_until: leaseUntil })),
+          )
+          .execute();
+      }
+      return new Set(granted);
+    });
+  }
+
+  async releaseSocket(socketId: string, deviceId?: string): Promise<void> {
+    let query = this.db.deleteFrom('device_sockets').where('socket_id', '=', socketId);
+    if (deviceId !== undefined) query = query.where('device_id', '=', deviceId);
+    await query.execute();
+  }
+
+  async renewLeases(instanceId: string, leaseUntil: number): Promise<void> {
+    await this.db.updateTable('device_sockets').set({ lease_until: leaseUntil }).where('instance_id', '=', instanceId).execute();
+  }
+
+  async releaseInstance(instanceId: string): Promise<void> {
+    await this.db.deleteFrom('device_sockets').where('instance_id', '=', instanceId).execute();
+  }
+}
