@@ -3,10 +3,10 @@ import { join, relative } from 'node:path';
 
 /**
  * The extension's size budget (issue "The extension, grown up"): everything the browser downloads
- * except the icons, at most 150 KB. Measured on the built folder, so the build can report it and a
+ * except the icons, at most 190 KB (150 KB before the PIN OPRF of protocol revision 3, which the PIN pages carry). Measured on the built folder, so the build can report it and a
  * test can hold it.
  */
-export const EXTENSION_BUDGET_BYTES = 150 * 1024;
+export const EXTENSION_BUDGET_BYTES = 190 * 1024;
 
 export interface ExtensionSize {
   /** Bytes of every file but the icons. */
@@ -29,7 +29,7 @@ export function measureExtension(dir: string): ExtensionSize {
   return { total, background, files, withinBudget: total <= EXTENSION_BUDGET_BYTES };
 }
 
-/** One line for the build output: "Extension size: 139.2 KB of 150 KB without icons (background 50.0 KB)". */
+/** One line for the build output: "Extension size: 139.2 KB of 190 KB without icons (background 50.0 KB)". */
 export function describeSize(size: ExtensionSize): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const verdict = size.withinBudget ? '' : ` OVER BUDGET by ${kb(size.total - EXTENSION_BUDGET_BYTES)}`;

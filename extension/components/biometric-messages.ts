@@ -1,7 +1,7 @@
 import { failureText } from './pin-messages.ts';
 
 /** Human wording for biometric unlock's failure codes; any other code is worded by `failureText`. */
-export function biometricFailureText(code: string, retryAt: number | undefined, now: number): string {
+export function biometricFailureText(code: string, retryAt: number | undefined, now: number, attemptsLeft?: number | null): string {
   switch (code) {
     case 'webauthn_unavailable':
       return 'This browser cannot use Windows Hello, Touch ID or a security key here. Use your PIN.';
@@ -20,6 +20,6 @@ export function biometricFailureText(code: string, retryAt: number | undefined, 
     case 'invalid_prf':
       return 'The authenticator gave an answer that cannot unlock. Nothing was signed; use your PIN.';
     default:
-      return failureText(code, retryAt, now);
+      return failureText(code, retryAt, now, attemptsLeft);
   }
 }

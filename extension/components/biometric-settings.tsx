@@ -1,16 +1,20 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { fromBase64Url } from '../../protocol/index.ts';
+import { unlockAccount } from '../lib/pin-flows.ts';
 import { call, onChanged } from '../lib/runtime-client.ts';
+import type { PinAccount } from '../lib/runtime-messages.ts';
 import { createUnlockCredential, evaluatePrf, newPrfSalt } from '../lib/webauthn-ceremony.ts';
 import type { BiometricStatus } from '../lib/webauthn-unlock.ts';
+import { wrapForBiometric } from '../lib/webauthn-wrap.ts';
 import { biometricFailureText } from './biometric-messages.ts';
 
 /**
  * "Unlock with Windows Hello, Touch ID or a security key": turning it on makes a WebAuthn
- * credential with PRF on this page, then asks for the PIN once to wrap each approval key again
- * under the PRF-derived key. Accounts added later are unlocked with the PIN only until "Include"
+ * credential with PRF on this page, then asks for the PIN once: each account is unlocked with it
+ * through its relay (section 4a) and its approval key wrapped again here under the PRF-derived key. Accounts added later are unlocked with the PIN only until "Include"
  * runs the same setup again with the same credential. Turning it off leaves the PIN.
  */
-export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean }) {
+export function BiometricSettings({ pinAccounts }: { pinAccounts: PinAccount[] }) {
   const [status, setStatus] = useState<BiometricStatus | null>(null);
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
@@ -44,9 +48,13 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
       }
       const prf = await evaluatePrf(credential.credentialId, credential.prfSalt);
       if (!prf.ok) return setMessage({ ok: false, code: prf.code, text: biometricFailureText(prf.code, undefined, Date.now()) });
-      const result = await call({ type: 'enableBiometric', ...credential, prf: prf.value, ...(pin || !pinRemembered ? { pin } : {}) });
+      const result = await coverAccounts(pinAccounts, pin, prf.value, credential);
       if (!result.ok)
-        return setMessage({ ok: false, code: result.code, text: biometricFailureText(result.code, result.retryAt, Date.now()) });
+        return setMessage({
+          ok: false,
+          code: result.code,
+          text: biometricFailureText(result.code, undefined, Date.now(), result.attemptsLeft),
+        });
       setFresh(null);
       setPin('');
       setStatus(result.status);
@@ -85,7 +93,7 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
       )}
       {needsSetup && status.accounts > 0 && (
         <form class="stack" onSubmit={(e) => void setUp(e)} aria-label="Set up biometric unlock">
-          {!pinRemembered && (
+          {
             <div>
               <label for="biometric-pin">Your PIN</label>
               <input
@@ -98,8 +106,8 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
                 onInput={(e) => setPin(e.currentTarget.value)}
               />
             </div>
-          )}
-          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || (!pinRemembered && pin.length < 6)}>
+          }
+          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || pin.length < 6}>
             {busy ? 'Waiting for your authenticator…' : status.enabled ? 'Include the new accounts' : 'Turn on'}
           </button>
         </form>
@@ -122,4 +130,28 @@ export function BiometricSettings({ pinRemembered }: { pinRemembered: boolean })
       )}
     </section>
   );
+}
+
+/** Unlocks each account with the PIN (through its relay), wraps it under the PRF key here, and has the worker store the copies. */
+async function coverAccounts(
+  accounts: PinAccount[],
+  pin: string,
+  prf: string,
+  credential: { credentialId: string; prfSalt: string },
+): Promise<{ ok: true; status: BiometricStatus } | { ok: false; code: string; attemptsLeft?: number | null }> {
+  const secrets: Array<{ deviceId: string; publicKey: string; secretKey: Uint8Array }> = [];
+  const prfOutput = fromBase64Url(prf);
+  try {
+    for (const account of accounts.filter((item) => !item.pinLocked)) {
+      const unlocked = await unlockAccount(account, pin);
+      if (!unlocked.ok) return { ok: false, code: unlocked.code, attemptsLeft: unlocked.attemptsLeft ?? null };
+      secrets.push({ deviceId: account.deviceId, publicKey: account.publicKey, secretKey: unlocked.secretKey });
+    }
+    const wrapped = await wrapForBiometric(prfOutput, secrets);
+    const stored = await call({ type: 'enableBiometric', ...credential, ...wrapped });
+    return stored.ok ? stored : { ok: false, code: stored.code };
+  } finally {
+    prfOutput.fill(0);
+    for (const { secretKey } of secrets) secretKey.fill(0);
+  }
 }

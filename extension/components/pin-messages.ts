@@ -4,12 +4,30 @@ import { formatSeconds } from './use-now.ts';
  * Human wording for the worker's failure codes: what happened and what to do. The codes stay
  * stable (pages put them in `data-code` for tests); the words may change, and never show a code.
  */
-export function failureText(code: string, retryAt: number | undefined, now: number): string {
+export function failureText(code: string, retryAt: number | undefined, now: number, attemptsLeft?: number | null): string {
   switch (code) {
     case 'wrong_pin':
-      return retryAt && retryAt > now
-        ? `Wrong PIN. Too many tries: wait ${formatSeconds(retryAt - now)} before the next one.`
-        : 'Wrong PIN. Nothing was signed.';
+      return `Wrong PIN. Nothing was signed.${attemptsText(attemptsLeft)}`;
+    case 'pin_locked':
+      return 'Too many wrong PINs were entered for this account, so its relay no longer accepts the PIN. Nothing was signed. Add the account again from your security info page.';
+    case 'pin_attempts':
+      return 'Other PIN attempts for this account are still waiting for an answer. Nothing was signed; wait a minute and try again.';
+    case 'proof_not_sent':
+      return 'The connection to the relay dropped while your PIN was checked. Nothing was signed; try again.';
+    case 'timeout':
+      return 'The relay did not answer in time. Nothing was signed; check your connection and try again.';
+    case 'not_accepted':
+      return 'The relay does not accept this authenticator for this account any more. Open your security info page and add it again.';
+    case 'bad_evaluation':
+      return 'The relay gave an answer that cannot unlock your key. Nothing was signed; try again, and tell your administrator if it keeps happening.';
+    case 'pairing_unconfirmed':
+      return 'The account could not be checked with your PIN, so it was not added. Ask for a new pairing link on your security info page and try again.';
+    case 'upgrade_first':
+      return 'Approve one sign-in with each account marked “Approve once to finish the security upgrade” first, then change your PIN.';
+    case 'no_accounts':
+      return 'There is no account whose PIN can be changed.';
+    case 'relays_unreachable':
+      return 'Changing the PIN needs every relay. Some cannot be reached now; nothing was changed. Try again when they are back.';
     case 'locked':
       // Never "0 s": once the wait is over, say so.
       return retryAt && retryAt > now
@@ -19,8 +37,8 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
       return 'Enter your PIN to approve. Nothing was signed.';
     case 'invalid_pin':
       return 'The PIN must be at least 6 digits.';
-    case 'already_set':
-      return 'A PIN is already set. Change it in Settings.';
+    case 'pin_mismatch':
+      return 'The two PINs differ. Type the same PIN twice.';
     case 'invalid_number':
       return 'Enter the number shown on the sign-in page.';
     case 'unlock_required':
@@ -53,9 +71,16 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
       return 'This account must be added again before it can approve. Open it in the list of accounts.';
     case 'not_removable':
       return 'This account is in use. To stop using this browser for it, remove the authenticator on your security info page.';
-    case 'no_lock':
-      return 'Set a PIN first.';
     default:
       return 'Something went wrong. Try again; if it keeps happening, ask your administrator.';
   }
+}
+
+/** What the relay said is left after a wrong PIN, with a plain warning near the end. */
+function attemptsText(attemptsLeft: number | null | undefined): string {
+  if (attemptsLeft === null || attemptsLeft === undefined) return '';
+  if (attemptsLeft <= 0) return ' No attempts are left: this account must be added again.';
+  const attempts = attemptsLeft === 1 ? '1 attempt' : `${attemptsLeft} attempts`;
+  if (attemptsLeft <= 3) return ` ${attempts} left before this account must be added again.`;
+  return ` ${attempts} left.`;
 }

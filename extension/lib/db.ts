@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ChallengeMessage, Decision, NoticeKind } from '../../protocol/index.ts';
+import type { PinWrappedKey } from '../../protocol/pin-wrap.ts';
 import type { WrappedSecret } from './key-wrap.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { WrappedSecret } from './key-wrap.ts';
  */
 
 export const DB_NAME = 'countersign';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 interface AccountFields {
   deviceId: string;
@@ -25,20 +26,31 @@ interface AccountFields {
 }
 
 /**
- * An account paired under protocol revision 2: two key pairs (docs/protocol.md section 2).
- * The approval key exists here only wrapped under the PIN; the connect key is a WebCrypto key
- * generated non-extractable, so no script can read its private half.
+ * A working account: two key pairs (docs/protocol.md section 2). The approval key exists here
+ * only wrapped: under this account's PIN wrapping key (section 4a: HKDF of the relay's OPRF
+ * evaluation of the PIN, so nothing stored tests a PIN guess), or, for an account paired under
+ * revision 2 until its first approval upgrades it, under the old PBKDF2 lock. The connect key
+ * is a WebCrypto key generated non-extractable, so no script can read its private half.
  */
 export interface ActiveAccount extends AccountFields {
   status: 'active';
-  /** The approval key's P-256 scalar, AES-GCM wrapped under the PIN-derived key. Signs `pair` and `approve`. */
-  wrappedKey: WrappedSecret;
+  /** Revision 3: the approval key's P-256 scalar under the OPRF-derived key (AAD = deviceId). */
+  pinWrap?: PinWrappedKey;
+  /**
+   * Revision 2 only, until the upgrade: the scalar under the PBKDF2 lock (`legacy-pin-lock.ts`).
+   * Deleted once `pinWrap` is confirmed.
+   */
+  wrappedKey?: WrappedSecret;
   /** The connect key's public half (base64url, 65 bytes). */
   connectPublicKey: string;
   /** Non-extractable ECDSA P-256 private key: signs `connect`, and `deny`/`report` with `unlock: "none"`. */
   connectKey: CryptoKey;
   /** Set when the relay refused this credential at `auth`; such accounts stop connecting. */
   authError?: string;
+  /** The relay said `pin_locked`: 10 wrong PINs; the PIN no longer approves (WebAuthn still does). */
+  pinLocked?: boolean;
+  /** A pairing whose new wrap is not confirmed yet (section 4a): never used to approve until it is. */
+  unconfirmed?: boolean;
 }
 
 /**
@@ -57,23 +69,26 @@ export function isActiveAccount(record: AccountRecord | undefined): record is Ac
   return (
     record?.status === 'active' &&
     typeof record.connectPublicKey === 'string' &&
-    typeof record.wrappedKey?.ciphertext === 'string' &&
+    (typeof record.pinWrap?.ciphertext === 'string' || typeof record.wrappedKey?.ciphertext === 'string') &&
     record.connectKey instanceof CryptoKey
   );
 }
 
+/** True while the account still needs the revision-2 upgrade ("Approve once to finish the security upgrade"). */
+export function needsPinUpgrade(account: ActiveAccount): boolean {
+  return account.pinWrap === undefined;
+}
+
+/**
+ * Revision 2's PIN lock: PBKDF2 salt and iterations, and a check value under the PIN key. Kept
+ * only while some account still has its revision-2 wrap; deleted with the last upgrade (its check
+ * value lets anyone with the profile test PINs offline, which revision 3 forbids).
+ */
 export interface LockRecord {
   key: 'lock';
   salt: string;
   iterations: number;
-  /** A constant wrapped under the PIN key: tells a wrong PIN from a right one without any account. */
   check: WrappedSecret;
-}
-export interface PinAttemptsRecord {
-  key: 'pinAttempts';
-  failures: number;
-  /** Unix ms before which no PIN is tried at all. */
-  lockedUntil: number;
 }
 export interface PrefsRecord {
   key: 'prefs';
@@ -98,7 +113,7 @@ export interface BiometricRecord {
   wrappedKeys: Record<string, WrappedSecret>;
   enabledAt: number;
 }
-export type SettingsRecord = LockRecord | PinAttemptsRecord | PrefsRecord | BiometricRecord;
+export type SettingsRecord = LockRecord | PrefsRecord | BiometricRecord;
 
 export interface PendingChallenge {
   requestId: string;
@@ -143,6 +158,11 @@ export interface NoticeEntry {
   /** The other authenticator's name, as the relay gave it. */
   name: string;
   at: number;
+  /**
+   * `pin_failure` only: this browser had an unconfirmed PIN attempt for the account just before
+   * (most likely its own wrong PIN), so the notice is not presented as someone else's.
+   */
+  own?: boolean;
 }
 
 export interface CountersignDB extends DBSchema {
@@ -179,6 +199,12 @@ export function migrate(db: Db, oldVersion: number, targetVersion: number, tx: U
       // A failed request aborts the upgrade by itself (the database stays at version 2).
       retireRevision1Accounts(tx, now).catch(() => undefined);
     }
+  }
+  if (oldVersion < 4 && targetVersion >= 4 && oldVersion >= 1) {
+    // Version 4 (protocol revision 3): the relay counts wrong PINs, so the local slow-down goes.
+    tx.objectStore('settings')
+      .delete('pinAttempts' as SettingsRecord['key'])
+      .catch(() => undefined);
   }
 }
 

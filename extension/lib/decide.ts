@@ -1,36 +1,36 @@
-import type { Decision } from '../../protocol/index.ts';
+import { matchDigits, type Decision, type DecisionMessage } from '../../protocol/index.ts';
 import { checkDecision } from '../../protocol/device/index.ts';
 import { isActiveAccount, type Db, type HistoryOutcome } from './db.ts';
 import { settle, type FrameEffects } from './frame-handler.ts';
 import type { RelayConnections } from './relay-connections.ts';
-import type { DecideResult, Failure } from './runtime-messages.ts';
+import type { DecideResult } from './runtime-messages.ts';
 import { signDecision } from './sign-decision.ts';
 import { unlockWithPrf, type WebAuthnUnlock } from './webauthn-unlock.ts';
 
 /**
  * One answer to a pending sign-in request, from the approval window to the relay's `result`.
- * Deny and "It wasn't me" need no PIN and are signed by the connect key; an approve first
- * needs the PIN (or the one remembered for 5 minutes), or a WebAuthn PRF output from the approval
- * window (biometric unlock, used for this one decision): without one, nothing is signed or sent.
+ * Deny and "It wasn't me" need no PIN and are signed by the connect key. An approve comes signed
+ * by the approval window after a PIN unlock with the relay (section 4a), or is unlocked here by a
+ * WebAuthn PRF output from the window, or by the PIN wrapping key remembered for 5 minutes:
+ * without one of them, nothing is signed or sent.
  */
 
 export interface DecideRequest {
   requestId: string;
   decision: Decision;
   number: string;
-  /** Only an approve uses it; without it, the remembered PIN, or `pin_required`. */
-  pin?: string | undefined;
+  /** An approve signed by the approval window after its PIN unlock. */
+  signed?: DecisionMessage | undefined;
   /** Biometric unlock: the PRF output (base64url) for this one approve; the PIN is then not used. */
   prf?: string | undefined;
   remember: boolean;
 }
 
-export type Unlocked = { ok: true; key: CryptoKey } | Failure;
-
 export interface DecideDeps {
   db: Db;
   effects: Pick<FrameEffects, 'now' | 'challengeSettled'>;
-  unlock(pin: string | undefined, remember: boolean): Promise<Unlocked>;
+  /** The account's remembered PIN wrapping key, or null; `remember: false` forgets them all. */
+  recall(deviceId: string, remember: boolean): CryptoKey | null;
   connections: Pick<RelayConnections, 'for'>;
   waiters: DecisionWaiters;
   readyTimeoutMs: number;
@@ -57,23 +57,36 @@ export async function decide(request: DecideRequest, deps: DecideDeps): Promise<
   const number = approve ? request.number : '';
   const byWebAuthn = approve && request.prf !== undefined;
   const unlockMethod = !approve ? 'none' : byWebAuthn ? 'webauthn' : 'pin';
-  const problem = checkDecision({ decision: request.decision, number, digits: challenge.match.digits, unlock: unlockMethod });
+  const problem = checkDecision({ decision: request.decision, number, digits: matchDigits(challenge.match), unlock: unlockMethod });
   if (problem) return { ok: false, code: problem };
   let pinKey: CryptoKey | null = null;
   let webauthn: WebAuthnUnlock | null = null;
-  if (byWebAuthn) {
+  const presigned = approve && !byWebAuthn ? (request.signed ?? null) : null;
+  if (presigned) {
+    const { requestId, deviceId, decision, unlock } = presigned;
+    if (
+      requestId !== challenge.requestId ||
+      deviceId !== challenge.deviceId ||
+      decision !== 'approve' ||
+      unlock !== 'pin' ||
+      presigned.number !== number
+    )
+      return { ok: false, code: 'invalid_request' };
+    deps.recall(deviceId, request.remember);
+  } else if (byWebAuthn) {
     const unlocked = await unlockWithPrf(db, request.prf!, account);
     if (!unlocked.ok) return unlocked;
     webauthn = unlocked.unlock;
   } else if (approve) {
-    const unlocked = await deps.unlock(request.pin, request.remember);
-    if (!unlocked.ok) return unlocked;
-    pinKey = unlocked.key;
+    pinKey = deps.recall(account.deviceId, request.remember);
+    if (!pinKey) return { ok: false, code: 'pin_required' };
   }
 
   const connection = deps.connections.for(account.relayOrigin);
   if (!(await connection.waitUntilReady(deps.readyTimeoutMs))) return { ok: false, code: 'offline' };
-  const signed = await signDecision({ account, challenge, decision: request.decision, number, signedAt: effects.now(), pinKey, webauthn });
+  const signed = presigned
+    ? ({ ok: true, message: presigned } as const)
+    : await signDecision({ account, challenge, decision: request.decision, number, signedAt: effects.now(), pinKey, webauthn });
   if (!signed.ok) return { ok: false, code: signed.code };
 
   await db.put('pending', { ...pending, sentDecision: request.decision });

@@ -18,6 +18,8 @@ export interface FrameEffects {
   accountsChanged(): void;
   /** A notice was stored for the first time (show it to the person). */
   noticeArrived(notice: NoticeEntry): void;
+  /** A `pin_failure` for this account: true (once) when this browser made an unproven attempt just before. */
+  ownPinFailure?(deviceId: string): boolean;
 }
 
 export type FrameHandling = 'stored' | 'removed' | 'forgotten' | 'ignored';
@@ -169,9 +171,11 @@ async function storeNotice(db: Db, relayOrigin: string, notice: NoticeMessage, e
     kind: notice.kind,
     name: notice.name,
     at: notice.at,
+    ...(notice.kind === 'pin_failure' ? { own: effects.ownPinFailure?.(notice.deviceId) ?? false } : {}),
   };
   const tx = db.transaction('notices', 'readwrite');
   const seen = await tx.store.get(entry.id);
+  if (seen && entry.own) entry.own = seen.own;
   if (!seen) await tx.store.put(entry);
   await tx.done;
   if (seen) return 'ignored';

@@ -1,15 +1,30 @@
 import * as v from 'valibot';
-import { DecisionSchema, DeviceNameSchema, IdSchema, MatchNumberSchema } from '../../protocol/index.ts';
-import type { ConnectionState } from '../../protocol/device/index.ts';
+import {
+  DecisionMessage,
+  DecisionSchema,
+  IdSchema,
+  MatchNumberSchema,
+  OprfElementSchema,
+  RedeemPairingBody,
+  RekeyMessage,
+  UnlockProofMessage,
+} from '../../protocol/index.ts';
+import type { PinWrappedKey } from '../../protocol/pin-wrap.ts';
+import type { ConnectionState, RedeemAnswer } from '../../protocol/device/index.ts';
 import type { BiometricStatus } from './webauthn-unlock.ts';
-import type { AccountRecord, HistoryEntry, NoticeEntry, PendingChallenge, PrefsRecord } from './db.ts';
+import type { AccountRecord, HistoryEntry, LockRecord, NoticeEntry, PendingChallenge, PrefsRecord } from './db.ts';
+import type { WrappedSecret } from './key-wrap.ts';
 
 /**
  * Messages between the extension's pages (popup, approval window) and the service worker.
  * `runtime.onMessage` is a trust boundary like a WebSocket: every request is validated here.
  */
 
-const Pin = v.pipe(v.string(), v.maxLength(32));
+const Nonce = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/));
+const Wrapped = v.object({
+  iv: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/)),
+  ciphertext: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{20,200}$/)),
+});
 /** base64url of 32 bytes (a WebAuthn PRF output or its salt): 43 characters, no padding. */
 const Bytes32 = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 const CredentialId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,1366}$/));
@@ -17,26 +32,43 @@ const CredentialId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,1366}$/));
 export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('getState') }),
   v.object({ type: v.literal('getRequest'), requestId: IdSchema }),
-  v.object({ type: v.literal('setupPin'), pin: Pin }),
-  v.object({ type: v.literal('changePin'), oldPin: Pin, newPin: Pin }),
-  v.object({
-    type: v.literal('pair'),
-    link: v.pipe(v.string(), v.maxLength(2048)),
-    pin: v.optional(Pin),
-    /** The name the person gave this authenticator ("Work laptop"); the browser and OS when absent. */
-    deviceName: v.optional(DeviceNameSchema),
-  }),
-  /** `pin` counts only for an approve; deny and report are signed without it. */
+  /**
+   * An approve or a refusal. An approve is either `signed` by the page that unlocked the approval
+   * key with the PIN (section 4a; the proof went out already), or unlocked here: by a WebAuthn
+   * `prf` output, or by the wrapping key remembered for 5 minutes. Deny and report are signed here
+   * with the connect key.
+   */
   v.object({
     type: v.literal('decide'),
     requestId: IdSchema,
     decision: DecisionSchema,
     number: MatchNumberSchema,
-    pin: v.optional(Pin),
+    signed: v.optional(DecisionMessage),
     /** Biometric unlock: the WebAuthn PRF output for this one approve, never stored. */
     prf: v.optional(Bytes32),
+    /** false forgets every remembered PIN key; a key to remember arrives on REMEMBER_CHANNEL. */
     remember: v.boolean(),
   }),
+  // ---- section 4a: the pages do the OPRF, the worker carries the frames on its sockets ----
+  /** Sends `unlock` on the account's socket; answers the evaluation, attempts left and the socket's nonce. */
+  v.object({ type: v.literal('pinUnlock'), deviceId: IdSchema, blinded: OprfElementSchema }),
+  /** The nonce of the account's authenticated socket (a `rekey` is signed over it). */
+  v.object({ type: v.literal('pinNonce'), deviceId: IdSchema }),
+  v.object({ type: v.literal('pinRekey'), nonce: Nonce, frame: RekeyMessage }),
+  /** Sends an `unlock_proof` only if the socket with `nonce` is still open. */
+  v.object({ type: v.literal('pinProof'), nonce: Nonce, frame: UnlockProofMessage }),
+  /** Stores a new PIN wrap of an account (pairing, PIN change, upgrade) before it is confirmed. */
+  v.object({ type: v.literal('pinStore'), deviceId: IdSchema, pinWrap: Wrapped }),
+  /** The new wrap was confirmed (unlock, unwrap, proof): older copies go (section 4a). */
+  v.object({ type: v.literal('pinConfirmed'), deviceId: IdSchema }),
+  /** Which relays holding accounts are not reachable now (a PIN change needs them all). */
+  v.object({ type: v.literal('pinReachability') }),
+  /** Posts a pairing offer's redeem body to its relay (section 3) and answers the relay's checked reply. */
+  v.object({ type: v.literal('redeemPairing'), relayOrigin: v.pipe(v.string(), v.maxLength(2048)), body: RedeemPairingBody }),
+  /** A page stored a new (unconfirmed) account: connect it so its wrap can be confirmed. */
+  v.object({ type: v.literal('accountAdded'), deviceId: IdSchema }),
+  /** A pairing whose wrap could not be confirmed: the new account goes, the older entry stays. */
+  v.object({ type: v.literal('pairingFailed'), deviceId: IdSchema }),
   v.object({ type: v.literal('setPrefs'), autoOpen: v.optional(v.boolean()), rememberPin: v.optional(v.boolean()) }),
   v.object({ type: v.literal('forgetPin') }),
   v.object({ type: v.literal('openApproval'), requestId: v.optional(IdSchema) }),
@@ -45,7 +77,14 @@ export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('removeAccount'), deviceId: IdSchema }),
   /** Biometric unlock (lib/webauthn-unlock.ts): the PIN once, and the PRF output of the credential. */
   v.object({ type: v.literal('getBiometric') }),
-  v.object({ type: v.literal('enableBiometric'), pin: v.optional(Pin), credentialId: CredentialId, prfSalt: Bytes32, prf: Bytes32 }),
+  /** The page unlocked each account with the PIN and wrapped it under the PRF key: the worker stores what it got. */
+  v.object({
+    type: v.literal('enableBiometric'),
+    credentialId: CredentialId,
+    prfSalt: Bytes32,
+    check: Wrapped,
+    wrappedKeys: v.pipe(v.record(IdSchema, Wrapped), v.maxEntries(256)),
+  }),
   v.object({ type: v.literal('disableBiometric') }),
 ]);
 export type RuntimeRequest = v.InferOutput<typeof RuntimeRequest>;
@@ -61,23 +100,42 @@ export interface AccountView {
   status: AccountRecord['status'];
   connection: ConnectionState;
   authError: string | null;
+  /** Paired under revision 2: "Approve once to finish the security upgrade". */
+  needsUpgrade: boolean;
+  /** 10 wrong PINs: the PIN no longer approves for this account; it must be added again. */
+  pinLocked: boolean;
+}
+
+/** What a page needs to unlock one account with the PIN (all of it public or wrapped). */
+export interface PinAccount {
+  deviceId: string;
+  relayOrigin: string;
+  upn: string;
+  publicKey: string;
+  pinWrap: PinWrappedKey | null;
+  /** Revision 2's wrap and lock, while the account still needs its upgrade. */
+  legacy: { wrappedKey: WrappedSecret; lock: Pick<LockRecord, 'salt' | 'iterations'> } | null;
+  pinLocked: boolean;
 }
 
 /** One line of the popup's recent activity: a decided or ended sign-in request, or a relay notice. */
 export type ActivityItem = { type: 'signin'; entry: HistoryEntry } | { type: 'notice'; entry: NoticeEntry };
 
 export interface AppState {
+  /** Whether any account holds a PIN wrap (then a new pairing checks the PIN against one; else the person chooses it). */
   hasPin: boolean;
+  /** Every active account, as the PIN pages need them. */
+  pinAccounts: PinAccount[];
   prefs: Omit<PrefsRecord, 'key'>;
   accounts: AccountView[];
   pending: PendingChallenge[];
   /** Newest first. */
   activity: ActivityItem[];
   pinRemembered: boolean;
-  pinRetryAt: number | null;
 }
 
-export type Failure<C extends string = string> = { ok: false; code: C; retryAt?: number };
+/** `attemptsLeft`: what the relay said after a wrong PIN. `relays`: the relays a PIN change could not reach. */
+export type Failure<C extends string = string> = { ok: false; code: C; retryAt?: number; attemptsLeft?: number | null; relays?: string[] };
 
 export type DecideResult = { ok: true; outcome: HistoryEntry['outcome'] } | Failure;
 
@@ -87,17 +145,25 @@ export interface ResponseMap {
     pending: PendingChallenge | null;
     history: HistoryEntry | null;
     pinRemembered: boolean;
-    pinRetryAt: number | null;
     rememberByDefault: boolean;
+    /** The account for the PIN flow (null when the request's account is gone or retired). */
+    pinAccount: PinAccount | null;
     /** The account this request is for, as stored at pairing (not as the challenge names it). */
     account: Pick<AccountRecord, 'upn' | 'displayName' | 'deviceName'> | null;
     /** Set when biometric unlock covers this request's account: what the page asks the authenticator for. */
     biometric?: { credentialId: string; prfSalt: string } | null;
   };
-  setupPin: { ok: true } | Failure;
-  changePin: { ok: true } | Failure;
-  pair: { ok: true; account: Pick<AccountRecord, 'upn' | 'displayName' | 'relayOrigin' | 'deviceName'> } | Failure;
   decide: DecideResult;
+  pinUnlock: { ok: true; evaluated: string; attemptsLeft: number | null; nonce: string } | Failure;
+  pinNonce: { ok: true; nonce: string } | Failure;
+  pinRekey: { ok: true; evaluated: string; attemptsLeft: number | null; nonce: string } | Failure;
+  pinProof: { ok: boolean };
+  pinStore: { ok: true } | Failure;
+  pinConfirmed: { ok: true } | Failure;
+  pinReachability: { unreachable: string[] };
+  redeemPairing: RedeemAnswer;
+  accountAdded: { ok: true } | Failure;
+  pairingFailed: { ok: true };
   setPrefs: { ok: true };
   forgetPin: { ok: true };
   openApproval: { ok: true };

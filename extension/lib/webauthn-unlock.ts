@@ -1,51 +1,25 @@
-import { fromBase64Url, utf8 } from '../../protocol/index.ts';
 import type { ActiveAccount, BiometricRecord, Db } from './db.ts';
 import { activeAccounts } from './db.ts';
-import { approvalKeyLabel, makeLockCheck, opensLockCheck, unwrapSecret, wrapSecret, type WrappedSecret } from './key-wrap.ts';
+import { opensLockCheck, type WrappedSecret } from './key-wrap.ts';
+import { decodePrfOutput, derivePrfKey, type WebAuthnUnlock } from './webauthn-wrap.ts';
+
+export {
+  PRF_OUTPUT_BYTES,
+  decodePrfOutput,
+  derivePrfKey,
+  unwrapWithPrfKey,
+  webAuthnKeyLabel,
+  wrapForBiometric,
+  type WebAuthnUnlock,
+} from './webauthn-wrap.ts';
 
 /**
- * Biometric unlock, the worker's side: the 32-byte WebAuthn PRF output that an extension page
- * obtained (the worker has no `navigator.credentials`) goes through HKDF-SHA-256 to an AES-GCM
- * key, which wraps a second copy of each account's approval key. The PRF output arrives for one
- * setup or one decision and is never stored; the PIN-wrapped copies stay, so the PIN remains the
- * fallback, and turning biometric unlock off only deletes the PRF-wrapped copies.
+ * Biometric unlock: the 32-byte WebAuthn PRF output that an extension page obtained (the worker
+ * has no `navigator.credentials`) goes through HKDF-SHA-256 to an AES-GCM key, which wraps a
+ * second copy of each account's approval key. No relay evaluation is involved (section 4a). The
+ * PRF output is never stored; the PIN-wrapped copies stay, so the PIN remains the fallback, and
+ * turning biometric unlock off only deletes the PRF-wrapped copies.
  */
-
-export const PRF_OUTPUT_BYTES = 32;
-const HKDF_SALT = utf8('countersign/v1/webauthn-unlock/salt');
-const HKDF_INFO = utf8('countersign/v1/webauthn-unlock/aes-gcm');
-
-function buf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes as Uint8Array<ArrayBuffer>;
-}
-
-/** The PRF-key twin of `approvalKeyLabel`: another label, so the two wraps can never be swapped. */
-export function webAuthnKeyLabel(publicKey: string): string {
-  return `countersign/v2/approval-key/webauthn\n${publicKey}`;
-}
-
-/** HKDF-SHA-256 from the PRF output to a non-extractable AES-256-GCM key. */
-export async function derivePrfKey(prfOutput: Uint8Array): Promise<CryptoKey> {
-  if (prfOutput.length !== PRF_OUTPUT_BYTES) throw new RangeError(`a PRF output has ${PRF_OUTPUT_BYTES} bytes`);
-  const material = await crypto.subtle.importKey('raw', buf(prfOutput), 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: buf(HKDF_SALT), info: buf(HKDF_INFO) },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
-
-/** Decodes a PRF output sent by a page (base64url); null unless exactly 32 bytes. */
-export function decodePrfOutput(encoded: string): Uint8Array | null {
-  try {
-    const bytes = fromBase64Url(encoded);
-    return bytes.length === PRF_OUTPUT_BYTES ? bytes : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function readBiometric(db: Db): Promise<BiometricRecord | undefined> {
   const record = await db.get('settings', 'biometric');
@@ -75,31 +49,22 @@ export async function biometricStatus(db: Db): Promise<BiometricStatus> {
 }
 
 /**
- * Turns biometric unlock on (or covers accounts added since): every active account's approval
- * key is unwrapped with the checked PIN key and wrapped again under the PRF key. All crypto runs
- * before the one write, so a failure leaves the previous state.
+ * Worker side: stores the PRF-wrapped copies. With the same credential already on, the new copies
+ * join the old ones ("Include the new accounts"); a new credential starts over.
  */
-export async function enableBiometric(
+export async function storeBiometric(
   db: Db,
-  input: { pinKey: CryptoKey; credentialId: string; prfSalt: string; prfOutput: Uint8Array; now: number },
+  input: { credentialId: string; prfSalt: string; check: WrappedSecret; wrappedKeys: Record<string, WrappedSecret>; now: number },
 ): Promise<BiometricRecord> {
-  const prfKey = await derivePrfKey(input.prfOutput);
-  const wrappedKeys: Record<string, WrappedSecret> = {};
-  for (const account of await activeAccounts(db)) {
-    const secret = await unwrapSecret(input.pinKey, account.wrappedKey, approvalKeyLabel(account.publicKey));
-    try {
-      wrappedKeys[account.deviceId] = await wrapSecret(prfKey, secret, webAuthnKeyLabel(account.publicKey));
-    } finally {
-      secret.fill(0);
-    }
-  }
+  const existing = await readBiometric(db);
+  const same = existing?.credentialId === input.credentialId && existing.prfSalt === input.prfSalt;
   const record: BiometricRecord = {
     key: 'biometric',
     credentialId: input.credentialId,
     prfSalt: input.prfSalt,
-    check: await makeLockCheck(prfKey),
-    wrappedKeys,
-    enabledAt: input.now,
+    check: same ? existing.check : input.check,
+    wrappedKeys: { ...(same ? existing.wrappedKeys : {}), ...input.wrappedKeys },
+    enabledAt: same ? existing.enabledAt : input.now,
   };
   await db.put('settings', record);
   return record;
@@ -111,12 +76,6 @@ export async function disableBiometric(db: Db): Promise<void> {
 }
 
 export type BiometricUnlockProblem = 'biometric_off' | 'biometric_not_covered' | 'biometric_mismatch' | 'invalid_prf';
-
-/** The key and wrapped copy that sign one approve for `account`, from one PRF output. */
-export interface WebAuthnUnlock {
-  key: CryptoKey;
-  wrappedKey: WrappedSecret;
-}
 
 export async function unlockWithPrf(
   db: Db,
@@ -136,9 +95,4 @@ export async function unlockWithPrf(
   } finally {
     bytes.fill(0);
   }
-}
-
-/** Unwraps the PRF-wrapped approval key; the caller wipes it after one signature. */
-export async function unwrapWithPrfKey(unlock: WebAuthnUnlock, account: Pick<ActiveAccount, 'publicKey'>): Promise<Uint8Array> {
-  return unwrapSecret(unlock.key, unlock.wrappedKey, webAuthnKeyLabel(account.publicKey));
 }

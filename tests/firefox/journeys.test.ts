@@ -35,12 +35,12 @@ describe('the extension in Firefox ESR', () => {
     return (await signins.getStatus(signin)).status;
   }
 
-  it('sets a PIN in the popup', async () => {
+  it('opens the popup, which asks to add an account first', async () => {
     popup = await firefox.openPopup();
-    await popup.setPin(PIN);
+    await popup.page.waitForSelector('[data-testid=popup][data-has-pin=false] [data-testid=add-account-form]');
   });
 
-  it('pairs by pasting a pairing link', async () => {
+  it('pairs by pasting a pairing link, choosing the PIN there (the relay evaluates it blinded)', async () => {
     const admin = new AdminClient(relay.address, relay.adminToken);
     await admin.createUser({ upn, displayName: 'Fiona Fox' });
     const offer = await admin.createPairing(upn);
@@ -49,7 +49,7 @@ describe('the extension in Firefox ESR', () => {
     expect((await admin.getUser(upn)).devices).toHaveLength(1);
   });
 
-  it('shows a notification and an approval window, and approves with the number and PIN', async () => {
+  it('shows a notification and an approval window, and approves with the number and PIN (an unlock round trip)', async () => {
     const signin = await signins.createSignin({ upn });
     const approval = await firefox.nextApproval();
     // Firefox refuses notification options it does not know; the notice must still be on screen.

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Decision } from '../../../protocol/index.ts';
+import { matchDigits, type Decision } from '../../../protocol/index.ts';
 import { OutcomeView } from '../../components/outcome-view.tsx';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
 import type { AccountRecord, HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
+import { approveWithPin } from '../../lib/pin-flows.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
+import type { PinAccount } from '../../lib/runtime-messages.ts';
 import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';
 import { biometricFailureText } from '../../components/biometric-messages.ts';
 
@@ -37,7 +39,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
         pending: answer.pending,
         account: answer.account,
         pinRemembered: answer.pinRemembered,
-        pinRetryAt: answer.pinRetryAt,
+        pinAccount: answer.pinAccount,
         rememberByDefault: answer.rememberByDefault,
         biometric: answer.biometric ?? null,
       });
@@ -82,7 +84,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
           pending={view.pending}
           account={view.account}
           pinRemembered={view.pinRemembered}
-          pinRetryAt={view.pinRetryAt}
+          pinAccount={view.pinAccount}
           rememberByDefault={view.rememberByDefault}
           biometric={view.biometric}
           onSettled={(outcome) => {
@@ -117,7 +119,8 @@ interface PendingView {
   /** The account as stored at pairing: what the window shows, whatever the challenge claims. */
   account: StoredAccount | null;
   pinRemembered: boolean;
-  pinRetryAt: number | null;
+  /** What the PIN unlock needs (section 4a); null when the account cannot take a PIN. */
+  pinAccount: PinAccount | null;
   rememberByDefault: boolean;
   /** Set when biometric unlock covers this account: the credential and PRF salt to ask for. */
   biometric: Biometric | null;
@@ -136,15 +139,16 @@ function PendingRequest(
   // The worker forgets a remembered PIN when it stops: then it asks again (`pin_required`).
   const [pinRemembered, setPinRemembered] = useState(props.pinRemembered);
   const [busy, setBusy] = useState<Decision | null>(null);
-  const [error, setError] = useState<{ code: string; retryAt?: number | undefined } | null>(
-    props.pinRetryAt ? { code: 'locked', retryAt: props.pinRetryAt } : null,
+  const [error, setError] = useState<{ code: string; attemptsLeft?: number | null | undefined } | null>(
+    props.pinAccount?.pinLocked ? { code: 'pin_locked' } : null,
   );
   const numberField = useRef<HTMLInputElement>(null);
   const remaining = challenge.expiresAt - now;
   const needsPin = !pinRemembered;
-  const digits = challenge.match.digits;
-  // After too many wrong PINs the worker refuses until retryAt: the page waits with it, visibly.
-  const pinWaiting = error?.retryAt !== undefined && error.retryAt > now;
+  const digits = matchDigits(challenge.match);
+  // After 10 wrong PINs the relay evaluates nothing more for this account: only "Add again" helps.
+  const pinLocked = error?.code === 'pin_locked' || props.pinAccount?.pinLocked === true;
+  const pinWaiting = pinLocked;
   const stored = props.account;
   const named = challenge.account;
   const accountDiffers = stored !== null && stored.upn.toLowerCase() !== named.upn.toLowerCase();
@@ -161,19 +165,30 @@ function PendingRequest(
     setBusy(decision);
     const approve = decision === 'approve';
     try {
+      // A PIN typed here is checked with the relay and signs here (section 4a); the worker sends it.
+      let signed;
+      if (approve && prf === undefined && needsPin) {
+        if (!props.pinAccount) return setError({ code: 'needs_re_add' });
+        const unlocked = await approveWithPin({ account: props.pinAccount, requestId: challenge.requestId, number, pin, remember });
+        if (!unlocked.ok) {
+          setError({ code: unlocked.code, attemptsLeft: unlocked.attemptsLeft });
+          setPin('');
+          return;
+        }
+        signed = unlocked.signed;
+      }
       const result = await call({
         type: 'decide',
         requestId: challenge.requestId,
         decision,
         number: approve ? number : '',
-        ...(approve && prf !== undefined ? { prf } : approve && needsPin ? { pin } : {}),
+        ...(approve && prf !== undefined ? { prf } : signed ? { signed } : {}),
         remember: approve && remember,
       });
       if (result.ok) props.onSettled(result.outcome);
       else {
-        setError({ code: result.code, retryAt: result.retryAt });
+        setError({ code: result.code });
         if (result.code.startsWith('already_')) props.onSettled(result.code.slice('already_'.length) as HistoryOutcome);
-        if (result.code === 'wrong_pin' || result.code === 'locked') setPin('');
         if (result.code === 'pin_required') setPinRemembered(false);
       }
     } finally {
@@ -262,7 +277,7 @@ function PendingRequest(
           <fieldset style="border:0;padding:0;margin:0">
             <legend style="font-weight:600;margin-bottom:6px">Pick the number shown on the sign-in page</legend>
             <div class="choices">
-              {challenge.match.choices.map((choice, index) => (
+              {(challenge.match.mode === 'choose' ? challenge.match.choices : []).map((choice, index) => (
                 <button
                   type="button"
                   key={choice}
@@ -312,10 +327,25 @@ function PendingRequest(
           <input type="checkbox" data-testid="remember-pin" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
           Remember my PIN for 5 minutes
         </label>
-        {error && (
-          <p class="alert" role="alert" data-testid="error" data-code={error.code}>
-            {biometricFailureText(error.code, error.retryAt, now)}
+        {props.pinAccount?.legacy && !pinLocked && (
+          <p class="muted" data-testid="upgrade-note">
+            Approving with your PIN also finishes this account's security upgrade.
           </p>
+        )}
+        {error && (
+          <div class="alert stack" role="alert" data-testid="error" data-code={error.code}>
+            <span>{biometricFailureText(error.code, undefined, now, error.attemptsLeft)}</span>
+            {error.code === 'pin_locked' && props.pinAccount && (
+              <button
+                type="button"
+                class="primary"
+                data-testid="add-again"
+                onClick={() => void call({ type: 'openSecurityInfo', deviceId: props.pinAccount!.deviceId })}
+              >
+                Add again
+              </button>
+            )}
+          </div>
         )}
       </div>
 

@@ -1,18 +1,31 @@
 import { browser } from 'wxt/browser';
 import type { WebSocketLike } from '../../../protocol/device/index.ts';
-import { openCountersignDb, pruneHistory, readLock, readPrefs, type CountersignDB, type Db } from '../../lib/db.ts';
-import { DecisionWaiters, decide, type Unlocked } from '../../lib/decide.ts';
-import { deviceNameFrom } from '../../lib/device-name.ts';
+import {
+  activeAccounts,
+  isActiveAccount,
+  openCountersignDb,
+  pruneHistory,
+  readLock,
+  readPrefs,
+  type AccountRecord,
+  type CountersignDB,
+  type Db,
+  type LockRecord,
+} from '../../lib/db.ts';
+import { DecisionWaiters, decide } from '../../lib/decide.ts';
 import { handleRelayFrame, removeAccount, sweepExpired, type FrameEffects } from '../../lib/frame-handler.ts';
-import { pairAccount } from '../../lib/pair-account.ts';
-import { changePin, checkPin, pinStatus, setupPin } from '../../lib/pin-lock.ts';
+import { confirmPinWrap, dropUnconfirmed, markPinLocked, storePinWrap } from '../../lib/pin-records.ts';
 import { RelayConnections } from '../../lib/relay-connections.ts';
-import { biometricStatus, decodePrfOutput, disableBiometric, enableBiometric, readBiometric } from '../../lib/webauthn-unlock.ts';
+import { readNewAccount, type NewAccountMessage } from '../../lib/new-account-channel.ts';
+import { readHandover } from '../../lib/remember-channel.ts';
+import { redeemPairing } from './redeem-pairing.ts';
+import { biometricStatus, disableBiometric, readBiometric, storeBiometric } from '../../lib/webauthn-unlock.ts';
 import {
   CHANGED_BROADCAST,
   type ActivityItem,
   type AppState,
   type Failure,
+  type PinAccount,
   type ResponseMap,
   type RuntimeRequest,
 } from '../../lib/runtime-messages.ts';
@@ -25,6 +38,7 @@ import {
   showAuthenticatorNotice,
 } from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
+import { PinRelay } from './pin-relay.ts';
 
 /**
  * The authenticator living in the service worker: accounts, relay connections (the device
@@ -69,6 +83,7 @@ export class DeviceService {
       void this.connections.sync();
       this.broadcast();
     },
+    ownPinFailure: (deviceId) => this.pinRelay.claimOwnFailure(deviceId),
     noticeArrived: (notice) => {
       log(`notice ${notice.kind} for ${notice.upn}`);
       void showAuthenticatorNotice(notice).catch((error: unknown) => log('notice failed', error));
@@ -79,11 +94,27 @@ export class DeviceService {
   private readonly connections = new RelayConnections({
     db: () => this.db(),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
-    handleFrame: async (origin, frame) => handleRelayFrame(await this.db(), origin, frame, this.effects),
+    handleFrame: async (origin, frame) => {
+      if (this.pinRelay.take(origin, frame)) return 'ignored';
+      return handleRelayFrame(await this.db(), origin, frame, this.effects);
+    },
+    onClose: (origin) => this.pinRelay.socketClosed(origin),
     changed: () => this.broadcast(),
     random: cryptoRandom,
     now: () => Date.now(),
     log,
+  });
+
+  private readonly pinRelay: PinRelay = new PinRelay({
+    connection: (origin) => this.connections.for(origin),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    now: () => Date.now(),
+    locked: async (deviceId) => {
+      if (await markPinLocked(await this.db(), deviceId)) {
+        forgetUnlock(deviceId);
+        this.broadcast();
+      }
+    },
   });
 
   db(): Promise<Db> {
@@ -145,12 +176,12 @@ export class DeviceService {
       case 'getRequest': {
         const db = await this.db();
         const now = Date.now();
-        const [pending, history, status, prefs, biometric] = await Promise.all([
+        const [pending, history, prefs, biometric, lock] = await Promise.all([
           db.get('pending', request.requestId),
           db.get('history', request.requestId),
-          pinStatus(db, now),
           readPrefs(db),
           readBiometric(db),
+          readLock(db),
         ]);
         const covered = pending && biometric?.wrappedKeys[pending.challenge.deviceId] !== undefined;
         const account = pending ? await db.get('accounts', pending.challenge.deviceId) : undefined;
@@ -158,29 +189,21 @@ export class DeviceService {
           pending: pending ?? null,
           account: account ? { upn: account.upn, displayName: account.displayName, deviceName: account.deviceName } : null,
           history: history ?? null,
-          pinRemembered: isUnlockRemembered(now),
-          pinRetryAt: status.retryAt,
+          pinRemembered: account ? isUnlockRemembered(now, account.deviceId) : false,
           rememberByDefault: prefs.rememberPin,
+          pinAccount: account ? pinAccountOf(account, lock) : null,
           biometric: covered && biometric ? { credentialId: biometric.credentialId, prfSalt: biometric.prfSalt } : null,
         };
       }
-      case 'setupPin': {
-        const result = await setupPin(await this.db(), request.pin);
-        this.broadcast();
-        return result === 'ok' ? { ok: true } : { ok: false, code: result };
-      }
-      case 'changePin': {
-        const result = await changePin(await this.db(), request.oldPin, request.newPin, Date.now());
-        if (result.ok) forgetUnlock();
-        return result.ok ? { ok: true } : failure(result);
-      }
-      case 'pair':
-        return this.pair(request.link, request.pin, request.deviceName);
       case 'decide':
         return decide(request, {
           db: await this.db(),
           effects: this.effects,
-          unlock: (pin, remember) => this.unlock(pin, remember),
+          recall: (deviceId, remember) => {
+            const key = recallUnlock(deviceId, Date.now());
+            if (!remember) forgetUnlock();
+            return key;
+          },
           connections: this.connections,
           waiters: this.waiters,
           readyTimeoutMs: READY_TIMEOUT_MS,
@@ -202,6 +225,59 @@ export class DeviceService {
         forgetUnlock();
         this.broadcast();
         return { ok: true };
+      case 'pinUnlock': {
+        const account = await this.pinAccountRecord(request.deviceId);
+        if (!account) return { ok: false, code: 'unknown_account' };
+        return this.pinRelay.unlock(account.relayOrigin, account.deviceId, request.blinded);
+      }
+      case 'pinNonce': {
+        const account = await this.pinAccountRecord(request.deviceId);
+        if (!account) return { ok: false, code: 'unknown_account' };
+        const socket = await this.pinRelay.readySocket(account.relayOrigin, account.deviceId);
+        return 'ok' in socket ? socket : { ok: true, nonce: socket.nonce };
+      }
+      case 'pinRekey': {
+        const account = await this.pinAccountRecord(request.frame.deviceId);
+        if (!account) return { ok: false, code: 'unknown_account' };
+        return this.pinRelay.rekey(account.relayOrigin, request.nonce, request.frame);
+      }
+      case 'pinProof': {
+        const account = await this.pinAccountRecord(request.frame.deviceId);
+        return { ok: account !== null && this.pinRelay.sendProof(account.relayOrigin, request.nonce, request.frame) };
+      }
+      case 'pinStore': {
+        // A new wrap means a new (or a newly confirmed) PIN: a key remembered for the old one is void.
+        forgetUnlock(request.deviceId);
+        return (await storePinWrap(await this.db(), request.deviceId, request.pinWrap))
+          ? { ok: true }
+          : { ok: false, code: 'unknown_account' };
+      }
+      case 'pinConfirmed': {
+        const confirmed = await confirmPinWrap(await this.db(), request.deviceId);
+        for (const requestId of confirmed.dropped) this.effects.challengeSettled(requestId, 'cancelled');
+        if (confirmed.dropped.length > 0 || confirmed.ok) await this.connections.sync();
+        this.broadcast();
+        return confirmed.ok ? { ok: true } : { ok: false, code: 'unknown_account' };
+      }
+      case 'pinReachability':
+        return this.reachability();
+      case 'redeemPairing':
+        return redeemPairing(request.relayOrigin, request.body);
+      case 'accountAdded': {
+        const account = await (await this.db()).get('accounts', request.deviceId);
+        if (!isActiveAccount(account)) return { ok: false, code: 'unknown_account' };
+        await this.connections.accountAdded(account.relayOrigin);
+        this.broadcast();
+        const socket = await this.pinRelay.readySocket(account.relayOrigin, account.deviceId);
+        return 'ok' in socket ? socket : { ok: true };
+      }
+      case 'pairingFailed': {
+        const db = await this.db();
+        const account = await db.get('accounts', request.deviceId);
+        if (account && (await dropUnconfirmed(db, request.deviceId))) await this.connections.accountRemoved(account.relayOrigin);
+        this.broadcast();
+        return { ok: true };
+      }
       case 'openApproval':
         await openApprovalWindow(request.requestId);
         return { ok: true };
@@ -224,21 +300,22 @@ export class DeviceService {
     const db = await this.db();
     const now = Date.now();
     await sweepExpired(db, this.effects);
-    const [lock, prefs, accounts, pending, status, history, notices] = await Promise.all([
+    const [lock, prefs, accounts, pending, history, notices] = await Promise.all([
       readLock(db),
       readPrefs(db),
       db.getAll('accounts'),
       db.getAll('pending'),
-      pinStatus(db, now),
       newest(db, 'history'),
       newest(db, 'notices'),
     ]);
+    const pinAccounts = accounts.flatMap((account) => pinAccountOf(account, lock) ?? []);
     const activity: ActivityItem[] = [
       ...history.map((entry) => ({ type: 'signin' as const, entry })),
       ...notices.map((entry) => ({ type: 'notice' as const, entry })),
     ];
     return {
-      hasPin: lock !== undefined,
+      hasPin: pinAccounts.length > 0,
+      pinAccounts,
       prefs: { autoOpen: prefs.autoOpen, rememberPin: prefs.rememberPin },
       accounts: accounts.map((account) => ({
         deviceId: account.deviceId,
@@ -250,84 +327,66 @@ export class DeviceService {
         status: account.status,
         connection: account.status !== 'active' || account.authError ? 'error' : this.connections.state(account.relayOrigin),
         authError: account.status === 'active' ? (account.authError ?? null) : null,
+        needsUpgrade: isActiveAccount(account) && account.wrappedKey !== undefined,
+        pinLocked: isActiveAccount(account) && account.pinLocked === true,
       })),
       pending: pending.sort((a, b) => a.challenge.createdAt - b.challenge.createdAt),
       activity: activity.sort((a, b) => b.entry.at - a.entry.at).slice(0, ACTIVITY_LINES),
       pinRemembered: isUnlockRemembered(now),
-      pinRetryAt: status.retryAt,
     };
   }
 
-  /**
-   * The PIN key for an approval or a pairing: from the PIN given (checked against the lock, with
-   * the slow-down), or the one remembered in memory. `remember` says what to do with a PIN given:
-   * keep it in memory for 5 minutes, forget any remembered one, or leave memory as it is.
-   */
-  private async unlock(pin: string | undefined, remember: boolean | 'unchanged'): Promise<Unlocked> {
-    const db = await this.db();
-    const now = Date.now();
-    if (pin === undefined) {
-      const key = recallUnlock(now, (await readLock(db))?.salt);
-      if (!key) return { ok: false, code: 'pin_required' };
-      // A slow-down started by someone typing wrong PINs holds for the remembered PIN too.
-      const status = await pinStatus(db, now);
-      if (status.retryAt !== null) return { ok: false, code: 'locked', retryAt: status.retryAt };
-      return { ok: true, key };
-    }
-    const check = await checkPin(db, pin, now);
-    if (!check.ok) return failure(check);
-    if (remember === true) rememberUnlock(check.key, check.lock.salt, now);
-    else if (remember === false) forgetUnlock();
-    return { ok: true, key: check.key };
+  /** An active, usable account by id (the PIN messages name accounts only by id). */
+  private async pinAccountRecord(deviceId: string) {
+    const account = await (await this.db()).get('accounts', deviceId);
+    return isActiveAccount(account) ? account : null;
   }
 
-  private async pair(link: string, pin: string | undefined, givenName: string | undefined): Promise<ResponseMap['pair']> {
-    const result = await pairAccount({
-      db: await this.db(),
-      link,
-      unlock: () => this.unlock(pin, 'unchanged'),
-      deviceName: givenName?.trim() || deviceNameFrom(navigator),
-      post: async (url, body) => {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          credentials: 'omit',
-        });
-        return { status: response.status, body: await response.json().catch(() => null) };
-      },
-      now: () => Date.now(),
-    });
-    if (!result.ok) {
-      log(`pairing failed: ${result.code}`);
-      return failure(result);
-    }
-    await this.connections.accountAdded(result.account.relayOrigin);
-    this.broadcast();
-    const { upn, displayName, relayOrigin, deviceName } = result.account;
-    return { ok: true, account: { upn, displayName, relayOrigin, deviceName } };
-  }
-
-  /** Biometric unlock: the PIN (or the remembered one) once, to wrap each approval key again under the PRF key. */
-  private async enableBiometric(request: Extract<RuntimeRequest, { type: 'enableBiometric' }>): Promise<ResponseMap['enableBiometric']> {
-    const prfOutput = decodePrfOutput(request.prf);
-    if (!prfOutput) return { ok: false, code: 'invalid_prf' };
+  /** A page's wrapping key for "Remember my PIN" (lib/remember-channel.ts), kept in memory for 5 minutes. */
+  /** A page paired an account (lib/new-account-channel.ts): store it, unconfirmed, and say so. */
+  async storeNewAccount(data: unknown, reply: (message: NewAccountMessage) => void): Promise<void> {
+    const account = readNewAccount(data);
+    if (!account) return;
+    let ok = true;
     try {
-      const unlocked = await this.unlock(request.pin, 'unchanged');
-      if (!unlocked.ok) return failure(unlocked);
-      const db = await this.db();
-      await enableBiometric(db, {
-        pinKey: unlocked.key,
-        credentialId: request.credentialId,
-        prfSalt: request.prfSalt,
-        prfOutput,
-        now: Date.now(),
-      });
-      this.broadcast();
-      return { ok: true, status: await biometricStatus(db) };
-    } finally {
-      prfOutput.fill(0);
+      await (await this.db()).put('accounts', account);
+    } catch {
+      ok = false;
     }
+    reply({ kind: 'stored', deviceId: account.deviceId, ok });
+  }
+
+  async rememberHandover(data: unknown): Promise<void> {
+    const handover = readHandover(data);
+    if (!handover || !(await this.pinAccountRecord(handover.deviceId))) return;
+    rememberUnlock(handover.deviceId, handover.key, Date.now());
+    this.broadcast();
+  }
+
+  /** The relays (by name and origin) holding usable accounts whose socket does not become ready now. */
+  private async reachability(): Promise<{ unreachable: string[] }> {
+    const accounts = (await activeAccounts(await this.db())).filter((account) => !account.authError);
+    const relays = new Map(accounts.map((account) => [account.relayOrigin, account.relayName]));
+    const checks = await Promise.all(
+      [...relays].map(async ([origin, name]) =>
+        (await this.connections.for(origin).waitUntilReady(READY_TIMEOUT_MS)) ? null : `${name} (${origin})`,
+      ),
+    );
+    return { unreachable: checks.filter((relay): relay is string => relay !== null) };
+  }
+
+  /** Biometric unlock: the page unlocked each account with the PIN and wrapped it under the PRF key; this stores it. */
+  private async enableBiometric(request: Extract<RuntimeRequest, { type: 'enableBiometric' }>): Promise<ResponseMap['enableBiometric']> {
+    const db = await this.db();
+    await storeBiometric(db, {
+      credentialId: request.credentialId,
+      prfSalt: request.prfSalt,
+      check: request.check,
+      wrappedKeys: request.wrappedKeys,
+      now: Date.now(),
+    });
+    this.broadcast();
+    return { ok: true, status: await biometricStatus(db) };
   }
 
   /**
@@ -362,7 +421,16 @@ async function newest<S extends 'history' | 'notices'>(db: Db, store: S): Promis
   return entries;
 }
 
-/** A failure as the pages get it (without the slow-down's failure count). */
-function failure(result: { ok: false; code: string; retryAt?: number }): Failure {
-  return result.retryAt !== undefined ? { ok: false, code: result.code, retryAt: result.retryAt } : { ok: false, code: result.code };
+/** What the PIN pages need of an account (null for one that cannot take a PIN). */
+function pinAccountOf(account: AccountRecord, lock: LockRecord | undefined): PinAccount | null {
+  if (!isActiveAccount(account)) return null;
+  return {
+    deviceId: account.deviceId,
+    relayOrigin: account.relayOrigin,
+    upn: account.upn,
+    publicKey: account.publicKey,
+    pinWrap: account.pinWrap ?? null,
+    legacy: account.wrappedKey && lock ? { wrappedKey: account.wrappedKey, lock: { salt: lock.salt, iterations: lock.iterations } } : null,
+    pinLocked: account.pinLocked === true,
+  };
 }

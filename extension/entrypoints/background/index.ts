@@ -1,5 +1,7 @@
 import { browser } from 'wxt/browser';
 import { parse } from '../../../protocol/index.ts';
+import { NEW_ACCOUNT_CHANNEL } from '../../lib/new-account-channel.ts';
+import { REMEMBER_CHANNEL } from '../../lib/remember-channel.ts';
 import { RuntimeRequest } from '../../lib/runtime-messages.ts';
 import { DeviceService } from './device-service.ts';
 import { approvalWindowClosed, noticeDeviceId, openApprovalWindow } from './notices.ts';
@@ -34,6 +36,14 @@ export default defineBackground(() => {
     }
     void openApprovalWindow(/^[A-Za-z0-9_-]{22}$/.test(notificationId) ? notificationId : undefined);
   });
+  // "Remember my PIN": a page hands over an account's wrapping key (a CryptoKey, which runtime
+  // messages cannot carry); only the extension's own pages share this origin's channels.
+  new BroadcastChannel(REMEMBER_CHANNEL).onmessage = (event: MessageEvent) =>
+    void service.rememberHandover(event.data).catch(() => undefined);
+  // Pairing: the popup hands over the new account (its connect key is a CryptoKey) to be stored.
+  const newAccounts = new BroadcastChannel(NEW_ACCOUNT_CHANNEL);
+  newAccounts.onmessage = (event: MessageEvent) =>
+    void service.storeNewAccount(event.data, (message) => newAccounts.postMessage(message)).catch(() => undefined);
   browser.windows.onRemoved.addListener((windowId) => void approvalWindowClosed(windowId).catch(() => undefined));
   // Answered through sendResponse (and `true` to keep the channel open): the one way both
   // Chromium and Firefox accept without the webextension-polyfill in the worker.

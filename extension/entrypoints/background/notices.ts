@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import type { NoticeEntry, PendingChallenge } from '../../lib/db.ts';
-import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
+import { noticeAdvice, noticeText, noticeTitle } from '../../lib/notice-text.ts';
 
 /**
  * How a challenge reaches the person: a system notification, the toolbar badge, and the
@@ -73,10 +73,11 @@ export async function showAuthenticatorNotice(notice: NoticeEntry): Promise<void
   await browser.notifications.create(`${NOTICE_PREFIX}${notice.deviceId}-${notice.at}`, {
     type: 'basic',
     iconUrl: browser.runtime.getURL('/icon/128.png'),
-    title: notice.kind === 'authenticator_added' ? 'Authenticator added' : 'Authenticator removed',
+    title: noticeTitle(notice),
     message: noticeText(notice),
     contextMessage: noticeAdvice(notice),
-    priority: 1,
+    // Someone else trying the PIN, or a lock, matters more than an added authenticator.
+    priority: (notice.kind === 'pin_failure' && !notice.own) || notice.kind === 'pin_locked' ? 2 : 1,
   });
 }
 

@@ -1,43 +1,50 @@
 /**
  * "Remember my PIN for 5 minutes", in this service worker's memory only: a module variable,
- * never any storage API (not even storage.session). What is kept is not the PIN but the key
- * derived from it (a non-extractable AES key), with the lock's salt so a PIN change voids it.
- * It is gone when the 5 minutes end, when the person says so, or when the worker stops; the
- * next approval then asks for the PIN again.
+ * never any storage API (not even storage.session). What is kept is not the PIN but each
+ * account's PIN wrapping key (section 4a: a non-extractable AES key from the relay's evaluation),
+ * handed over by the page that unlocked it. It is gone when the 5 minutes end, when the person
+ * says so, when the PIN changes, or when the worker stops; the next approval then asks again.
  */
 
 export const REMEMBER_PIN_MS = 5 * 60_000;
 
 interface Remembered {
   key: CryptoKey;
-  salt: string;
   until: number;
   timer: ReturnType<typeof setTimeout>;
 }
 
-let remembered: Remembered | null = null;
+const remembered = new Map<string, Remembered>();
 
-export function rememberUnlock(key: CryptoKey, salt: string, now: number): void {
-  forgetUnlock();
-  const timer = setTimeout(forgetUnlock, REMEMBER_PIN_MS);
-  remembered = { key, salt, until: now + REMEMBER_PIN_MS, timer };
+/** Keeps `deviceId`'s wrapping key until `now + REMEMBER_PIN_MS`, never longer. */
+export function rememberUnlock(deviceId: string, key: CryptoKey, now: number): void {
+  forgetUnlock(deviceId);
+  const timer = setTimeout(() => forgetUnlock(deviceId), REMEMBER_PIN_MS);
+  remembered.set(deviceId, { key, until: now + REMEMBER_PIN_MS, timer });
 }
 
-/** The remembered PIN key while its window lasts and the lock (salt) is unchanged. */
-export function recallUnlock(now: number, salt: string | undefined): CryptoKey | null {
-  if (!remembered) return null;
-  if (remembered.until <= now || remembered.salt !== salt) {
-    forgetUnlock();
+/** The remembered wrapping key of `deviceId` while its window lasts. */
+export function recallUnlock(deviceId: string, now: number): CryptoKey | null {
+  const entry = remembered.get(deviceId);
+  if (!entry) return null;
+  if (entry.until <= now) {
+    forgetUnlock(deviceId);
     return null;
   }
-  return remembered.key;
+  return entry.key;
 }
 
-export function isUnlockRemembered(now: number): boolean {
-  return remembered !== null && remembered.until > now;
+/** Whether `deviceId` (or, without one, any account) has a remembered key now. */
+export function isUnlockRemembered(now: number, deviceId?: string): boolean {
+  if (deviceId !== undefined) return recallUnlock(deviceId, now) !== null;
+  return [...remembered.keys()].some((id) => recallUnlock(id, now) !== null);
 }
 
-export function forgetUnlock(): void {
-  if (remembered) clearTimeout(remembered.timer);
-  remembered = null;
+/** Forgets one account's key, or all of them. */
+export function forgetUnlock(deviceId?: string): void {
+  for (const [id, entry] of remembered) {
+    if (deviceId !== undefined && id !== deviceId) continue;
+    clearTimeout(entry.timer);
+    remembered.delete(id);
+  }
 }

@@ -8,11 +8,18 @@ import { RemoveAccount } from '../../components/remove-account.tsx';
 import { useNow } from '../../components/use-now.ts';
 import { deviceNameFrom } from '../../lib/device-name.ts';
 import { noticeText } from '../../lib/notice-text.ts';
+import { handOverNewAccount } from '../../lib/new-account-channel.ts';
+import { pairAccount } from '../../lib/pair-account.ts';
+import { changePinEverywhere, checkPinWith, workerPinChannel } from '../../lib/pin-flows.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
-import type { AccountView, ActivityItem, AppState } from '../../lib/runtime-messages.ts';
-import { scanVisibleTab } from './scan-qr.ts';
+import type { AccountView, ActivityItem, AppState, PinAccount } from '../../lib/runtime-messages.ts';
+import { readLinkOnPage } from './page-link.ts';
 
-/** The toolbar popup: set the PIN, then accounts, pending requests, pairing and settings. */
+/**
+ * The toolbar popup: accounts, pending requests, pairing and settings. There is no PIN screen of
+ * its own: nothing stored could check a PIN (section 4a), so the first pairing chooses it and
+ * every later one checks it with the relay of an account already here.
+ */
 export function PopupApp() {
   const [state, setState] = useState<AppState | null>(null);
   const load = useCallback(async () => setState(await call({ type: 'getState' })), []);
@@ -27,65 +34,8 @@ export function PopupApp() {
       <h1>
         <img src="/icon/32.png" alt="" /> Countersign
       </h1>
-      {state.hasPin ? <Home state={state} /> : <SetupPin />}
+      <Home state={state} />
     </main>
-  );
-}
-
-function SetupPin() {
-  const [pin, setPin] = useState('');
-  const [again, setAgain] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    if (!/^[0-9]{6,32}$/.test(pin)) return setError('The PIN must be at least 6 digits.');
-    if (pin !== again) return setError('The two PINs differ.');
-    setBusy(true);
-    const result = await call({ type: 'setupPin', pin });
-    setBusy(false);
-    if (!result.ok) setError(failureText(result.code, undefined, Date.now()));
-  };
-  return (
-    <form class="card stack" data-testid="setup-pin-form" onSubmit={(e) => void submit(e)}>
-      <p>
-        <strong>Lock this authenticator with a PIN.</strong>
-        <br />
-        <span class="muted">You enter it to approve each sign-in. At least 6 digits.</span>
-      </p>
-      <div>
-        <label for="new-pin">New PIN</label>
-        <input
-          id="new-pin"
-          type="password"
-          inputMode="numeric"
-          autocomplete="new-password"
-          data-testid="setup-pin"
-          value={pin}
-          onInput={(e) => setPin(e.currentTarget.value)}
-        />
-      </div>
-      <div>
-        <label for="new-pin-again">Repeat the PIN</label>
-        <input
-          id="new-pin-again"
-          type="password"
-          inputMode="numeric"
-          autocomplete="new-password"
-          data-testid="setup-pin-again"
-          value={again}
-          onInput={(e) => setAgain(e.currentTarget.value)}
-        />
-      </div>
-      {error && (
-        <p class="alert" role="alert">
-          {error}
-        </p>
-      )}
-      <button class="primary" type="submit" disabled={busy}>
-        {busy ? 'Setting…' : 'Set PIN'}
-      </button>
-    </form>
   );
 }
 
@@ -112,7 +62,7 @@ function Home({ state }: { state: AppState }) {
         )}
       </section>
       {adding ? (
-        <AddAccount pinRemembered={state.pinRemembered} onDone={() => setAdding(false)} />
+        <AddAccount hasPin={state.hasPin} pinAccounts={state.pinAccounts} onDone={() => setAdding(false)} />
       ) : (
         <button style="margin-top:12px;width:100%" data-testid="add-account" onClick={() => setAdding(true)}>
           Add account
@@ -120,7 +70,7 @@ function Home({ state }: { state: AppState }) {
       )}
       {state.activity.length > 0 && <RecentActivity activity={state.activity} />}
       <Settings state={state} />
-      <BiometricSettings pinRemembered={state.pinRemembered} />
+      <BiometricSettings pinAccounts={state.pinAccounts} />
     </div>
   );
 }
@@ -196,9 +146,30 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
               {text.advice}
             </div>
           )}
+          {account.needsUpgrade && !account.pinLocked && (
+            <div class="notice" data-testid="needs-upgrade">
+              Approve once to finish the security upgrade.
+            </div>
+          )}
+          {account.pinLocked && (
+            <div class="alert" data-testid="pin-locked">
+              Too many wrong PINs were entered for this account, so its relay no longer accepts the PIN. Add it again from your security
+              info page; until then it cannot approve with the PIN.
+            </div>
+          )}
         </div>
       </div>
       <div class="row">
+        {account.pinLocked && (
+          <button
+            type="button"
+            class="primary grow"
+            data-testid="add-again"
+            onClick={() => void call({ type: 'openSecurityInfo', deviceId: account.deviceId })}
+          >
+            Add again
+          </button>
+        )}
         {account.authError && (
           <button
             type="button"
@@ -240,58 +211,79 @@ function RecentActivity({ activity }: { activity: ActivityItem[] }) {
   );
 }
 
-type PairMessage = { ok: boolean; text: string } | { ok: false; code: string; retryAt: number };
+type PairMessage = { ok: boolean; text: string; code?: string };
 
-function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(): void }) {
+/** The redeem POST, from the popup (the relay answers it with CORS; no cookies go with it). */
+function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccounts: PinAccount[]; onDone(): void }) {
   const [link, setLink] = useState('');
   const [pin, setPin] = useState('');
+  const [again, setAgain] = useState('');
   const [name, setName] = useState(() => deviceNameFrom(navigator as Navigator & { userAgentData?: never }));
   const [message, setMessage] = useState<PairMessage | null>(null);
   const [busy, setBusy] = useState(false);
-  const now = useNow(250);
-  const waitingUntil = message && 'retryAt' in message && message.retryAt > now ? message.retryAt : null;
-  // The slow-down message goes by itself when the wait is over.
-  useEffect(() => {
-    if (message && 'retryAt' in message && message.retryAt <= now) setMessage(null);
-  }, [message, now]);
   const cleanName = name.trim();
   const nameProblem = cleanName.length === 0 ? 'Give this authenticator a name.' : cleanName.length > 64 ? 'At most 64 characters.' : null;
-  const pinMissing = !pinRemembered && pin.length === 0;
+  const pinMissing = pin.length === 0 || (!hasPin && again.length === 0);
 
-  const scan = async () => {
+  const readPage = async () => {
     setMessage(null);
     try {
-      const found = await scanVisibleTab();
+      const found = await readLinkOnPage();
       if (found) setLink(found);
       setMessage(
         found
-          ? { ok: true, text: 'QR code found. Enter your PIN to add the account.' }
-          : { ok: false, text: 'No QR code found on this page.' },
+          ? { ok: true, text: 'Pairing link found. Enter your PIN to add the account.' }
+          : {
+              ok: false,
+              text: 'No pairing link on this page. Open your security info page, choose Add authenticator, and try again, or paste the link.',
+            },
       );
     } catch (error) {
       setMessage({
         ok: false,
-        text: "Could not read this page. Open the page with the QR code in this window's active tab and try again, or paste the pairing link.",
+        text: "Could not read this page. Open the page with the pairing link in this window's active tab and try again, or paste the link.",
       });
-      console.info('[countersign] scan failed', error);
+      console.info('[countersign] reading the page failed', error);
     }
   };
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
     setMessage(null);
-    const result = await call({ type: 'pair', link, deviceName: cleanName, ...(pinRemembered ? {} : { pin }) });
-    setBusy(false);
-    if (result.ok) {
-      setMessage({ ok: true, text: `Added ${result.account.upn} as “${result.account.deviceName}”.` });
-      setLink('');
-      setPin('');
-    } else if (result.retryAt !== undefined && result.retryAt > Date.now()) {
-      setMessage({ ok: false, code: result.code, retryAt: result.retryAt });
-    } else setMessage({ ok: false, text: failureText(result.code, undefined, Date.now()) });
+    if (!hasPin && pin !== again)
+      return setMessage({ ok: false, code: 'pin_mismatch', text: failureText('pin_mismatch', undefined, Date.now()) });
+    setBusy(true);
+    try {
+      const result = await pairAccount({
+        link,
+        pin,
+        deviceName: cleanName,
+        checkPin: () => checkPinWith(pinAccounts, pin),
+        redeem: async (relayOrigin, body) => {
+          const answer = await call({ type: 'redeemPairing', relayOrigin, body });
+          if (!answer.ok && answer.code === 'relay_unreachable') throw new Error('relay unreachable');
+          return answer;
+        },
+        store: handOverNewAccount,
+        accountAdded: (deviceId) => call({ type: 'accountAdded', deviceId }),
+        channel: workerPinChannel,
+        confirmed: (deviceId) => call({ type: 'pinConfirmed', deviceId }),
+        failed: (deviceId) => call({ type: 'pairingFailed', deviceId }),
+        now: () => Date.now(),
+      });
+      if (result.ok) {
+        setMessage({ ok: true, text: `Added ${result.account.upn} as “${result.account.deviceName}”.` });
+        setLink('');
+        setPin('');
+        setAgain('');
+      } else {
+        setMessage({ ok: false, code: result.code, text: failureText(result.code, undefined, Date.now(), result.attemptsLeft) });
+        if (result.code === 'wrong_pin') setPin('');
+      }
+    } finally {
+      setBusy(false);
+    }
   };
-  const messageText = message === null ? null : 'retryAt' in message ? failureText(message.code, message.retryAt, now) : message.text;
 
   return (
     <form class="card stack" style="margin-top:12px" data-testid="add-account-form" onSubmit={(e) => void submit(e)}>
@@ -306,8 +298,8 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
           onInput={(e) => setLink(e.currentTarget.value)}
         />
       </div>
-      <button type="button" data-testid="scan-qr" onClick={() => void scan()}>
-        Scan QR code on this page
+      <button type="button" data-testid="read-page-link" onClick={() => void readPage()}>
+        Use the pairing link on this page
       </button>
       <div>
         <label for="device-name">Name this authenticator</label>
@@ -325,42 +317,51 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
           </div>
         )}
       </div>
-      {!pinRemembered && (
+      <div>
+        <label for="pair-pin">{hasPin ? 'Your PIN' : 'Choose a PIN (at least 6 digits)'}</label>
+        <input
+          id="pair-pin"
+          type="password"
+          inputMode="numeric"
+          autocomplete={hasPin ? 'off' : 'new-password'}
+          data-testid="pair-pin"
+          value={pin}
+          onInput={(e) => setPin(e.currentTarget.value)}
+        />
+        {!hasPin && <div class="muted">You enter it to approve each sign-in, for every account on this browser.</div>}
+      </div>
+      {!hasPin && (
         <div>
-          <label for="pair-pin">Your PIN</label>
+          <label for="pair-pin-again">Repeat the PIN</label>
           <input
-            id="pair-pin"
+            id="pair-pin-again"
             type="password"
             inputMode="numeric"
-            autocomplete="off"
-            data-testid="pair-pin"
-            value={pin}
-            onInput={(e) => setPin(e.currentTarget.value)}
+            autocomplete="new-password"
+            data-testid="pair-pin-again"
+            value={again}
+            onInput={(e) => setAgain(e.currentTarget.value)}
           />
-          {pinMissing && link && (
-            <div class="muted" data-testid="pair-pin-needed">
-              Enter your PIN to add the account.
-            </div>
-          )}
         </div>
       )}
-      {message && messageText && (
+      {pinMissing && link && (
+        <div class="muted" data-testid="pair-pin-needed">
+          Enter your PIN to add the account.
+        </div>
+      )}
+      {message && (
         <p
           class={message.ok ? 'muted' : 'alert'}
           role={message.ok ? 'status' : 'alert'}
           data-testid="pair-message"
           data-ok={String(message.ok)}
+          data-code={message.code}
         >
-          {messageText}
+          {message.text}
         </p>
       )}
       <div class="row">
-        <button
-          class="primary grow"
-          type="submit"
-          data-testid="pair-submit"
-          disabled={busy || !link || pinMissing || nameProblem !== null || waitingUntil !== null}
-        >
+        <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link || pinMissing || nameProblem !== null}>
           {busy ? 'Adding…' : 'Add account'}
         </button>
         <button type="button" onClick={onDone}>
@@ -374,14 +375,21 @@ function AddAccount({ pinRemembered, onDone }: { pinRemembered: boolean; onDone(
 function Settings({ state }: { state: AppState }) {
   const [oldPin, setOldPin] = useState('');
   const [newPin, setNewPin] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string; code?: string } | null>(null);
+  const [busy, setBusy] = useState(false);
   const changePin = async (event: Event) => {
     event.preventDefault();
-    const result = await call({ type: 'changePin', oldPin, newPin });
-    setMessage(result.ok ? { ok: true, text: 'PIN changed.' } : { ok: false, text: failureText(result.code, result.retryAt, Date.now()) });
-    if (result.ok) {
-      setOldPin('');
-      setNewPin('');
+    setBusy(true);
+    setMessage(null);
+    try {
+      const result = await changePinEverywhere(state.pinAccounts, oldPin, newPin);
+      setMessage(pinChangeMessage(result));
+      if (result.ok) {
+        setOldPin('');
+        setNewPin('');
+      }
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -435,15 +443,40 @@ function Settings({ state }: { state: AppState }) {
             />
           </div>
           {message && (
-            <p class={message.ok ? 'muted' : 'alert'} role={message.ok ? 'status' : 'alert'} data-testid="change-pin-message">
+            <p
+              class={message.ok ? 'muted' : 'alert'}
+              role={message.ok ? 'status' : 'alert'}
+              data-testid="change-pin-message"
+              data-code={message.code}
+            >
               {message.text}
             </p>
           )}
-          <button type="submit" data-testid="change-pin">
-            Change PIN
+          <button type="submit" data-testid="change-pin" disabled={busy}>
+            {busy ? 'Changing the PIN on every relay…' : 'Change PIN'}
           </button>
         </form>
       </div>
     </details>
   );
+}
+
+/** A PIN change's outcome in words: which relays could not be reached, which accounts kept the old PIN. */
+function pinChangeMessage(result: Awaited<ReturnType<typeof changePinEverywhere>>): { ok: boolean; text: string; code?: string } {
+  if ('changed' in result) {
+    if (result.ok) return { ok: true, text: `PIN changed for ${result.changed.join(', ')}.` };
+    const kept = result.failed.map((item) => `${item.upn} (${item.relayOrigin}): ${failureText(item.code, undefined, Date.now())}`);
+    return {
+      ok: false,
+      code: 'partly_changed',
+      text: `PIN changed for ${result.changed.join(', ') || 'no account'}. These accounts still use the old PIN: ${kept.join(' ')}`,
+    };
+  }
+  if (result.code === 'relays_unreachable' && result.relays)
+    return {
+      ok: false,
+      code: result.code,
+      text: `Changing the PIN needs every relay, and ${result.relays.join(', ')} cannot be reached now. Nothing was changed; try again when it is back.`,
+    };
+  return { ok: false, code: result.code, text: failureText(result.code, undefined, Date.now(), result.attemptsLeft) };
 }

@@ -2,10 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { fromBase64Url, publicKeyOf, randomBytes, toBase64Url, verifyStatementWithNoble } from '../../../protocol/index.ts';
+import { blindPin, evaluateBlindedPin, finishPin, pinWrapInfo, pinWrappingKey, unwrapWithPinKey } from '../../../protocol/pin-oprf.ts';
 import { approvalKeyLabel } from '../../../extension/lib/key-wrap.ts';
+import { PinSealingKey, readOrCreatePinKeyFile } from '../../../relay-server/pin/pin-sealing-key.ts';
 import { SigninClient } from '../../../testing/admin-client.ts';
 import { DEFAULT_PIN, expect, test } from '../../../testing/playwright-fixture.ts';
-import { accountsOf, cryptoKeysIn, lockOf, type StoredAccount, type StoredLock } from './stored-records.ts';
+import type { RunningRelay } from '../../../testing/start-relay.ts';
+import { accountsOf, cryptoKeysIn, settingsOf, type StoredAccount } from './stored-records.ts';
 
 // The service worker's own global, as seen inside worker.evaluate().
 declare const chrome: {
@@ -13,8 +16,10 @@ declare const chrome: {
 };
 
 /**
- * Issue 9: what the extension keeps of an account's keys after pairing under protocol revision 2,
- * read from its own IndexedDB and profile folder, with no test hook in the extension.
+ * Issues 9 and 17: what the extension keeps of an account's keys after pairing under protocol
+ * revision 3, read from its own IndexedDB and profile folder, with no test hook in the extension.
+ * Section 4a: the approval key is stored only under a key that the relay's OPRF evaluation of the
+ * PIN gives, so nothing in the profile lets a PIN guess be tested without the relay.
  */
 
 test.describe('what the extension stores of its keys', () => {
@@ -47,11 +52,42 @@ test.describe('what the extension stores of its keys', () => {
       expect(verifyStatementWithNoble(message, key.signature!, account.connectPublicKey)).toBe(true);
       expect(verifyStatementWithNoble(message, key.signature!, account.publicKey)).toBe(false);
     }
-    // Besides it, only the wrapped approval key: {iv, ciphertext}, nothing else.
+    // Besides it, only the approval key wrapped under section 4a's key: {iv, ciphertext}, nothing else.
     for (const account of accounts) {
-      expect(Object.keys(account.wrappedKey).sort()).toEqual(['ciphertext', 'iv']);
+      expect(Object.keys(account.pinWrap ?? {}).sort()).toEqual(['ciphertext', 'iv']);
+      expect(account.wrappedKey).toBeUndefined();
       expect(account.publicKey).not.toBe(account.connectPublicKey);
     }
+  });
+
+  test('nothing stored tests a PIN: no lock, no check value, and no key made from the PIN alone opens the wrap', async ({
+    relay,
+    authenticator,
+  }) => {
+    await authenticator.setPin(DEFAULT_PIN);
+    await authenticator.pairUser(relay, 'alice@demo.test');
+    const dump = await authenticator.readDatabase();
+    const [account] = accountsOf(dump);
+    const wrap = account!.pinWrap!;
+
+    // Revision 2 kept a PBKDF2 salt, its iterations and a check value under the PIN key: all gone.
+    expect(Object.keys(settingsOf(dump))).not.toContain('lock');
+    expect(Object.keys(settingsOf(dump))).not.toContain('pinAttempts');
+    expect(JSON.stringify(dump)).not.toMatch(/"(check|salt|iterations)"/);
+    expect(stringsIn(dump)).not.toContain(DEFAULT_PIN);
+
+    // What an attacker holding the profile and the right PIN, but not the relay, could derive.
+    const candidates = await keysFromThePinAlone(DEFAULT_PIN, account!, relay.origin, stringsIn(dump));
+    expect(candidates.length).toBeGreaterThanOrEqual(8);
+    for (const { name, key } of candidates) {
+      for (const aad of [account!.deviceId, approvalKeyLabel(account!.publicKey)]) {
+        expect(await opens(key, wrap, aad), `${name} with associated data ${aad}`).toBe(false);
+      }
+    }
+
+    // The trial is sound: the key of the relay's own evaluation of that PIN opens the same wrap.
+    const scalar = await openWithTheRelay(relay, account!, DEFAULT_PIN);
+    expect(publicKeyOf(scalar)).toBe(account!.publicKey);
   });
 
   test('the approval key is never written unwrapped, not even after an approval', async ({ context, relay, authenticator }) => {
@@ -65,7 +101,7 @@ test.describe('what the extension stores of its keys', () => {
 
     const dump = await authenticator.readDatabase();
     const [account] = accountsOf(dump);
-    const scalar = await unwrapApprovalKey(account!, lockOf(dump), DEFAULT_PIN);
+    const scalar = await openWithTheRelay(relay, account!, DEFAULT_PIN);
     expect(scalar).toHaveLength(32);
     expect(publicKeyOf(scalar)).toBe(account!.publicKey);
 
@@ -78,7 +114,7 @@ test.describe('what the extension stores of its keys', () => {
     expect(
       filesContaining(
         files,
-        encodings(fromBase64Url(account!.wrappedKey.ciphertext)).filter((e) => e.name === 'base64url'),
+        encodings(fromBase64Url(account!.pinWrap!.ciphertext)).filter((e) => e.name === 'base64url'),
       ),
     ).not.toEqual([]);
     expect(filesContaining(files, encodings(scalar))).toEqual([]);
@@ -123,27 +159,93 @@ test.describe('what the extension stores of its keys', () => {
   });
 });
 
-/** Unwraps the stored approval key as the extension would, but in Node: PBKDF2 with the lock's salt and iterations, then AES-GCM. */
-async function unwrapApprovalKey(account: StoredAccount, lock: StoredLock, pin: string): Promise<Uint8Array> {
+/**
+ * The approval key opened as only the relay can help open it: the device's OPRF key, unsealed
+ * with the relay's sealing key (its data folder's pin-key), evaluates the PIN; section 4a's
+ * HKDF of the output unwraps. A test's control that the wrap really is the approval key.
+ */
+async function openWithTheRelay(relay: RunningRelay, account: StoredAccount, pin: string): Promise<Uint8Array> {
+  const row = await relay.relay.store.db
+    .selectFrom('device_pin_keys')
+    .select('sealed_key')
+    .where('device_id', '=', account.deviceId)
+    .executeTakeFirstOrThrow();
+  const oprfKey = new PinSealingKey(readOrCreatePinKeyFile(relay.dataDir)).open(row.sealed_key, account.deviceId);
+  const pending = blindPin(pin);
+  const output = finishPin(pin, pending, evaluateBlindedPin(oprfKey, pending.blinded));
+  const key = await pinWrappingKey({ output, deviceId: account.deviceId, relayOrigin: relay.origin });
+  const scalar = await unwrapWithPinKey(key, account.pinWrap!, account.deviceId);
+  if (!scalar) throw new Error("the relay's evaluation did not open the wrap");
+  return scalar;
+}
+
+/**
+ * Keys an attacker could make from the PIN and the profile without the relay: revision 2's
+ * PBKDF2-SHA-256 at 600,000 iterations over every salt-sized value stored (and the deviceId and
+ * an empty salt), section 4a's HKDF taken over the PIN itself instead of the OPRF output, and a
+ * plain hash of the PIN.
+ */
+async function keysFromThePinAlone(
+  pin: string,
+  account: StoredAccount,
+  relayOrigin: string,
+  stored: string[],
+): Promise<Array<{ name: string; key: CryptoKey }>> {
   const subtle = webcrypto.subtle;
-  const material = await subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveKey']);
-  const key = await subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64Url(lock.salt), iterations: lock.iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['decrypt'],
-  );
-  const plain = await subtle.decrypt(
-    {
-      name: 'AES-GCM',
-      iv: fromBase64Url(account.wrappedKey.iv),
-      additionalData: new TextEncoder().encode(approvalKeyLabel(account.publicKey)),
-    },
-    key,
-    fromBase64Url(account.wrappedKey.ciphertext),
-  );
-  return new Uint8Array(plain);
+  const pinBytes = new TextEncoder().encode(pin);
+  const aes = { name: 'AES-GCM', length: 256 } as const;
+  const salts = new Map<string, Uint8Array>([
+    ['no salt', new Uint8Array()],
+    ['deviceId', fromBase64Url(account.deviceId)],
+  ]);
+  for (const text of stored) {
+    if (/^[A-Za-z0-9_-]{22}$/.test(text)) salts.set(`stored ${text}`, fromBase64Url(text));
+  }
+  const keys: Array<{ name: string; key: CryptoKey }> = [];
+  const pbkdf2 = await subtle.importKey('raw', pinBytes, 'PBKDF2', false, ['deriveKey']);
+  for (const [name, salt] of salts) {
+    keys.push({
+      name: `PBKDF2-SHA-256 600k, salt ${name}`,
+      key: await subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 600_000 }, pbkdf2, aes, false, ['decrypt']),
+    });
+  }
+  const hkdf = await subtle.importKey('raw', pinBytes, 'HKDF', false, ['deriveKey']);
+  const info = new TextEncoder().encode(pinWrapInfo(relayOrigin));
+  for (const [name, salt, withInfo] of [
+    ['section 4a salt and info', fromBase64Url(account.deviceId), info],
+    ['no salt, section 4a info', new Uint8Array(), info],
+    ['no salt, no info', new Uint8Array(), new Uint8Array()],
+  ] as const) {
+    keys.push({
+      name: `HKDF-SHA-256 of the PIN, ${name}`,
+      key: await subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info: withInfo }, hkdf, aes, false, ['decrypt']),
+    });
+  }
+  keys.push({
+    name: 'SHA-256 of the PIN',
+    key: await subtle.importKey('raw', await subtle.digest('SHA-256', pinBytes), 'AES-GCM', false, ['decrypt']),
+  });
+  return keys;
+}
+
+async function opens(key: CryptoKey, wrap: { iv: string; ciphertext: string }, aad: string): Promise<boolean> {
+  try {
+    await webcrypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64Url(wrap.iv), additionalData: new TextEncoder().encode(aad) },
+      key,
+      fromBase64Url(wrap.ciphertext),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every string in a stored value, however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.values(value).flatMap(stringsIn);
 }
 
 /** The ways a program could write these bytes: raw, hex (both cases), base64 (padded or not), base64url; text also as UTF-16. */

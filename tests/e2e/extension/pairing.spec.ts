@@ -17,13 +17,13 @@ test.describe('pairing from the security info page', () => {
     await expect(popup.account('alice@demo.test')).toHaveAttribute('data-connection', 'connected');
   });
 
-  test('by scanning the QR code on the page', async ({ page, relay, authenticator }) => {
+  test('from the pairing link on the page, read by the popup', async ({ page, relay, authenticator }) => {
     const securityInfo = new SecurityInfoPage(page, relay);
     await securityInfo.open('bob@demo.test', 'countersign-demo');
     await securityInfo.addAuthenticator();
 
     await authenticator.setPin();
-    await authenticator.pairByQrScan(page);
+    await authenticator.pairFromPage(page);
 
     await securityInfo.reopen();
     await expect(securityInfo.devices()).toHaveCount(1);

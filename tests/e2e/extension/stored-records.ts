@@ -26,22 +26,18 @@ export interface StoredAccount {
   upn: string;
   publicKey: string;
   connectPublicKey: string;
-  wrappedKey: { iv: string; ciphertext: string };
+  /** Revision 3: the approval key under the key of the relay's OPRF evaluation of the PIN. */
+  pinWrap?: { iv: string; ciphertext: string };
+  /** Revision 2 only, until the upgrade: the approval key under the PBKDF2 lock. */
+  wrappedKey?: { iv: string; ciphertext: string };
   connectKey: { cryptoKey: DescribedKey };
-}
-
-export interface StoredLock {
-  key: 'lock';
-  salt: string;
-  iterations: number;
 }
 
 export function accountsOf(dump: Record<string, StoredValue[]>): StoredAccount[] {
   return (dump.accounts ?? []) as unknown as StoredAccount[];
 }
 
-export function lockOf(dump: Record<string, StoredValue[]>): StoredLock {
-  const lock = (dump.settings ?? []).find((record) => record.key === 'lock');
-  if (!lock) throw new Error('no PIN lock stored');
-  return lock as unknown as StoredLock;
+/** The settings records by key (`prefs`, `biometric`, and revision 2's `lock` while it lasts). */
+export function settingsOf(dump: Record<string, StoredValue[]>): Record<string, StoredValue> {
+  return Object.fromEntries((dump.settings ?? []).map((record) => [String(record.key), record]));
 }

@@ -11,7 +11,8 @@ import {
   readPrefs,
   type CountersignDB,
 } from '../../../extension/lib/db.ts';
-import { deriveWrappingKey, newSalt, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { legacyPinKey } from '../../../extension/lib/legacy-pin-lock.ts';
 import { FAST_ITERATIONS, freshDb } from './helpers.ts';
 
 function challengeFor(deviceId: string, requestId = randomId()): ChallengeMessage {
@@ -34,7 +35,7 @@ function challengeFor(deviceId: string, requestId = randomId()): ChallengeMessag
  */
 async function revision1Account(relayOrigin = 'http://127.0.0.1:8787') {
   const { secretKey, publicKey } = generateDeviceKeyPair();
-  const pinKey = await deriveWrappingKey('123456', newSalt(), FAST_ITERATIONS);
+  const pinKey = await legacyPinKey('123456', { salt: 'c2FsdHNhbHRzYWx0c2FsdA', iterations: FAST_ITERATIONS });
   const point = fromBase64Url(publicKey);
   const connectKey = await crypto.subtle.importKey(
     'jwk',
@@ -121,7 +122,7 @@ describe('database migrations', () => {
     expect(keyMaterialIn(await v2.get('accounts', old.deviceId))).toEqual(['.wrappedKey', '.connectKey']);
     v2.close();
 
-    const v3 = await openCountersignDb(name);
+    const v3 = await openCountersignDb(name, 3);
     expect(v3.version).toBe(3);
     const migrated = await v3.get('accounts', old.deviceId);
     expect(migrated).toEqual({
@@ -143,6 +144,18 @@ describe('database migrations', () => {
     expect(await activeAccounts(v3)).toEqual([]);
     expect(await v3.count('pending')).toBe(0);
     expect(await readPrefs(v3)).toMatchObject({ autoOpen: false, rememberPin: true });
+  });
+
+  it('upgrades a version 3 database: the local PIN slow-down goes (the relay counts wrong PINs now)', async () => {
+    const name = `test-${randomId()}`;
+    const v3 = await openCountersignDb(name, 3);
+    await v3.put('settings', { key: 'pinAttempts', failures: 4, lockedUntil: 0 } as never);
+    await v3.put('settings', { key: 'prefs', autoOpen: false, rememberPin: true });
+    v3.close();
+    const v4 = await openCountersignDb(name, 4);
+    expect(v4.version).toBe(4);
+    expect((await v4.getAll('settings')).map((record) => record.key)).toEqual(['prefs']);
+    v4.close();
   });
 
   it('opening twice at the current version changes nothing', async () => {

@@ -2,9 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parse, randomId, RelayToDeviceMessage, type ChallengeMessage } from '../../../protocol/index.ts';
 import type { Db, HistoryOutcome, NoticeEntry, PendingChallenge } from '../../../extension/lib/db.ts';
 import { handleRelayFrame, sweepExpired, type FrameEffects } from '../../../extension/lib/frame-handler.ts';
-import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
 import { noticeText } from '../../../extension/lib/notice-text.ts';
-import { FAST_ITERATIONS, freshDb, makeAccount } from './helpers.ts';
+import { freshDb, makeAccount, testWrappingKey } from './helpers.ts';
 
 const RELAY = 'http://127.0.0.1:8787';
 const NOW = 1_700_000_000_000;
@@ -45,7 +44,7 @@ describe('handleRelayFrame()', () => {
   beforeEach(async () => {
     db = await freshDb();
     effects = new RecordingEffects();
-    const { account } = await makeAccount(await deriveWrappingKey('123456', newSalt(), FAST_ITERATIONS), { relayOrigin: RELAY });
+    const { account } = await makeAccount(await testWrappingKey(), { relayOrigin: RELAY });
     deviceId = account.deviceId;
     await db.put('accounts', account);
   });

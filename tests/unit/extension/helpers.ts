@@ -2,23 +2,32 @@ import 'fake-indexeddb/auto';
 import { generateDeviceKeyPair, randomId, type ChallengeMessage } from '../../../protocol/index.ts';
 import type { ActiveAccount, Db } from '../../../extension/lib/db.ts';
 import { openCountersignDb } from '../../../extension/lib/db.ts';
-import { approvalKeyLabel, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { wrapWithPinKey } from '../../../protocol/pin-wrap.ts';
 import { webCryptoDeviceCrypto } from '../../../extension/lib/webcrypto-device-crypto.ts';
 
-/** Test iterations: production uses PBKDF2_ITERATIONS; key-wrap.test.ts pins that constant. */
+/** Revision 2's PBKDF2 at test speed (its records say their own iterations). */
 export const FAST_ITERATIONS = 1_000;
+
+/**
+ * A stand-in for an account's PIN wrapping key (section 4a: HKDF of the relay's OPRF evaluation):
+ * a random non-extractable AES-256-GCM key, as the real one is.
+ */
+export async function testWrappingKey(): Promise<CryptoKey> {
+  return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+}
 
 export async function freshDb(): Promise<Db> {
   return openCountersignDb(`test-${randomId()}`);
 }
 
-/** A revision 2 account: the approval key wrapped under `pinKey`, a fresh non-extractable connect key. */
+/** A revision 3 account: the approval key wrapped under `pinKey` (AAD = deviceId), a fresh non-extractable connect key. */
 export async function makeAccount(pinKey: CryptoKey, overrides: Partial<ActiveAccount> = {}) {
   const { secretKey, publicKey } = generateDeviceKeyPair();
   const connect = await webCryptoDeviceCrypto.newConnectKey();
+  const deviceId = overrides.deviceId ?? randomId();
   const account: ActiveAccount = {
     status: 'active',
-    deviceId: randomId(),
+    deviceId,
     relayOrigin: 'http://127.0.0.1:8787',
     relayName: 'Test relay',
     userId: randomId(),
@@ -26,7 +35,7 @@ export async function makeAccount(pinKey: CryptoKey, overrides: Partial<ActiveAc
     displayName: 'Alice Example',
     deviceName: 'Chromium on Linux',
     publicKey,
-    wrappedKey: await wrapSecret(pinKey, secretKey, approvalKeyLabel(publicKey)),
+    pinWrap: await wrapWithPinKey(pinKey, secretKey, deviceId),
     connectPublicKey: connect.publicKey,
     connectKey: connect.key,
     createdAt: Date.now(),

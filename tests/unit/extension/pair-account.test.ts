@@ -1,97 +1,143 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   REDEEM_PAIRING_PATH,
   RedeemPairingBody,
   buildPairingLink,
-  connectStatement,
-  pairStatement,
+  deviceActionStatement,
+  fromBase64Url,
   parse,
-  publicKeyOf,
   randomId,
+  utf8,
   verifyStatementWithNoble,
   type PairingLink,
 } from '../../../protocol/index.ts';
-import type { DeviceCrypto } from '../../../protocol/device/index.ts';
-import { isActiveAccount, type Db, type RetiredAccount } from '../../../extension/lib/db.ts';
-import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
-import { pairAccount } from '../../../extension/lib/pair-account.ts';
-import { unwrapApprovalKey } from '../../../extension/lib/pin-lock.ts';
-import { webCryptoDeviceCrypto } from '../../../extension/lib/webcrypto-device-crypto.ts';
-import { FAST_ITERATIONS, freshDb } from './helpers.ts';
+import { readRedeemAnswer } from '../../../protocol/device/index.ts';
+import type { PinChannel } from '../../../protocol/device/pin-unlock.ts';
+import { evaluateBlindedPin, newOprfSecretKey } from '../../../protocol/pin-oprf.ts';
+import { unwrapWithPinKey } from '../../../protocol/pin-wrap.ts';
+import { isActiveAccount, type Db } from '../../../extension/lib/db.ts';
+import { legacyPinKey } from '../../../extension/lib/legacy-pin-lock.ts';
+import { pairAccount, type PairAccountInput } from '../../../extension/lib/pair-account.ts';
+import { freshDb } from './helpers.ts';
+
+/**
+ * Pairing and the key storage of revision 3 (section 4a): the approval key is stored wrapped
+ * under a key only the relay's OPRF evaluation of the PIN gives, and nothing stored lets a PIN
+ * guess be tested without the relay.
+ */
 
 const RELAY = 'http://127.0.0.1:8787';
+const PIN = '246810';
 const offer: PairingLink = { relayOrigin: RELAY, token: randomId(), upn: 'alice@demo.test' };
 const link = buildPairingLink(offer);
 
-/** Hands out the real keys but keeps a reference to each approval scalar, to see that it is wiped. */
-function watchedCrypto(): { crypto: DeviceCrypto<CryptoKey>; scalars: Uint8Array[] } {
-  const scalars: Uint8Array[] = [];
+/** A relay in miniature: redeem with a per-device OPRF key, `unlock` on a socket, proofs checked. */
+function fakeRelay() {
+  const keys = new Map<string, Uint8Array>();
+  const publicKeys = new Map<string, string>();
+  const proofs: string[] = [];
+  const nonce = 'c29ja2V0LW5vbmNlLW9uZQ';
   return {
-    scalars,
-    crypto: {
-      ...webCryptoDeviceCrypto,
-      newApprovalKey: async () => {
-        const key = await webCryptoDeviceCrypto.newApprovalKey();
-        scalars.push(key.secretKey);
-        return key;
-      },
+    proofs,
+    keys,
+    post: async (_url: string, body: unknown) => {
+      const parsed = parse(RedeemPairingBody, body);
+      if (!parsed.ok) return { status: 400, body: { error: { code: 'invalid_request', message: parsed.message } } };
+      const deviceId = randomId();
+      const key = newOprfSecretKey();
+      keys.set(deviceId, key);
+      publicKeys.set(deviceId, parsed.value.publicKey);
+      return {
+        status: 201,
+        body: {
+          deviceId,
+          account: { userId: randomId(), upn: 'alice@demo.test', displayName: 'Alice Example' },
+          relay: { origin: RELAY, name: 'Demo relay' },
+          pinEvaluated: evaluateBlindedPin(key, parsed.value.pinBlinded),
+        },
+      };
     },
-  };
-}
-
-/** Checks the redeem body the way the relay does, then answers 201. */
-function relayAccepting(seen: { body?: RedeemPairingBody; scalarWipedBeforePost?: boolean }, scalars: Uint8Array[]) {
-  return async (url: string, body: unknown) => {
-    expect(url).toBe(`${RELAY}${REDEEM_PAIRING_PATH}`);
-    const parsed = parse(RedeemPairingBody, body);
-    if (!parsed.ok) throw new Error(parsed.message);
-    seen.body = parsed.value;
-    seen.scalarWipedBeforePost = scalars.every((scalar) => scalar.every((byte) => byte === 0));
-    const statement = pairStatement({
+    channel: (): PinChannel => ({
       relayOrigin: RELAY,
-      pairingToken: offer.token,
-      publicKey: parsed.value.publicKey,
-      connectPublicKey: parsed.value.connectPublicKey,
-      deviceName: parsed.value.deviceName,
-    });
-    expect(verifyStatementWithNoble(statement, parsed.value.signature, parsed.value.publicKey)).toBe(true);
-    return {
-      status: 201,
-      body: {
-        deviceId: randomId(),
-        account: { userId: 'u1', upn: 'alice@demo.test', displayName: 'Alice Example' },
-        relay: { origin: RELAY, name: 'Test relay' },
+      unlock: async (deviceId, blinded) => ({
+        answer: { ok: true, evaluated: evaluateBlindedPin(keys.get(deviceId)!, blinded), attemptsLeft: 9 },
+        nonce,
+      }),
+      rekey: async () => ({ answer: { ok: false, code: 'unsupported', message: '' }, nonce: null }),
+      sendOn: async (on, frame) => {
+        if (frame.type !== 'unlock_proof' || on !== nonce) return false;
+        const statement = deviceActionStatement({
+          relayOrigin: RELAY,
+          nonce,
+          deviceId: frame.deviceId,
+          action: 'unlock-proof',
+          detail: frame.blinded,
+        });
+        expect(verifyStatementWithNoble(statement, frame.signature, publicKeys.get(frame.deviceId)!)).toBe(true);
+        proofs.push(frame.deviceId);
+        return true;
       },
-    };
+    }),
   };
 }
 
-describe('pairAccount()', () => {
-  let db: Db;
-  let pinKey: CryptoKey;
-  const unlock = async () => ({ ok: true as const, key: pinKey });
+/** The worker's redeem, over a POST function (the worker checks the answer with the protocol's schema). */
+function redeemVia(post: (url: string, body: unknown) => Promise<{ status: number; body: unknown }>): PairAccountInput['redeem'] {
+  return async (relayOrigin, body) => {
+    const answer = await post(`${relayOrigin}${REDEEM_PAIRING_PATH}`, body);
+    return readRedeemAnswer(answer.status, answer.body);
+  };
+}
 
-  beforeEach(async () => {
-    db = await freshDb();
-    pinKey = await deriveWrappingKey('123456', newSalt(), FAST_ITERATIONS);
-  });
+function input(db: Db, relay: ReturnType<typeof fakeRelay>, overrides: Partial<PairAccountInput> = {}): PairAccountInput {
+  return {
+    link,
+    pin: PIN,
+    deviceName: 'Chromium on Linux',
+    checkPin: async () => ({ ok: true }),
+    redeem: redeemVia(relay.post),
+    store: async (account) => {
+      await db.put('accounts', account);
+      return true;
+    },
+    accountAdded: async () => ({ ok: true }),
+    channel: relay.channel,
+    confirmed: async (deviceId) => {
+      const account = await db.get('accounts', deviceId);
+      if (isActiveAccount(account)) await db.put('accounts', { ...account, unconfirmed: false });
+    },
+    failed: async (deviceId) => db.delete('accounts', deviceId),
+    now: Date.now,
+    ...overrides,
+  };
+}
 
-  it('stores the approval key only wrapped under the PIN, and the connect key only as a non-extractable CryptoKey', async () => {
-    const { crypto: deviceCrypto, scalars } = watchedCrypto();
-    const seen: { body?: RedeemPairingBody; scalarWipedBeforePost?: boolean } = {};
-    const result = await pairAccount({
-      db,
-      link,
-      unlock,
-      deviceName: 'Chromium on Linux',
-      post: relayAccepting(seen, scalars),
-      now: () => 5,
-      crypto: deviceCrypto,
-    });
-    if (!result.ok) throw new Error(result.code);
+/** Every string in a stored value, however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null || value instanceof CryptoKey) return [];
+  return Object.values(value).flatMap(stringsIn);
+}
 
-    const stored = await db.get('accounts', result.account.deviceId);
-    if (!isActiveAccount(stored)) throw new Error('not stored as an active account');
+describe('pairAccount() and the stored keys (revision 3)', () => {
+  it('stores the approval key only under the key of the relay evaluation, with no check value and no PIN-derived key', async () => {
+    const db = await freshDb();
+    const relay = fakeRelay();
+    const result = await pairAccount(input(db, relay));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { deviceId } = result.account;
+
+    const [accounts, settings] = await Promise.all([db.getAll('accounts'), db.getAll('settings')]);
+    expect(accounts).toHaveLength(1);
+    const stored = accounts[0]!;
+    if (!isActiveAccount(stored)) throw new Error('not active');
+    expect(stored.pinWrap).toBeDefined();
+    expect(stored.wrappedKey).toBeUndefined();
+    // No lock, no check value, no attempts counter: the settings store holds nothing about the PIN.
+    expect(settings).toEqual([]);
+    // The record's strings: ids, names, public keys, and the wrap. The PIN appears nowhere.
+    expect(stringsIn(stored).some((text) => text.includes(PIN))).toBe(false);
     expect(Object.keys(stored).sort()).toEqual(
       [
         'connectKey',
@@ -100,130 +146,85 @@ describe('pairAccount()', () => {
         'deviceId',
         'deviceName',
         'displayName',
+        'pinWrap',
         'publicKey',
         'relayName',
         'relayOrigin',
         'status',
+        'unconfirmed',
         'upn',
         'userId',
-        'wrappedKey',
       ].sort(),
     );
-    // The relay got both public keys, and they are the stored ones.
-    expect(seen.body).toMatchObject({
-      publicKey: stored.publicKey,
-      connectPublicKey: stored.connectPublicKey,
-      deviceName: 'Chromium on Linux',
-    });
-    expect(stored.publicKey).not.toBe(stored.connectPublicKey);
 
-    // Approval key: wiped from memory before the relay was even asked; the wrapped copy opens with the PIN key only.
-    expect(seen.scalarWipedBeforePost).toBe(true);
-    const scalar = await unwrapApprovalKey(pinKey, stored);
-    expect(publicKeyOf(scalar)).toBe(stored.publicKey);
-    await expect(unwrapApprovalKey(await deriveWrappingKey('654321', newSalt(), FAST_ITERATIONS), stored)).rejects.toThrow();
-
-    // Connect key: a private ECDSA P-256 key that signs but cannot be exported, matching connectPublicKey.
-    const { connectKey } = stored;
-    expect(connectKey).toBeInstanceOf(CryptoKey);
-    expect(connectKey).toMatchObject({
-      type: 'private',
-      extractable: false,
-      usages: ['sign'],
-      algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
-    });
-    await expect(crypto.subtle.exportKey('jwk', connectKey)).rejects.toThrow();
-    await expect(crypto.subtle.exportKey('pkcs8', connectKey)).rejects.toThrow();
-    const statement = connectStatement({ relayOrigin: RELAY, nonce: randomId(), deviceId: stored.deviceId });
-    const signature = await webCryptoDeviceCrypto.connectSigner(connectKey, stored.connectPublicKey).sign(statement);
-    expect(verifyStatementWithNoble(statement, signature, stored.connectPublicKey)).toBe(true);
-    expect(verifyStatementWithNoble(statement, signature, stored.publicKey)).toBe(false);
+    // Keys from the PIN alone open nothing: revision 2's PBKDF2 (with any salt the profile could
+    // hold), and a plain HKDF of the PIN the way section 4a uses the OPRF output.
+    for (const salt of [stored.deviceId, 'c2FsdHNhbHRzYWx0c2FsdA']) {
+      const pbkdf2 = await legacyPinKey(PIN, { salt, iterations: 1_000 });
+      expect(await unwrapWithPinKey(pbkdf2, stored.pinWrap!, deviceId)).toBeNull();
+    }
+    const material = await crypto.subtle.importKey('raw', utf8(PIN), 'HKDF', false, ['deriveKey']);
+    const hkdf = await crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: fromBase64Url(deviceId), info: utf8(`countersign/v1/pin-wrap\n${RELAY}`) },
+      material,
+      { name: 'AES-GCM', length: 256 },
+      false,
+      ['decrypt'],
+    );
+    expect(await unwrapWithPinKey(hkdf, stored.pinWrap!, deviceId)).toBeNull();
   });
 
-  it('stores nothing when the relay refuses, and wipes the approval key all the same', async () => {
-    const { crypto: deviceCrypto, scalars } = watchedCrypto();
-    const post = async () => ({ status: 409, body: { error: { code: 'pairing_used', message: 'This pairing was already used.' } } });
-    expect(await pairAccount({ db, link, unlock, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toEqual({
-      ok: false,
-      code: 'pairing_used',
-    });
-    expect(await db.count('accounts')).toBe(0);
-    expect(scalars[0]!.every((byte) => byte === 0)).toBe(true);
+  it('confirms the new wrap with an unlock and its proof before the pairing counts', async () => {
+    const db = await freshDb();
+    const relay = fakeRelay();
+    const seen: string[] = [];
+    const result = await pairAccount(input(db, relay, { confirmed: async (deviceId) => void seen.push(deviceId) }));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(relay.proofs).toEqual([result.account.deviceId]);
+    expect(seen).toEqual([result.account.deviceId]);
   });
 
-  it('refuses a link to an http relay off loopback before asking for the PIN or the relay', async () => {
-    let asked = 0;
-    const post = async () => {
-      asked++;
-      return { status: 500, body: null };
+  it('drops the new account when its wrap cannot be confirmed', async () => {
+    const db = await freshDb();
+    const relay = fakeRelay();
+    const channel = (): PinChannel => ({ ...relay.channel(), sendOn: async () => false });
+    const result = await pairAccount(input(db, relay, { channel }));
+    expect(result).toMatchObject({ ok: false, code: 'pairing_unconfirmed' });
+    expect(await db.getAll('accounts')).toEqual([]);
+  });
+
+  it('asks nothing of the relay when the PIN check fails, or the PIN is too short', async () => {
+    const db = await freshDb();
+    const relay = fakeRelay();
+    let posted = 0;
+    const post = async (url: string, body: unknown) => {
+      posted++;
+      return relay.post(url, body);
     };
-    const insecure = buildPairingLink({ ...offer, relayOrigin: 'http://id.example.com' });
-    const countingUnlock = async () => (asked++, unlock());
-    expect(await pairAccount({ db, link: insecure, unlock: countingUnlock, deviceName: 'x', post, now: () => 1 })).toEqual({
-      ok: false,
-      code: 'insecure_relay',
-    });
-    expect(asked).toBe(0);
-    expect(await db.count('accounts')).toBe(0);
-  });
-
-  it('creates no key when the PIN is wrong', async () => {
-    const { crypto: deviceCrypto, scalars } = watchedCrypto();
-    const wrongPin = async () => ({ ok: false as const, code: 'wrong_pin', retryAt: 0 });
-    const post = async () => ({ status: 500, body: null });
-    expect(await pairAccount({ db, link, unlock: wrongPin, deviceName: 'x', post, now: () => 1, crypto: deviceCrypto })).toMatchObject({
+    expect(
+      await pairAccount(
+        input(db, relay, { redeem: redeemVia(post), checkPin: async () => ({ ok: false, code: 'wrong_pin', attemptsLeft: 7 }) }),
+      ),
+    ).toEqual({
       ok: false,
       code: 'wrong_pin',
+      attemptsLeft: 7,
     });
-    expect(scalars).toEqual([]);
-  });
-
-  it('says so when the relay cannot be reached', async () => {
-    const post = async () => {
-      throw new TypeError('Failed to fetch');
-    };
-    expect(await pairAccount({ db, link, unlock, deviceName: 'x', post, now: () => 1 })).toEqual({ ok: false, code: 'relay_unreachable' });
-    expect(await db.count('accounts')).toBe(0);
-  });
-
-  it('replaces the entry of the same person on the same relay that waited to be added again', async () => {
-    const retired: RetiredAccount = {
-      status: 'needs_re_add',
-      deviceId: randomId(),
-      relayOrigin: RELAY,
-      relayName: 'Test relay',
-      userId: 'u1',
-      upn: 'alice@demo.test',
-      displayName: 'Alice Example',
-      deviceName: 'Chromium on Linux',
-      publicKey: 'old',
-      createdAt: 1,
-      retiredAt: 2,
-    };
-    const elsewhere: RetiredAccount = { ...retired, deviceId: randomId(), relayOrigin: 'https://other.example' };
-    await db.put('accounts', retired);
-    await db.put('accounts', elsewhere);
-    const { scalars } = watchedCrypto();
-    const result = await pairAccount({
-      db,
-      link,
-      unlock,
-      deviceName: 'Chromium on Linux',
-      post: relayAccepting({}, scalars),
-      now: () => 5,
+    expect(await pairAccount(input(db, relay, { redeem: redeemVia(post), pin: '12345' }))).toEqual({ ok: false, code: 'invalid_pin' });
+    expect(await pairAccount(input(db, relay, { redeem: redeemVia(post), link: 'http://relay.example/pair#v=1' }))).toMatchObject({
+      ok: false,
     });
-    expect(result.ok).toBe(true);
-    expect(await db.get('accounts', retired.deviceId)).toBeUndefined();
-    expect(await db.get('accounts', elsewhere.deviceId)).toEqual(elsewhere);
-    expect(await db.count('accounts')).toBe(2);
+    expect(posted).toBe(0);
+    expect(await db.getAll('accounts')).toEqual([]);
   });
 
-  it('pairing the same person on the same relay again replaces the working entry: no duplicate', async () => {
-    const { scalars } = watchedCrypto();
-    const first = await pairAccount({ db, link, unlock, deviceName: 'Work laptop', post: relayAccepting({}, scalars), now: () => 5 });
-    const second = await pairAccount({ db, link, unlock, deviceName: 'Work laptop', post: relayAccepting({}, scalars), now: () => 6 });
-    if (!first.ok || !second.ok) throw new Error('pairing failed');
-    expect(second.account.deviceId).not.toBe(first.account.deviceId);
-    expect((await db.getAll('accounts')).map((account) => account.deviceId)).toEqual([second.account.deviceId]);
+  it('sends the PIN only blinded', async () => {
+    const db = await freshDb();
+    const relay = fakeRelay();
+    const bodies: unknown[] = [];
+    await pairAccount(input(db, relay, { redeem: redeemVia(async (url, body) => (bodies.push(body), relay.post(url, body))) }));
+    expect(JSON.stringify(bodies)).not.toContain(PIN);
+    expect((bodies[0] as { pinBlinded: string }).pinBlinded).toMatch(/^[A-Za-z0-9_-]{44}$/);
   });
 });

@@ -7,13 +7,16 @@ import {
   recallUnlock,
   rememberUnlock,
 } from '../../../extension/entrypoints/background/pin-cache.ts';
-import { deriveWrappingKey } from '../../../extension/lib/key-wrap.ts';
-import { FAST_ITERATIONS } from './helpers.ts';
+import { readHandover } from '../../../extension/lib/remember-channel.ts';
+import { testWrappingKey } from './helpers.ts';
 
-describe('the remembered PIN', () => {
+const ALICE = 'AAAAAAAAAAAAAAAAAAAAAA';
+const BOB = 'BBBBBBBBBBBBBBBBBBBBBB';
+
+describe('the remembered PIN wrapping keys', () => {
   let key: CryptoKey;
   beforeEach(async () => {
-    key = await deriveWrappingKey('123456', 'c2FsdHNhbHRzYWx0c2FsdA', FAST_ITERATIONS);
+    key = await testWrappingKey();
     vi.useFakeTimers();
   });
   afterEach(() => {
@@ -21,24 +24,44 @@ describe('the remembered PIN', () => {
     vi.useRealTimers();
   });
 
-  it('gives the PIN key back within 5 minutes, for the same lock only', () => {
-    rememberUnlock(key, 'salt-1', 1_000);
-    expect(recallUnlock(1_000 + REMEMBER_PIN_MS - 1, 'salt-1')).toBe(key);
+  it("gives an account's wrapping key back within 5 minutes, for that account only", () => {
+    rememberUnlock(ALICE, key, 1_000);
+    expect(recallUnlock(ALICE, 1_000 + REMEMBER_PIN_MS - 1)).toBe(key);
+    expect(recallUnlock(BOB, 1_000)).toBeNull();
     expect(isUnlockRemembered(1_000)).toBe(true);
-    // A PIN change renews the salt: the remembered key is forgotten, not tried.
-    expect(recallUnlock(2_000, 'salt-2')).toBeNull();
-    expect(isUnlockRemembered(2_000)).toBe(false);
+    expect(isUnlockRemembered(1_000, BOB)).toBe(false);
+    expect(recallUnlock(ALICE, 1_000 + REMEMBER_PIN_MS)).toBeNull();
   });
 
   it('forgets it when the 5 minutes are over, even if nobody asks', () => {
-    rememberUnlock(key, 'salt-1', Date.now());
+    rememberUnlock(ALICE, key, Date.now());
     vi.advanceTimersByTime(REMEMBER_PIN_MS);
     expect(isUnlockRemembered(0)).toBe(false);
-    expect(recallUnlock(0, 'salt-1')).toBeNull();
+    expect(recallUnlock(ALICE, 0)).toBeNull();
   });
 
-  it('keeps it in the worker’s memory only, never in a storage API', () => {
+  it('forgets one account or all of them on request', () => {
+    rememberUnlock(ALICE, key, 0);
+    rememberUnlock(BOB, key, 0);
+    forgetUnlock(ALICE);
+    expect(recallUnlock(ALICE, 1)).toBeNull();
+    expect(recallUnlock(BOB, 1)).toBe(key);
+    forgetUnlock();
+    expect(isUnlockRemembered(1)).toBe(false);
+  });
+
+  it('keeps it in the worker’s memory only, never in a storage API, and never a PIN', () => {
     const source = readFileSync(new URL('../../../extension/entrypoints/background/pin-cache.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/\b(browser|chrome)\.storage|indexedDB|localStorage|sessionStorage|from '\.\.\/\.\.\/lib\/db/);
+    expect(source).not.toMatch(/pin: string/);
+  });
+
+  it('accepts over the channel only a non-extractable AES-GCM key for one account id', async () => {
+    expect(readHandover({ deviceId: ALICE, key })).toEqual({ deviceId: ALICE, key });
+    const extractable = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
+    expect(readHandover({ deviceId: ALICE, key: extractable })).toBeNull();
+    expect(readHandover({ deviceId: 'not an id', key })).toBeNull();
+    expect(readHandover({ deviceId: ALICE, key: 'bytes' })).toBeNull();
+    expect(readHandover(null)).toBeNull();
   });
 });

@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { randomId } from '../../../protocol/index.ts';
 import { RelayConnections } from '../../../extension/lib/relay-connections.ts';
 import { activeAccounts, type Db } from '../../../extension/lib/db.ts';
-import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
 import { MemorySockets, type RelayEnd } from '../protocol/device-core-suite.ts';
-import { freshDb, makeAccount } from './helpers.ts';
+import { freshDb, makeAccount, testWrappingKey } from './helpers.ts';
 
 const RELAY = 'http://127.0.0.1:8787';
 
 async function setup() {
   const db = await freshDb();
-  const pinKey = await deriveWrappingKey('246810', newSalt(), 1_000);
+  const pinKey = await testWrappingKey();
   const sockets = new MemorySockets();
   const connections = new RelayConnections({
     db: async () => db,

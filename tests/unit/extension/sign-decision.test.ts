@@ -2,10 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decisionStatement, verifyStatementWithNoble, type Decision } from '../../../protocol/index.ts';
 import type { DeviceCrypto } from '../../../protocol/device/index.ts';
 import type { ActiveAccount } from '../../../extension/lib/db.ts';
-import { deriveWrappingKey, newSalt } from '../../../extension/lib/key-wrap.ts';
 import { signDecision } from '../../../extension/lib/sign-decision.ts';
 import { webCryptoDeviceCrypto } from '../../../extension/lib/webcrypto-device-crypto.ts';
-import { FAST_ITERATIONS, challengeFor, makeAccount } from './helpers.ts';
+import { challengeFor, makeAccount, testWrappingKey } from './helpers.ts';
 
 const NOW = 1_700_000_000_000;
 
@@ -36,7 +35,7 @@ describe('signDecision()', () => {
   let account: ActiveAccount;
 
   beforeEach(async () => {
-    pinKey = await deriveWrappingKey('123456', newSalt(), FAST_ITERATIONS);
+    pinKey = await testWrappingKey();
     account = (await makeAccount(pinKey)).account;
   });
   afterEach(() => vi.restoreAllMocks());
@@ -109,11 +108,11 @@ describe('signDecision()', () => {
     expect(verifyStatementWithNoble(statementOf(account, result.message), result.message.signature, account.connectPublicKey)).toBe(false);
   });
 
-  it('fails, signing nothing, when the PIN key is not the one the approval key was wrapped with', async () => {
-    const wrong = await deriveWrappingKey('654321', newSalt(), FAST_ITERATIONS);
-    await expect(
-      signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey: wrong }),
-    ).rejects.toThrow();
+  it('signs nothing, and asks for the PIN, when the remembered key no longer opens the approval key', async () => {
+    const wrong = await testWrappingKey();
+    expect(
+      await signDecision({ account, challenge: challengeFor(account), decision: 'approve', number: '42', signedAt: NOW, pinKey: wrong }),
+    ).toEqual({ ok: false, code: 'pin_required' });
   });
 
   it('refuses an approve whose number does not have the right digits', async () => {

@@ -8,10 +8,10 @@ describe('RuntimeRequest for biometric unlock', () => {
   const prf = toBase64Url(randomBytes(32));
   const enable = {
     type: 'enableBiometric',
-    pin: '123456',
     credentialId: toBase64Url(randomBytes(32)),
     prfSalt: toBase64Url(randomBytes(32)),
-    prf,
+    check: { iv: toBase64Url(randomBytes(12)), ciphertext: toBase64Url(randomBytes(41)) },
+    wrappedKeys: { [randomId()]: { iv: toBase64Url(randomBytes(12)), ciphertext: toBase64Url(randomBytes(48)) } },
   };
 
   it('accepts setup, off, status, and an approve with a PRF output', () => {
@@ -25,7 +25,17 @@ describe('RuntimeRequest for biometric unlock', () => {
   });
 
   it('rejects a PRF output or salt that is not 32 bytes of base64url', () => {
-    expect(v.safeParse(RuntimeRequest, { ...enable, prf: toBase64Url(randomBytes(31)) }).success).toBe(false);
+    expect(
+      v.safeParse(RuntimeRequest, {
+        type: 'decide',
+        requestId: randomId(),
+        decision: 'approve',
+        number: '42',
+        prf: toBase64Url(randomBytes(31)),
+        remember: false,
+      }).success,
+    ).toBe(false);
+    expect(v.safeParse(RuntimeRequest, { ...enable, wrappedKeys: { 'not-an-id': enable.check } }).success).toBe(false);
     expect(v.safeParse(RuntimeRequest, { ...enable, prfSalt: `${prf}=` }).success).toBe(false);
     expect(
       v.safeParse(RuntimeRequest, {

@@ -1,20 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decisionStatement, randomBytes, toBase64Url, verifyStatementWithNoble } from '../../../protocol/index.ts';
-import type { ActiveAccount, Db } from '../../../extension/lib/db.ts';
-import { approvalKeyLabel, deriveWrappingKey, newSalt, unwrapSecret, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { activeAccounts, type ActiveAccount, type Db } from '../../../extension/lib/db.ts';
+import { unwrapWithPinKey } from '../../../protocol/pin-wrap.ts';
+import { approvalKeyLabel, unwrapSecret, wrapSecret } from '../../../extension/lib/key-wrap.ts';
 import { signDecision } from '../../../extension/lib/sign-decision.ts';
 import {
   biometricStatus,
   decodePrfOutput,
   derivePrfKey,
   disableBiometric,
-  enableBiometric,
+  storeBiometric,
+  wrapForBiometric,
   readBiometric,
   unlockWithPrf,
   unwrapWithPrfKey,
   webAuthnKeyLabel,
 } from '../../../extension/lib/webauthn-unlock.ts';
-import { FAST_ITERATIONS, challengeFor, freshDb, makeAccount } from './helpers.ts';
+import { challengeFor, freshDb, makeAccount, testWrappingKey } from './helpers.ts';
 
 const NOW = 1_700_000_000_000;
 /** Fake PRF outputs: what an authenticator would give for one credential and salt. */
@@ -56,6 +58,24 @@ describe('webAuthnKeyLabel()', () => {
   });
 });
 
+/**
+ * Setup as the popup and the worker do it together: each account's approval key opened with its
+ * PIN wrapping key (the page's unlock through the relay), wrapped under the PRF key, stored.
+ */
+async function enableBiometric(
+  db: Db,
+  input: { pinKey: CryptoKey; credentialId: string; prfSalt: string; prfOutput: Uint8Array; now: number },
+): Promise<void> {
+  const secrets = [];
+  for (const account of await activeAccounts(db)) {
+    const secretKey = await unwrapWithPinKey(input.pinKey, account.pinWrap!, account.deviceId);
+    if (!secretKey) throw new Error('wrong PIN');
+    secrets.push({ deviceId: account.deviceId, publicKey: account.publicKey, secretKey });
+  }
+  const wrapped = await wrapForBiometric(input.prfOutput, secrets);
+  await storeBiometric(db, { credentialId: input.credentialId, prfSalt: input.prfSalt, ...wrapped, now: input.now });
+}
+
 describe('biometric unlock setup and turning it off', () => {
   let db: Db;
   let pinKey: CryptoKey;
@@ -64,7 +84,7 @@ describe('biometric unlock setup and turning it off', () => {
 
   beforeEach(async () => {
     db = await freshDb();
-    pinKey = await deriveWrappingKey('123456', newSalt(), FAST_ITERATIONS);
+    pinKey = await testWrappingKey();
     alice = await makeAccount(pinKey);
     bob = await makeAccount(pinKey, { upn: 'bob@demo.test' });
     await db.put('accounts', alice.account);
@@ -103,7 +123,7 @@ describe('biometric unlock setup and turning it off', () => {
   });
 
   it('fails, writing nothing, when the PIN key is wrong', async () => {
-    const wrong = await deriveWrappingKey('654321', newSalt(), FAST_ITERATIONS);
+    const wrong = await testWrappingKey();
     await expect(
       enableBiometric(db, { pinKey: wrong, credentialId: CREDENTIAL_ID, prfSalt: PRF_SALT, prfOutput: PRF, now: NOW }),
     ).rejects.toThrow();
