@@ -9,6 +9,16 @@ import http from 'node:http';
 export interface JsonResponse {
   status: number;
   body: unknown;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** The `name=value` of a cookie a response set, for a later request's `Cookie` header (undefined: not set). */
+export function cookieFrom(response: JsonResponse, name: string): string | undefined {
+  for (const line of response.headers['set-cookie'] ?? []) {
+    const pair = line.split(';', 1)[0]!;
+    if (pair.startsWith(`${name}=`)) return pair;
+  }
+  return undefined;
 }
 
 export class BrowserClient {
@@ -46,7 +56,7 @@ export class BrowserClient {
           } catch {
             parsed = text;
           }
-          resolve({ status: response.statusCode ?? 0, body: parsed });
+          resolve({ status: response.statusCode ?? 0, body: parsed, headers: response.headers });
         });
         response.on('error', reject);
       });
@@ -61,13 +71,19 @@ export class BrowserClient {
    * than `pending` (the moment a browser would move on); the stream is then read to its end so
    * the connection goes back to the pool.
    */
-  outcome(origin: string, requestId: string, browserToken: string, timeoutMs = 15_000): Promise<string> {
+  outcome(
+    origin: string,
+    requestId: string,
+    browserToken: string,
+    timeoutMs = 15_000,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
       const request = http.request(
         `${origin}/api/v1/signins/${requestId}/events`,
         {
           method: 'GET',
-          headers: { accept: 'text/event-stream', authorization: `Bearer ${browserToken}` },
+          headers: { accept: 'text/event-stream', authorization: `Bearer ${browserToken}`, ...extraHeaders },
           agent: this.agent,
           timeout: timeoutMs,
         },

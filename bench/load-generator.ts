@@ -13,7 +13,7 @@ import {
   type StatementSigner,
 } from '../protocol/device/index.ts';
 import { blindPin } from '../protocol/pin-oprf.ts';
-import { BrowserClient } from './browser-client.ts';
+import { BrowserClient, cookieFrom } from './browser-client.ts';
 import type { GeneratorCommand, GeneratorReply, RunStats, SigninRecord } from './messages.ts';
 
 /**
@@ -65,6 +65,8 @@ interface BenchDevice {
   pin: PinStepper;
   /** The approval waiting for this device's `unlocked` (one at a time: a device belongs to one loop). */
   unlocking: { requestId: string; blinded: string; expected: string; number: string } | null;
+  /** Its browser's familiar-browser cookie (`name=value`), once a sign-in there completed (`run` with `familiar`). */
+  familiarCookie?: string;
 }
 
 interface InFlight {
@@ -333,7 +335,8 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
       let requestId: string | undefined;
       try {
         const body = command.kind === 'baseline' ? { upn: device.upn, deviceId: device.deviceId } : { upn: device.upn };
-        const created = await client.request(origin, 'POST', '/api/v1/signins', body);
+        const cookie: Record<string, string> = device.familiarCookie ? { cookie: device.familiarCookie } : {};
+        const created = await client.request(origin, 'POST', '/api/v1/signins', body, undefined, 15_000, cookie);
         if (created.status !== 201) {
           fail(`create_${created.status}_${(created.body as { error?: { code?: string } })?.error?.code ?? ''}`);
           continue;
@@ -346,11 +349,17 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
         if (!flight) inFlight.set(requestId, (flight = { device, number: undefined, challenged: false, answered: false }));
         flight.number = signin.number;
         answer(requestId, flight);
-        const status = await client.outcome(origin, requestId, signin.browserToken);
+        const status = await client.outcome(origin, requestId, signin.browserToken, 15_000, cookie);
         record.seen = status;
         const finished = performance.now();
         if (status !== 'approved') fail(`status_${status}`);
         else if (finished >= measureFrom && finished <= endAt) latencies.push(finished - began);
+        if (status === 'approved' && command.familiar && !device.familiarCookie) {
+          // The browser's first sign-in: completing it makes the browser familiar (outside the round trip measured).
+          const completed = await client.request(origin, 'POST', `/api/v1/signins/${requestId}/complete`, undefined, signin.browserToken);
+          device.familiarCookie = cookieFrom(completed, 'countersign_familiar');
+          if (!device.familiarCookie) fail(`complete_${completed.status}_no_familiar_cookie`);
+        }
       } catch (error) {
         fail(error instanceof Error ? error.message.replace(/[0-9]+/g, 'N').slice(0, 60) : 'error');
       } finally {

@@ -3,7 +3,19 @@
 export type GeneratorCommand =
   | { cmd: 'pair'; origin: string; adminToken: string; upns: { index: number; upn: string }[]; poolSize: number }
   | { cmd: 'connect'; publicOrigin: string; socketUrls: string[]; poolSize: number }
-  | { cmd: 'run'; kind: 'relay' | 'baseline'; apiOrigins: string[]; concurrency: number; warmupMs: number; durationMs: number }
+  | {
+      cmd: 'run';
+      kind: 'relay' | 'baseline';
+      apiOrigins: string[];
+      concurrency: number;
+      warmupMs: number;
+      durationMs: number;
+      /**
+       * Familiar browsers (lockout-attack): each device's browser completes its first approved
+       * sign-in to get the relay's familiar-browser cookie, and sends it from then on.
+       */
+      familiar?: boolean;
+    }
   | { cmd: 'disconnect' }
   | { cmd: 'exit' };
 

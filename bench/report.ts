@@ -1,3 +1,5 @@
+import type { PasswordProbeResult, ProbeCounts } from './password-probes.ts';
+
 /** The benchmark's figures, their targets, and the markdown table docs/performance.md quotes. */
 
 export interface SideResult {
@@ -152,7 +154,85 @@ export interface PasswordSpamResult {
   spam: SideResult;
   /** What the sprayer's attempts were answered, by `status code`. */
   spray: { attempts: number; seconds: number; answers: Record<string, number> };
+  /** The sprayed users' own password sign-ins during the spray (bench/password-probes.ts). */
+  passwordSignins: PasswordProbeResult;
   correctness: Correctness;
+}
+
+/** `--scenario lockout-attack`: familiar browsers' sign-ins quiet and while strangers attack the same users. */
+export interface LockoutAttackResult {
+  at: string;
+  command: string;
+  machine: BenchResult['machine'];
+  options: Omit<BenchResult['options'], 'browserSide'> & {
+    attackAddresses: number;
+    attackConcurrency: number;
+    attackStreamsPerAddress: number;
+  };
+  quiet: SideResult;
+  attack: SideResult;
+  strangers: {
+    attempts: number;
+    seconds: number;
+    answers: Record<string, number>;
+    streams: { opened: number; refused: number; peakHeld: number };
+  };
+  /** Sign-in log rows the strangers left (requests and failed passwords). */
+  strangerRows: number;
+  correctness: Correctness;
+}
+
+export function lockoutAttackReport(result: LockoutAttackResult): string {
+  const { quiet, attack, strangers, options, machine, correctness } = result;
+  const row = (name: string, r: (s: SideResult) => string, ratioOf?: (s: SideResult) => number) =>
+    `| ${name} | ${r(quiet)} | ${r(attack)} | ${ratioOf ? `${(ratioOf(attack) / ratioOf(quiet)).toFixed(2)}×` : ''} |`;
+  const ratio = attack.p99 / quiet.p99;
+  const answers = Object.entries(strangers.answers)
+    .sort((a, b) => b[1] - a[1])
+    .map(([answer, count]) => `${answer} ×${count}`)
+    .join(', ');
+  const lines = [
+    `**${options.devices} devices (one familiar browser each), concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, per run; one relay on SQLite with TRUST_PROXY=1, policy defaults but 1000 pushes per client per 10 min.** ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}. Strangers: ${options.attackConcurrency} loops from ${options.attackAddresses} addresses (half IPv4, half IPv6 in distinct /48s, by X-Forwarded-For) taking turns to fill the same users' pending slots, hold up to ${options.attackStreamsPerAddress} event streams per address, and spray wrong passwords at those users and at names that do not exist.`,
+    '',
+    '| familiar browsers | quiet | under attack | attack / quiet |',
+    '|---|---:|---:|---:|',
+    row(
+      'sign-ins per second',
+      (s) => fixed(s.throughput, 0),
+      (s) => s.throughput,
+    ),
+    row(
+      'round trip p50 (ms)',
+      (s) => fixed(s.p50),
+      (s) => s.p50,
+    ),
+    row(
+      'round trip p95 (ms)',
+      (s) => fixed(s.p95),
+      (s) => s.p95,
+    ),
+    row(
+      'round trip p99 (ms)',
+      (s) => fixed(s.p99),
+      (s) => s.p99,
+    ),
+    row('failed sign-ins', (s) => String(s.failures)),
+    row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
+    '',
+    `Strangers: ${strangers.attempts} attempts in ${fixed(strangers.seconds)} s; answers: ${answers}. Event streams: ${strangers.streams.opened} opened (at most ${strangers.streams.peakHeld} held at once), ${strangers.streams.refused} refused. ${result.strangerRows} sign-in log rows are theirs.`,
+    '',
+    `Correctness (both runs, familiar browsers' sign-ins): ${correctness.signinsCreated} created, ${correctness.approvedInDatabase} approved in the database (${correctness.rowsInDatabase} rows); lost ${correctness.lost}, duplicated ${correctness.duplicated}, wrongly applied ${correctness.wrong}.`,
+    '',
+    '| target | met |',
+    '|---|---|',
+    `| no familiar sign-in fails under the attack (${attack.failures}) | ${attack.failures === 0 ? 'yes' : '**no**'} |`,
+    `| familiar sign-ins' p99 under the attack ≤ 2 × quiet (${ratio.toFixed(2)}×) | ${ratio <= 2 ? 'yes' : '**no**'} |`,
+    `| zero lost, duplicated or wrong decisions | ${correctness.lost + correctness.duplicated + correctness.wrong === 0 && quiet.failures === 0 ? 'yes' : '**no**'} |`,
+  ];
+  const kinds = Object.entries(attack.failureKinds);
+  if (kinds.length > 0)
+    lines.push('', `Failures under the attack by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
+  return lines.join('\n');
 }
 
 export function passwordSpamReport(result: PasswordSpamResult): string {
@@ -194,14 +274,22 @@ export function passwordSpamReport(result: PasswordSpamResult): string {
     '',
     `Spray: ${spray.attempts} attempts in ${fixed(spray.seconds)} s (${fixed(spray.attempts / spray.seconds, 0)}/s); answers: ${answers}.`,
     '',
+    `The sprayed users' own password sign-ins during the spray (right password, one attempt each every 0.5 s; accepted means checked and found right): ${probeLine('familiar browsers', result.passwordSignins.familiar)}; ${probeLine('new browsers (a new address each time)', result.passwordSignins.newBrowsers)}.`,
+    '',
     `Correctness (both runs): ${correctness.signinsCreated} sign-ins created, ${correctness.approvedInDatabase} approved in the database (${correctness.rowsInDatabase} rows); lost ${correctness.lost}, duplicated ${correctness.duplicated}, wrongly applied ${correctness.wrong}.`,
     '',
     '| target | met |',
     '|---|---|',
     `| approvals' p99 under the spray ≤ 2 × quiet (${ratio.toFixed(2)}×) | ${ratio <= 2 ? 'yes' : '**no**'} |`,
+    `| no familiar browser's password sign-in refused (${result.passwordSignins.familiar.refused} of ${result.passwordSignins.familiar.attempts}) | ${result.passwordSignins.familiar.refused === 0 && result.passwordSignins.familiar.attempts > 0 ? 'yes' : '**no**'} |`,
     `| zero lost, duplicated or wrong decisions | ${correctness.lost + correctness.duplicated + correctness.wrong === 0 && quiet.failures + spam.failures === 0 ? 'yes' : '**no**'} |`,
   ];
   const kinds = Object.entries(spam.failureKinds);
   if (kinds.length > 0) lines.push('', `Failures under the spray by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
   return lines.join('\n');
+}
+
+function probeLine(who: string, counts: ProbeCounts): string {
+  const other = Object.entries(counts.other).map(([answer, count]) => `${answer} ×${count}`);
+  return `${who} ${counts.attempts} attempts, ${counts.accepted} accepted, ${counts.refused} refused${other.length > 0 ? `, other: ${other.join(', ')}` : ''}`;
 }

@@ -12,9 +12,13 @@ import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
 import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
 import type { SprayCommand, SprayReply } from './password-spray.ts';
+import { isStrangerAddress, type AttackCommand, type AttackReply } from './lockout-attack.ts';
+import { familiarBrowsers, probePasswords } from './password-probes.ts';
 import {
+  lockoutAttackReport,
   markdownReport,
   passwordSpamReport,
+  type LockoutAttackResult,
   summarize,
   type BenchResult,
   type Correctness,
@@ -41,21 +45,33 @@ const { values: flags } = parseArgs({
     'json-out': { type: 'string', default: path.join(root, 'bench', 'results', 'latest.json') },
     'cpu-prof': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
-    /** `standard` (relay against the baseline) or `password-spam` (quiet run, then the same under a password spray). */
+    /**
+     * `standard` (relay against the baseline), `password-spam` (quiet run, then the same under a
+     * password spray) or `lockout-attack` (familiar browsers' sign-ins quiet, then while strangers
+     * from 100 addresses fill slots, spray passwords and hold event streams).
+     */
     scenario: { type: 'string', default: 'standard' },
   },
 });
 
-const scenario = flags.scenario as 'standard' | 'password-spam';
-if (scenario !== 'standard' && scenario !== 'password-spam') {
-  console.error('--scenario must be standard or password-spam');
+const SCENARIOS = ['standard', 'password-spam', 'lockout-attack'] as const;
+const scenario = flags.scenario as (typeof SCENARIOS)[number];
+if (!SCENARIOS.includes(scenario)) {
+  console.error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   process.exit(2);
 }
+
+/** The strangers of the lockout-attack scenario: this many addresses, loops and held streams per address. */
+const ATTACK_ADDRESSES = 100;
+const ATTACK_CONCURRENCY = 32;
+const ATTACK_STREAMS_PER_ADDRESS = 8;
 
 /** The spray: this many requests in flight, over these names (password-spam scenario). */
 const SPRAY_CONCURRENCY = 64;
 const SPRAY_USERS_WITH_PASSWORD = 16;
 const SPRAY_USERS_WITHOUT_PASSWORD = 400;
+/** Sprayed users who sign in with their password during the spray, from a familiar and from new browsers. */
+const PASSWORD_PROBE_USERS = 4;
 
 const options = {
   devices: positive('devices'),
@@ -136,7 +152,7 @@ async function startRelays(ports: number[], dataDir: string, services: Services 
           DEVICE_SOCKETS_UNAUTHENTICATED: '1000000',
           DEVICE_SOCKETS_PER_SECOND: '1000000',
           // The spray comes from many addresses (X-Forwarded-For), as a botnet's would.
-          ...(scenario === 'password-spam' ? { TRUST_PROXY: '1' } : {}),
+          ...(scenario !== 'standard' ? { TRUST_PROXY: '1' } : {}),
           // Instances on one database share the PIN sealing key (relay-server/pin/pin-sealing-key.ts).
           ...(services ? { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, PIN_KEY: '5eed'.repeat(16) } : {}),
         },
@@ -195,7 +211,13 @@ async function connectAll(
 }
 
 /** Runs the sign-in loops on every generator while sampling the server processes' CPU. */
-async function runLoad(generators: GeneratorPool, kind: 'relay' | 'baseline', apiOrigins: string[], serverPids: number[]) {
+async function runLoad(
+  generators: GeneratorPool,
+  kind: 'relay' | 'baseline',
+  apiOrigins: string[],
+  serverPids: number[],
+  familiar = false,
+) {
   const concurrencies = Array.from(
     { length: generators.size },
     (_, i) => Math.floor(options.concurrency / generators.size) + (i < options.concurrency % generators.size ? 1 : 0),
@@ -211,6 +233,7 @@ async function runLoad(generators: GeneratorPool, kind: 'relay' | 'baseline', ap
     concurrency: Math.max(1, concurrencies[i]!),
     warmupMs: options.warmupMs,
     durationMs: options.durationMs,
+    familiar,
   }));
   clearTimeout(startTimer);
   clearTimeout(endTimer);
@@ -264,8 +287,8 @@ async function verify(merged: Merged, rows: { id: string; device_id: string | nu
 }
 
 async function databaseRows(dataDir: string, services: Services | undefined, withUpn = false) {
-  type Row = { id: string; device_id: string | null; status: string; upn?: string };
-  const query = `select id, device_id, status${withUpn ? ', upn' : ''} from signin_requests`;
+  type Row = { id: string; device_id: string | null; status: string; upn?: string; ip?: string };
+  const query = `select id, device_id, status${withUpn ? ', upn, ip' : ''} from signin_requests`;
   if (services) {
     const client = new pg.Client({ connectionString: services.databaseUrl });
     await client.connect();
@@ -314,7 +337,9 @@ async function main(): Promise<void> {
       relays.origins[0]!,
       'PUT',
       '/api/v1/admin/policy',
-      { ...(policy.body as object), maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: 10_000 },
+      // Under the lockout attack the strangers meet the default cap on unfamiliar pushes (the
+      // familiar browsers are outside it); elsewhere the bench's browsers are unfamiliar themselves.
+      { ...(policy.body as object), maxPushesPer10Min: 1000, maxUnfamiliarPushesPerHour: scenario === 'lockout-attack' ? 20 : 10_000 },
       ADMIN_TOKEN,
     );
     if (put.status !== 200) throw new Error(`policy: ${put.status} ${JSON.stringify(put.body)}`);
@@ -345,6 +370,10 @@ async function main(): Promise<void> {
     );
     if (scenario === 'password-spam') {
       await passwordSpam(client, generators, relays, relayPids, relayMemory, dataDir, services, machine);
+      return;
+    }
+    if (scenario === 'lockout-attack') {
+      await lockoutAttack(generators, relays, relayPids, relayMemory, dataDir, services, machine);
       return;
     }
     log(`running sign-ins against the relay...`);
@@ -430,6 +459,11 @@ async function passwordSpam(
     }
   }
   log(`created ${withPassword.length} spray targets with a password and ${withoutPassword.length} without`);
+  // The sprayed users' own password sign-ins during the spray: from a familiar browser each (made
+  // familiar by a TAP sign-in now), and from new browsers.
+  const probeUsers = withPassword.slice(0, PASSWORD_PROBE_USERS).map((upn) => ({ upn, password: `right-password-of-${upn}` }));
+  const probeBrowsers = await familiarBrowsers(client, origin, ADMIN_TOKEN, probeUsers);
+  let probes: Awaited<ReturnType<typeof probePasswords>>;
 
   log('quiet run: sign-ins alone...');
   const quietRun = await runLoad(generators, 'relay', relays.origins, relayPids);
@@ -471,8 +505,20 @@ async function passwordSpam(
     await next('spraying');
     // Let the spray fill the relay's password line before the sign-ins start.
     await pause(1_000);
-    log(`spam run: sign-ins while ${SPRAY_CONCURRENCY} wrong passwords are in flight...`);
+    log(
+      `spam run: sign-ins while ${SPRAY_CONCURRENCY} wrong passwords are in flight, and password sign-ins of familiar and new browsers...`,
+    );
+    let endProbes = () => undefined as void;
+    const probesDone = probePasswords({
+      origin,
+      familiar: probeBrowsers,
+      newBrowsers: probeUsers,
+      until: new Promise<void>((resolve) => (endProbes = resolve)),
+      maxMs: options.warmupMs + options.durationMs + 30_000,
+    });
     spamRun = await runLoad(generators, 'relay', relays.origins, relayPids);
+    endProbes();
+    probes = await probesDone;
     sprayer.send({ cmd: 'stop' } satisfies SprayCommand);
     sprayed = await next('sprayed');
   } finally {
@@ -482,6 +528,7 @@ async function passwordSpam(
   log(
     `spam: ${spam.throughput.toFixed(0)} sign-ins/s, p99 ${spam.p99.toFixed(1)} ms, ${spam.failures} failures; spray ${sprayed.attempts} attempts in ${sprayed.seconds.toFixed(1)} s: ${JSON.stringify(sprayed.answers)}`,
   );
+  log(`password sign-ins during the spray: familiar ${JSON.stringify(probes.familiar)}, new ${JSON.stringify(probes.newBrowsers)}`);
 
   await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
   await Promise.all(relays.processes.map((relay) => relay.stop()));
@@ -517,11 +564,125 @@ async function passwordSpam(
     quiet,
     spam,
     spray: { attempts: sprayed.attempts, seconds: sprayed.seconds, answers: sprayed.answers },
+    passwordSignins: probes,
     correctness,
   };
   const markdown = passwordSpamReport(result);
   console.log('\n' + markdown);
   const jsonOut = path.join(path.dirname(path.resolve(flags['json-out'])), 'password-spam.json');
+  mkdirSync(path.dirname(jsonOut), { recursive: true });
+  writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
+  log(`wrote ${jsonOut} and its .md`);
+}
+
+/**
+ * `--scenario lockout-attack` (issue 18): the bench users sign in from familiar browsers (each
+ * browser completes its first approved sign-in, in the quiet run's warm-up, and sends the cookie
+ * from then on), first quiet, then while ATTACK_ADDRESSES strangers fill those users' pending
+ * slots, spray wrong passwords at them and at made-up names, and hold event streams. Targets: no
+ * familiar sign-in fails, and their p99 under the attack is at most 2 × quiet.
+ */
+async function lockoutAttack(
+  generators: GeneratorPool,
+  relays: RelayCluster,
+  relayPids: number[],
+  relayMemory: Awaited<ReturnType<typeof connectAll>>,
+  dataDir: string,
+  services: Services | undefined,
+  machine: BenchResult['machine'],
+): Promise<void> {
+  const origin = relays.origins[0]!;
+  log('quiet run: familiar browsers sign in (each completes its first sign-in to become familiar)...');
+  const quietRun = await runLoad(generators, 'relay', relays.origins, relayPids, true);
+  const quiet = side(quietRun, relayMemory);
+  log(`quiet: ${quiet.throughput.toFixed(0)} sign-ins/s, p99 ${quiet.p99.toFixed(1)} ms, ${quiet.failures} failures`);
+
+  const attacker = fork(path.join(root, 'bench', 'lockout-attack.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const replies: AttackReply[] = [];
+  const waiters: (() => void)[] = [];
+  attacker.on('message', (reply: AttackReply) => {
+    replies.push(reply);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const next = async <K extends AttackReply['cmd']>(cmd: K): Promise<Extract<AttackReply, { cmd: K }>> => {
+    const deadline = Date.now() + options.warmupMs + options.durationMs + 60_000;
+    while (Date.now() < deadline) {
+      const error = replies.find((reply) => reply.cmd === 'error');
+      if (error) throw new Error(`lockout attack: ${(error as { message: string }).message}`);
+      const found = replies.find((reply) => reply.cmd === cmd);
+      if (found) return found as Extract<AttackReply, { cmd: K }>;
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 1_000).unref();
+      });
+    }
+    throw new Error(`lockout attack: no ${cmd} in time`);
+  };
+  let attacked: Extract<AttackReply, { cmd: 'attacked' }>;
+  let attackRun: Merged;
+  try {
+    attacker.send({
+      cmd: 'attack',
+      origin,
+      upns: Array.from({ length: options.devices }, (_, index) => `bench-${index}@bench.test`),
+      addresses: ATTACK_ADDRESSES,
+      concurrency: ATTACK_CONCURRENCY,
+      streamsPerAddress: ATTACK_STREAMS_PER_ADDRESS,
+      deadlineMs: options.warmupMs + options.durationMs + 30_000,
+    } satisfies AttackCommand);
+    await next('attacking');
+    // Let the strangers take the slots and streams before the familiar sign-ins start.
+    await pause(2_000);
+    log(`attack run: familiar sign-ins while strangers from ${ATTACK_ADDRESSES} addresses attack the same users...`);
+    attackRun = await runLoad(generators, 'relay', relays.origins, relayPids, true);
+    attacker.send({ cmd: 'stop' } satisfies AttackCommand);
+    attacked = await next('attacked');
+  } finally {
+    attacker.kill('SIGKILL');
+  }
+  const attack = side(attackRun, relayMemory);
+  log(
+    `attack: ${attack.throughput.toFixed(0)} sign-ins/s, p99 ${attack.p99.toFixed(1)} ms, ${attack.failures} failures; strangers ${attacked.attempts} attempts in ${attacked.seconds.toFixed(1)} s: ${JSON.stringify(attacked.answers)}; streams ${JSON.stringify(attacked.streams)}`,
+  );
+
+  await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
+  await Promise.all(relays.processes.map((relay) => relay.stop()));
+  const both: Merged = {
+    ...attackRun,
+    records: [...quietRun.records, ...attackRun.records],
+    approvedResults: { ...quietRun.approvedResults, ...attackRun.approvedResults },
+    duplicateChallenges: quietRun.duplicateChallenges + attackRun.duplicateChallenges,
+    otherResults: quietRun.otherResults + attackRun.otherResults,
+  };
+  // The strangers' requests and attempts are rows too; only the familiar browsers' are checked.
+  const rows = await databaseRows(dataDir, services, true);
+  const correctness = await verify(
+    both,
+    rows.filter((row) => !isStrangerAddress(row.ip ?? '')),
+  );
+  log(
+    `checked ${correctness.signinsCreated} sign-ins against the database: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong`,
+  );
+  const result: LockoutAttackResult = {
+    at: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    options: {
+      ...options,
+      attackAddresses: ATTACK_ADDRESSES,
+      attackConcurrency: ATTACK_CONCURRENCY,
+      attackStreamsPerAddress: ATTACK_STREAMS_PER_ADDRESS,
+    },
+    quiet,
+    attack,
+    strangers: attacked,
+    strangerRows: rows.length - rows.filter((row) => !isStrangerAddress(row.ip ?? '')).length,
+    correctness,
+  };
+  const markdown = lockoutAttackReport(result);
+  console.log('\n' + markdown);
+  const jsonOut = path.join(path.dirname(path.resolve(flags['json-out'])), 'lockout-attack.json');
   mkdirSync(path.dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');

@@ -202,11 +202,7 @@ export class PinStore {
         .execute();
       const allIds = [...new Set([...deviceIds, ...usersDevices.map((row) => row.id)])];
       await trx.deleteFrom('device_sockets').where('device_id', 'in', allIds).where('lease_until', '<=', now).execute();
-      const held = await trx
-        .selectFrom('device_sockets')
-        .select(['device_id', 'socket_id'])
-        .where('device_id', 'in', allIds)
-        .execute();
+      const held = await trx.selectFrom('device_sockets').select(['device_id', 'socket_id']).where('device_id', 'in', allIds).execute();
       const userOf = new Map(usersDevices.map((row) => [row.id, row.user_id]));
       const counts = new Map<string, number>();
       const userSockets = new Map<string, Set<string>>();
