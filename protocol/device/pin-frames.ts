@@ -1,9 +1,4 @@
-import type {
-  RekeyMessage,
-  RelayToDeviceMessage,
-  RemoveMessage,
-  UnlockProofMessage,
-} from '../messages.ts';
+import type { RekeyMessage, RelayToDeviceMessage, RemoveMessage, UnlockProofMessage } from '../messages.ts';
 import { deviceActionStatement } from '../statements.ts';
 import type { StatementSigner } from './device-crypto.ts';
 
@@ -70,8 +65,10 @@ export class EvaluationWaiters {
 
   /** Feeds a relay frame; true when it answered a waiter. */
   take(frame: RelayToDeviceMessage): boolean {
-    if (frame.type === 'unlocked') return this.settle(`unlock:${frame.deviceId}`, { ok: true, evaluated: frame.evaluated, attemptsLeft: frame.attemptsLeft });
-    if (frame.type === 'rekeyed') return this.settle(`rekey:${frame.deviceId}`, { ok: true, evaluated: frame.evaluated, attemptsLeft: null });
+    if (frame.type === 'unlocked')
+      return this.settle(`unlock:${frame.deviceId}`, { ok: true, evaluated: frame.evaluated, attemptsLeft: frame.attemptsLeft });
+    if (frame.type === 'rekeyed')
+      return this.settle(`rekey:${frame.deviceId}`, { ok: true, evaluated: frame.evaluated, attemptsLeft: null });
     if (frame.type === 'error' && frame.deviceId) {
       const answer = { ok: false as const, code: frame.code, message: frame.message };
       const unlock = this.settle(`unlock:${frame.deviceId}`, answer);

@@ -1,13 +1,5 @@
 import type { DeviceToRelayMessage } from '../messages.ts';
-import {
-  blindPin,
-  finishPin,
-  pinWrappingKey,
-  unwrapWithPinKey,
-  wrapWithPinKey,
-  type BlindedPin,
-  type PinWrappedKey,
-} from '../pin-oprf.ts';
+import { blindPin, finishPin, pinWrappingKey, unwrapWithPinKey, wrapWithPinKey, type BlindedPin, type PinWrappedKey } from '../pin-oprf.ts';
 import type { StatementSigner } from './device-crypto.ts';
 import { rekeyFrame, unlockProofFrame, type EvaluationAnswer } from './pin-frames.ts';
 
@@ -27,7 +19,10 @@ export interface PinChannel {
    */
   unlock(deviceId: string, blinded: string): Promise<{ answer: EvaluationAnswer; nonce: string | null }>;
   /** Sends `rekey` (built by the caller over `nonce`) and waits for `rekeyed`. */
-  rekey(deviceId: string, build: (nonce: string) => Promise<DeviceToRelayMessage>): Promise<{ answer: EvaluationAnswer; nonce: string | null }>;
+  rekey(
+    deviceId: string,
+    build: (nonce: string) => Promise<DeviceToRelayMessage>,
+  ): Promise<{ answer: EvaluationAnswer; nonce: string | null }>;
   /** Sends a frame only if the socket with that `hello` nonce is still the open one. */
   sendOn(nonce: string, frame: DeviceToRelayMessage): Promise<boolean>;
 }
@@ -53,7 +48,9 @@ export async function evaluatePin(
   channel: PinChannel,
   deviceId: string,
   pin: string,
-): Promise<{ ok: true; key: CryptoKey; blinded: string; nonce: string; attemptsLeft: number | null } | { ok: false; code: string; message: string }> {
+): Promise<
+  { ok: true; key: CryptoKey; blinded: string; nonce: string; attemptsLeft: number | null } | { ok: false; code: string; message: string }
+> {
   const pending: BlindedPin = blindPin(pin);
   const { answer, nonce } = await channel.unlock(deviceId, pending.blinded);
   if (!answer.ok) {
@@ -129,7 +126,9 @@ export async function wrapUnderEvaluation(input: {
  * Confirms a new wrap (section 4a) before anything older is deleted: `unlock` with the new PIN,
  * unwrap the new copy, check it is the same secret, send the proof. True only when all held.
  */
-export async function confirmNewWrap(input: UnlockInput & { secretKey: Uint8Array }): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+export async function confirmNewWrap(
+  input: UnlockInput & { secretKey: Uint8Array },
+): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
   const unlocked = await unlockWithPin(input);
   if (!unlocked.ok) return { ok: false, code: unlocked.code, message: unlocked.message };
   const same = unlocked.secretKey.length === input.secretKey.length && unlocked.secretKey.every((byte, i) => byte === input.secretKey[i]);

@@ -6,7 +6,19 @@ import { parse } from '../parse.ts';
  * Reads one frame from a relay. A device ignores message types it does not know (section 4), so
  * a newer relay can add some; a known type with a bad field is invalid and dropped.
  */
-const KNOWN_TYPES = new Set(['hello', 'ready', 'challenge', 'cancel', 'result', 'revoked', 'notice', 'ping', 'error', 'unlocked', 'rekeyed']);
+const KNOWN_TYPES = new Set([
+  'hello',
+  'ready',
+  'challenge',
+  'cancel',
+  'result',
+  'revoked',
+  'notice',
+  'ping',
+  'error',
+  'unlocked',
+  'rekeyed',
+]);
 
 export type RelayFrameReading =
   { kind: 'frame'; frame: RelayToDeviceMessage } | { kind: 'unknown'; type: string } | { kind: 'invalid'; field: string; message: string };

@@ -500,7 +500,11 @@ describe('section 3 and 4a: pairing evaluates the blinded PIN', () => {
     const invalid = await http('POST', '/api/v1/pairings/redeem', notAPoint);
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('invalid_request');
-    const retried = await http('POST', '/api/v1/pairings/redeem', redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Right'));
+    const retried = await http(
+      'POST',
+      '/api/v1/pairings/redeem',
+      redeemBody(token, generateDeviceKeyPair(), generateDeviceKeyPair(), 'Right'),
+    );
     expect(retried.status).toBe(201);
   });
 });

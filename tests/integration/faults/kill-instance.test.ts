@@ -21,7 +21,13 @@ describe.runIf(servicesAvailable)('kill -9 of one of two relay instances under l
     ports = [await freePort(), await freePort()];
     balancer = await TcpBalancer.start(ports);
     // Every instance answers for the balancer's origin, as behind a real load balancer.
-    const env = { DATABASE_URL: database.url, REDIS_URL: SERVICES.redisUrl!, ADMIN_TOKEN, RELAY_ORIGIN: balancer.origin, PIN_KEY: TEST_PIN_KEY };
+    const env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: SERVICES.redisUrl!,
+      ADMIN_TOKEN,
+      RELAY_ORIGIN: balancer.origin,
+      PIN_KEY: TEST_PIN_KEY,
+    };
     for (const [index, port] of ports.entries())
       relays.push(await startRelayProcess({ ...env, PORT: String(port), DATA_DIR: `/tmp/countersign-fault-kill-${index}` }));
     const admin = new AdminClient(balancer.origin, ADMIN_TOKEN);

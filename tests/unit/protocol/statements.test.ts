@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { connectStatement, decisionStatement, deviceActionStatement, pairStatement, ProtocolError, STATEMENT_TAGS } from '../../../protocol/index.ts';
+import {
+  connectStatement,
+  decisionStatement,
+  deviceActionStatement,
+  pairStatement,
+  ProtocolError,
+  STATEMENT_TAGS,
+} from '../../../protocol/index.ts';
 import { CONNECT_PUBLIC_KEY, DEVICE_ID, ELEMENT, NONCE, NOW, PUBLIC_KEY, REQUEST_ID, TOKEN } from './examples.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
