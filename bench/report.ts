@@ -182,20 +182,11 @@ export interface LockoutAttackResult {
   correctness: Correctness;
 }
 
-export function lockoutAttackReport(result: LockoutAttackResult): string {
-  const { quiet, attack, strangers, options, machine, correctness } = result;
+/** The quiet run beside a scenario's: throughput, latencies, failures and the relay's CPU, with ratios. */
+function scenarioRows(quiet: SideResult, other: SideResult, failures: string): string[] {
   const row = (name: string, r: (s: SideResult) => string, ratioOf?: (s: SideResult) => number) =>
-    `| ${name} | ${r(quiet)} | ${r(attack)} | ${ratioOf ? `${(ratioOf(attack) / ratioOf(quiet)).toFixed(2)}×` : ''} |`;
-  const ratio = attack.p99 / quiet.p99;
-  const answers = Object.entries(strangers.answers)
-    .sort((a, b) => b[1] - a[1])
-    .map(([answer, count]) => `${answer} ×${count}`)
-    .join(', ');
-  const lines = [
-    `**${options.devices} devices (one familiar browser each), concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, per run; one relay on SQLite with TRUST_PROXY=1, policy defaults but 1000 pushes per client per 10 min.** ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}. Strangers: ${options.attackConcurrency} loops from ${options.attackAddresses} addresses (half IPv4, half IPv6 in distinct /48s, by X-Forwarded-For) taking turns to fill the same users' pending slots, hold up to ${options.attackStreamsPerAddress} event streams per address, and spray wrong passwords at those users and at names that do not exist.`,
-    '',
-    '| familiar browsers | quiet | under attack | attack / quiet |',
-    '|---|---:|---:|---:|',
+    `| ${name} | ${r(quiet)} | ${r(other)} | ${ratioOf ? `${(ratioOf(other) / ratioOf(quiet)).toFixed(2)}×` : ''} |`;
+  return [
     row(
       'sign-ins per second',
       (s) => fixed(s.throughput, 0),
@@ -216,8 +207,24 @@ export function lockoutAttackReport(result: LockoutAttackResult): string {
       (s) => fixed(s.p99),
       (s) => s.p99,
     ),
-    row('failed sign-ins', (s) => String(s.failures)),
+    row(failures, (s) => String(s.failures)),
     row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
+  ];
+}
+
+export function lockoutAttackReport(result: LockoutAttackResult): string {
+  const { quiet, attack, strangers, options, machine, correctness } = result;
+  const ratio = attack.p99 / quiet.p99;
+  const answers = Object.entries(strangers.answers)
+    .sort((a, b) => b[1] - a[1])
+    .map(([answer, count]) => `${answer} ×${count}`)
+    .join(', ');
+  const lines = [
+    `**${options.devices} devices (one familiar browser each), concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, per run; one relay on SQLite with TRUST_PROXY=1, policy defaults but 1000 pushes per client per 10 min.** ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}. Strangers: ${options.attackConcurrency} loops from ${options.attackAddresses} addresses (half IPv4, half IPv6 in distinct /48s, by X-Forwarded-For) taking turns to fill the same users' pending slots, hold up to ${options.attackStreamsPerAddress} event streams per address, and spray wrong passwords at those users and at names that do not exist.`,
+    '',
+    '| familiar browsers | quiet | under attack | attack / quiet |',
+    '|---|---:|---:|---:|',
+    ...scenarioRows(quiet, attack, 'failed sign-ins'),
     '',
     `Strangers: ${strangers.attempts} attempts in ${fixed(strangers.seconds)} s; answers: ${answers}. Event streams: ${strangers.streams.opened} opened (at most ${strangers.streams.peakHeld} held at once), ${strangers.streams.refused} refused. ${result.strangerRows} sign-in log rows are theirs.`,
     '',
@@ -237,8 +244,6 @@ export function lockoutAttackReport(result: LockoutAttackResult): string {
 
 export function passwordSpamReport(result: PasswordSpamResult): string {
   const { quiet, spam, spray, options, machine, correctness } = result;
-  const row = (name: string, r: (s: SideResult) => string, ratioOf?: (s: SideResult) => number) =>
-    `| ${name} | ${r(quiet)} | ${r(spam)} | ${ratioOf ? `${(ratioOf(spam) / ratioOf(quiet)).toFixed(2)}×` : ''} |`;
   const ratio = spam.p99 / quiet.p99;
   const answers = Object.entries(spray.answers)
     .sort((a, b) => b[1] - a[1])
@@ -249,28 +254,7 @@ export function passwordSpamReport(result: PasswordSpamResult): string {
     '',
     '| figure | quiet | under the spray | spray / quiet |',
     '|---|---:|---:|---:|',
-    row(
-      'sign-ins per second',
-      (s) => fixed(s.throughput, 0),
-      (s) => s.throughput,
-    ),
-    row(
-      'round trip p50 (ms)',
-      (s) => fixed(s.p50),
-      (s) => s.p50,
-    ),
-    row(
-      'round trip p95 (ms)',
-      (s) => fixed(s.p95),
-      (s) => s.p95,
-    ),
-    row(
-      'round trip p99 (ms)',
-      (s) => fixed(s.p99),
-      (s) => s.p99,
-    ),
-    row('failures', (s) => String(s.failures)),
-    row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
+    ...scenarioRows(quiet, spam, 'failures'),
     '',
     `Spray: ${spray.attempts} attempts in ${fixed(spray.seconds)} s (${fixed(spray.attempts / spray.seconds, 0)}/s); answers: ${answers}.`,
     '',

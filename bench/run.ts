@@ -470,27 +470,11 @@ async function passwordSpam(
   const quiet = side(quietRun, relayMemory);
   log(`quiet: ${quiet.throughput.toFixed(0)} sign-ins/s, p99 ${quiet.p99.toFixed(1)} ms, ${quiet.failures} failures`);
 
-  const sprayer = fork(path.join(root, 'bench', 'password-spray.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: SprayReply[] = [];
-  const waiters: (() => void)[] = [];
-  sprayer.on('message', (reply: SprayReply) => {
-    replies.push(reply);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const next = async <K extends SprayReply['cmd']>(cmd: K): Promise<Extract<SprayReply, { cmd: K }>> => {
-    const deadline = Date.now() + options.warmupMs + options.durationMs + 60_000;
-    while (Date.now() < deadline) {
-      const error = replies.find((reply) => reply.cmd === 'error');
-      if (error) throw new Error(`password spray: ${(error as { message: string }).message}`);
-      const found = replies.find((reply) => reply.cmd === cmd);
-      if (found) return found as Extract<SprayReply, { cmd: K }>;
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 1_000).unref();
-      });
-    }
-    throw new Error(`password spray: no ${cmd} in time`);
-  };
+  const { child: sprayer, next } = forkScenario<SprayReply>(
+    'password-spray.ts',
+    'password spray',
+    options.warmupMs + options.durationMs + 60_000,
+  );
   let sprayed: Extract<SprayReply, { cmd: 'sprayed' }>;
   let spamRun: Merged;
   try {
@@ -598,27 +582,11 @@ async function lockoutAttack(
   const quiet = side(quietRun, relayMemory);
   log(`quiet: ${quiet.throughput.toFixed(0)} sign-ins/s, p99 ${quiet.p99.toFixed(1)} ms, ${quiet.failures} failures`);
 
-  const attacker = fork(path.join(root, 'bench', 'lockout-attack.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: AttackReply[] = [];
-  const waiters: (() => void)[] = [];
-  attacker.on('message', (reply: AttackReply) => {
-    replies.push(reply);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const next = async <K extends AttackReply['cmd']>(cmd: K): Promise<Extract<AttackReply, { cmd: K }>> => {
-    const deadline = Date.now() + options.warmupMs + options.durationMs + 60_000;
-    while (Date.now() < deadline) {
-      const error = replies.find((reply) => reply.cmd === 'error');
-      if (error) throw new Error(`lockout attack: ${(error as { message: string }).message}`);
-      const found = replies.find((reply) => reply.cmd === cmd);
-      if (found) return found as Extract<AttackReply, { cmd: K }>;
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 1_000).unref();
-      });
-    }
-    throw new Error(`lockout attack: no ${cmd} in time`);
-  };
+  const { child: attacker, next } = forkScenario<AttackReply>(
+    'lockout-attack.ts',
+    'lockout attack',
+    options.warmupMs + options.durationMs + 60_000,
+  );
   let attacked: Extract<AttackReply, { cmd: 'attacked' }>;
   let attackRun: Merged;
   try {
@@ -693,3 +661,32 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/**
+ * A scenario's second process (the sprayer, the strangers): forked with an IPC channel, and
+ * `next(cmd)` waits for its reply of that kind, throwing on its `error` or after `waitMs`.
+ */
+function forkScenario<Reply extends { cmd: string }>(script: string, label: string, waitMs: number) {
+  const child = fork(path.join(root, 'bench', script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const replies: Reply[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (reply: Reply) => {
+    replies.push(reply);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const next = async <K extends Reply['cmd']>(cmd: K): Promise<Extract<Reply, { cmd: K }>> => {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      const error = replies.find((reply) => reply.cmd === 'error');
+      if (error) throw new Error(`${label}: ${(error as unknown as { message: string }).message}`);
+      const found = replies.find((reply) => reply.cmd === cmd);
+      if (found) return found as Extract<Reply, { cmd: K }>;
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 1_000).unref();
+      });
+    }
+    throw new Error(`${label}: no ${cmd} in time`);
+  };
+  return { child, next };
+}
