@@ -20,14 +20,17 @@ export async function storePinWrap(db: Db, deviceId: string, pinWrap: PinWrapped
   return true;
 }
 
-/** Returns the pending requests dropped with replaced entries (nothing can answer them any more). */
-export async function confirmPinWrap(db: Db, deviceId: string): Promise<{ ok: boolean; dropped: string[] }> {
+/**
+ * Returns the entries it replaced (their relay's socket must stop offering them) and the pending
+ * requests dropped with them (nothing can answer them any more).
+ */
+export async function confirmPinWrap(db: Db, deviceId: string): Promise<{ ok: boolean; replaced: string[]; dropped: string[] }> {
   const tx = db.transaction(['accounts', 'pending', 'settings'], 'readwrite');
   const accounts = tx.objectStore('accounts');
   const account = await accounts.get(deviceId);
   if (!isActiveAccount(account) || !account.pinWrap) {
     await tx.done;
-    return { ok: false, dropped: [] };
+    return { ok: false, replaced: [], dropped: [] };
   }
   const { wrappedKey: _legacy, unconfirmed, ...kept } = account;
   const confirmed: ActiveAccount = kept;
@@ -56,7 +59,7 @@ export async function confirmPinWrap(db: Db, deviceId: string): Promise<{ ok: bo
   const all = await accounts.getAll();
   if (!all.some((record) => isActiveAccount(record) && record.wrappedKey !== undefined)) await tx.objectStore('settings').delete('lock');
   await tx.done;
-  return { ok: true, dropped };
+  return { ok: true, replaced: [...replaced], dropped };
 }
 
 /** A pairing whose wrap could not be confirmed: the new entry goes (older ones were never touched). */

@@ -50,8 +50,12 @@ const workers = new Map<string, { relayOrigin: string; pinRelay: PinRelay }>();
 
 async function answerAsWorker(request: RuntimeRequest): Promise<unknown> {
   const deviceId =
-    request.type === 'pinRekey' || request.type === 'pinProof' ? request.frame.deviceId : 'deviceId' in request ? request.deviceId : '';
-  const worker = workers.get(deviceId);
+    request.type === 'pinRekey' || request.type === 'pinProof'
+      ? request.frame.deviceId
+      : 'deviceId' in request
+        ? request.deviceId
+        : undefined;
+  const worker = deviceId === undefined ? undefined : workers.get(deviceId);
   if (!worker) return { ok: false, code: 'unknown_account' };
   const { relayOrigin, pinRelay } = worker;
   switch (request.type) {
@@ -102,7 +106,7 @@ async function pairing(db: Db, link: string, redeem: RedeemEndpoint): Promise<Pa
     checkPin: async () => ({ ok: true }),
     // The worker's redeem (entrypoints/background/redeem-pairing.ts) against the suite's endpoint.
     redeem: async (relayOrigin, body) => {
-      const answer = redeem(`${relayOrigin}${REDEEM_PAIRING_PATH}`, body as unknown as Record<string, unknown>);
+      const answer = redeem(`${relayOrigin}${REDEEM_PAIRING_PATH}`, body);
       return readRedeemAnswer(answer.status, answer.body);
     },
     store: async (account) => {
