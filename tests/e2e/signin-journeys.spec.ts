@@ -21,7 +21,8 @@ async function demoRelay(policy: Partial<Policy> = {}) {
   const relay = await startRelay({ demo: true });
   const admin = new AdminClient(relay.origin, relay.adminToken);
   // Pushes count per user and client (127.0.0.1 here): keep the budget out of the way unless a test wants it.
-  await admin.putPolicy({ ...(await admin.getPolicy()), maxPushesPer10Min: 100, ...policy });
+  // These journeys are about the pages, not the push budgets: every browser here is new to the relay.
+  await admin.putPolicy({ ...(await admin.getPolicy()), maxPushesPer10Min: 100, maxUnfamiliarPushesPerHour: 10_000, ...policy });
   const devices: VirtualDevice[] = [];
   let count = 0;
   return {
@@ -79,7 +80,9 @@ test.describe('sign-in journeys (mode any)', () => {
   });
   test.afterAll(async () => env?.stop());
 
-  test('after "It wasn\'t me" the page says what happened, and the next request says the account is blocked', async ({ page }) => {
+  test('after "It wasn\'t me" the page says what happened, and the next request from an unknown browser says requests are paused', async ({
+    page,
+  }) => {
     const person = await env.person();
     const { requestId } = await askForNumber(page, env.relay.origin, person.upn);
     await person.device.waitForChallenge((challenge) => challenge.requestId === requestId);
@@ -93,15 +96,17 @@ test.describe('sign-in journeys (mode any)', () => {
     // Every new request would be refused: no button that leads nowhere.
     await expect(page.getByRole('button', { name: 'Try again' })).toBeHidden();
 
-    // Trying again anyway (a new visit) says why it is refused and who can help; no "wait a while".
+    // Trying again anyway from this browser (never signed in here, so unknown to the relay): the
+    // page says requests from unknown places are paused and what still works, never why
+    // (section 5: a stranger learns nothing); no "wait a while".
     await page.goto(`${env.relay.origin}/signin?app=demo`);
     await page.getByLabel('Email or username').fill(person.upn);
     await page.getByRole('button', { name: 'Next' }).click();
     await expect(status).toHaveAttribute('data-state', 'error');
-    await expect(status).toHaveAttribute('data-code', 'push_blocked');
-    await expect(status).toContainText(
-      'Sign-in requests to this account are blocked because one was reported. Your administrator can unblock it.',
-    );
+    await expect(status).toHaveAttribute('data-code', 'paused');
+    await expect(status).toContainText('Requests from unknown places are paused');
+    await expect(status).toContainText('sign in with a code');
+    await expect(status).not.toContainText('reported');
     await expect(status).not.toContainText('Try again in');
     await expect(page.getByTestId('match-number')).toBeHidden();
   });
