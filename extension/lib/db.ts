@@ -122,6 +122,8 @@ export interface PendingChallenge {
   receivedAt: number;
   /** The decision this device sent, while it waits for the relay's `result`. */
   sentDecision?: Decision;
+  /** Section 5: the sign-in code the person typed here (match mode `code`); an approve carries it as its number. */
+  code?: string;
 }
 
 export type HistoryOutcome =

@@ -59,6 +59,8 @@ export async function decide(request: DecideRequest, deps: DecideDeps): Promise<
   const unlockMethod = !approve ? 'none' : byWebAuthn ? 'webauthn' : 'pin';
   const problem = checkDecision({ decision: request.decision, number, digits: matchDigits(challenge.match), unlock: unlockMethod });
   if (problem) return { ok: false, code: problem };
+  // Section 5: a code request is approved with the code typed here, and nothing else.
+  if (approve && challenge.match.mode === 'code' && number !== pending.code) return { ok: false, code: 'invalid_number' };
   let pinKey: CryptoKey | null = null;
   let webauthn: WebAuthnUnlock | null = null;
   const presigned = approve && !byWebAuthn ? (request.signed ?? null) : null;

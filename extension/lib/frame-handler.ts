@@ -20,6 +20,11 @@ export interface FrameEffects {
   noticeArrived(notice: NoticeEntry): void;
   /** A `pin_failure` for this account: true (once) when this browser made an unproven attempt just before. */
   ownPinFailure?(deviceId: string): boolean;
+  /**
+   * Section 5: the sign-in code the person typed here that this `code`-mode challenge answers
+   * (the claim waiting on that relay for that account), or undefined when nobody here typed one.
+   */
+  claimedCode?(relayOrigin: string, deviceId: string): string | undefined;
 }
 
 export type FrameHandling = 'stored' | 'removed' | 'forgotten' | 'ignored';
@@ -76,7 +81,9 @@ async function storeChallenge(db: Db, relayOrigin: string, challenge: ChallengeM
     tx.objectStore('pending').get(challenge.requestId),
     tx.objectStore('history').get(challenge.requestId),
   ]);
-  if (decided) {
+  // A `code` challenge answers a code typed here, which its approve carries: one nobody typed here cannot be approved.
+  const code = challenge.match.mode === 'code' ? (existing?.code ?? effects.claimedCode?.(relayOrigin, challenge.deviceId)) : undefined;
+  if (decided || (challenge.match.mode === 'code' && code === undefined)) {
     await tx.done;
     return 'ignored';
   }
@@ -85,6 +92,7 @@ async function storeChallenge(db: Db, relayOrigin: string, challenge: ChallengeM
     relayOrigin,
     challenge,
     receivedAt: existing?.receivedAt ?? now,
+    ...(code !== undefined ? { code } : {}),
   };
   await tx.objectStore('pending').put(pending);
   await tx.done;

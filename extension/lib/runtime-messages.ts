@@ -4,6 +4,7 @@ import {
   DecisionSchema,
   IdSchema,
   MatchNumberSchema,
+  SigninCodeSchema,
   OprfElementSchema,
   RedeemPairingBody,
   RekeyMessage,
@@ -72,6 +73,11 @@ export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('setPrefs'), autoOpen: v.optional(v.boolean()), rememberPin: v.optional(v.boolean()) }),
   v.object({ type: v.literal('forgetPin') }),
   v.object({ type: v.literal('openApproval'), requestId: v.optional(IdSchema) }),
+  /**
+   * Section 5: a sign-in code typed in the popup. Claimed with `deviceId`'s account, or with each
+   * usable account in turn until one's relay answers with the request; its approval window opens.
+   */
+  v.object({ type: v.literal('claimCode'), code: SigninCodeSchema, deviceId: v.optional(IdSchema) }),
   v.object({ type: v.literal('openSecurityInfo'), deviceId: IdSchema }),
   /** Removes the account from this extension only (the relay keeps listing it until removed there). */
   v.object({ type: v.literal('removeAccount'), deviceId: IdSchema }),
@@ -137,6 +143,13 @@ export interface AppState {
 /** `attemptsLeft`: what the relay said after a wrong PIN. `relays`: the relays a PIN change could not reach. */
 export type Failure<C extends string = string> = { ok: false; code: C; retryAt?: number; attemptsLeft?: number | null; relays?: string[] };
 
+/**
+ * A claimed code: the request it opened, or `not_found` (no account here has it waiting),
+ * `rate_limited` (the relay refuses more unknown codes from this authenticator for now),
+ * `expired`, `offline` (no relay answered), `no_account`; `relays` names relays that did not answer.
+ */
+export type ClaimResult = { ok: true; requestId: string; upn: string } | Failure;
+
 export type DecideResult = { ok: true; outcome: HistoryEntry['outcome'] } | Failure;
 
 export interface ResponseMap {
@@ -167,6 +180,7 @@ export interface ResponseMap {
   setPrefs: { ok: true };
   forgetPin: { ok: true };
   openApproval: { ok: true };
+  claimCode: ClaimResult;
   openSecurityInfo: { ok: true } | Failure;
   removeAccount: { ok: true } | Failure;
   getBiometric: BiometricStatus;

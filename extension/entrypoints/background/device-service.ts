@@ -39,6 +39,7 @@ import {
 } from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 import { PinRelay } from './pin-relay.ts';
+import { CodeClaims } from './code-claims.ts';
 
 /**
  * The authenticator living in the service worker: accounts, relay connections (the device
@@ -69,6 +70,12 @@ export class DeviceService {
     challengeArrived: (pending) => {
       log(`challenge ${pending.requestId} for ${pending.challenge.account.upn}`);
       this.scheduleExpiry(pending.requestId, pending.challenge.expiresAt);
+      // A code the person just typed: claimCode opens its window; no notification about it.
+      if (pending.code !== undefined) {
+        void this.refreshBadge();
+        this.broadcast();
+        return;
+      }
       void this.announce(pending.requestId).catch((error: unknown) => log('notice failed', error));
     },
     challengeSettled: (requestId, outcome) => {
@@ -84,6 +91,7 @@ export class DeviceService {
       this.broadcast();
     },
     ownPinFailure: (deviceId) => this.pinRelay.claimOwnFailure(deviceId),
+    claimedCode: (origin, deviceId) => this.codeClaims.codeFor(origin, deviceId),
     noticeArrived: (notice) => {
       log(`notice ${notice.kind} for ${notice.upn}`);
       void showAuthenticatorNotice(notice).catch((error: unknown) => log('notice failed', error));
@@ -95,10 +103,15 @@ export class DeviceService {
     db: () => this.db(),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     handleFrame: async (origin, frame) => {
-      if (this.pinRelay.take(origin, frame)) return 'ignored';
-      return handleRelayFrame(await this.db(), origin, frame, this.effects);
+      if (this.codeClaims.takeError(origin, frame) || this.pinRelay.take(origin, frame)) return 'ignored';
+      const handled = await handleRelayFrame(await this.db(), origin, frame, this.effects);
+      this.codeClaims.challengeHandled(origin, frame);
+      return handled;
     },
-    onClose: (origin) => this.pinRelay.socketClosed(origin),
+    onClose: (origin) => {
+      this.pinRelay.socketClosed(origin);
+      this.codeClaims.socketClosed(origin);
+    },
     changed: () => this.broadcast(),
     random: cryptoRandom,
     now: () => Date.now(),
@@ -115,6 +128,12 @@ export class DeviceService {
         this.broadcast();
       }
     },
+  });
+
+  private readonly codeClaims = new CodeClaims({
+    connection: (origin) => this.connections.for(origin),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    now: () => Date.now(),
   });
 
   db(): Promise<Db> {
@@ -253,9 +272,14 @@ export class DeviceService {
           : { ok: false, code: 'unknown_account' };
       }
       case 'pinConfirmed': {
-        const confirmed = await confirmPinWrap(await this.db(), request.deviceId);
+        const db = await this.db();
+        const confirmed = await confirmPinWrap(db, request.deviceId);
         for (const requestId of confirmed.dropped) this.effects.challengeSettled(requestId, 'cancelled');
-        if (confirmed.dropped.length > 0 || confirmed.ok) await this.connections.sync();
+        const account = await db.get('accounts', request.deviceId);
+        // A replaced entry must leave the socket too: the relay would go on sending its requests
+        // there, and its cancels would settle the new entry's requests with the same id.
+        if (confirmed.replaced.length > 0 && account) await this.connections.accountRemoved(account.relayOrigin);
+        else if (confirmed.ok) await this.connections.sync();
         this.broadcast();
         return confirmed.ok ? { ok: true } : { ok: false, code: 'unknown_account' };
       }
@@ -281,6 +305,8 @@ export class DeviceService {
       case 'openApproval':
         await openApprovalWindow(request.requestId);
         return { ok: true };
+      case 'claimCode':
+        return this.claimCode(request.code, request.deviceId);
       case 'openSecurityInfo':
         return (await this.openSecurityInfo(request.deviceId)) ? { ok: true } : { ok: false, code: 'unknown_account' };
       case 'removeAccount':
@@ -334,6 +360,25 @@ export class DeviceService {
       activity: activity.sort((a, b) => b.entry.at - a.entry.at).slice(0, ACTIVITY_LINES),
       pinRemembered: isUnlockRemembered(now),
     };
+  }
+
+  /**
+   * Section 5: claims a typed sign-in code with the chosen account, or with each usable account in
+   * turn (those whose relay is connected first), and opens the approval window on the request.
+   */
+  private async claimCode(code: string, deviceId: string | undefined): Promise<ResponseMap['claimCode']> {
+    const usable = (await activeAccounts(await this.db())).filter(
+      (account) => !account.authError && (deviceId === undefined || account.deviceId === deviceId),
+    );
+    if (usable.length === 0) return { ok: false, code: 'no_account' };
+    const connected = (account: AccountRecord) => (this.connections.state(account.relayOrigin) === 'connected' ? 0 : 1);
+    const result = await this.codeClaims.claim(
+      code,
+      usable.sort((a, b) => connected(a) - connected(b)),
+    );
+    log(`code claim: ${result.ok ? `request ${result.requestId}` : result.code}`);
+    if (result.ok) await openApprovalWindow(result.requestId);
+    return result;
   }
 
   /** An active, usable account by id (the PIN messages name accounts only by id). */

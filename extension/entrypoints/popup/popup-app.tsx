@@ -4,10 +4,11 @@ import { outcomeTitle } from '../../components/outcome-view.tsx';
 import { connectionText } from '../../components/connection-text.ts';
 import { failureText } from '../../components/pin-messages.ts';
 import { PendingList } from '../../components/pending-list.tsx';
+import { EnterCode } from '../../components/enter-code.tsx';
 import { RemoveAccount } from '../../components/remove-account.tsx';
 import { useNow } from '../../components/use-now.ts';
 import { deviceNameFrom } from '../../lib/device-name.ts';
-import { noticeText } from '../../lib/notice-text.ts';
+import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
 import { handOverNewAccount } from '../../lib/new-account-channel.ts';
 import { pairAccount } from '../../lib/pair-account.ts';
 import { changePinEverywhere, checkPinWith, workerPinChannel } from '../../lib/pin-flows.ts';
@@ -45,6 +46,7 @@ function Home({ state }: { state: AppState }) {
   return (
     <div>
       {state.pending.length > 0 && <PendingList pending={state.pending} now={now} />}
+      <EnterCode accounts={state.accounts} />
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
         {state.accounts.length === 0 ? (
@@ -186,15 +188,25 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
   );
 }
 
+/** Someone else trying the PIN, or a lock: the newest such notice also says what to do. */
+const isAlarming = (item: ActivityItem) =>
+  item.type === 'notice' && ((item.entry.kind === 'pin_failure' && !item.entry.own) || item.entry.kind === 'pin_locked');
+
 function RecentActivity({ activity }: { activity: ActivityItem[] }) {
+  const advised = activity.findIndex(isAlarming);
   return (
     <section aria-labelledby="activity-title">
       <h2 id="activity-title">Recent activity</h2>
       <ul class="list card" data-testid="activity">
-        {activity.map((item) =>
+        {activity.map((item, index) =>
           item.type === 'notice' ? (
             <li key={`n:${item.entry.id}`} data-testid="activity-notice" data-kind={item.entry.kind}>
               <div>{noticeText(item.entry)}</div>
+              {index === advised && (
+                <div class="alert" data-testid="notice-advice">
+                  {noticeAdvice(item.entry)}
+                </div>
+              )}
               <div class="muted">{new Date(item.entry.at).toLocaleString()}</div>
             </li>
           ) : (
