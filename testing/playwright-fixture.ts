@@ -158,6 +158,10 @@ export class ApprovalWindow {
   get outcomeView(): Locator {
     return this.page.getByTestId('outcome');
   }
+  /** A sign-in by code (section 5): the code typed in the popup, shown as "1234 5678"; there is no number to give. */
+  get code(): Locator {
+    return this.page.getByTestId('request-code');
+  }
 
   async waitForPending(): Promise<void> {
     await expect(this.root).toHaveAttribute('data-state', 'pending');
@@ -165,7 +169,7 @@ export class ApprovalWindow {
 
   /** Fills the number (type mode) or picks it (choose mode), and the PIN unless remembered. */
   async fill(options: { number?: string; pin?: string | null; remember?: boolean }): Promise<void> {
-    if (options.number !== undefined) {
+    if (options.number !== undefined && !(await this.code.count())) {
       if (await this.numberInput.count()) await this.numberInput.fill(options.number);
       else await this.choice(options.number).click();
     }
@@ -212,6 +216,30 @@ export class Popup {
 
   account(upn: string): Locator {
     return this.page.locator(`[data-testid=account][data-upn="${upn}"]`);
+  }
+
+  /**
+   * "Enter a code" (section 5): types `code` (e.g. "1234 5678"), picks the account by upn when
+   * given, and returns what the popup says: `ok` (the approval window opened), the failure `code`, the words.
+   */
+  async enterCode(code: string, options: { account?: string } = {}): Promise<CodeEntry> {
+    if (!(await this.page.getByTestId('code-form').count())) await this.page.getByTestId('enter-code').click();
+    const message = this.page.getByTestId('code-message');
+    // A message from an earlier code must not be read as this one's.
+    if (await message.count()) await message.evaluate((node) => node.remove());
+    await this.page.getByTestId('code-input').fill(code);
+    if (options.account !== undefined) {
+      const select = this.page.getByTestId('code-account');
+      const value = await select.locator('option', { hasText: options.account }).getAttribute('value');
+      await select.selectOption(value ?? '');
+    }
+    await this.page.getByTestId('code-submit').click();
+    await expect(message).toBeVisible({ timeout: 30_000 });
+    return {
+      ok: (await message.getAttribute('data-ok')) === 'true',
+      code: await message.getAttribute('data-code'),
+      text: (await message.textContent()) ?? '',
+    };
   }
 
   /** The recent-activity lines for relay notices of `kind` (e.g. `pin_failure`), newest first. */
@@ -288,6 +316,29 @@ export class Authenticator {
   async pairUser(relay: RelayHandle, upn: string): Promise<void> {
     const offer = await new AdminClient(relay.origin, relay.adminToken).createPairing(upn);
     await this.pair(offer.link);
+  }
+
+  /**
+   * Types a sign-in code into the popup ("Enter a code", section 5) and returns what the popup
+   * said; when `ok`, the request's approval window is open (see nextApproval / approveCode).
+   */
+  async enterCode(code: string, options: { account?: string } = {}): Promise<CodeEntry> {
+    const popup = await this.openPopup();
+    try {
+      return await popup.enterCode(code, options);
+    } finally {
+      await popup.page.close();
+    }
+  }
+
+  /** Enters `code` and approves the request it opens with the PIN (there is no number to type). */
+  async approveCode(code: string, options: { pin?: string; account?: string } = {}): Promise<ApprovalWindow> {
+    const entry = await this.enterCode(code, options.account !== undefined ? { account: options.account } : {});
+    if (!entry.ok) throw new Error(`the code opened nothing: ${entry.text}`);
+    const window = await this.nextApproval();
+    await expect(window.code).toHaveText(`${code.replace(/\D/g, '').slice(0, 4)} ${code.replace(/\D/g, '').slice(4)}`);
+    await window.decide('approve', { pin: options.pin ?? this.pin });
+    return window;
   }
 
   /** The approval window showing a pending request (opened by the extension when one arrives). */
@@ -500,6 +551,23 @@ async function browserCdp(context: BrowserContext): Promise<CDPSession> {
   return browser.newBrowserCDPSession();
 }
 
+/** What the popup said after "Enter a code": `ok` when the request's approval window opened, else the failure's `code`. */
+export interface CodeEntry {
+  ok: boolean;
+  code: string | null;
+  text: string;
+}
+
+/**
+ * The sign-in code a sign-in page shows after "Sign in with a code instead" (two groups of 4),
+ * as the 8 digits to type.
+ */
+export async function readSigninCode(page: Page): Promise<string> {
+  const shown = page.getByTestId('signin-code');
+  await expect(shown).toHaveText(/^[0-9]{4} [0-9]{4}$/);
+  return (await shown.textContent())!.replace(/\s/g, '');
+}
+
 /** A value read from the extension's database: JSON, with CryptoKeys and bytes described (see readDatabase). */
 export type StoredValue = Record<string, unknown>;
 
@@ -640,7 +708,8 @@ export const test = base.extend<Fixtures>({
       launched.push(next);
       return next;
     });
-    for (const item of launched) await item.close();
+    // Newest first: a browser started again in an earlier launch's folder closes before that folder goes.
+    for (const item of launched.reverse()) await item.close();
   },
 });
 

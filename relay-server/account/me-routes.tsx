@@ -14,7 +14,7 @@ export function meRoutes(deps: RelayDeps) {
     .get(
       '/me',
       signedIn(deps, async (c, session) => {
-        // Both ways of signing in land here; someone who was sent to sign in from an admin page goes back to it.
+        // Both ways of signing in land here; someone who was sent to sign in from an admin or security info page goes back to it.
         const returnTo = takeReturnTo(c, deps.relayOrigin(), session.session.created_at);
         if (returnTo) return c.redirect(returnTo, 303);
         return renderPage(c, <MePage session={session} />);

@@ -3,16 +3,23 @@ import { CsrfError, readProtectedForm, type FormFields } from '../pages/csrf.ts'
 import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
 import { pageSession, type PageSession } from '../pages/page-session.ts';
 import type { RelayDeps } from '../relay-deps.ts';
+import { rememberReturnTo } from '../session/return-to.ts';
 
 type PageHandler = (c: Context, session: PageSession) => Promise<Response>;
 type FormHandler = (c: Context, session: PageSession, form: FormFields) => Promise<Response>;
 
-/** Runs `handler` for a signed-in user; anyone else goes to the sign-in page. */
+/**
+ * Runs `handler` for a signed-in user; anyone else goes to the sign-in page and, through the
+ * return-to cookie, comes back to the security info page they asked for (session/return-to.ts).
+ */
 export const signedIn =
   (deps: RelayDeps, handler: PageHandler) =>
   async (c: Context): Promise<Response> => {
     const session = await pageSession(c, deps);
-    if (!session) return c.redirect('/signin', c.req.method === 'GET' ? 302 : 303);
+    if (!session) {
+      rememberReturnTo(c, deps.relayOrigin(), deps.clock.now());
+      return c.redirect('/signin', c.req.method === 'GET' ? 302 : 303);
+    }
     return handler(c, session);
   };
 

@@ -3,10 +3,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { INTERACTION_PATH, isInteractionUid } from '../oidc/provider-config.ts';
 
 /**
- * Where a signed-out visitor was going (an admin page, or back to an app through the OpenID
- * Provider), kept for ten minutes in an HttpOnly
+ * Where a signed-out visitor was going (an admin page, their security info page, or back to an app
+ * through the OpenID Provider), kept for ten minutes in an HttpOnly
  * cookie so that whichever way they then sign in (password page or phone, both of which land on
- * /me) they come back to it. Only /admin and /oidc/interaction paths are kept, so this can never redirect off the relay,
+ * /me) they come back to it. Only /admin, /security-info and /oidc/interaction paths are kept, so this can never redirect off the relay,
  * and only a session started after it was set takes it (the one who is still signed in the old
  * way can visit /me without being sent back). A Temporary Access Pass lands on adding an
  * authenticator instead and leaves the cookie for the next visit to /me.
@@ -14,12 +14,16 @@ import { INTERACTION_PATH, isInteractionUid } from '../oidc/provider-config.ts';
 const COOKIE = 'countersign_return_to';
 const LIFETIME_SECONDS = 600;
 
-const isAdminPath = (value: string): boolean =>
-  /^\/admin(?:[/?][^\\\s]*)?$/.test(value) && !value.startsWith('/admin//') && value.length <= 512;
+/** A page under `prefix` on this relay (never `//`, which a browser would read as another host). */
+const isPageUnder = (prefix: string, value: string): boolean =>
+  new RegExp(`^${prefix}(?:[/?][^\\\\\\s]*)?$`).test(value) && !value.startsWith(`${prefix}//`) && value.length <= 512;
+const isAdminPath = (value: string): boolean => isPageUnder('/admin', value);
+/** Security info and its pages: where the extension's "Add again" sends a person (account/security-info-routes.tsx). */
+const isSecurityInfoPath = (value: string): boolean => isPageUnder('/security-info', value);
 /** An app's sign-in waiting on the OpenID Provider (oidc/interaction-routes.tsx). */
 const isInteractionPath = (value: string): boolean =>
   value.startsWith(`${INTERACTION_PATH}/`) && isInteractionUid(value.slice(INTERACTION_PATH.length + 1));
-const isReturnPath = (value: string): boolean => isAdminPath(value) || isInteractionPath(value);
+const isReturnPath = (value: string): boolean => isAdminPath(value) || isSecurityInfoPath(value) || isInteractionPath(value);
 
 export function rememberReturnTo(c: Context, relayOrigin: string, now: number): void {
   const url = new URL(c.req.url);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -15,6 +15,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const FIREFOX = process.env.COUNTERSIGN_FIREFOX ?? '/usr/bin/firefox-esr';
 export const PIN = '246810';
 const WAIT_MS = 15_000;
+/** Where a kept profile remembers its extension UUID (see launch). */
+const UUID_FILE = 'countersign-extension-uuid';
+
+/** Firefox's profiles and temporary files go to the system temp folder unless told; keep them in the project. */
+function firefoxTmp(): string {
+  const tmp = path.join(ROOT, '.tmp', 'firefox');
+  mkdirSync(tmp, { recursive: true });
+  return tmp;
+}
 
 export function firefoxExtensionPath(): string {
   const built = process.env.COUNTERSIGN_FIREFOX_EXTENSION ?? path.join(ROOT, '.output', 'firefox-mv2');
@@ -34,24 +43,32 @@ export class FirefoxAuthenticator {
     readonly origin: string,
   ) {}
 
-  /** Launches Firefox and installs the extension; close() it in a finally. */
-  static async launch(): Promise<FirefoxAuthenticator> {
+  /**
+   * Launches Firefox and installs the extension; close() it in a finally. With `profileDir` (a
+   * folder from `newProfile()`, or a `copyProfile()` of one) Firefox runs in that profile and
+   * keeps what the extension stored there across launches; without, in a throwaway one.
+   */
+  static async launch(options: { profileDir?: string } = {}): Promise<FirefoxAuthenticator> {
     const extension = firefoxExtensionPath();
     const manifest = JSON.parse(readFileSync(path.join(extension, 'manifest.json'), 'utf8')) as {
       browser_specific_settings: { gecko: { id: string } };
     };
-    const uuid = randomUUID();
-    // Firefox's profile goes to the system temp folder unless told; keep it in the project.
-    const tmp = path.join(ROOT, '.tmp', 'firefox');
-    mkdirSync(tmp, { recursive: true });
-    process.env.TMPDIR = tmp;
+    // The extension's storage belongs to its moz-extension://UUID origin: a kept profile keeps its UUID.
+    const uuidFile = options.profileDir && path.join(options.profileDir, UUID_FILE);
+    const uuid = uuidFile && existsSync(uuidFile) ? readFileSync(uuidFile, 'utf8').trim() : randomUUID();
+    if (uuidFile) writeFileSync(uuidFile, uuid);
+    process.env.TMPDIR = firefoxTmp();
     const browser = await puppeteer.launch({
       browser: 'firefox',
       executablePath: FIREFOX,
       headless: true,
       args: ['-remote-allow-system-access'],
+      ...(options.profileDir ? { userDataDir: options.profileDir } : {}),
       extraPrefsFirefox: {
         'extensions.webextensions.uuids': JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: uuid }),
+        // The add-on is temporary (gone when Firefox closes): its data stays for the next launch.
+        'extensions.webextensions.keepStorageOnUninstall': true,
+        'extensions.webextensions.keepUuidOnUninstall': true,
         // Firefox's own alerts (not the system's) stay on screen instead of closing at once.
         'alerts.useSystemBackend': false,
       },
@@ -63,6 +80,25 @@ export class FirefoxAuthenticator {
       throw error;
     }
     return new FirefoxAuthenticator(browser, `moz-extension://${uuid}`);
+  }
+
+  /** An empty profile folder (inside the project) for `launch({profileDir})`; remove it with `removeProfile`. */
+  static newProfile(): string {
+    return mkdtempSync(path.join(firefoxTmp(), 'profile-'));
+  }
+
+  /**
+   * A copy of a profile folder, as someone who copied a person's browser data has it (Firefox's
+   * lock files left out). Copy a profile whose browser is closed.
+   */
+  static copyProfile(from: string): string {
+    const copy = mkdtempSync(path.join(firefoxTmp(), 'profile-copy-'));
+    cpSync(from, copy, { recursive: true, filter: (source) => !/^(\.parentlock|lock|parent\.lock)$/.test(path.basename(source)) });
+    return copy;
+  }
+
+  static removeProfile(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
   }
 
   url(pathname: string): string {
@@ -131,6 +167,54 @@ export class FirefoxPopup {
     if (ok !== 'true') throw new Error(`pairing failed: ${await message!.evaluate((element) => element.textContent)}`);
   }
 
+  /** The account row of `upn`, once it shows `[attribute=value]` (e.g. data-connection=connected). */
+  async waitForAccount(upn: string, attribute?: string): Promise<void> {
+    await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"]${attribute ? `[${attribute}]` : ''}`, { timeout: WAIT_MS });
+  }
+
+  /** The text of `testid` inside the account row of `upn`, once it is there. */
+  async accountPart(upn: string, testid: string): Promise<string> {
+    const part = await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"] [data-testid=${testid}]`, { timeout: WAIT_MS });
+    return part!.evaluate((element) => element.textContent ?? '');
+  }
+
+  /** Whether the account row of `upn` shows `testid` now. */
+  async accountHas(upn: string, testid: string): Promise<boolean> {
+    return (await this.page.$(`[data-testid=account][data-upn="${upn}"] [data-testid=${testid}]`)) !== null;
+  }
+
+  /** The texts of the recent-activity notices of `kind` (e.g. `pin_failure`), once there are at least `atLeast`. */
+  async notices(kind: string, atLeast = 1): Promise<string[]> {
+    const selector = `[data-testid=activity-notice][data-kind="${kind}"]`;
+    await this.page.waitForFunction(
+      (css, count) => document.querySelectorAll(css).length >= count,
+      { timeout: WAIT_MS },
+      selector,
+      atLeast,
+    );
+    return this.page.$$eval(selector, (elements) => elements.map((element) => element.textContent ?? ''));
+  }
+
+  /**
+   * Changes the PIN in Settings (a `rekey` for every account, section 4a) and returns what the
+   * popup then says: `ok`, its `code` when not ok, and the words.
+   */
+  async changePin(oldPin: string, newPin: string): Promise<{ ok: boolean; code: string | null; text: string }> {
+    const open = await this.page.$eval('[data-testid=settings]', (element) => element.hasAttribute('open'));
+    if (!open) await this.page.locator('[data-testid=settings] summary').click();
+    // A message from an earlier change must not be read as this one's.
+    await this.page.$eval('[data-testid=change-pin-message]', (element) => element.remove()).catch(() => undefined);
+    await this.page.locator('[data-testid=old-pin]').fill(oldPin);
+    await this.page.locator('[data-testid=changed-pin]').fill(newPin);
+    await this.page.locator('[data-testid=change-pin]').click();
+    const message = await this.page.waitForSelector('[data-testid=change-pin-message]', { timeout: 30_000 });
+    return message!.evaluate((element) => ({
+      ok: element.getAttribute('role') === 'status',
+      code: element.getAttribute('data-code'),
+      text: element.textContent ?? '',
+    }));
+  }
+
   /** Waits for the account row of `upn` and returns its text. */
   async accountText(upn: string): Promise<string> {
     const row = await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"]`, { timeout: WAIT_MS });
@@ -140,6 +224,45 @@ export class FirefoxPopup {
 
 export class FirefoxApprovalWindow {
   constructor(readonly page: Page) {}
+
+  /** Fills the number (type mode) or picks it (choose mode), and the PIN when asked for. */
+  async fill(options: { number?: string; pin?: string }): Promise<void> {
+    if (options.number !== undefined) {
+      if (await this.page.$('[data-testid=number-input]')) await this.page.locator('[data-testid=number-input]').fill(options.number);
+      else await this.page.locator(`[aria-label="Number ${options.number}"]`).click();
+    }
+    if (options.pin !== undefined && (await this.page.$('[data-testid=pin-input]')))
+      await this.page.locator('[data-testid=pin-input]').fill(options.pin);
+  }
+
+  /** Whether the window shows `testid` now. */
+  async has(testid: string): Promise<boolean> {
+    return (await this.page.$(`[data-testid=${testid}]`)) !== null;
+  }
+
+  /** Whether the button `testid` is disabled now. */
+  async disabled(testid: string): Promise<boolean> {
+    return this.page.$eval(`[data-testid=${testid}]`, (element) => (element as HTMLButtonElement).disabled);
+  }
+
+  /**
+   * Waits for the window's error and returns its code and words; removes it after reading, so the
+   * next one read is new.
+   */
+  async takeError(): Promise<{ code: string | null; text: string }> {
+    const error = await this.page.waitForSelector('[data-testid=error]', { timeout: WAIT_MS });
+    return error!.evaluate((element) => {
+      const read = { code: element.getAttribute('data-code'), text: element.textContent ?? '' };
+      element.remove();
+      return read;
+    });
+  }
+
+  /** The window's error now, left in place (null when none). */
+  async error(): Promise<{ code: string | null; text: string } | null> {
+    const error = await this.page.waitForSelector('[data-testid=error]', { timeout: WAIT_MS }).catch(() => null);
+    return error ? error.evaluate((element) => ({ code: element.getAttribute('data-code'), text: element.textContent ?? '' })) : null;
+  }
 
   async approve(number: string, pin: string): Promise<void> {
     if (await this.page.$('[data-testid=number-input]')) await this.page.locator('[data-testid=number-input]').fill(number);

@@ -133,7 +133,8 @@ function PendingRequest(
 ) {
   const { challenge } = props.pending;
   const now = useNow(250);
-  const [number, setNumber] = useState('');
+  // A sign-in by code (section 5): the code typed in the popup is the approval's number.
+  const [number, setNumber] = useState(props.pending.code ?? '');
   const [pin, setPin] = useState('');
   const [remember, setRemember] = useState(props.rememberByDefault || props.pinRemembered);
   // The worker forgets a remembered PIN when it stops: then it asks again (`pin_required`).
@@ -147,8 +148,15 @@ function PendingRequest(
   const needsPin = !pinRemembered;
   const digits = matchDigits(challenge.match);
   // After 10 wrong PINs the relay evaluates nothing more for this account: only "Add again" helps.
-  const pinLocked = error?.code === 'pin_locked' || props.pinAccount?.pinLocked === true;
+  // Once seen, the lock stays for this request (a later error, or none, must not bring the PIN back).
+  const [lockSeen, setLockSeen] = useState(false);
+  useEffect(() => {
+    if (error?.code === 'pin_locked') setLockSeen(true);
+  }, [error?.code]);
+  const pinLocked = lockSeen || error?.code === 'pin_locked' || props.pinAccount?.pinLocked === true;
   const pinWaiting = pinLocked;
+  // A locked account keeps saying so, with its "Add again", whatever else happens in this window.
+  const shownError = error ?? (pinLocked ? { code: 'pin_locked' } : null);
   const stored = props.account;
   const named = challenge.account;
   const accountDiffers = stored !== null && stored.upn.toLowerCase() !== named.upn.toLowerCase();
@@ -210,7 +218,8 @@ function PendingRequest(
   };
 
   const numberReady = number.length === digits && /^[0-9]+$/.test(number);
-  const pinReady = !needsPin || (pin.length >= 6 && !pinWaiting);
+  // Locked, a remembered PIN opens nothing either (the relay refuses `unlock: "pin"`).
+  const pinReady = !pinWaiting && (!needsPin || pin.length >= 6);
   const { context } = challenge;
 
   return (
@@ -255,7 +264,17 @@ function PendingRequest(
       </div>
 
       <div class="card stack">
-        {challenge.match.mode === 'type' ? (
+        {challenge.match.mode === 'code' ? (
+          <div data-testid="code-request">
+            <div class="muted">The code you entered</div>
+            <div class="code-shown" data-testid="request-code">
+              {number.slice(0, 4)} {number.slice(4)}
+            </div>
+            <p class="muted" style="margin:6px 0 0">
+              Approve only if you are signing in on that page yourself, and the app, place and browser above are yours.
+            </p>
+          </div>
+        ) : challenge.match.mode === 'type' ? (
           <div>
             <label for="number">Enter the number shown on the sign-in page</label>
             <input
@@ -304,7 +323,7 @@ function PendingRequest(
             {busy === 'approve' ? 'Waiting for your authenticator…' : 'Unlock with Windows Hello, Touch ID or a security key'}
           </button>
         )}
-        {needsPin ? (
+        {pinLocked ? null : needsPin ? (
           <div>
             <label for="pin">Your PIN (to approve)</label>
             <input
@@ -323,19 +342,21 @@ function PendingRequest(
             PIN remembered for a few minutes.
           </p>
         )}
-        <label class="check">
-          <input type="checkbox" data-testid="remember-pin" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
-          Remember my PIN for 5 minutes
-        </label>
+        {!pinLocked && (
+          <label class="check">
+            <input type="checkbox" data-testid="remember-pin" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
+            Remember my PIN for 5 minutes
+          </label>
+        )}
         {props.pinAccount?.legacy && !pinLocked && (
           <p class="muted" data-testid="upgrade-note">
             Approving with your PIN also finishes this account's security upgrade.
           </p>
         )}
-        {error && (
-          <div class="alert stack" role="alert" data-testid="error" data-code={error.code}>
-            <span>{biometricFailureText(error.code, undefined, now, error.attemptsLeft)}</span>
-            {error.code === 'pin_locked' && props.pinAccount && (
+        {shownError && (
+          <div class="alert stack" role="alert" data-testid="error" data-code={shownError.code}>
+            <span>{biometricFailureText(shownError.code, undefined, now, shownError.attemptsLeft)}</span>
+            {shownError.code === 'pin_locked' && props.pinAccount && (
               <button
                 type="button"
                 class="primary"

@@ -1,11 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { webcrypto } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { generateDeviceKeyPair, randomBytes, toBase64Url } from '../../../protocol/index.ts';
-import { approvalKeyLabel } from '../../../extension/lib/key-wrap.ts';
-import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
+import { SigninClient } from '../../../testing/admin-client.ts';
 import { copyProfile, expect, test, type LaunchedAuthenticator } from '../../../testing/playwright-fixture.ts';
 import type { RunningRelay } from '../../../testing/start-relay.ts';
+import { makeConnectKeyInPage, putRevision2RecordsInPage, revision2Records } from '../../fixtures/revision-2-profile.ts';
 import { accountsOf, settingsOf } from './stored-records.ts';
 
 /**
@@ -107,6 +105,13 @@ test.describe('PIN attempts counted by the relay, as the person sees them', () =
     await expect(window.error).toContainText('Too many wrong PINs');
     await expect(window.error).toContainText('Nothing was signed');
     expect((await signins.getStatus(signin)).status).toBe('pending');
+    // No PIN to type and nothing to remember: "Add again", Deny and "It wasn't me" remain.
+    await expect(window.pinInput).toHaveCount(0);
+    await expect(window.page.getByTestId('remember-pin')).toHaveCount(0);
+    await expect(window.page.getByTestId('approve')).toBeDisabled();
+    await expect(window.error.getByTestId('add-again')).toBeVisible();
+    await expect(window.page.getByTestId('deny')).toBeEnabled();
+    await expect(window.page.getByTestId('report')).toBeEnabled();
     await screenshots(window.page, 'pin-locked-approval');
 
     // The popup marks the account and offers "Add again", which opens the relay's security info page.
@@ -120,6 +125,9 @@ test.describe('PIN attempts counted by the relay, as the person sees them', () =
     await tab.waitForURL(`${relay.origin}/signin`);
     const asked = await tab.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).redirectCount);
     expect(asked).toBe(1);
+    // …and remembers where the person was going: signing in there brings them back to it.
+    const returnTo = (await owner.context.cookies(relay.origin)).find((cookie) => cookie.name === 'countersign_return_to');
+    expect(decodeURIComponent(returnTo?.value ?? '')).toMatch(/^\d+\|\/security-info$/);
   });
 
   test('a PIN change rekeys the accounts on both relays; the old PIN opens nothing; an unreachable relay is named', async ({
@@ -237,94 +245,10 @@ test.describe('PIN attempts counted by the relay, as the person sees them', () =
   });
 });
 
-/**
- * A revision-2 account, built as revision 2's extension left it: a device registered on the relay
- * with its approval and connect public keys but no OPRF key (redeemed through the relay's store,
- * as a revision-2 redeem did, without `pinBlinded`), and in the extension's database the PBKDF2
- * lock (salt, 600,000 iterations, check value) with the approval key wrapped under it and a
- * non-extractable connect key made on the extension's page. Returns the deviceId.
- */
+/** A revision-2 account in this browser's profile (tests/fixtures/revision-2-profile.ts); returns the deviceId. */
 async function storeRevision2Account(page: Page, relay: RunningRelay, upn: string, pin: string): Promise<string> {
-  const connectPublicKey = await page.evaluate(async () => {
-    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-    (globalThis as unknown as { revision2ConnectKey: CryptoKey }).revision2ConnectKey = pair.privateKey;
-    const raw = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-    return btoa(String.fromCharCode(...raw))
-      .replace(/\+/g, '-')
-      .replace(/\//g, '_')
-      .replace(/=+$/, '');
-  });
-  const approval = generateDeviceKeyPair();
-  const offer = await new AdminClient(relay.origin, relay.adminToken).createPairing(upn);
-  const store = relay.relay.store;
-  const redeemed = await store.pairings.redeem(
-    offer.token,
-    { name: 'Chromium on Linux', publicKey: approval.publicKey, connectPublicKey },
-    Date.now(),
-  );
-  if (!redeemed.ok) throw new Error(`redeem failed: ${redeemed.code}`);
-  const user = await store.db
-    .selectFrom('users')
-    .select(['id', 'upn', 'display_name'])
-    .where('id', '=', redeemed.device.user_id)
-    .executeTakeFirstOrThrow();
-
-  // Revision 2's lock (lib/pin-lock.ts and lib/key-wrap.ts at 4b6ace0).
-  const subtle = webcrypto.subtle;
-  const salt = randomBytes(16);
-  const iterations = 600_000;
-  const material = await subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveKey']);
-  const key = await subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt'],
-  );
-  const wrap = async (secret: Uint8Array, label: string) => {
-    const iv = randomBytes(12);
-    const ciphertext = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(label) }, key, secret);
-    return { iv: toBase64Url(iv), ciphertext: toBase64Url(new Uint8Array(ciphertext)) };
-  };
-  const lock = {
-    key: 'lock',
-    salt: toBase64Url(salt),
-    iterations,
-    check: await wrap(new TextEncoder().encode('countersign lock check v1'), 'countersign/v1/lock-check'),
-  };
-  const account = {
-    status: 'active',
-    deviceId: redeemed.device.id,
-    relayOrigin: relay.origin,
-    relayName: 'Countersign',
-    userId: user.id,
-    upn: user.upn,
-    displayName: user.display_name,
-    deviceName: 'Chromium on Linux',
-    publicKey: approval.publicKey,
-    wrappedKey: await wrap(approval.secretKey, approvalKeyLabel(approval.publicKey)),
-    connectPublicKey,
-    createdAt: Date.now(),
-  };
-  approval.secretKey.fill(0);
-  await page.evaluate(
-    async ({ account, lock }) => {
-      const connectKey = (globalThis as unknown as { revision2ConnectKey: CryptoKey }).revision2ConnectKey;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open('countersign');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error ?? new Error('IndexedDB open failed'));
-      });
-      const tx = db.transaction(['accounts', 'settings'], 'readwrite');
-      tx.objectStore('accounts').put({ ...account, connectKey });
-      tx.objectStore('settings').put(lock);
-      await new Promise<void>((resolve, reject) => {
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => reject(tx.error ?? new Error('IndexedDB write failed'));
-      });
-      db.close();
-    },
-    { account, lock },
-  );
-  return redeemed.device.id;
+  const connectPublicKey = await page.evaluate(makeConnectKeyInPage);
+  const { deviceId, account, lock } = await revision2Records(relay, { upn, pin, connectPublicKey, deviceName: 'Chromium on Linux' });
+  await page.evaluate(putRevision2RecordsInPage, { account, lock });
+  return deviceId;
 }

@@ -44,6 +44,30 @@ describe('/security-info', () => {
     expect(post.headers.get('location')).toBe('/signin');
   });
 
+  it('brings a signed-out visitor back to the security info page they asked for once they have signed in', async () => {
+    // The extension's "Add again" opens /security-info in a browser that may not be signed in there.
+    const browser = new PageBrowser(env.relay, ORIGIN);
+    const asked = await browser.get('/security-info?add=authenticator');
+    expect(asked.status).toBe(302);
+    expect(asked.headers.get('location')).toBe('/signin');
+    const signin = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
+    expect(signin.headers.get('location')).toBe('/me');
+    const landed = await browser.get('/me');
+    expect(landed.status).toBe(303);
+    expect(landed.headers.get('location')).toBe('/security-info?add=authenticator');
+    expect((await browser.get('/security-info?add=authenticator')).status).toBe(200);
+    // Taken once: the next visit to /me stays there.
+    expect((await browser.get('/me')).status).toBe(200);
+
+    // A form post is not a place to come back to, nor is anything off the relay.
+    const other = new PageBrowser(env.relay, ORIGIN);
+    await other.get('/signin/password');
+    expect((await other.post('/security-info/pairings', {})).status).toBe(303);
+    expect((await other.get('/security-info//evil.test')).status).toBe(404);
+    await other.signInWithPassword('alice@demo.test', 'countersign-demo');
+    expect((await other.get('/me')).status).toBe(200);
+  });
+
   it("lists the user's authenticators with name, added and last used", async () => {
     const device = await pairDevice('alice@demo.test', 'Work laptop');
     await env.relay.store.devices.touch(device.id, env.clock.now() - 3 * 3_600_000);
