@@ -94,13 +94,10 @@ export class PinService implements PinHandlers {
   async proof(socket: PinSocket, device: DecidingDevice, message: UnlockProofMessage): Promise<ErrorMessage | null> {
     const refused = await this.checkAction(socket, device, 'unlock-proof', message.blinded, message.signature);
     if (refused) return this.error(device.id, refused);
-    const now = this.deps.clock.now();
-    const { settled, proven } = await this.deps.store.pin.withDevices([device.id], async (trx) => {
-      // An attempt older than the proof window is a failure already, and failures are final.
-      const settled = await this.settle(trx, device.id, now);
-      return { settled, proven: await this.deps.store.pin.prove(trx, device.id, socket.id, message.blinded) };
-    });
-    await this.report(device.id, settled);
+    // An attempt older than the proof window is a failure already (final), even before the next
+    // unlock, decision or sweep marks and reports it: the proof leaves it alone.
+    const madeAfter = this.deps.clock.now() - LIMITS.pinProofWindowMs;
+    const proven = await this.deps.store.pin.prove(this.deps.store.db, device.id, socket.id, message.blinded, madeAfter);
     if (!proven) {
       return this.error(device.id, {
         code: 'invalid_request',
@@ -113,10 +110,10 @@ export class PinService implements PinHandlers {
   /** `approve` with unlock `pin` is refused once the device's PIN is locked (section 4a). */
   async refusesPinApproval(deviceId: string): Promise<boolean> {
     const now = this.deps.clock.now();
-    // The common case is two indexed reads; the transaction only when an attempt is overdue.
-    const key = await this.deps.store.pin.key(this.deps.store.db, deviceId);
-    if (key?.locked_at != null) return true;
-    if (!key || !(await this.deps.store.pin.hasOverdue(deviceId, now - LIMITS.pinProofWindowMs))) return false;
+    // The common case is one indexed read; the transaction only when an attempt is overdue.
+    const state = await this.deps.store.pin.approvalState(deviceId, now - LIMITS.pinProofWindowMs);
+    if (state?.locked) return true;
+    if (!state?.overdue) return false;
     const { settled, locked } = await this.deps.store.pin.withDevices([deviceId], async (trx) => {
       const settled = await this.settle(trx, deviceId, now);
       const key = await this.deps.store.pin.key(trx, deviceId);

@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, PinAttemptsTable } from './schema.ts';
 
 export type PinAttemptRow = Selectable<PinAttemptsTable>;
@@ -94,16 +94,31 @@ export class PinStore {
   }
 
   /** Whether the device has an open attempt made at or before `madeBy`. */
-  async hasOverdue(deviceId: string, madeBy: number): Promise<boolean> {
+  /**
+   * What an `approve` with unlock `pin` needs, in one read (it is on every PIN approval): whether
+   * the device has a key, whether it is locked, and whether an attempt made at or before `madeBy`
+   * is still open (then it must be settled first: it may be the failure that locks).
+   */
+  async approvalState(deviceId: string, madeBy: number): Promise<{ locked: boolean; overdue: boolean } | undefined> {
     const row = await this.db
-      .selectFrom('pin_attempts')
-      .select('id')
+      .selectFrom('device_pin_keys')
+      .select((eb) => [
+        'locked_at',
+        eb
+          .exists(
+            eb
+              .selectFrom('pin_attempts')
+              .select('id')
+              .where('device_id', '=', deviceId)
+              .where('failed_at', 'is', null)
+              .where('made_at', '<=', madeBy),
+          )
+          .as('overdue'),
+      ])
       .where('device_id', '=', deviceId)
-      .where('failed_at', 'is', null)
-      .where('made_at', '<=', madeBy)
-      .limit(1)
       .executeTakeFirst();
-    return row !== undefined;
+    // SQLite answers exists() with 0 or 1, PostgreSQL with a boolean.
+    return row && { locked: row.locked_at != null, overdue: Boolean(row.overdue) };
   }
 
   /** The socket closed: its open attempts are failures now. */
@@ -117,31 +132,46 @@ export class PinStore {
       .execute();
   }
 
-  /** Failures since `since`, and attempts still open (on every socket, every instance). */
+  /** Failures since `since`, and attempts still open (on every socket, every instance): one read. */
   async counts(db: Db, deviceId: string, since: number): Promise<{ failures: number; open: number }> {
-    // One after the other: inside a transaction both run on one connection.
-    const failures = await db
+    const row = await db
       .selectFrom('pin_attempts')
-      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .select((eb) => [
+        eb.fn
+          .sum<string | number | null>(
+            eb
+              .case()
+              .when(eb.and([eb('failed_at', 'is not', null), eb('failed_at', '>', since)]))
+              .then(sql<number>`1`)
+              .else(sql<number>`0`)
+              .end(),
+          )
+          .as('failures'),
+        eb.fn
+          .sum<string | number | null>(
+            eb
+              .case()
+              .when('failed_at', 'is', null)
+              .then(sql<number>`1`)
+              .else(sql<number>`0`)
+              .end(),
+          )
+          .as('open'),
+      ])
       .where('device_id', '=', deviceId)
-      .where('failed_at', 'is not', null)
-      .where('failed_at', '>', since)
       .executeTakeFirstOrThrow();
-    const open = await db
-      .selectFrom('pin_attempts')
-      .select((eb) => eb.fn.countAll<string | number>().as('n'))
-      .where('device_id', '=', deviceId)
-      .where('failed_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return { failures: Number(failures.n), open: Number(open.n) };
+    return { failures: Number(row.failures ?? 0), open: Number(row.open ?? 0) };
   }
 
   /**
    * The proof of section 4a: clears the newest open attempt on this socket naming `blinded`, and
-   * every open attempt made on the socket before it. False when there is none (already proven,
-   * already a failure, or made on another socket).
+   * every open attempt made on the socket before it, all made after `madeAfter` (an older one is
+   * a failure already, and failures are final, whether or not a sweep has marked it yet). False
+   * when there is none (already proven, too late, already a failure, or made on another socket).
+   * Two statements, no transaction: only this socket proves its attempts, one frame at a time,
+   * and the delete takes no attempt another instance marked failed meanwhile.
    */
-  async prove(db: Db, deviceId: string, socketId: string, blinded: string): Promise<boolean> {
+  async prove(db: Db, deviceId: string, socketId: string, blinded: string, madeAfter: number): Promise<boolean> {
     const found = await db
       .selectFrom('pin_attempts')
       .select('seq')
@@ -149,6 +179,7 @@ export class PinStore {
       .where('socket_id', '=', socketId)
       .where('blinded', '=', blinded)
       .where('failed_at', 'is', null)
+      .where('made_at', '>', madeAfter)
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
@@ -158,6 +189,7 @@ export class PinStore {
       .where('device_id', '=', deviceId)
       .where('socket_id', '=', socketId)
       .where('failed_at', 'is', null)
+      .where('made_at', '>', madeAfter)
       .where('seq', '<=', found.seq)
       .execute();
     return true;
