@@ -395,7 +395,58 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
   reply({ cmd: 'ran', stats });
 }
 
+/** Sockets opened by `capSockets` beyond each device's first (closed with the rest). */
+const extraSockets: WebSocket[] = [];
+
+/** Opens one more authenticated socket for `device`: resolves with whether the relay accepted it. */
+function extraSocket(device: BenchDevice, url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    extraSockets.push(socket);
+    const timer = setTimeout(() => reject(new Error(`device ${device.index}: no ready in ${timeoutMs} ms`)), timeoutMs);
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('message', (data) => {
+      const message = JSON.parse((data as Buffer).toString('utf8')) as { type: string; [key: string]: unknown };
+      if (message.type === 'hello') {
+        authFrame({
+          relayOrigin: publicOrigin,
+          nonce: message.nonce as string,
+          accounts: [{ deviceId: device.deviceId, connect: device.connect }],
+        })
+          .then((auth) => socket.send(JSON.stringify(auth)))
+          .catch(reject);
+      } else if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve((message.accepted as string[]).includes(device.deviceId));
+      } else if (message.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong', t: message.t }));
+      }
+    });
+  });
+}
+
+async function capSockets(command: Extract<GeneratorCommand, { cmd: 'capSockets' }>): Promise<void> {
+  let opened = 0;
+  let overCapRejected = 0;
+  let overCapAccepted = 0;
+  let failures = 0;
+  await pool(devices.slice(0, command.devices), 64, async (device) => {
+    try {
+      for (let socket = 1; socket < command.cap; socket++) if (await extraSocket(device, command.socketUrl, 20_000)) opened += 1;
+      if (await extraSocket(device, command.socketUrl, 20_000)) overCapAccepted += 1;
+      else overCapRejected += 1;
+    } catch {
+      failures += 1;
+    }
+  });
+  reply({ cmd: 'capped', opened, overCapRejected, overCapAccepted, failures });
+}
+
 async function disconnect(): Promise<void> {
+  for (const socket of extraSockets.splice(0)) socket.terminate();
   await Promise.all(
     devices.map(
       (device) =>
@@ -422,9 +473,11 @@ process.on('message', (command: GeneratorCommand) => {
         ? connect(command)
         : command.cmd === 'run'
           ? run(command)
-          : command.cmd === 'disconnect'
-            ? disconnect()
-            : Promise.resolve(process.exit(0));
+          : command.cmd === 'capSockets'
+            ? capSockets(command)
+            : command.cmd === 'disconnect'
+              ? disconnect()
+              : Promise.resolve(process.exit(0));
   work.catch((error: unknown) => reply({ cmd: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
 });
 

@@ -16,6 +16,11 @@ export type GeneratorCommand =
        */
       familiar?: boolean;
     }
+  /**
+   * The socket caps (section 4): for `devices` of this generator's devices, open more authenticated
+   * sockets until each holds `cap`, then one more, which the relay must reject.
+   */
+  | { cmd: 'capSockets'; socketUrl: string; devices: number; cap: number }
   | { cmd: 'disconnect' }
   | { cmd: 'exit' };
 
@@ -45,5 +50,6 @@ export type GeneratorReply =
   | { cmd: 'paired'; count: number }
   | { cmd: 'connected'; connected: number; failures: number; seconds: number; firstError?: string }
   | { cmd: 'ran'; stats: RunStats }
+  | { cmd: 'capped'; opened: number; overCapRejected: number; overCapAccepted: number; failures: number }
   | { cmd: 'disconnected' }
   | { cmd: 'error'; message: string };

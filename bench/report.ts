@@ -45,6 +45,21 @@ export interface BenchResult {
   relay: SideResult;
   baseline: SideResult | null;
   correctness: Correctness;
+  /** Section 4's socket caps, measured after the relay's run (absent on the baseline, which has none). */
+  socketCaps?: SocketCaps;
+}
+
+/** Some devices opened sockets up to the per-device cap, then one more. */
+export interface SocketCaps {
+  cap: number;
+  devices: number;
+  /** Extra authenticated sockets the relay accepted (up to the cap). */
+  opened: number;
+  overCapRejected: number;
+  overCapAccepted: number;
+  failures: number;
+  /** RSS growth per accepted extra socket. */
+  memoryPerSocketKiB: number;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -128,6 +143,12 @@ export function markdownReport(result: BenchResult): string {
     '|---|---|',
     ...targets(result).map(({ target, met }) => `| ${target} | ${met === null ? 'not measured' : met ? 'yes' : '**no**'} |`),
   ];
+  const caps = result.socketCaps;
+  if (caps)
+    lines.push(
+      '',
+      `Socket caps (section 4), after the run: ${caps.devices} devices opened sockets up to ${caps.cap} each (${caps.opened} extra accepted, ${fixed(caps.memoryPerSocketKiB)} KiB of relay RSS each), then a ${caps.cap + 1}th: ${caps.overCapRejected} rejected, ${caps.overCapAccepted} accepted${caps.failures ? `, ${caps.failures} devices failed to connect` : ''}.`,
+    );
   const kinds = Object.entries(relay.failureKinds);
   if (kinds.length > 0) lines.push('', `Relay failures by kind: ${kinds.map(([kind, count]) => `${kind} ×${count}`).join(', ')}`);
   if (baseline && Object.keys(baseline.failureKinds).length > 0)

@@ -1,3 +1,4 @@
+import { LIMITS } from '../protocol/limits.ts';
 import { DEVICE_CONNECT_PATH } from '../protocol/paths.ts';
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import {
   type Correctness,
   type PasswordSpamResult,
   type SideResult,
+  type SocketCaps,
 } from './report.ts';
 
 /**
@@ -210,6 +212,38 @@ async function connectAll(
   return { connected, rssBefore, rssAfter, heapBefore, heapAfter };
 }
 
+/**
+ * Section 4's cap on authenticated sockets per device, measured: up to 1,000 devices open sockets
+ * until each holds the cap, then one more. The relay must reject every one over the cap, and the
+ * memory figure says what a device at its cap costs.
+ */
+async function measureSocketCaps(generators: GeneratorPool, socketUrl: string, pids: number[]): Promise<SocketCaps> {
+  const cap = LIMITS.maxSocketsPerDevice;
+  const devices = Math.min(1_000, options.devices);
+  const rssBefore = sum(pids.map(rssBytes));
+  const replies = await generators.all('capped', () => ({
+    cmd: 'capSockets',
+    socketUrl,
+    devices: Math.ceil(devices / generators.size),
+    cap,
+  }));
+  await pause(3_000);
+  const opened = sum(replies.map((r) => r.opened));
+  const caps: SocketCaps = {
+    cap,
+    devices,
+    opened,
+    overCapRejected: sum(replies.map((r) => r.overCapRejected)),
+    overCapAccepted: sum(replies.map((r) => r.overCapAccepted)),
+    failures: sum(replies.map((r) => r.failures)),
+    memoryPerSocketKiB: (sum(pids.map(rssBytes)) - rssBefore) / 1024 / Math.max(1, opened),
+  };
+  log(
+    `socket caps: ${caps.opened} extra sockets up to ${cap} per device, ${caps.overCapRejected} over the cap rejected, ${caps.overCapAccepted} accepted`,
+  );
+  return caps;
+}
+
 /** Runs the sign-in loops on every generator while sampling the server processes' CPU. */
 async function runLoad(
   generators: GeneratorPool,
@@ -380,6 +414,7 @@ async function main(): Promise<void> {
     const relayRun = await runLoad(generators, 'relay', relays.origins, relayPids);
     const relaySide = side(relayRun, relayMemory);
     log(`relay: ${relaySide.throughput.toFixed(0)} sign-ins/s, p99 ${relaySide.p99.toFixed(1)} ms, ${relaySide.failures} failures`);
+    const socketCaps = await measureSocketCaps(generators, socketUrls[0]!, relayPids);
     await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
     await Promise.all(relays.processes.map((relay) => relay.stop()));
     const correctness = await verify(relayRun, await databaseRows(dataDir, services));
@@ -411,6 +446,7 @@ async function main(): Promise<void> {
       relay: relaySide,
       baseline: baselineSide,
       correctness,
+      socketCaps,
     };
     const markdown = markdownReport(result);
     console.log('\n' + markdown);
