@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { type WebSocket } from 'ws';
 import { EVENT_STREAM_LIMITS } from '../../relay-server/http/event-stream-caps.ts';
 import { DEFAULT_SOCKET_LIMITS } from '../../relay-server/hub/device-hub.ts';
-import { relayWithDevice, startTestRelay, WAIT_MS } from '../integration/helpers/test-relay.ts';
+import { relayWithDevice, startTestRelay } from '../integration/helpers/test-relay.ts';
 import { ClientAt } from './helpers/client-at.ts';
+import { probeDeviceSocket } from './helpers/socket-probe.ts';
 
 /**
  * docs/protocol.md section 1: "Aggregate caps also count an IPv6 /48 as one client." A site holds
@@ -15,23 +16,6 @@ import { ClientAt } from './helpers/client-at.ts';
 /** An address in the /64 number `subnet` of the /48 `site` (both small integers). */
 const inSite = (site: number, subnet: number) => `2001:db8:${site.toString(16)}:${subnet.toString(16)}::1`;
 
-/** Opens a device socket as if from `ip` and resolves with its first frame's type, or its close code. */
-function probe(origin: string, ip: string): Promise<{ socket: WebSocket; closeCode?: number; firstFrame?: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${origin.replace('http', 'ws')}/api/v1/devices/connect`, { headers: { 'x-forwarded-for': ip } });
-    const timer = setTimeout(() => reject(new Error(`socket neither greeted nor closed within ${WAIT_MS} ms`)), WAIT_MS);
-    socket.on('error', () => undefined);
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      resolve({ socket, firstFrame: JSON.parse(data.toString()).type });
-    });
-    socket.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ socket, closeCode: code });
-    });
-  });
-}
-
 describe('an IPv6 /48 is one client for aggregate caps', () => {
   it('unauthenticated sockets: 32 from 32 /64s of one /48 fill its allowance, another /48 still connects', async () => {
     const relay = await startTestRelay({ env: { TRUST_PROXY: '1' } });
@@ -39,14 +23,14 @@ describe('an IPv6 /48 is one client for aggregate caps', () => {
     try {
       expect(DEFAULT_SOCKET_LIMITS.unauthenticatedPerClient).toBe(32);
       for (let subnet = 0; subnet < 32; subnet += 1) {
-        const opened = await probe(relay.origin, inSite(0xa, subnet));
+        const opened = await probeDeviceSocket(relay.origin, { 'x-forwarded-for': inSite(0xa, subnet) });
         sockets.push(opened.socket);
         expect(opened.firstFrame).toBe('hello');
       }
-      const next = await probe(relay.origin, inSite(0xa, 0xffff));
+      const next = await probeDeviceSocket(relay.origin, { 'x-forwarded-for': inSite(0xa, 0xffff) });
       sockets.push(next.socket);
       expect(next.closeCode).toBe(4429);
-      const elsewhere = await probe(relay.origin, inSite(0xb, 1));
+      const elsewhere = await probeDeviceSocket(relay.origin, { 'x-forwarded-for': inSite(0xb, 1) });
       sockets.push(elsewhere.socket);
       expect(elsewhere.firstFrame).toBe('hello');
     } finally {

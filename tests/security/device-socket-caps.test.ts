@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { type WebSocket } from 'ws';
 import { DEFAULT_SOCKET_LIMITS } from '../../relay-server/hub/device-hub.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { pairKeys } from '../integration/helpers/paired-keys.ts';
 import { RawDeviceSocket, authFrame } from '../integration/helpers/raw-device-socket.ts';
-import { startTestRelay, WAIT_MS } from '../integration/helpers/test-relay.ts';
+import { startTestRelay } from '../integration/helpers/test-relay.ts';
+import { probeDeviceSocket } from './helpers/socket-probe.ts';
 
 /**
  * The attack: 1,500 unauthenticated sockets from one address, each with an unfinished 1 MB frame,
@@ -14,28 +15,6 @@ import { startTestRelay, WAIT_MS } from '../integration/helpers/test-relay.ts';
  * a frame over 16 KiB is refused from its header.
  */
 
-const url = (origin: string) => `${origin.replace('http', 'ws')}/api/v1/devices/connect`;
-
-/** Opens a socket and resolves with how it ended up: open with a first frame, or closed with a code. */
-function probe(
-  origin: string,
-  headers: Record<string, string> = {},
-): Promise<{ socket: WebSocket; closeCode?: number; firstFrame?: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url(origin), { headers });
-    const timer = setTimeout(() => reject(new Error(`socket neither greeted nor closed within ${WAIT_MS} ms`)), WAIT_MS);
-    socket.on('error', () => undefined);
-    socket.once('message', (data) => {
-      clearTimeout(timer);
-      resolve({ socket, firstFrame: JSON.parse(data.toString()).type });
-    });
-    socket.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ socket, closeCode: code });
-    });
-  });
-}
-
 describe('device sockets per client address', () => {
   it('closes the 33rd unauthenticated socket from one address with 4429, and every one after it of 200', async () => {
     const relay = await startTestRelay();
@@ -43,16 +22,18 @@ describe('device sockets per client address', () => {
     try {
       expect(DEFAULT_SOCKET_LIMITS.unauthenticatedPerClient).toBe(32);
       for (let i = 0; i < 32; i++) {
-        const opened = await probe(relay.origin);
+        const opened = await probeDeviceSocket(relay.origin);
         expect(opened.firstFrame).toBe('hello');
         sockets.push(opened.socket);
       }
-      const thirtyThird = await probe(relay.origin);
+      const thirtyThird = await probeDeviceSocket(relay.origin);
       sockets.push(thirtyThird.socket);
       expect(thirtyThird).toMatchObject({ closeCode: 4429 });
       expect(thirtyThird.firstFrame).toBeUndefined();
       // A client-supplied X-Forwarded-For (no trusted proxy here) buys no fresh allowance.
-      const rest = await Promise.all(Array.from({ length: 167 }, (_, i) => probe(relay.origin, { 'x-forwarded-for': `198.51.100.${i}` })));
+      const rest = await Promise.all(
+        Array.from({ length: 167 }, (_, i) => probeDeviceSocket(relay.origin, { 'x-forwarded-for': `198.51.100.${i}` })),
+      );
       sockets.push(...rest.map((r) => r.socket));
       expect(rest.map((r) => r.closeCode)).toEqual(rest.map(() => 4429));
       expect(relay.running.relay.hub.openSockets).toBe(32);
@@ -67,12 +48,12 @@ describe('device sockets per client address', () => {
     const keys = await pairKeys(relay, user.upn);
     const sockets = await Promise.all(Array.from({ length: 32 }, () => RawDeviceSocket.open(relay.origin)));
     await Promise.all(sockets.map((raw) => raw.next('hello')));
-    expect((await probe(relay.origin)).closeCode).toBe(4429);
+    expect((await probeDeviceSocket(relay.origin)).closeCode).toBe(4429);
 
     const first = sockets[0]!;
     first.send(authFrame(relay.origin, (await first.next('hello')).nonce, [keys]));
     expect((await first.next('ready')).accepted).toEqual([keys.deviceId]);
-    const afterAuth = await probe(relay.origin);
+    const afterAuth = await probeDeviceSocket(relay.origin);
     expect(afterAuth.firstFrame).toBe('hello');
 
     afterAuth.socket.close();
@@ -80,7 +61,7 @@ describe('device sockets per client address', () => {
     await sockets[1]!.waitForClose();
     // The relay sees both closes a moment later; wait for it, bounded.
     for (let i = 0; i < 200 && relay.running.relay.hub.openSockets > 31; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect((await probe(relay.origin)).firstFrame).toBe('hello');
+    expect((await probeDeviceSocket(relay.origin)).firstFrame).toBe('hello');
   });
 
   it('allows 40 new sockets at once from one address, then 20 a second', async () => {
@@ -98,10 +79,10 @@ describe('device sockets per client address', () => {
       expect(ready.accepted).toEqual([keys.deviceId]);
     };
     for (let i = 0; i < DEFAULT_SOCKET_LIMITS.newBurstPerClient; i++) await authenticate();
-    expect((await probe(relay.origin)).closeCode).toBe(4429);
+    expect((await probeDeviceSocket(relay.origin)).closeCode).toBe(4429);
     relay.clock.advance(1_000);
     for (let i = 0; i < DEFAULT_SOCKET_LIMITS.newPerSecondPerClient; i++) await authenticate();
-    expect((await probe(relay.origin)).closeCode).toBe(4429);
+    expect((await probeDeviceSocket(relay.origin)).closeCode).toBe(4429);
   });
 
   it('refuses an unfinished frame announced as 1 MiB from its header with 4413, before auth', async () => {

@@ -1,46 +1,5 @@
-import { createServer } from 'node:net';
-import { startSampleApp } from '../../../examples/sample-app/server.ts';
 import { expect, test, type Authenticator } from '../../../testing/playwright-fixture.ts';
-import type { OidcApp } from '../../../testing/oidc-app.ts';
-import type { Page } from '@playwright/test';
-
-/** A port nothing listens on right now (loopback), for the sample app's registered redirect URI. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-/** The sample app of examples/, registered on the test's relay through the QA kit's oidcApp(). */
-async function sampleApp(oidcApp: (options: { redirectUri: string; name: string }) => Promise<OidcApp>) {
-  const port = await freePort();
-  const appUrl = `http://127.0.0.1:${port}`;
-  const registered = await oidcApp({ redirectUri: `${appUrl}/callback`, name: 'Expense Reports' });
-  const app = await startSampleApp({
-    issuer: registered.issuer,
-    clientId: registered.clientId,
-    clientSecret: registered.clientSecret!,
-    port,
-    appUrl,
-  });
-  return { ...app, registered };
-}
-
-/** From the app's "Sign in" to the relay's number, typed as a person would. */
-async function startAtTheApp(page: Page, appUrl: string, upn: string): Promise<string> {
-  await page.goto(appUrl);
-  await page.getByTestId('app-login').click();
-  await expect(page.getByText('to continue to Expense Reports')).toBeVisible();
-  await page.locator('input[name=upn]').fill(upn);
-  await page.getByRole('button', { name: 'Next' }).click();
-  const number = page.getByTestId('match-number');
-  await expect(number).toHaveText(/^[0-9]{2,6}$/);
-  return (await number.textContent())!.trim();
-}
+import { startAtTheApp, startRegisteredSampleApp } from './sample-app-journey.ts';
 
 async function paired(authenticator: Authenticator, relay: { origin: string; adminToken: string }) {
   await authenticator.setPin();
@@ -55,7 +14,7 @@ test.describe('an app signs its users in through Countersign (OpenID Connect)', 
     oidcApp,
   }) => {
     await paired(authenticator, relay);
-    const app = await sampleApp(oidcApp);
+    const app = await startRegisteredSampleApp(oidcApp);
     try {
       const number = await startAtTheApp(page, app.url, 'alice@demo.test');
       const window = await authenticator.nextApproval();
@@ -77,7 +36,7 @@ test.describe('an app signs its users in through Countersign (OpenID Connect)', 
 
   test('a denial in the extension sends the person back to the app with access_denied', async ({ page, relay, authenticator, oidcApp }) => {
     await paired(authenticator, relay);
-    const app = await sampleApp(oidcApp);
+    const app = await startRegisteredSampleApp(oidcApp);
     try {
       await startAtTheApp(page, app.url, 'alice@demo.test');
       const window = await authenticator.nextApproval();

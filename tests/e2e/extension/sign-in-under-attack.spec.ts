@@ -1,9 +1,7 @@
-import { createServer } from 'node:net';
-import type { Page } from '@playwright/test';
-import { startSampleApp } from '../../../examples/sample-app/server.ts';
 import { registerOidcApp } from '../../../testing/oidc-app.ts';
 import { expect, test } from '../../../testing/playwright-fixture.ts';
 import { SignInPage } from './relay-pages.ts';
+import { startAtTheApp, startRegisteredSampleApp } from './sample-app-journey.ts';
 import { floodStreams, sprayPasswords } from './strangers.ts';
 
 /**
@@ -15,16 +13,6 @@ import { floodStreams, sprayPasswords } from './strangers.ts';
 
 const UPN = 'alice@demo.test';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
 test.describe('signing in during a distributed attack', () => {
   test('during a password spray and an event-stream flood from many addresses, alice signs in from her familiar browser and from the sample app', async ({
     startRelay,
@@ -35,16 +23,7 @@ test.describe('signing in during a distributed attack', () => {
     const relay = await startRelay({ env: { TRUST_PROXY: '1' } });
     await authenticator.setPin();
     await authenticator.pairUser(relay, UPN);
-    const port = await freePort();
-    const appUrl = `http://127.0.0.1:${port}`;
-    const registered = await registerOidcApp(relay, { redirectUri: `${appUrl}/callback`, name: 'Expense Reports' });
-    const app = await startSampleApp({
-      issuer: registered.issuer,
-      clientId: registered.clientId,
-      clientSecret: registered.clientSecret!,
-      port,
-      appUrl,
-    });
+    const app = await startRegisteredSampleApp((options) => registerOidcApp(relay, options));
 
     // Once before the attack, so this browser holds the relay's familiar-browser cookie.
     const signIn = new SignInPage(page, relay);
@@ -68,7 +47,7 @@ test.describe('signing in during a distributed attack', () => {
 
       // The sample app, through OpenID Connect and the same page (signed out of the relay, so it asks for an approval).
       await page.context().clearCookies({ name: 'countersign_session' });
-      const number = await startAtTheApp(page, appUrl);
+      const number = await startAtTheApp(page, app.url, UPN);
       const window = await authenticator.nextApproval();
       await expect(window.page.getByTestId('request-app')).toHaveText('Expense Reports');
       await window.decide('approve', { number, pin: authenticator.pin });
@@ -87,15 +66,3 @@ test.describe('signing in during a distributed attack', () => {
     }
   });
 });
-
-/** From the app's "Sign in" to the relay's number, typed as a person would. */
-async function startAtTheApp(page: Page, appUrl: string): Promise<string> {
-  await page.goto(appUrl);
-  await page.getByTestId('app-login').click();
-  await expect(page.getByText('to continue to Expense Reports')).toBeVisible();
-  await page.locator('input[name=upn]').fill(UPN);
-  await page.getByRole('button', { name: 'Next' }).click();
-  const number = page.getByTestId('match-number');
-  await expect(number).toHaveText(/^[0-9]{2,6}$/);
-  return (await number.textContent())!.trim();
-}
