@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { FormMessage, type FormMessageValue } from './form-message.tsx';
 import { call } from '../lib/runtime-client.ts';
 import type { AccountView, ClaimResult } from '../lib/runtime-messages.ts';
 
@@ -38,7 +39,7 @@ export function EnterCode({ accounts }: { accounts: AccountView[] }) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
   const [deviceId, setDeviceId] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; code?: string; text: string } | null>(null);
+  const [message, setMessage] = useState<FormMessageValue | null>(null);
   const [busy, setBusy] = useState(false);
   if (usable.length === 0) return null;
   if (!open)
@@ -96,17 +97,7 @@ export function EnterCode({ accounts }: { accounts: AccountView[] }) {
           </select>
         </div>
       )}
-      {message && (
-        <p
-          class={message.ok ? 'muted' : 'alert'}
-          role={message.ok ? 'status' : 'alert'}
-          data-testid="code-message"
-          data-ok={String(message.ok)}
-          data-code={message.code}
-        >
-          {message.text}
-        </p>
-      )}
+      {message && <FormMessage message={message} testId="code-message" />}
       <div class="row">
         <button class="primary grow" type="submit" data-testid="code-submit" disabled={busy || typed.trim() === ''}>
           {busy ? 'Looking for the request…' : 'Continue'}

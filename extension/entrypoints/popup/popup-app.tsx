@@ -3,6 +3,7 @@ import { BiometricSettings } from '../../components/biometric-settings.tsx';
 import { outcomeTitle } from '../../components/outcome-view.tsx';
 import { connectionText } from '../../components/connection-text.ts';
 import { failureText } from '../../components/pin-messages.ts';
+import { FormMessage, type FormMessageValue } from '../../components/form-message.tsx';
 import { PendingList } from '../../components/pending-list.tsx';
 import { EnterCode } from '../../components/enter-code.tsx';
 import { RemoveAccount } from '../../components/remove-account.tsx';
@@ -223,15 +224,13 @@ function RecentActivity({ activity }: { activity: ActivityItem[] }) {
   );
 }
 
-type PairMessage = { ok: boolean; text: string; code?: string };
-
 /** The redeem POST, from the popup (the relay answers it with CORS; no cookies go with it). */
 function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccounts: PinAccount[]; onDone(): void }) {
   const [link, setLink] = useState('');
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');
   const [name, setName] = useState(() => deviceNameFrom(navigator as Navigator & { userAgentData?: never }));
-  const [message, setMessage] = useState<PairMessage | null>(null);
+  const [message, setMessage] = useState<FormMessageValue | null>(null);
   const [busy, setBusy] = useState(false);
   const cleanName = name.trim();
   const nameProblem = cleanName.length === 0 ? 'Give this authenticator a name.' : cleanName.length > 64 ? 'At most 64 characters.' : null;
@@ -361,17 +360,7 @@ function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccou
           Enter your PIN to add the account.
         </div>
       )}
-      {message && (
-        <p
-          class={message.ok ? 'muted' : 'alert'}
-          role={message.ok ? 'status' : 'alert'}
-          data-testid="pair-message"
-          data-ok={String(message.ok)}
-          data-code={message.code}
-        >
-          {message.text}
-        </p>
-      )}
+      {message && <FormMessage message={message} testId="pair-message" />}
       <div class="row">
         <button class="primary grow" type="submit" data-testid="pair-submit" disabled={busy || !link || pinMissing || nameProblem !== null}>
           {busy ? 'Adding…' : 'Add account'}
@@ -387,7 +376,7 @@ function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccou
 function Settings({ state }: { state: AppState }) {
   const [oldPin, setOldPin] = useState('');
   const [newPin, setNewPin] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string; code?: string } | null>(null);
+  const [message, setMessage] = useState<FormMessageValue | null>(null);
   const [busy, setBusy] = useState(false);
   const changePin = async (event: Event) => {
     event.preventDefault();
@@ -454,16 +443,7 @@ function Settings({ state }: { state: AppState }) {
               onInput={(e) => setNewPin(e.currentTarget.value)}
             />
           </div>
-          {message && (
-            <p
-              class={message.ok ? 'muted' : 'alert'}
-              role={message.ok ? 'status' : 'alert'}
-              data-testid="change-pin-message"
-              data-code={message.code}
-            >
-              {message.text}
-            </p>
-          )}
+          {message && <FormMessage message={message} testId="change-pin-message" />}
           <button type="submit" data-testid="change-pin" disabled={busy}>
             {busy ? 'Changing the PIN on every relay…' : 'Change PIN'}
           </button>
@@ -474,7 +454,7 @@ function Settings({ state }: { state: AppState }) {
 }
 
 /** A PIN change's outcome in words: which relays could not be reached, which accounts kept the old PIN. */
-function pinChangeMessage(result: Awaited<ReturnType<typeof changePinEverywhere>>): { ok: boolean; text: string; code?: string } {
+function pinChangeMessage(result: Awaited<ReturnType<typeof changePinEverywhere>>): FormMessageValue {
   if ('changed' in result) {
     if (result.ok) return { ok: true, text: `PIN changed for ${result.changed.join(', ')}.` };
     const kept = result.failed.map((item) => `${item.upn} (${item.relayOrigin}): ${failureText(item.code, undefined, Date.now())}`);
