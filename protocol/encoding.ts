@@ -53,6 +53,9 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** What every protocol id and token looks like: 16 bytes, base64url, 22 characters. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
 /** A protocol id or token: 16 bytes from the CSPRNG, base64url (22 chars). */
 export function randomId(): string {
   return toBase64Url(randomBytes(16));

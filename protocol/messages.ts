@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ID_PATTERN } from './encoding.ts';
 import { LIMITS } from './limits.ts';
 import { MAX_DIGITS, MIN_DIGITS } from './number-match.ts';
 import { UNLOCK_METHODS } from './statements.ts';
@@ -14,7 +15,7 @@ const requiredText = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLe
 const base64url = (minChars: number, maxChars: number) =>
   v.pipe(v.string(), v.minLength(minChars), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'));
 
-export const IdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/, 'must be a 22-character id'));
+export const IdSchema = v.pipe(v.string(), v.regex(ID_PATTERN, 'must be a 22-character id'));
 /** 64 bytes r‖s → 86 base64url characters. */
 export const SignatureSchema = base64url(86, 86);
 /** 65-byte uncompressed point → 87 base64url characters. */

@@ -1,3 +1,5 @@
+import { ID_PATTERN } from './encoding.ts';
+
 /**
  * The pairing link of docs/protocol.md section 3:
  * `{relayOrigin}/pair#v=1&token={token}&upn={upn}&relay={urlencoded relayOrigin}`.
@@ -22,7 +24,7 @@ export function parsePairingLink(link: string): PairingLink | null {
   const upn = params.get('upn');
   const relay = params.get('relay');
   if (params.get('v') !== '1' || !token || !upn || !relay) return null;
-  if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return null;
+  if (!ID_PATTERN.test(token)) return null;
   const relayOrigin = normalizeOrigin(relay);
   if (!relayOrigin || !link.startsWith(`${relayOrigin}/pair#`)) return null;
   return { relayOrigin, token, upn };

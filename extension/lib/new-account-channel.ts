@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../../protocol/encoding.ts';
 import type { ActiveAccount } from './db.ts';
 
 /**
@@ -10,7 +11,6 @@ export const NEW_ACCOUNT_CHANNEL = 'countersign-new-account';
 
 export type NewAccountMessage = { kind: 'store'; account: ActiveAccount } | { kind: 'stored'; deviceId: string; ok: boolean };
 
-const ID = /^[A-Za-z0-9_-]{22}$/;
 const isText = (value: unknown, max = 2048) => typeof value === 'string' && value.length > 0 && value.length <= max;
 
 /** The unconfirmed account a page sent, or null when anything about it is off. */
@@ -23,7 +23,7 @@ export function readNewAccount(data: unknown): ActiveAccount | null {
     account.status === 'active' &&
     account.unconfirmed === true &&
     typeof account.deviceId === 'string' &&
-    ID.test(account.deviceId) &&
+    ID_PATTERN.test(account.deviceId) &&
     [account.relayOrigin, account.relayName, account.userId, account.upn, account.displayName, account.deviceName].every((v) =>
       isText(v, 512),
     ) &&

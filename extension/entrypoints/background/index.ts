@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { parse } from '../../../protocol/index.ts';
+import { ID_PATTERN, parse } from '../../../protocol/index.ts';
 import { NEW_ACCOUNT_CHANNEL } from '../../lib/new-account-channel.ts';
 import { REMEMBER_CHANNEL } from '../../lib/remember-channel.ts';
 import { RuntimeRequest } from '../../lib/runtime-messages.ts';
@@ -34,7 +34,7 @@ export default defineBackground(() => {
       void service.openSecurityInfo(noticeFor).catch(() => undefined);
       return;
     }
-    void openApprovalWindow(/^[A-Za-z0-9_-]{22}$/.test(notificationId) ? notificationId : undefined);
+    void openApprovalWindow(ID_PATTERN.test(notificationId) ? notificationId : undefined);
   });
   // "Remember my PIN": a page hands over an account's wrapping key (a CryptoKey, which runtime
   // messages cannot carry); only the extension's own pages share this origin's channels.
