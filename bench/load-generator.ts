@@ -153,6 +153,12 @@ async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promis
   reply({ cmd: 'paired', count: devices.length });
 }
 
+/** Answers a socket's `hello` with the device's `auth` (its connect key over the nonce). */
+async function answerHello(socket: WebSocket, device: BenchDevice, nonce: string): Promise<void> {
+  const auth = await authFrame({ relayOrigin: publicOrigin, nonce, accounts: [{ deviceId: device.deviceId, connect: device.connect }] });
+  socket.send(JSON.stringify(auth));
+}
+
 function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { perMessageDeflate: false });
@@ -171,13 +177,7 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
       switch (message.type) {
         case 'hello':
           device.nonce = message.nonce as string;
-          authFrame({
-            relayOrigin: publicOrigin,
-            nonce: message.nonce as string,
-            accounts: [{ deviceId: device.deviceId, connect: device.connect }],
-          })
-            .then((auth) => socket.send(JSON.stringify(auth)))
-            .catch(reject);
+          answerHello(socket, device, message.nonce as string).catch(reject);
           return;
         case 'ready':
           clearTimeout(timer);
@@ -411,13 +411,7 @@ function extraSocket(device: BenchDevice, url: string, timeoutMs: number): Promi
     socket.on('message', (data) => {
       const message = JSON.parse((data as Buffer).toString('utf8')) as { type: string; [key: string]: unknown };
       if (message.type === 'hello') {
-        authFrame({
-          relayOrigin: publicOrigin,
-          nonce: message.nonce as string,
-          accounts: [{ deviceId: device.deviceId, connect: device.connect }],
-        })
-          .then((auth) => socket.send(JSON.stringify(auth)))
-          .catch(reject);
+        answerHello(socket, device, message.nonce as string).catch(reject);
       } else if (message.type === 'ready') {
         clearTimeout(timer);
         resolve((message.accepted as string[]).includes(device.deviceId));
