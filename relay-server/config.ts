@@ -5,6 +5,8 @@ import { isLoopbackHost } from '../protocol/device/relay-origin.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
 import { ensurePrivateDir, makePrivate, wideDataDirWarning } from './store/private-files.ts';
 import { parsePinKey } from './pin/pin-sealing-key.ts';
+import { TrustedProxies } from './forward-auth/trusted-proxies.ts';
+import { normalizeHostname, isUnderDomain } from './forward-auth/hostname.ts';
 
 export interface RelayConfig {
   port: number;
@@ -34,6 +36,10 @@ export interface RelayConfig {
    * `DATA_DIR/pin-key`, made at first start. Instances sharing a database must share it.
    */
   pinKey?: Buffer | undefined;
+  /** FORWARD_AUTH_PROXIES: the socket peers the forward-auth check answers (default: loopback). */
+  forwardAuthProxies?: TrustedProxies | undefined;
+  /** COOKIE_DOMAIN: the forward-auth cookie's Domain (docs/protocol.md section 10); unset: host-only. */
+  cookieDomain?: string | undefined;
   /** Per-address device socket caps (hub/device-hub.ts); unset parts keep their defaults. */
   socketLimits?: { unauthenticatedPerClient?: number; newPerSecondPerClient?: number; newBurstPerClient?: number };
 }
@@ -104,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     warnings.push(`/metrics is open to anyone who can reach ${host}: set METRICS_TOKEN to require a bearer token`);
   }
   const pinKey = pinKeyVars(env, problems);
+  const forwardAuthProxies = forwardAuthProxiesVar(env, problems);
+  const cookieDomain = cookieDomainVar(env, relayOrigin, host, problems);
   const wideDataDir = wideDataDirWarning(dataDir);
   if (wideDataDir) warnings.push(wideDataDir);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -135,6 +143,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       timing: DEFAULT_TIMING,
       pinKey,
       socketLimits: socketLimitsVars(env, problems),
+      forwardAuthProxies,
+      cookieDomain,
     },
   };
 }
@@ -197,6 +207,42 @@ function socketLimitsVars(env: Record<string, string | undefined>, problems: str
     limits.newBurstPerClient = limits.newPerSecondPerClient * 2;
   }
   return limits;
+}
+
+/** FORWARD_AUTH_PROXIES: addresses and CIDR ranges, comma-separated; unset: loopback only. */
+function forwardAuthProxiesVar(env: Record<string, string | undefined>, problems: string[]): TrustedProxies {
+  if (env.FORWARD_AUTH_PROXIES === undefined || env.FORWARD_AUTH_PROXIES.trim() === '') return TrustedProxies.defaults();
+  const parsed = TrustedProxies.parse(env.FORWARD_AUTH_PROXIES);
+  if (parsed.ok) return parsed.proxies;
+  problems.push(parsed.problem);
+  return TrustedProxies.defaults();
+}
+
+/**
+ * COOKIE_DOMAIN: a DNS name the relay's own host lies under (a browser refuses a cookie for any
+ * other), given with or without a leading dot; never an IP address.
+ */
+function cookieDomainVar(
+  env: Record<string, string | undefined>,
+  relayOrigin: string | undefined,
+  host: string,
+  problems: string[],
+): string | undefined {
+  const raw = env.COOKIE_DOMAIN?.trim();
+  if (!raw) return undefined;
+  const domain = /[:/@]/.test(raw) ? undefined : normalizeHostname(raw.replace(/^\./, ''));
+  if (!domain || domain.includes(':') || /^[\d.]+$/.test(domain) || !domain.includes('.') || /^\[/.test(domain)) {
+    problems.push('COOKIE_DOMAIN must be a DNS name with at least two labels, like example.com (no scheme, port or IP address)');
+    return undefined;
+  }
+  const relayHost = normalizeHostname(relayOrigin ? new URL(relayOrigin).host : host);
+  if (!relayHost || !isUnderDomain(relayHost, domain)) {
+    problems.push(
+      `COOKIE_DOMAIN ${domain} must contain the relay's own host (set RELAY_ORIGIN to a name under it, like https://signin.${domain})`,
+    );
+    return undefined;
+  }
+  return domain;
 }
 
 /** PIN_KEY (the key itself) or PIN_KEY_FILE (a file holding it); both set is a mistake. */
