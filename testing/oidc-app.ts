@@ -19,6 +19,11 @@ export interface OidcAppOptions {
   name?: string;
   public?: boolean;
   needsConsent?: boolean;
+  /** Where the app may send people after signing them out through Countersign (RP-initiated logout). */
+  postLogoutRedirectUris?: string[];
+  /** The app's Back-Channel Logout 1.0 receiver. */
+  backchannelLogoutUri?: string;
+  idTokenAlg?: 'RS256' | 'ES256';
 }
 
 export async function registerOidcApp(relay: { origin: string; adminToken: string }, options: OidcAppOptions): Promise<OidcApp> {
@@ -31,6 +36,9 @@ export async function registerOidcApp(relay: { origin: string; adminToken: strin
       redirectUris: [options.redirectUri],
       public: options.public ?? false,
       needsConsent: options.needsConsent ?? false,
+      ...(options.postLogoutRedirectUris ? { postLogoutRedirectUris: options.postLogoutRedirectUris } : {}),
+      ...(options.backchannelLogoutUri ? { backchannelLogoutUri: options.backchannelLogoutUri } : {}),
+      ...(options.idTokenAlg ? { idTokenAlg: options.idTokenAlg } : {}),
     }),
   });
   const body = (await response.json()) as { clientId?: string; clientSecret?: string; error?: { message?: string } };

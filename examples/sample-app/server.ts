@@ -14,7 +14,10 @@ export interface SampleAppOptions {
   clientId: string;
   clientSecret: string;
   port: number;
-  /** Where browsers reach this app; its /callback must be a registered redirect URI. */
+  /**
+   * Where browsers reach this app: its /callback must be a registered redirect URI, and its home
+   * (`${appUrl}/`) a registered post-logout redirect URI for "Sign out" to come back here.
+   */
   appUrl?: string;
 }
 
@@ -23,11 +26,14 @@ interface BrowserState {
   pending?: { codeVerifier: string; nonce: string; state: string };
   claims?: oidc.IDToken;
   idToken?: string;
+  /** The state of a sign-out in progress: Countersign sends it back with the browser. */
+  signingOut?: string;
 }
 
 export async function startSampleApp(options: SampleAppOptions): Promise<{ url: string; close(): Promise<void> }> {
   const appUrl = options.appUrl ?? `http://localhost:${options.port}`;
   const redirectUri = `${appUrl}/callback`;
+  const homeUri = `${appUrl}/`;
   const issuer = new URL(options.issuer);
   // Plain http is for a relay on this computer only; a real relay is https.
   const config = await oidc.discovery(issuer, options.clientId, options.clientSecret, undefined, {
@@ -37,13 +43,13 @@ export async function startSampleApp(options: SampleAppOptions): Promise<{ url: 
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', appUrl);
-    const { id, state } = browserState(req, res, browsers);
+    const { state } = browserState(req, res, browsers);
     if (url.pathname === '/login') {
       const pending = { codeVerifier: oidc.randomPKCECodeVerifier(), nonce: oidc.randomNonce(), state: oidc.randomState() };
       state.pending = pending;
       const target = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
-        scope: 'openid profile',
+        scope: 'openid profile email groups',
         code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
         code_challenge_method: 'S256',
         nonce: pending.nonce,
@@ -72,11 +78,24 @@ export async function startSampleApp(options: SampleAppOptions): Promise<{ url: 
     }
     if (url.pathname === '/logout') {
       const idToken = state.idToken;
-      browsers.delete(id);
+      // Signed out here at once; Countersign then asks the person and sends them back home.
+      delete state.claims;
+      delete state.idToken;
       if (!idToken) return redirect(res, '/');
-      return redirect(res, oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: redirectUri }).href);
+      state.signingOut = oidc.randomState();
+      const end = oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: homeUri, state: state.signingOut });
+      return redirect(res, end.href);
     }
     if (url.pathname !== '/') return page(res, 'Not found', '<p>There is nothing here.</p>', 404);
+    const returnedState = url.searchParams.get('state');
+    if (returnedState !== null && returnedState === state.signingOut) {
+      delete state.signingOut;
+      return page(
+        res,
+        'Sample App',
+        '<p data-testid="app-signed-out">You signed out.</p><p><a class="button" data-testid="app-login" href="/login">Sign in again</a></p>',
+      );
+    }
     if (!state.claims)
       return page(
         res,

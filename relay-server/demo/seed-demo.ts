@@ -4,7 +4,7 @@ import { hashPassword } from '../security/passwords.ts';
 import type { Store } from '../store/store.ts';
 import { seedDemoApps } from './demo-apps.ts';
 
-/** The demo accounts of README.md and docs/contracts.md; created once, never overwritten. */
+/** The demo accounts of README.md and docs/contracts.md; created once, never overwritten. Each one's email is its UPN. */
 export const DEMO_USERS = [
   { upn: 'alice@demo.test', displayName: 'Alice Example', password: 'countersign-demo', groups: ['staff'], isAdmin: false },
   { upn: 'bob@demo.test', displayName: 'Bob Example', password: 'countersign-demo', groups: ['staff', 'contractors'], isAdmin: false },
@@ -19,11 +19,15 @@ export const DEMO_PUSHES_PER_10_MIN = 30;
 
 export async function seedDemo(store: Store, clock: Clock): Promise<void> {
   for (const demo of DEMO_USERS) {
-    if (await store.users.byUpn(demo.upn)) continue;
+    const existing = await store.users.byUpn(demo.upn);
+    // A demo database from before users had an email gets it once.
+    if (existing && existing.email === null) await store.users.update(existing.id, { email: demo.upn }, clock.now());
+    if (existing) continue;
     await store.users.create(
       {
         upn: demo.upn,
         displayName: demo.displayName,
+        email: demo.upn,
         passwordHash: await hashPassword(demo.password),
         isAdmin: demo.isAdmin,
         groups: [...demo.groups],

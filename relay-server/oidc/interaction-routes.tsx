@@ -9,10 +9,9 @@ import { MessagePage } from '../pages/message-page.tsx';
 import { pageSession, type PageSession } from '../pages/page-session.ts';
 import { renderPage } from '../pages/render-page.ts';
 import type { RelayDeps } from '../relay-deps.ts';
-import { rememberReturnTo } from '../session/return-to.ts';
 import type { RegisteredApp } from '../store/apps-store.ts';
 import type { OpenIdProvider } from './openid-provider.ts';
-import { INTERACTION_PATH, PROVIDER_PAGE_CSP } from './provider-config.ts';
+import { GRANTED_SCOPE, INTERACTION_PATH, PROVIDER_PAGE_CSP } from './provider-config.ts';
 
 type NodeBindings = { incoming: IncomingMessage; outgoing: ServerResponse };
 
@@ -59,7 +58,8 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
       const app = await deps.store.apps.byClientId(String(interaction.params.client_id));
       if (!app) return expired(c);
       const signedIn = await pageSession(c, deps);
-      if (interaction.prompt.name === 'login') {
+      const selecting = interaction.prompt.name === 'select_account';
+      if (interaction.prompt.name === 'login' || selecting) {
         const now = deps.clock.now();
         // prompt=login wants a sign-in made after the app asked: the first visit notes when that was.
         const signInAfter = typeof interaction.result?.signInAfter === 'number' ? interaction.result.signInAfter : now;
@@ -68,9 +68,12 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
           await saveUntilItsExpiry(interaction);
         }
         if (!signedIn || !freshEnough(signedIn, interaction.params, signInAfter, now)) {
-          // After any sign-in the browser lands on /me, which sends it back here (session/return-to.ts).
-          rememberReturnTo(c, deps.relayOrigin(), now);
-          return c.redirect(`/signin?app=${encodeURIComponent(app.clientId)}&interaction=${interaction.uid}`, 303);
+          // The uid travels with the sign-in, which comes back here when it succeeds (signin/waiting-app.ts).
+          return c.redirect(signInUrl(app.clientId, interaction.uid), 303);
+        }
+        // prompt=select_account: whoever is signed in since before the app asked is offered, not assumed.
+        if (selecting && signedIn.session.created_at <= signInAfter) {
+          return renderPage(c, <SelectAccountPage app={app} session={signedIn} uid={interaction.uid} />);
         }
         // The provider's session belongs to someone else (another person signed in to Countersign
         // in this browser): end it here, so the provider starts a new one instead of asking the
@@ -81,6 +84,7 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
           await saveUntilItsExpiry(interaction);
         }
         return finish(c, {
+          ...(selecting ? { select_account: {} } : {}),
           login: { accountId: signedIn.user.id, amr: signedIn.amr, ts: Math.floor(signedIn.session.created_at / 1000), remember: false },
         });
       }
@@ -105,8 +109,30 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
       if (form.value('answer') !== 'allow') return finish(c, { error: 'access_denied', error_description: 'The person did not allow it.' });
       await deps.store.apps.recordConsent(signedIn.user.id, clientId, deps.clock.now());
       const grant = new found.provider.Grant({ accountId: signedIn.user.id, clientId });
-      grant.addOIDCScope('openid profile');
+      grant.addOIDCScope(GRANTED_SCOPE);
       return finish(c, { consent: { grantId: await grant.save() } });
+    })
+    .post('/:uid/select', async (c) => {
+      const found = await details(c);
+      const signedIn = await pageSession(c, deps);
+      if (!found || !signedIn || found.interaction.prompt.name !== 'select_account') return expired(c);
+      try {
+        await readProtectedForm(c, deps.relayOrigin(), signedIn.session);
+      } catch (error) {
+        if (error instanceof CsrfError)
+          return csrfFailurePage(c, { href: `${INTERACTION_PATH}/${found.interaction.uid}`, label: 'Go back' }, signedIn.viewer);
+        throw error;
+      }
+      if (found.interaction.session?.accountId && found.interaction.session.accountId !== signedIn.user.id) {
+        await (await found.provider.Session.find(found.interaction.session.cookie))?.destroy();
+        delete found.interaction.session;
+        await saveUntilItsExpiry(found.interaction);
+      }
+      const { session } = signedIn;
+      return finish(c, {
+        select_account: {},
+        login: { accountId: signedIn.user.id, amr: signedIn.amr, ts: Math.floor(session.created_at / 1000), remember: false },
+      });
     })
     .get('/:uid/cancel', async (c) => {
       const found = await details(c);
@@ -116,6 +142,8 @@ export function interactionRoutes(deps: RelayDeps, openid: OpenIdProvider) {
       return finish(c, { error: 'access_denied', error_description: reason });
     });
 }
+
+const signInUrl = (clientId: string, uid: string) => `/signin?app=${encodeURIComponent(clientId)}&interaction=${uid}`;
 
 /** Saves a changed interaction for the rest of its lifetime (oidc-provider takes a TTL in seconds). */
 function saveUntilItsExpiry(interaction: Interaction) {
@@ -140,8 +168,8 @@ function ConsentPage(props: { app: RegisteredApp; session: PageSession; uid: str
     <Layout title={`Allow ${props.app.name}?`} viewer={props.session.viewer}>
       <h1>Allow {props.app.name}?</h1>
       <p data-testid="consent-text">
-        {props.app.name} wants to know who you are: your name ({props.session.user.display_name}) and your username (
-        {props.session.user.upn}). Countersign asks once and remembers your answer.
+        {props.app.name} wants to know who you are: your name ({props.session.user.display_name}), your username ({props.session.user.upn}),
+        your email address and your groups. Countersign asks once and remembers your answer.
       </p>
       <form method="post" action={`${INTERACTION_PATH}/${props.uid}/consent`}>
         <input type="hidden" name={CSRF_FIELD} value={props.session.viewer.csrf} />
@@ -154,6 +182,29 @@ function ConsentPage(props: { app: RegisteredApp; session: PageSession; uid: str
           </button>
         </div>
       </form>
+    </Layout>
+  );
+}
+
+/** prompt=select_account: continue as the person signed in to Countersign, or sign in as someone else. */
+function SelectAccountPage(props: { app: RegisteredApp; session: PageSession; uid: string }) {
+  return (
+    <Layout title={`Continue to ${props.app.name}`} viewer={props.session.viewer}>
+      <h1>Choose an account</h1>
+      <p class="muted">to continue to {props.app.name}</p>
+      <form method="post" action={`${INTERACTION_PATH}/${props.uid}/select`}>
+        <input type="hidden" name={CSRF_FIELD} value={props.session.viewer.csrf} />
+        <div class="actions">
+          <button class="primary" type="submit" data-testid="continue-as">
+            Continue as {props.session.user.upn}
+          </button>
+        </div>
+      </form>
+      <div class="links">
+        <a href={signInUrl(props.app.clientId, props.uid)} data-testid="sign-in-as-someone-else">
+          Sign in as someone else
+        </a>
+      </div>
     </Layout>
   );
 }

@@ -18,8 +18,16 @@ export function kyselyAdapter(store: Store, clock: Clock): new (model: string) =
     upsert(id: string, payload: AdapterPayload, expiresIn: number) {
       return upsert(store.db, this.model, id, payload, expiresIn > 0 ? clock.now() + expiresIn * 1000 : null);
     }
-    find(id: string) {
-      return this.model === 'Client' ? findClient(store, id) : findBy(store.db, this.model, 'id', id, clock.now());
+    async find(id: string) {
+      if (this.model === 'Client') return findClient(store, id);
+      const payload = await findBy(store.db, this.model, 'id', id, clock.now());
+      // A refresh token dies with the relay session its grant was made under (docs/protocol.md
+      // section 9): ended sessions revoke their grants at once, and an expired one is caught here.
+      if (payload && this.model === 'RefreshToken') {
+        const grantId = typeof payload.grantId === 'string' ? payload.grantId : undefined;
+        if (!grantId || !(await store.oidcSessionGrants.liveSession(grantId, clock.now()))) return undefined;
+      }
+      return payload;
     }
     findByUid(uid: string) {
       return findBy(store.db, this.model, 'uid', uid, clock.now());
@@ -50,6 +58,8 @@ async function upsert(db: Kysely<Database>, model: string, id: string, payload: 
     payload: JSON.stringify(payload),
     grant_id: typeof payload.grantId === 'string' ? payload.grantId : null,
     uid: typeof payload.uid === 'string' ? payload.uid : null,
+    account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+    client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
     expires_at: expiresAt,
     consumed_at: null,
   };
@@ -88,13 +98,15 @@ async function findClient(store: Store, clientId: string): Promise<AdapterPayloa
     client_id: app.clientId,
     client_name: app.name,
     redirect_uris: app.redirectUris,
-    post_logout_redirect_uris: app.redirectUris,
-    grant_types: ['authorization_code'],
+    // Only where logout may return to: these never receive a code.
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: app.public ? 'none' : 'client_secret_basic',
     ...(app.secretHash ? { client_secret: app.secretHash } : {}),
+    ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     // Registration-time fields the provider reads: never HS256 (the secret is only a hash here).
-    id_token_signed_response_alg: 'RS256',
+    id_token_signed_response_alg: app.idTokenAlg,
   };
 }
 

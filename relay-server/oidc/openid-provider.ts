@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import type { Store } from '../store/store.ts';
+import type { EndedSession } from '../store/sessions-store.ts';
 import { AuthRequestCaps, writeAuthRefusal } from './auth-request-caps.ts';
+import { BackchannelDelivery } from './backchannel-delivery.ts';
 import { INTERACTION_PATH, OIDC_TTL, PROVIDER_PAGE_CSP, createProvider } from './provider-config.ts';
 import { loadSigningKeys, rotateSigningKeys, signingKeysVersion } from './signing-keys.ts';
 
@@ -30,6 +32,8 @@ export class OpenIdProvider {
   private version = '';
   private checkedAt = 0;
   private building: Promise<Provider> | undefined;
+  /** Logout tokens on their way to apps (Back-Channel Logout 1.0), shared by every rebuild of the provider. */
+  readonly backchannel: BackchannelDelivery;
 
   constructor(
     private readonly deps: {
@@ -40,8 +44,32 @@ export class OpenIdProvider {
       behindProxy: boolean;
       /** The caps on authorization requests (docs/protocol.md section 5), checked before the provider stores anything. */
       authCaps?: AuthRequestCaps;
+      /** Retry delays of back-channel logout deliveries (tests make them short). */
+      backchannelRetryDelaysMs?: readonly number[];
     },
-  ) {}
+  ) {
+    this.backchannel = new BackchannelDelivery(deps.logger, deps.backchannelRetryDelaysMs);
+    // docs/protocol.md section 9: whenever a relay session ends, so do the app grants and refresh
+    // tokens made under it, and each app with a back-channel receiver is told.
+    deps.store.sessions.onEnded((ended) => this.endAppSessions(ended));
+  }
+
+  /** Ends the app sessions of relay sessions that ended; failures are logged, never thrown at the sign-out. */
+  private async endAppSessions(ended: EndedSession[]): Promise<void> {
+    try {
+      const grants = await this.deps.store.oidcSessionGrants.endSessions(ended.map((session) => session.idHash));
+      if (grants.length === 0) return;
+      const provider = await this.current();
+      for (const grant of grants) {
+        const client = await provider.Client.find(grant.client_id);
+        // Queued with retries by the patched Client (provider-config.ts): never awaits the app.
+        const logout = client as unknown as { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> };
+        if (logout?.backchannelLogoutUri) await logout.backchannelLogout(grant.user_id, grant.sid);
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'app sessions not ended with the relay session');
+    }
+  }
 
   get authCaps(): AuthRequestCaps | undefined {
     return this.deps.authCaps;
@@ -107,6 +135,7 @@ export class OpenIdProvider {
       jwks: { keys },
       cookieKeys: [cookieKey],
       behindProxy: this.deps.behindProxy,
+      backchannel: this.backchannel,
     });
     this.listener = this.provider.callback();
     // Keys made on first start change the version: read it again so the next check is quiet.

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import { matchesDigest } from '../security/secrets.ts';
 import { SESSION_COOKIE } from '../session/browser-session.ts';
 import type { Store } from '../store/store.ts';
+import type { BackchannelDelivery } from './backchannel-delivery.ts';
 import { kyselyAdapter } from './kysely-adapter.ts';
 import { errorPageHtml, logoutPageHtml, signedOutPageHtml } from './provider-pages.tsx';
 
@@ -31,6 +32,8 @@ export const PROVIDER_PAGE_CSP = "default-src 'self'; img-src 'self' data:; scri
 export const OIDC_TTL = {
   AccessToken: 600,
   AuthorizationCode: 60,
+  // Rotated on every use, and dead with the relay session sooner (kysely-adapter.ts, app-sessions.ts).
+  RefreshToken: 14 * 24 * 3600,
   IdToken: 3600,
   Interaction: 600,
   Session: 8 * 3600,
@@ -46,13 +49,28 @@ export interface ProviderInputs {
   cookieKeys: string[];
   /** Behind TRUST_PROXY, Koa reads the forwarded protocol and host. */
   behindProxy: boolean;
+  /** Sends Back-Channel Logout tokens in the background, with retries. */
+  backchannel: BackchannelDelivery;
 }
+
+/** The scopes apps may ask for, and the claims each one gives (docs/protocol.md section 9). */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'] as const;
+const CLAIMS = {
+  // amr and auth_time come from the sign-in itself; sid names the app's session for logout.
+  openid: ['sub', 'amr', 'auth_time', 'sid'],
+  profile: ['name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+  groups: ['groups'],
+};
+/** What a first-party grant (or a consent) allows: every scope; the app's request picks among them. */
+export const GRANTED_SCOPE = OIDC_SCOPES.join(' ');
 
 /**
  * The OpenID Provider (docs/protocol.md section 9) on oidc-provider: authorization code flow with
- * PKCE (S256, required for public clients), client_secret_basic/post, RS256 or ES256 ID tokens,
- * userinfo, RP-initiated logout; no dynamic registration, no refresh tokens. People sign in on
- * the relay's own pages (`/oidc/interaction/{uid}`), so the provider never renders a login form.
+ * PKCE (S256, required for public clients), client_secret_basic/post, RS256 or ES256 ID tokens
+ * (the app's idTokenAlg), userinfo, rotating refresh tokens with offline_access, RP-initiated and
+ * Back-Channel Logout; no dynamic registration, no pushed authorization requests. People sign in
+ * on the relay's own pages (`/oidc/interaction/{uid}`), so the provider never renders a login form.
  */
 export function createProvider(inputs: ProviderInputs): Provider {
   const { store } = inputs;
@@ -65,18 +83,32 @@ export function createProvider(inputs: ProviderInputs): Provider {
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] },
     pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
-    scopes: ['openid', 'profile'],
-    // amr and auth_time come from the sign-in itself; listing them under openid puts them in every ID token.
-    claims: { openid: ['sub', 'amr', 'auth_time'], profile: ['name', 'preferred_username'] },
-    // The ID token itself carries the profile claims apps read (preferred_username, name).
+    scopes: [...OIDC_SCOPES],
+    claims: CLAIMS,
+    // The ID token itself carries the claims apps read (preferred_username, name, email, groups).
     conformIdTokenClaims: false,
-    issueRefreshToken: () => false,
+    // offline_access gives a refresh token (the default issueRefreshToken); each use rotates it, and
+    // the provider revokes the whole grant when a used one comes back.
+    rotateRefreshToken: true,
     ttl: OIDC_TTL,
+    // The provider fetches only the back-channel logout URIs an administrator registered, and apps
+    // of a self-hosted relay often live on the local network: its guard against private and
+    // loopback addresses (meant for URIs from dynamic registration, which is off) would refuse them.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: false },
+      // Discovery names only what works: no PAR endpoint.
+      pushedAuthorizationRequests: { enabled: false },
+      // Nor sender-constrained tokens: no app here proves possession, and discovery would list DPoP's algorithms.
+      dPoP: { enabled: false },
       userinfo: { enabled: true },
-      revocation: { enabled: true },
+      // An app may revoke only its own tokens.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -92,9 +124,18 @@ export function createProvider(inputs: ProviderInputs): Provider {
     findAccount: async (_ctx, sub) => {
       const user = await store.users.byId(sub);
       if (!user) return undefined;
-      return { accountId: sub, claims: () => ({ sub, preferred_username: user.upn, name: user.display_name }) };
+      return {
+        accountId: sub,
+        claims: async () => ({
+          sub,
+          preferred_username: user.upn,
+          name: user.display_name,
+          ...(user.email ? { email: user.email, email_verified: true } : {}),
+          groups: await store.users.groupsOf(sub),
+        }),
+      };
     },
-    loadExistingGrant: (ctx) => existingOrFirstPartyGrant(ctx, store),
+    loadExistingGrant: (ctx) => existingOrFirstPartyGrant(ctx, store, inputs.clock),
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
       policy: policyTiedToRelaySession(store, inputs.clock),
@@ -114,6 +155,17 @@ export function createProvider(inputs: ProviderInputs): Provider {
   };
   // Signing out of an app through the provider signs out of Countersign too, or the next request
   // would sign the browser straight back in on the relay session.
+  // Every ID token names its app session (sid), not only those of apps with a back-channel receiver.
+  provider.Client.prototype.includeSid = () => true;
+  // Logout tokens go out in the background with retries (backchannel-delivery.ts); a sign-out never waits.
+  type LogoutSender = (this: { clientId: string }, sub: string, sid: string) => Promise<void>;
+  const prototype = provider.Client.prototype as unknown as { backchannelLogout: LogoutSender };
+  const sendLogoutToken = prototype.backchannelLogout;
+  prototype.backchannelLogout = function (sub, sid) {
+    inputs.backchannel.send(this.clientId, sid, () => sendLogoutToken.call(this, sub, sid));
+    return Promise.resolve();
+  };
+  provider.use(offlineAccessWithoutConsentPrompt);
   provider.on('end_session.success', (ctx) => {
     const cookie = ctx.cookies.get(SESSION_COOKIE);
     if (!cookie) return;
@@ -132,6 +184,11 @@ export function createProvider(inputs: ProviderInputs): Provider {
  */
 function policyTiedToRelaySession(store: Store, clock: Clock) {
   const policy = interactionPolicy.base();
+  // prompt=select_account: the interaction page asks whether to continue as the signed-in person.
+  policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
+  // A consent screen shows only for apps marked as needing one, whatever prompt says (and
+  // offlineAccessWithoutConsentPrompt adds prompt=consent to keep offline_access).
+  policy.get('consent')?.checks.remove('consent_prompt');
   policy.get('login')?.checks.add(
     new interactionPolicy.Check('relay_session', 'the Countersign session ended or changed', 'login_required', async (ctx) => {
       const cookie = ctx.cookies.get(SESSION_COOKIE);
@@ -148,19 +205,63 @@ function policyTiedToRelaySession(store: Store, clock: Clock) {
  * consent gets one only once the person said yes (app_consents); until then the consent prompt
  * runs and the interaction page asks.
  */
-async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store) {
+async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, clock: Clock) {
   const { oidc } = ctx;
   const client = oidc.client!;
   const accountId = oidc.session!.accountId!;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  if (grantId) {
-    const grant = await oidc.provider.Grant.find(grantId);
-    if (grant && grant.accountId === accountId) return grant;
-  }
   const app = await store.apps.byClientId(client.clientId);
-  if (!app || (app.needsConsent && !(await store.apps.hasConsent(accountId, app.clientId)))) return undefined;
-  const grant = new oidc.provider.Grant({ clientId: client.clientId, accountId });
-  grant.addOIDCScope('openid profile');
-  await grant.save();
+  const allowed = app !== undefined && (!app.needsConsent || (await store.apps.hasConsent(accountId, app.clientId)));
+  let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (grant && grant.accountId !== accountId) grant = undefined;
+  if (!grant && !allowed) return undefined;
+  grant ??= new oidc.provider.Grant({ clientId: client.clientId, accountId });
+  // Grants made before a scope existed get it (an allowed app is allowed every scope).
+  if (allowed && grant.getOIDCScope() !== GRANTED_SCOPE) grant.addOIDCScope(GRANTED_SCOPE);
+  const savedId = await grant.save();
+  await rememberRelaySession(ctx, store, clock, savedId);
   return grant;
+}
+
+/**
+ * Notes the relay session this app's grant is used under, with the app session's sid: the grant,
+ * its refresh tokens and the app's session end with it (oidc/app-sessions.ts).
+ */
+async function rememberRelaySession(ctx: KoaContextWithOIDC, store: Store, clock: Clock, grantId: string): Promise<void> {
+  const { oidc } = ctx;
+  const cookie = ctx.cookies.get(SESSION_COOKIE);
+  const session = cookie ? await store.sessions.find(cookie, clock.now()) : undefined;
+  if (!session || session.user_id !== oidc.session!.accountId) return;
+  const clientId = oidc.client!.clientId;
+  oidc.session!.ensureClientContainer(clientId);
+  await store.oidcSessionGrants.record({
+    grant_id: grantId,
+    session_hash: session.id_hash,
+    user_id: session.user_id,
+    client_id: clientId,
+    sid: oidc.session!.sidFor(clientId)!,
+    created_at: clock.now(),
+  });
+}
+
+/**
+ * oidc-provider keeps offline_access only when the request also says prompt=consent (OpenID
+ * Core's advice for a consent screen). Here a refresh token needs no screen of its own (section 9):
+ * a GET authorization request asking for offline_access is read as if it said so, and
+ * prompt=consent forces no screen (policyTiedToRelaySession). prompt=none stays alone, as it must.
+ */
+async function offlineAccessWithoutConsentPrompt(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  if (ctx.method === 'GET' && ctx.path === OIDC_ROUTES.authorization) {
+    const { scope, prompt } = ctx.query;
+    const prompts = typeof prompt === 'string' ? prompt.split(' ').filter(Boolean) : [];
+    if (
+      typeof scope === 'string' &&
+      scope.split(' ').includes('offline_access') &&
+      !prompts.includes('none') &&
+      !prompts.includes('consent')
+    ) {
+      ctx.query = { ...ctx.query, prompt: [...prompts, 'consent'].join(' ') };
+    }
+  }
+  await next();
 }

@@ -35,11 +35,11 @@ export function logoutPageHtml(appName: string | undefined, providerForm: string
       <p>{appName ? `${appName} asks to sign you out of Countersign.` : 'Sign out of Countersign?'}</p>
       {raw(providerForm)}
       <div class="actions">
-        <button class="primary" type="submit" form="op.logoutForm" name="logout" value="yes" data-testid="confirm-logout">
-          Sign out
-        </button>
-        <button type="submit" form="op.logoutForm">
+        <button class="button secondary" type="submit" form="op.logoutForm" data-testid="stay-signed-in">
           Stay signed in
+        </button>
+        <button class="button" type="submit" form="op.logoutForm" name="logout" value="yes" data-testid="confirm-logout">
+          Sign out
         </button>
       </div>
     </MessagePage>,

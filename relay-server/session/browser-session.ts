@@ -29,9 +29,8 @@ export async function startSession(
   amr: string[],
 ): Promise<void> {
   const previous = getCookie(c, SESSION_COOKIE);
-  if (previous) await store.sessions.remove(previous);
   forgetPreSessionToken(c, relayOrigin);
-  const { cookieValue } = await store.sessions.create(userId, amr, clock.now());
+  const { cookieValue } = await store.sessions.create(userId, amr, clock.now(), previous);
   setCookie(c, SESSION_COOKIE, cookieValue, {
     httpOnly: true,
     sameSite: 'Lax',

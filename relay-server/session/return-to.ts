@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { INTERACTION_PATH, isInteractionUid } from '../oidc/provider-config.ts';
 
 /**
- * Where a signed-out visitor was going (an admin page, their security info page, or back to an app
- * through the OpenID Provider), kept for ten minutes in an HttpOnly
- * cookie so that whichever way they then sign in (password page or phone, both of which land on
- * /me) they come back to it. Only /admin, /security-info and /oidc/interaction paths are kept, so this can never redirect off the relay,
+ * Where a signed-out visitor was going (an admin page or their security info page), kept for ten
+ * minutes in an HttpOnly cookie so that whichever way they then sign in (password page or phone,
+ * both of which land on /me) they come back to it. Only /admin and /security-info paths are kept,
+ * so this can never redirect off the relay. An app's waiting sign-in is never kept here: it travels
+ * with the sign-in request (signin/waiting-app.ts), so a later sign-in cannot be captured by it;
  * and only a session started after it was set takes it (the one who is still signed in the old
  * way can visit /me without being sent back). A Temporary Access Pass lands on adding an
  * authenticator instead and leaves the cookie for the next visit to /me.
@@ -20,10 +20,8 @@ const isPageUnder = (prefix: string, value: string): boolean =>
 const isAdminPath = (value: string): boolean => isPageUnder('/admin', value);
 /** Security info and its pages: where the extension's "Add again" sends a person (account/security-info-routes.tsx). */
 const isSecurityInfoPath = (value: string): boolean => isPageUnder('/security-info', value);
-/** An app's sign-in waiting on the OpenID Provider (oidc/interaction-routes.tsx). */
-const isInteractionPath = (value: string): boolean =>
-  value.startsWith(`${INTERACTION_PATH}/`) && isInteractionUid(value.slice(INTERACTION_PATH.length + 1));
-const isReturnPath = (value: string): boolean => isAdminPath(value) || isSecurityInfoPath(value) || isInteractionPath(value);
+// A cookie from an older relay naming an app's interaction is dropped when read, never followed.
+const isReturnPath = (value: string): boolean => isAdminPath(value) || isSecurityInfoPath(value);
 
 export function rememberReturnTo(c: Context, relayOrigin: string, now: number): void {
   const url = new URL(c.req.url);
@@ -47,10 +45,4 @@ export function takeReturnTo(c: Context, relayOrigin: string, sessionStartedAt: 
   deleteCookie(c, COOKIE, { path: '/', secure: relayOrigin.startsWith('https:') });
   const target = match?.[2];
   return target !== undefined && isReturnPath(target) ? target : undefined;
-}
-
-/** True when the browser is on its way back to an app: its forms may end in a redirect off the relay. */
-export function returningToApp(c: Context): boolean {
-  const target = /^\d{1,15}\|(.*)$/s.exec(getCookie(c, COOKIE) ?? '')?.[1];
-  return target !== undefined && isInteractionPath(target);
 }

@@ -6,6 +6,11 @@ export interface RegisteredApp {
   clientId: string;
   name: string;
   redirectUris: string[];
+  /** Where RP-initiated logout may return to (never given a code). */
+  postLogoutRedirectUris: string[];
+  /** Back-Channel Logout 1.0 receiver. */
+  backchannelLogoutUri: string | null;
+  idTokenAlg: 'RS256' | 'ES256';
   public: boolean;
   /** SHA-256 (base64url) of the secret; null for a public client. */
   secretHash: string | null;
@@ -18,6 +23,9 @@ function fromRow(row: AppsTable): RegisteredApp {
     clientId: row.client_id,
     name: row.name,
     redirectUris: JSON.parse(row.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    backchannelLogoutUri: row.backchannel_logout_uri,
+    idTokenAlg: row.id_token_alg === 'ES256' ? 'ES256' : 'RS256',
     public: row.is_public === 1,
     secretHash: row.secret_hash,
     needsConsent: row.needs_consent === 1,
@@ -37,6 +45,9 @@ export class AppsStore {
         client_id: app.clientId,
         name: app.name,
         redirect_uris: JSON.stringify(app.redirectUris),
+        post_logout_redirect_uris: JSON.stringify(app.postLogoutRedirectUris),
+        backchannel_logout_uri: app.backchannelLogoutUri,
+        id_token_alg: app.idTokenAlg,
         is_public: app.public ? 1 : 0,
         secret_hash: app.secretHash,
         needs_consent: app.needsConsent ? 1 : 0,
@@ -60,9 +71,21 @@ export class AppsStore {
   async remove(clientId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('app_consents').where('client_id', '=', clientId).execute();
+      // Its grants, codes and tokens (refresh tokens too) die with it (docs/protocol.md section 7).
+      await trx.deleteFrom('oidc_payloads').where('client_id', '=', clientId).execute();
+      await trx.deleteFrom('oidc_session_grants').where('client_id', '=', clientId).execute();
       const result = await trx.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
     });
+  }
+
+  /** Sets where the app may return after RP-initiated logout. */
+  async setPostLogoutRedirectUris(clientId: string, uris: string[]): Promise<void> {
+    await this.db
+      .updateTable('apps')
+      .set({ post_logout_redirect_uris: JSON.stringify(uris) })
+      .where('client_id', '=', clientId)
+      .execute();
   }
 
   async hasConsent(userId: string, clientId: string): Promise<boolean> {

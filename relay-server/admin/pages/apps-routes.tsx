@@ -11,7 +11,22 @@ import { fieldErrors, hasErrors } from './form-fields.ts';
 import { AppsPage, type NewAppValues } from './apps-views.tsx';
 import { keepNewAppSecret, takeNewAppSecret } from './new-app-secret-cookie.ts';
 
-const EMPTY: NewAppValues = { name: '', redirectUris: '', public: false, needsConsent: false };
+const EMPTY: NewAppValues = {
+  name: '',
+  redirectUris: '',
+  postLogoutRedirectUris: '',
+  backchannelLogoutUri: '',
+  idTokenAlg: 'RS256',
+  public: false,
+  needsConsent: false,
+};
+
+/** A textarea's URIs, one per line; blank lines are nothing. */
+const lines = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 const DONE = new Set(['created', 'deleted', 'rotated']);
 
 /** /admin/apps: the apps that sign people in through the relay (docs/protocol.md sections 7 and 9). */
@@ -46,16 +61,18 @@ export function appsRoutes(deps: RelayDeps) {
         const values: NewAppValues = {
           name: (form.value('name') ?? '').trim(),
           redirectUris: form.value('redirectUris') ?? '',
+          postLogoutRedirectUris: form.value('postLogoutRedirectUris') ?? '',
+          backchannelLogoutUri: (form.value('backchannelLogoutUri') ?? '').trim(),
+          idTokenAlg: form.value('idTokenAlg') ?? 'RS256',
           public: form.value('public') === 'on',
           needsConsent: form.value('needsConsent') === 'on',
         };
-        const uris = values.redirectUris
-          .split(/\r?\n/)
-          .map((line) => line.trim())
-          .filter((line) => line.length > 0);
         const parsed = parse(CreateAppBody, {
           name: values.name,
-          redirectUris: uris,
+          redirectUris: lines(values.redirectUris),
+          postLogoutRedirectUris: lines(values.postLogoutRedirectUris),
+          backchannelLogoutUri: values.backchannelLogoutUri || null,
+          idTokenAlg: values.idTokenAlg,
           public: values.public,
           needsConsent: values.needsConsent,
         });

@@ -8,6 +8,10 @@ export interface NewAppValues {
   name: string;
   /** One per line, as typed. */
   redirectUris: string;
+  /** One per line, as typed. */
+  postLogoutRedirectUris: string;
+  backchannelLogoutUri: string;
+  idTokenAlg: string;
   public: boolean;
   needsConsent: boolean;
 }
@@ -46,6 +50,7 @@ export function AppsPage(props: {
             <th scope="col">App</th>
             <th scope="col">Client id</th>
             <th scope="col">Redirect URIs</th>
+            <th scope="col">Sign-out</th>
             <th scope="col">Type</th>
             <th scope="col">
               <span class="visually-hidden">Actions</span>
@@ -64,9 +69,17 @@ export function AppsPage(props: {
                   ? app.redirectUris.map((uri) => <div class="wrap-anywhere">{uri}</div>)
                   : 'None (sign-in page only)'}
               </td>
+              <td data-label="Sign-out" data-testid="app-logout">
+                {app.postLogoutRedirectUris.map((uri) => (
+                  <div class="wrap-anywhere">{uri}</div>
+                ))}
+                {app.backchannelLogoutUri ? <div class="wrap-anywhere">Back-channel: {app.backchannelLogoutUri}</div> : null}
+                {app.postLogoutRedirectUris.length === 0 && !app.backchannelLogoutUri ? '—' : null}
+              </td>
               <td data-label="Type">
                 {app.redirectUris.length === 0 ? 'Name only' : app.public ? 'Public (PKCE)' : 'Confidential'}
                 {app.needsConsent ? ', asks for consent' : ''}
+                {app.redirectUris.length > 0 ? `, ${app.idTokenAlg}` : ''}
               </td>
               <td data-label="Actions">
                 <form
@@ -142,6 +155,38 @@ function NewAppForm({ csrf, values, errors }: { csrf: string; values: NewAppValu
           {values.redirectUris}
         </textarea>
         <FieldError errors={errors} field="redirectUris" />
+        <label for="app-post-logout">
+          Sign-out return URIs, one per line (optional: where the app may send people after signing them out)
+        </label>
+        <textarea
+          id="app-post-logout"
+          name="postLogoutRedirectUris"
+          rows={2}
+          aria-invalid={errors.postLogoutRedirectUris ? 'true' : undefined}
+        >
+          {values.postLogoutRedirectUris}
+        </textarea>
+        <FieldError errors={errors} field="postLogoutRedirectUris" />
+        <label for="app-backchannel">Back-channel logout URI (optional: told when a person's Countersign session ends)</label>
+        <input
+          id="app-backchannel"
+          name="backchannelLogoutUri"
+          type="text"
+          inputmode="url"
+          value={values.backchannelLogoutUri}
+          aria-invalid={errors.backchannelLogoutUri ? 'true' : undefined}
+        />
+        <FieldError errors={errors} field="backchannelLogoutUri" />
+        <label for="app-alg">ID token signature</label>
+        <select id="app-alg" name="idTokenAlg" aria-invalid={errors.idTokenAlg ? 'true' : undefined}>
+          <option value="RS256" selected={values.idTokenAlg !== 'ES256'}>
+            RS256 (every library accepts it)
+          </option>
+          <option value="ES256" selected={values.idTokenAlg === 'ES256'}>
+            ES256
+          </option>
+        </select>
+        <FieldError errors={errors} field="idTokenAlg" />
         <label class="check">
           <input type="checkbox" name="public" checked={values.public} /> Public client (a browser or mobile app: no secret, PKCE required)
         </label>

@@ -104,18 +104,25 @@ export async function personWithDevice(relay: TestRelay) {
   const user = await relay.createUser({ displayName: 'Alice Example' });
   const { device } = await relay.pairDevice(user.upn);
   const browser = new TestBrowser();
-  /** Signs in on the relay's pages' API, naming `app` as the sign-in page does; returns what the device saw. */
-  const signInOnRelay = async (app = 'demo') => {
+  /** Signs in on the relay's pages' API (in `into`, this person's browser unless given), naming `app` as the sign-in page does; returns what the device saw. */
+  const signInOnRelay = async (app = 'demo', into: TestBrowser = browser) => {
     const signin = await relay.signin.createSignin({ upn: user.upn, app });
     const challenge = await device.waitForChallenge((c) => c.requestId === signin.requestId);
     await device.approve(challenge.requestId, signin.number);
     const completed = await relay.signin.complete(signin);
     const [pair = ''] = (completed.cookie ?? '').split(';');
     const at = pair.indexOf('=');
-    browser.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    into.cookies.set(pair.slice(0, at), pair.slice(at + 1));
     return challenge;
   };
   return { user, device, browser, signInOnRelay };
+}
+
+/** Where the sign-in page at `signinUrl` returns after a sign-in: the app's waiting interaction. */
+export function waitingApp(signinUrl: URL): string {
+  const uid = signinUrl.searchParams.get('interaction');
+  expect(uid).toMatch(/^[\w-]+$/);
+  return `/oidc/interaction/${uid}`;
 }
 
 /** App → relay → (sign in on the relay) → back at the app's callback with a code. */
@@ -126,8 +133,8 @@ export async function signInThroughApp(relay: TestRelay, person: Person, started
   expect(first.url.searchParams.get('app')).toBe(started.clientId);
   expect(first.url.searchParams.get('interaction')).toMatch(/^[\w-]+$/);
   await person.signInOnRelay(started.clientId);
-  // Every sign-in lands on /me, which sends the browser back to the waiting app.
-  const callback = await person.browser.follow('/me', relay.origin);
+  // The sign-in page goes back to the interaction it was started for (its uid travels with it).
+  const callback = await person.browser.follow(waitingApp(first.url), relay.origin);
   expect(callback.url.origin).toBe(new URL(REDIRECT).origin);
   return callback.url;
 }

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
+import { seedDemoApps } from '../../../relay-server/demo/demo-apps.ts';
 import { RealTimeClock, startTestRelay } from '../helpers/test-relay.ts';
 import {
   personWithDevice,
@@ -9,6 +10,7 @@ import {
   relyingParty,
   signInThroughApp,
   startAuthorization,
+  waitingApp,
 } from './browser-and-app.ts';
 
 describe('the OpenID Provider and the relay session', () => {
@@ -28,7 +30,7 @@ describe('the OpenID Provider and the relay session', () => {
       expect(forced.url.pathname, JSON.stringify(extra)).toBe('/signin');
       // A new approval answers it.
       await person.signInOnRelay();
-      const callback = await person.browser.follow('/me', relay.origin);
+      const callback = await person.browser.follow(waitingApp(forced.url), relay.origin);
       expect(callback.url.searchParams.get('code'), callback.url.href).toBeTruthy();
     }
   });
@@ -49,7 +51,7 @@ describe('the OpenID Provider and the relay session', () => {
     alice.browser.cookies.set('countersign_session', bob.browser.cookies.get('countersign_session')!);
     const started = await startAuthorization(config, app);
     const first = await alice.browser.follow(started.authorizationUrl, relay.origin);
-    const callback = first.url.origin === relay.origin ? (await alice.browser.follow('/me', relay.origin)).url : first.url;
+    const callback = first.url.origin === relay.origin ? (await alice.browser.follow(waitingApp(first.url), relay.origin)).url : first.url;
     const tokens = await redeemCode(config, callback, started);
     expect(tokens.claims()!.sub).toBe(bob.user.userId);
   });
@@ -63,7 +65,7 @@ describe('the OpenID Provider and the relay session', () => {
     const first = await person.browser.follow(started.authorizationUrl, relay.origin);
     await person.signInOnRelay();
     expect(first.url.pathname).toBe('/signin');
-    const consent = await person.browser.follow('/me', relay.origin);
+    const consent = await person.browser.follow(waitingApp(first.url), relay.origin);
     expect(consent.status).toBe(200);
     expect(consent.text).toContain('Allow Partner Portal?');
     const uid = /\/oidc\/interaction\/([\w-]+)\/consent/.exec(consent.text)![1]!;
@@ -101,7 +103,7 @@ describe('the OpenID Provider and the relay session', () => {
     const theirs = await other.browser.follow((await startAuthorization(config, app)).authorizationUrl, relay.origin);
     await other.signInOnRelay();
     expect(theirs.url.pathname).toBe('/signin');
-    const page = await other.browser.follow('/me', relay.origin);
+    const page = await other.browser.follow(waitingApp(theirs.url), relay.origin);
     const theirUid = /\/oidc\/interaction\/([\w-]+)\/consent/.exec(page.text)![1]!;
     const theirCsrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const no = await fetch(`${relay.origin}/oidc/interaction/${theirUid}/consent`, {
@@ -128,19 +130,20 @@ describe('the OpenID Provider and the relay session', () => {
     const started = await startAuthorization(config, app);
     const first = await person.browser.follow(started.authorizationUrl, relay.origin);
     expect(first.url.pathname).toBe('/signin');
-    const form = await person.browser.get(`${relay.origin}/signin/password?app=${app.clientId}`);
+    const uid = first.url.searchParams.get('interaction')!;
+    const form = await person.browser.get(`${relay.origin}/signin/password?app=${app.clientId}&interaction=${uid}`);
     // On the way back to an app the page's forms may end off the relay: no form-action 'self' here.
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
     const posted = await fetch(`${relay.origin}/signin/password`, {
       method: 'POST',
       redirect: 'manual',
       headers: { ...person.browser.cookies.header(), 'content-type': 'application/x-www-form-urlencoded', origin: relay.origin },
-      body: new URLSearchParams({ csrf, upn: person.user.upn, password: tap.body.code, app: app.clientId }),
+      body: new URLSearchParams({ csrf, upn: person.user.upn, password: tap.body.code, app: app.clientId, interaction: uid }),
     });
     person.browser.cookies.remember(posted);
     expect(posted.status).toBe(303);
-    expect(posted.headers.get('location')).toBe('/me');
-    const callback = await person.browser.follow('/me', relay.origin);
+    expect(posted.headers.get('location')).toBe(waitingApp(first.url));
+    const callback = await person.browser.follow(waitingApp(first.url), relay.origin);
     const tokens = await redeemCode(config, callback.url, started);
     expect(tokens.claims()!.amr).toEqual(['otp']);
   });
@@ -162,15 +165,21 @@ describe('the OpenID Provider and the relay session', () => {
     expect(replay.status).toBe(400);
   });
 
-  it('RP-initiated logout signs the person out of the app and of Countersign', async () => {
+  it('RP-initiated logout signs the person out of the app and of Countersign, back to a registered post-logout URI only', async () => {
     const relay = await startTestRelay({ clock: new RealTimeClock() });
-    const app = await registerApp(relay);
+    const home = 'http://127.0.0.1:9/';
+    const app = await registerApp(relay, { postLogoutRedirectUris: [home] });
     const person = await personWithDevice(relay);
     const config = await relyingParty(relay.origin, app);
     const started = await startAuthorization(config, app);
     const callback = await signInThroughApp(relay, person, started);
     const tokens = await redeemCode(config, callback, started);
-    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT });
+    // A redirect URI is no post-logout URI: an error page, never a redirect there.
+    const toRedirectUri = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT });
+    const refused = await person.browser.follow(toRedirectUri, relay.origin);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('post_logout_redirect_uri not registered');
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: home, state: 'bye' });
     const confirm = await person.browser.follow(logout, relay.origin);
     expect(confirm.status).toBe(200);
     expect(confirm.text).toContain('asks to sign you out');
@@ -184,7 +193,7 @@ describe('the OpenID Provider and the relay session', () => {
     });
     person.browser.cookies.remember(done);
     expect(done.status).toBe(303);
-    expect(done.headers.get('location')).toMatch(new RegExp(`^${REDIRECT}`));
+    expect(done.headers.get('location')).toBe(`${home}?state=bye`);
     expect(person.browser.cookies.has('countersign_session')).toBe(false);
     const asked = await person.browser.follow((await startAuthorization(config, app)).authorizationUrl, relay.origin);
     expect(asked.url.pathname).toBe('/signin');
@@ -204,6 +213,16 @@ describe('registering apps (admin API)', () => {
       [{ name: 'App', redirectUris: ['https://user:pw@app.example/cb'] }, 'redirectUris'],
       [{ name: 'App', redirectUris: ['not a url'] }, 'redirectUris'],
       [{ name: 'App', redirectUris: [REDIRECT], public: 'yes' }, 'public'],
+      // Sign-out addresses are checked as redirect URIs are.
+      [{ name: 'App', redirectUris: [REDIRECT], postLogoutRedirectUris: ['http://app.example/'] }, 'postLogoutRedirectUris'],
+      [{ name: 'App', redirectUris: [REDIRECT], postLogoutRedirectUris: ['https://app.example/#x'] }, 'postLogoutRedirectUris'],
+      [{ name: 'App', redirectUris: [REDIRECT], postLogoutRedirectUris: 'https://app.example/' }, 'postLogoutRedirectUris'],
+      [{ name: 'App', redirectUris: [REDIRECT], postLogoutRedirectUris: Array(11).fill('https://a.example/') }, 'postLogoutRedirectUris'],
+      [{ name: 'App', redirectUris: [REDIRECT], backchannelLogoutUri: 'http://app.example/logout' }, 'backchannelLogoutUri'],
+      [{ name: 'App', redirectUris: [REDIRECT], backchannelLogoutUri: 'javascript:alert(1)' }, 'backchannelLogoutUri'],
+      [{ name: 'App', redirectUris: [REDIRECT], backchannelLogoutUri: `https://app.example/${'x'.repeat(2100)}` }, 'backchannelLogoutUri'],
+      [{ name: 'App', redirectUris: [REDIRECT], idTokenAlg: 'HS256' }, 'idTokenAlg'],
+      [{ name: 'App', redirectUris: [REDIRECT], idTokenAlg: 'none' }, 'idTokenAlg'],
     ];
     for (const [body, field] of bad) {
       const answer = await relay.http('POST', '/api/v1/admin/apps', { admin: true, body });
@@ -225,7 +244,32 @@ describe('registering apps (admin API)', () => {
     expect(ok.body.clientSecret).toMatch(/^[\w-]{44}$/);
     const listed = (await relay.http('GET', '/api/v1/admin/apps', { admin: true })).body.apps;
     expect(listed).toHaveLength(before.length + 1);
-    expect(listed).toContainEqual(expect.objectContaining({ clientId: ok.body.clientId, name: 'Expense Reports', public: false }));
+    expect(listed).toContainEqual(
+      expect.objectContaining({
+        clientId: ok.body.clientId,
+        name: 'Expense Reports',
+        public: false,
+        postLogoutRedirectUris: [],
+        backchannelLogoutUri: null,
+        idTokenAlg: 'RS256',
+      }),
+    );
+    const full = await relay.http('POST', '/api/v1/admin/apps', {
+      admin: true,
+      body: {
+        name: 'Team Wiki',
+        redirectUris: ['https://wiki.example/cb'],
+        postLogoutRedirectUris: ['https://wiki.example/', 'https://wiki.example/'],
+        backchannelLogoutUri: 'https://wiki.example/backchannel',
+        idTokenAlg: 'ES256',
+      },
+    });
+    expect(full.status).toBe(201);
+    expect(full.body).toMatchObject({
+      postLogoutRedirectUris: ['https://wiki.example/'],
+      backchannelLogoutUri: 'https://wiki.example/backchannel',
+      idTokenAlg: 'ES256',
+    });
     // The secret is shown once and never stored: neither the list nor the database holds it.
     expect(JSON.stringify(listed)).not.toContain(ok.body.clientSecret);
     const row = await relay.running.relay.store.db
@@ -234,6 +278,25 @@ describe('registering apps (admin API)', () => {
       .where('client_id', '=', ok.body.clientId)
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(ok.body.clientSecret);
+  });
+
+  it('the demo’s sample app gets its home as post-logout URI, also on a demo database from before', async () => {
+    const relay = await startTestRelay({ clock: new RealTimeClock() });
+    const { store } = relay.running.relay;
+    expect((await store.apps.byClientId('sample-app'))?.postLogoutRedirectUris).toEqual([
+      'http://localhost:3000/',
+      'http://127.0.0.1:3000/',
+    ]);
+    await store.apps.setPostLogoutRedirectUris('sample-app', []);
+    await seedDemoApps(store, Date.now());
+    expect((await store.apps.byClientId('sample-app'))?.postLogoutRedirectUris).toEqual([
+      'http://localhost:3000/',
+      'http://127.0.0.1:3000/',
+    ]);
+    // An administrator's own choice is left alone.
+    await store.apps.setPostLogoutRedirectUris('sample-app', ['https://elsewhere.example/']);
+    await seedDemoApps(store, Date.now());
+    expect((await store.apps.byClientId('sample-app'))?.postLogoutRedirectUris).toEqual(['https://elsewhere.example/']);
   });
 
   it('has no dynamic registration, and discovery says what the provider does', async () => {

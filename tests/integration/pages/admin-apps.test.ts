@@ -48,6 +48,36 @@ describe('the admin Apps page', () => {
     expect(testIdText(admin.lastHtml, 'new-client-secret')).toBeUndefined();
   });
 
+  it('registers sign-out URIs, a back-channel logout URI and the ID token algorithm, checked like redirect URIs', async () => {
+    await admin.get('/admin/apps');
+    const before = (await env.relay.store.apps.list()).length;
+    for (const [fields, field] of [
+      [{ postLogoutRedirectUris: 'http://wiki.example/' }, 'postLogoutRedirectUris'],
+      [{ backchannelLogoutUri: 'https://wiki.example/#logout' }, 'backchannelLogoutUri'],
+      [{ idTokenAlg: 'HS256' }, 'idTokenAlg'],
+    ] as const) {
+      const bad = await admin.post('/admin/apps', { name: 'Wiki', redirectUris: 'https://wiki.example/cb', ...fields });
+      expect(bad.status, field).toBe(400);
+      expect(testIdText(admin.lastHtml, `error-${field}`), field).toBeTruthy();
+    }
+    expect((await env.relay.store.apps.list()).length).toBe(before);
+    const created = await admin.post('/admin/apps', {
+      name: 'Wiki',
+      redirectUris: 'https://wiki.example/cb',
+      postLogoutRedirectUris: 'https://wiki.example/\nhttps://wiki.example/bye',
+      backchannelLogoutUri: 'https://wiki.example/backchannel',
+      idTokenAlg: 'ES256',
+    });
+    expect(created.status).toBe(303);
+    expect(await appNamed('Wiki')).toMatchObject({
+      postLogoutRedirectUris: ['https://wiki.example/', 'https://wiki.example/bye'],
+      backchannelLogoutUri: 'https://wiki.example/backchannel',
+      idTokenAlg: 'ES256',
+    });
+    await admin.get('/admin/apps');
+    expect(admin.lastHtml).toContain('Back-channel: https://wiki.example/backchannel');
+  });
+
   it('shows what is wrong with a registration and changes nothing', async () => {
     await admin.get('/admin/apps');
     const before = (await env.relay.store.apps.list()).length;
