@@ -10,15 +10,26 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['.output/', '.wxt/', '.tmp/', 'node_modules/', 'coverage/', 'data/', 'test-results/', 'playwright-report/', 'bench/results/'],
+    ignores: [
+      '.output/',
+      '.wxt/',
+      '.tmp/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      'test-results/',
+      'playwright-report/',
+      'bench/results/',
+      'examples/qa-kit/',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        // tsconfig.json types every .ts file; the two loose JavaScript files get TypeScript's defaults.
-        projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs'] },
+        // tsconfig.json types every .ts file; the loose JavaScript files get TypeScript's defaults.
+        projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'testing/*.cjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

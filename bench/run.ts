@@ -15,6 +15,7 @@ import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess 
 import type { SprayCommand, SprayReply } from './password-spray.ts';
 import { isStrangerAddress, type AttackCommand, type AttackReply } from './lockout-attack.ts';
 import { familiarBrowsers, probePasswords } from './password-probes.ts';
+import { forwardAuthBench } from './forward-auth.ts';
 import {
   lockoutAttackReport,
   markdownReport,
@@ -50,13 +51,14 @@ const { values: flags } = parseArgs({
     /**
      * `standard` (relay against the baseline), `password-spam` (quiet run, then the same under a
      * password spray) or `lockout-attack` (familiar browsers' sign-ins quiet, then while strangers
-     * from 100 addresses fill slots, spray passwords and hold event streams).
+     * from 100 addresses fill slots, spray passwords and hold event streams), or `forward-auth`
+     * (requests/s through nginx with the forward-auth check against a bare nginx `return 200`).
      */
     scenario: { type: 'string', default: 'standard' },
   },
 });
 
-const SCENARIOS = ['standard', 'password-spam', 'lockout-attack'] as const;
+const SCENARIOS = ['standard', 'password-spam', 'lockout-attack', 'forward-auth'] as const;
 const scenario = flags.scenario as (typeof SCENARIOS)[number];
 if (!SCENARIOS.includes(scenario)) {
   console.error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
@@ -337,6 +339,14 @@ async function databaseRows(dataDir: string, services: Services | undefined, wit
 }
 
 async function main(): Promise<void> {
+  if (scenario === 'forward-auth') {
+    const jsonOut =
+      flags['json-out'] === path.join(root, 'bench', 'results', 'latest.json')
+        ? path.join(root, 'bench', 'results', 'forward-auth.json')
+        : flags['json-out'];
+    await forwardAuthBench({ durationMs: options.durationMs, warmupMs: options.warmupMs, concurrency: options.concurrency, jsonOut });
+    return;
+  }
   const nofile = Number(execFileSync('bash', ['-c', 'ulimit -n']).toString().trim());
   const perGenerator = Math.ceil(options.devices / options.generators) + options.concurrency * 2 + 100;
   if (nofile < options.devices + 200 || nofile < perGenerator) {

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { LIMITS } from './limits.ts';
-import { DisplayNameSchema, GroupNameSchema, TimeSchema, UpnSchema } from './messages.ts';
+import { DisplayNameSchema, EmailSchema, GroupNameSchema, TimeSchema, UpnSchema } from './messages.ts';
 
 /**
  * The admin API's bodies and answers (docs/protocol.md section 7), and the admin pages' forms, which
@@ -20,6 +20,8 @@ export const GroupListSchema = v.pipe(v.array(GroupNameSchema), v.maxLength(100)
 /** `PATCH /api/v1/admin/users/{upn}`: any of these; a new password signs the user out everywhere. */
 export const UpdateUserBody = v.object({
   displayName: v.optional(DisplayNameSchema),
+  /** `null` removes it. */
+  email: v.optional(v.nullable(EmailSchema)),
   password: v.optional(NewPasswordSchema),
   groups: v.optional(GroupListSchema),
   isAdmin: v.optional(v.boolean()),
@@ -27,7 +29,7 @@ export const UpdateUserBody = v.object({
 });
 
 /** The admin user page's "Profile and groups" form. */
-export const UserProfileForm = v.object({ displayName: DisplayNameSchema, groups: GroupListSchema });
+export const UserProfileForm = v.object({ displayName: DisplayNameSchema, email: v.nullable(EmailSchema), groups: GroupListSchema });
 
 /** The admin user page's "Reset password" form. */
 export const ResetPasswordForm = v.object({ password: NewPasswordSchema });
@@ -48,6 +50,7 @@ export const AdminUserResponse = v.object({
   userId: v.string(),
   upn: v.string(),
   displayName: v.string(),
+  email: v.nullable(v.string()),
   groups: v.array(v.string()),
   devices: v.array(
     v.object({
@@ -70,6 +73,7 @@ export const SigninLogEntry = v.object({
   method: v.string(),
   status: v.string(),
   reason: v.nullish(v.string()),
+  reasonText: v.nullish(v.string()),
   deviceId: v.nullish(v.string()),
   createdAt: v.number(),
   decidedAt: v.nullish(v.number()),
@@ -122,6 +126,11 @@ export const CreateAppBody = v.object({
     v.minLength(1),
   ),
   redirectUris: v.pipe(v.array(RedirectUriSchema), v.minLength(1, 'needs at least one redirect URI'), v.maxLength(10)),
+  /** Where RP-initiated logout may send the browser back to (validated like redirect URIs; they never receive codes). */
+  postLogoutRedirectUris: v.optional(v.pipe(v.array(RedirectUriSchema), v.maxLength(10)), []),
+  /** Back-Channel Logout 1.0: where the relay POSTs a logout token when the person's relay session ends. */
+  backchannelLogoutUri: v.optional(v.nullable(RedirectUriSchema), null),
+  idTokenAlg: v.optional(v.picklist(['RS256', 'ES256'], 'must be RS256 or ES256'), 'RS256'),
   public: v.optional(v.boolean(), false),
   /** Ask the person once before the app learns who they are (first-party apps need no consent screen). */
   needsConsent: v.optional(v.boolean(), false),

@@ -9,4 +9,5 @@ export * from './number-match.ts';
 export * from './pairing-link.ts';
 export * from './parse.ts';
 export * from './paths.ts';
+export * from './signin-reasons.ts';
 export * from './statements.ts';

@@ -41,6 +41,12 @@ export const MatchNumberSchema = v.pipe(v.string(), v.regex(/^[0-9]{0,8}$/, 'mus
 export const DecisionSchema = v.picklist(['approve', 'deny', 'report']);
 export const UnlockSchema = v.picklist(UNLOCK_METHODS);
 export const GroupNameSchema = requiredText(64);
+/** A user's email address (docs/protocol.md section 7): the `email` claim apps key people by. */
+export const EmailSchema = v.pipe(
+  v.string(),
+  v.maxLength(254),
+  v.regex(/^[^\s@"<>()[\],;:\\]+@[^\s@"<>()[\],;:\\]+\.[^\s@"<>()[\],;:\\]+$/, 'must be an email address'),
+);
 
 // ---- Relay → device (section 4) ----
 
@@ -260,6 +266,7 @@ export const PolicySchema = v.object({
 export const CreateUserBody = v.object({
   upn: UpnSchema,
   displayName: DisplayNameSchema,
+  email: v.optional(EmailSchema),
   password: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars))),
   groups: v.optional(v.pipe(v.array(GroupNameSchema), v.maxLength(100))),
 });

@@ -13,6 +13,8 @@ import { interactionRoutes } from './oidc/interaction-routes.tsx';
 import { INTERACTION_PATH } from './oidc/provider-config.ts';
 import { pairingRoutes } from './pairing/pairing-api-routes.ts';
 import { signinRoutes } from './signin/signin-api-routes.ts';
+import { forwardAuthRoutes } from './forward-auth/forward-auth-routes.ts';
+import { rulesApiRoutes } from './forward-auth/rules-api-routes.ts';
 
 /**
  * The relay's HTTP side. Everything with state comes in through `deps`. The security headers are
@@ -49,6 +51,8 @@ export function createApp(deps: RelayDeps) {
   app.route('/api/v1/pairings', pairingRoutes(deps));
   app.route('/api/v1/signins', signinRoutes(deps));
   app.route('/api/v1/admin/apps', appsApiRoutes(deps));
+  app.route('/api/v1/admin/forward-auth', rulesApiRoutes(deps));
+  app.route('/api/v1/forward-auth', forwardAuthRoutes(deps));
   app.route('/api/v1/admin', adminRoutes(deps));
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such endpoint.');

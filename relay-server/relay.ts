@@ -22,6 +22,7 @@ import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
 import { PinService } from './pin/pin-service.ts';
+import { DeviceSelfRemoval } from './account/device-self-removal.ts';
 import { PinSealingKey, checkPinSealingKey, readOrCreatePinKeyFile } from './pin/pin-sealing-key.ts';
 
 export interface RelayOptions {
@@ -90,6 +91,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     relayOrigin,
     handlers: signins,
     pin,
+    removal: new DeviceSelfRemoval({ store, fanout, clock, logger, relayOrigin }),
     onError: (error) => logger.error({ err: error }, 'device frame failed'),
     trustedProxies: config.trustProxy,
     ...(config.socketLimits ? { socketLimits: config.socketLimits } : {}),

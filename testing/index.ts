@@ -41,3 +41,11 @@ export {
 } from './admin-client.ts';
 export { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
 export { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';
+export {
+  freePort,
+  startRegisteredSampleApp,
+  startSampleApp,
+  startSignInAtApp,
+  type RunningSampleApp,
+  type SampleAppOptions,
+} from './sample-app.ts';

@@ -3,20 +3,16 @@ import type { HistoryOutcome } from '../extension/lib/db.ts';
 import type { Decision } from '../protocol/statements.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  test as base,
-  chromium,
-  expect,
-  type Browser,
-  type BrowserContext,
-  type CDPSession,
-  type Locator,
-  type Page,
-  type Worker,
-} from '@playwright/test';
+import type { Browser, BrowserContext, CDPSession, Locator, Page, Worker } from '@playwright/test';
 import { AdminClient } from './admin-client.ts';
 import { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
 import { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';
+import { runningPlaywright } from './running-playwright.ts';
+import { startRegisteredSampleApp, type RunningSampleApp } from './sample-app.ts';
+import { VirtualDevice } from './virtual-device.ts';
+
+// The project's own @playwright/test (a peer dependency), never a second copy: see running-playwright.ts.
+const { test: base, chromium, expect } = runningPlaywright();
 
 /**
  * The QA kit's Playwright fixture (`countersign/testing/fixture`): real Chromium with the built
@@ -152,8 +148,11 @@ export class ApprovalWindow {
   choice(number: string): Locator {
     return this.page.getByRole('button', { name: `Number ${number}` });
   }
-  choices(): Promise<string[]> {
-    return this.page.getByTestId('choice').allTextContents();
+  /** The numbers offered in choose mode, once the buttons are there (they render after the request). */
+  async choices(): Promise<string[]> {
+    const buttons = this.page.getByTestId('choice');
+    await expect(buttons.first()).toBeVisible();
+    return buttons.allTextContents();
   }
   get outcomeView(): Locator {
     return this.page.getByTestId('outcome');
@@ -169,6 +168,8 @@ export class ApprovalWindow {
 
   /** Fills the number (type mode) or picks it (choose mode), and the PIN unless remembered. */
   async fill(options: { number?: string; pin?: string | null; remember?: boolean }): Promise<void> {
+    // The fields exist only once the request is shown: reading them earlier finds none.
+    await this.waitForPending();
     if (options.number !== undefined && !(await this.code.count())) {
       if (await this.numberInput.count()) await this.numberInput.fill(options.number);
       else await this.choice(options.number).click();
@@ -180,6 +181,8 @@ export class ApprovalWindow {
   async decide(decision: Decision, options: { number?: string; pin?: string | null; remember?: boolean } = {}): Promise<void> {
     await this.fill(options);
     await this.page.getByTestId(decision).click();
+    // "It wasn't me" asks once before it reports.
+    if (decision === 'report') await this.page.getByTestId('report-confirm').click();
   }
 
   /** Waits for the outcome screen and returns its outcome. */
@@ -194,7 +197,9 @@ export class Popup {
   constructor(readonly page: Page) {}
 
   async openAddAccount(): Promise<void> {
+    await expect(this.page.getByTestId('popup')).toBeVisible();
     if (!(await this.page.getByTestId('add-account-form').count())) await this.page.getByTestId('add-account').click();
+    await expect(this.page.getByTestId('pairing-link-input')).toBeVisible();
   }
 
   /** Pairs with a link; resolves once the popup says whether it worked (throws if not). */
@@ -370,7 +375,9 @@ export class Authenticator {
     let number = options.number;
     if (decision === 'approve' && number === undefined) {
       if (!options.page) throw new Error('approveNext needs {number} or the sign-in {page}');
-      number = (await options.page.getByTestId('match-number').textContent())?.trim() ?? '';
+      const shown = options.page.getByTestId('match-number');
+      await expect(shown).toHaveText(/^[0-9]+$/);
+      number = (await shown.textContent())?.trim() ?? '';
     }
     const window = await this.nextApproval(options.timeout !== undefined ? { timeout: options.timeout } : {});
     // Only an approve takes the PIN: deny and "It wasn't me" are answered without it, as a person would.
@@ -664,6 +671,16 @@ export interface AnswerOptions {
   timeout?: number;
 }
 
+/** Whether the fixture's browser carries the extension (`test.use({ extension: false })` for a plain Chromium). */
+interface Options {
+  /**
+   * `true` (the default): `context` and `page` are Chromium with the built extension, and
+   * `authenticator` drives it. `false`: a plain Chromium, for tests that approve with a
+   * `virtualDevice` instead (no extension build needed).
+   */
+  extension: boolean;
+}
+
 interface Fixtures {
   /** A demo relay (startRelay({demo: true})) for this test. */
   relay: RunningRelay;
@@ -673,16 +690,35 @@ interface Fixtures {
   launchAuthenticator(options?: { profileDir?: string }): Promise<LaunchedAuthenticator>;
   /** Registers an app on this test's relay for an OpenID Connect sign-in (testing/oidc-app.ts). */
   oidcApp(options: OidcAppOptions): Promise<OidcApp>;
+  /**
+   * Starts the sample app (examples/sample-app, an openid-client app) registered on this test's
+   * relay as `name` (default "Expense Reports"); it stops after the test.
+   */
+  sampleApp(options?: { name?: string }): Promise<RunningSampleApp>;
+  /**
+   * A headless authenticator (testing/virtual-device.ts) paired with `upn` on this test's relay
+   * and connected, ready for `waitForChallenge()` and `approve()`; closed after the test.
+   */
+  virtualDevice(upn: string): Promise<VirtualDevice>;
 }
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures & Options>({
+  extension: [true, { option: true }],
   // The default context is the extension's browser, so `page` signs in where the extension lives.
-  context: async ({}, use) => {
+  context: async ({ extension }, use) => {
+    if (!extension) {
+      const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+      await use(await browser.newContext());
+      await browser.close();
+      return;
+    }
     const launched = await launchAuthenticator();
     await use(launched.context);
     await launched.close();
   },
-  authenticator: async ({ context }, use) => {
+  authenticator: async ({ context, extension }, use) => {
+    if (!extension)
+      throw new Error('authenticator needs the extension: remove test.use({ extension: false }), or approve with virtualDevice');
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
     await use(new Authenticator(context, new URL(worker.url()).host, profiles.get(context) ?? null));
   },
@@ -700,6 +736,26 @@ export const test = base.extend<Fixtures>({
   },
   oidcApp: async ({ relay }, use) => {
     await use((options) => registerOidcApp(relay, options));
+  },
+  sampleApp: async ({ oidcApp }, use) => {
+    const started: RunningSampleApp[] = [];
+    await use(async (options = {}) => {
+      const app = await startRegisteredSampleApp(oidcApp, options);
+      started.push(app);
+      return app;
+    });
+    for (const app of started) await app.close();
+  },
+  virtualDevice: async ({ relay }, use) => {
+    const devices: VirtualDevice[] = [];
+    await use(async (upn) => {
+      const device = await VirtualDevice.open();
+      devices.push(device);
+      await device.pair((await new AdminClient(relay.origin, relay.adminToken).createPairing(upn)).link);
+      await device.connect();
+      return device;
+    });
+    for (const device of devices) await device.close();
   },
   launchAuthenticator: async ({}, use) => {
     const launched: LaunchedAuthenticator[] = [];

@@ -20,7 +20,10 @@ import {
 import {
   EvaluationWaiters,
   RelayConnection,
+  RemovalWaiters,
   buildDecision,
+  removeFrame,
+  sendRemoval,
   preparePairing,
   rawKeyCrypto,
   readPairingLink,
@@ -255,6 +258,8 @@ interface RelayLink {
   lastClose: CloseInfo | null;
   /** `unlock` and `rekey` waiting for the relay's evaluation on the current socket. */
   readonly waiters: EvaluationWaiters;
+  /** `remove` waiting for the relay's `revoked` (or `error`) on the current socket. */
+  readonly removals: RemovalWaiters;
 }
 
 const MAX_REMEMBERED_EVENTS = 1000;
@@ -698,6 +703,45 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return { attemptsLeft };
   }
 
+  /**
+   * Removes an account from this device and unregisters it on its relay (section 4 `remove`):
+   * releases the approval key (the PIN round trip, or 'webauthn'), signs `remove` over the open
+   * socket's nonce, and resolves once the relay answered `revoked` and the account is forgotten.
+   * Rejects with the relay's code (`bad_signature`, `unknown_device`, …), `wrong_pin`,
+   * `pin_locked`, `not_connected` or `timeout`; the account is then kept.
+   */
+  async remove(deviceId: string, options: WaitOptions & { unlock?: ApprovalUnlock; pin?: string } = {}): Promise<void> {
+    const account = this.store.find(deviceId);
+    if (!account) throw new VirtualDeviceError('no_accounts', `the device holds no account ${deviceId}`);
+    const link = this.links.get(account.relayOrigin);
+    if (link?.connection.state !== 'connected') throw notConnected(account.relayOrigin);
+    const unlock = options.unlock ?? this.unlock;
+    const secret = await this.releaseApprovalKey(account, {
+      unlock: unlock === 'webauthn' ? 'webauthn' : 'pin',
+      ...(options.pin !== undefined ? { pin: options.pin } : {}),
+    });
+    const nonce = link.connection.nonce;
+    if (nonce === null) {
+      secret.fill(0);
+      throw notConnected(account.relayOrigin);
+    }
+    let frame;
+    try {
+      frame = await removeFrame({ relayOrigin: account.relayOrigin, nonce, deviceId, signer: secretKeySigner(secret, account.publicKey) });
+    } finally {
+      secret.fill(0);
+    }
+    const answer = await sendRemoval({
+      connection: link.connection,
+      nonce,
+      frame,
+      waiters: link.removals,
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+    });
+    if (!answer.ok) throw new VirtualDeviceError(answer.code, `the relay did not remove ${deviceId}: ${answer.message}`);
+    await this.waitForRevoked(deviceId, options);
+  }
+
   /** Signed with the connect key, `unlock` 'none': refusing needs no unlock. */
   deny(requestId: string, options: WaitOptions = {}): Promise<FromRelay<ResultMessage>> {
     return this.sendDecision({ ...options, requestId, decision: 'deny' });
@@ -889,6 +933,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       ready: null,
       lastClose: null,
       waiters: new EvaluationWaiters(),
+      removals: new RemovalWaiters(),
       connection: new RelayConnection(origin, {
         createSocket: (url) => this.createSocket(link, url),
         accounts: () => this.connectAccounts(origin),
@@ -941,6 +986,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     link.ready = null;
     // An evaluation waiting on this socket gets no answer now (and counts as a failure there).
     link.waiters.dropAll();
+    link.removals.dropAll();
     // The relay sends every still-pending challenge again after the next `ready`.
     for (const [requestId, challenge] of this.pending) {
       if (challenge.relayOrigin === link.origin) this.pending.delete(requestId);
@@ -961,7 +1007,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
 
   private receive(link: RelayLink, frame: RelayToDeviceMessage): void {
     const relayOrigin = link.origin;
-    // `unlocked`, `rekeyed`, and `error` naming a device go to the evaluation waiting for them.
+    // `unlocked`, `rekeyed`, and `error` naming a device go to the evaluation waiting for them;
+    // `revoked` and `error` also answer a removal (and a `revoked` still forgets the account below).
+    link.removals.take(frame);
     if (link.waiters.take(frame) && frame.type !== 'error') return;
     switch (frame.type) {
       case 'challenge': {

@@ -8,6 +8,7 @@ import {
   OprfElementSchema,
   RedeemPairingBody,
   RekeyMessage,
+  RemoveMessage,
   UnlockProofMessage,
 } from '../../protocol/index.ts';
 import type { PinWrappedKey } from '../../protocol/pin-wrap.ts';
@@ -79,8 +80,12 @@ export const RuntimeRequest = v.variant('type', [
    */
   v.object({ type: v.literal('claimCode'), code: SigninCodeSchema, deviceId: v.optional(IdSchema) }),
   v.object({ type: v.literal('openSecurityInfo'), deviceId: IdSchema }),
-  /** Removes the account from this extension only (the relay keeps listing it until removed there). */
+  /** Forgets the account in this extension only (the relay keeps listing it until removed there). */
   v.object({ type: v.literal('removeAccount'), deviceId: IdSchema }),
+  /** Section 4 `remove`, signed by the page over `nonce` after a PIN unlock: sent only on that socket. */
+  v.object({ type: v.literal('removeFromRelay'), nonce: Nonce, frame: RemoveMessage }),
+  /** Section 4 `remove` unlocked by WebAuthn: the PRF output of this one removal, never stored. */
+  v.object({ type: v.literal('removeWithBiometric'), deviceId: IdSchema, prf: Bytes32 }),
   /** Biometric unlock (lib/webauthn-unlock.ts): the PIN once, and the PRF output of the credential. */
   v.object({ type: v.literal('getBiometric') }),
   /** The page unlocked each account with the PIN and wrapped it under the PRF key: the worker stores what it got. */
@@ -183,6 +188,8 @@ export interface ResponseMap {
   claimCode: ClaimResult;
   openSecurityInfo: { ok: true } | Failure;
   removeAccount: { ok: true } | Failure;
+  removeFromRelay: { ok: true } | Failure;
+  removeWithBiometric: { ok: true } | Failure;
   getBiometric: BiometricStatus;
   enableBiometric: { ok: true; status: BiometricStatus } | Failure;
   disableBiometric: { ok: true };

@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
-import { absoluteTime } from '../pages/human-time.ts';
+import { LocalTime } from '../pages/local-time.tsx';
 import { CsrfField, Layout } from '../pages/layout.tsx';
 import type { PageSession } from '../pages/page-session.ts';
 import { describeAmr } from '../pages/page-session.ts';
+import { PushPausedNotice } from './push-paused-notice.tsx';
 
 /** The signed-in page: who you are and how you signed in. */
 export function MePage({ session, appName }: { session: PageSession; appName?: string | undefined }) {
@@ -10,6 +11,7 @@ export function MePage({ session, appName }: { session: PageSession; appName?: s
   return (
     <Layout title="Signed in" viewer={viewer}>
       <h1>You're signed in as {user.display_name}</h1>
+      {user.push_blocked ? <PushPausedNotice /> : null}
       {appName ? <p class="muted">You can now continue to {appName}.</p> : null}
       <table>
         <tbody>
@@ -25,7 +27,9 @@ export function MePage({ session, appName }: { session: PageSession; appName?: s
           </tr>
           <tr>
             <th scope="row">Since</th>
-            <td>{absoluteTime(session.session.created_at)}</td>
+            <td data-testid="signed-in-since">
+              <LocalTime at={session.session.created_at} />
+            </td>
           </tr>
         </tbody>
       </table>

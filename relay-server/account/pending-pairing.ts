@@ -27,9 +27,12 @@ const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 /** Names the session without revealing anything of its cookie (id_hash is already a digest). */
 const sessionTag = (session: PageSession) => hashSecret(`pending-pairing:${session.session.id_hash}`).slice(0, 22);
 
-export async function offerPairing(c: Context, deps: RelayDeps, session: PageSession): Promise<void> {
-  const offer = await deps.store.pairings.create(session.user.id, deps.clock.now(), LIMITS.pairingLifetimeMs);
+/** Makes an offer for the session, keeps its token in the cookie, and returns it as the page shows it. */
+export async function offerPairing(c: Context, deps: RelayDeps, session: PageSession): Promise<PairingOffer> {
+  const now = deps.clock.now();
+  const offer = await deps.store.pairings.create(session.user.id, now, LIMITS.pairingLifetimeMs);
   setPageCookie(c, deps.relayOrigin(), COOKIE, `${sessionTag(session)}.${offer.token}`, LIMITS.pairingLifetimeMs);
+  return shownOffer(deps.relayOrigin(), offer.token, session.user.upn, now + LIMITS.pairingLifetimeMs);
 }
 
 /** The session's waiting offer, or undefined (and the cookie is cleared) once it is used, expired or not this session's. */
@@ -45,7 +48,11 @@ export async function pendingPairing(c: Context, deps: RelayDeps, session: PageS
     clearPageCookie(c, relayOrigin, COOKIE);
     return undefined;
   }
-  const link = buildPairingLink({ relayOrigin, token, upn: session.user.upn });
+  return shownOffer(relayOrigin, token, session.user.upn, offer.expires_at);
+}
+
+async function shownOffer(relayOrigin: string, token: string, upn: string, expiresAt: number): Promise<PairingOffer> {
+  const link = buildPairingLink({ relayOrigin, token, upn });
   const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return { link, qr: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`, expiresAt: offer.expires_at };
+  return { link, qr: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`, expiresAt };
 }

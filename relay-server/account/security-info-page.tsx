@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { ASSETS } from '../pages/asset-routes.ts';
-import { absoluteTime, clockTime, relativeTime } from '../pages/human-time.ts';
+import { clockTime, relativeTime } from '../pages/human-time.ts';
+import { LocalTime } from '../pages/local-time.tsx';
 import { CsrfField, Layout, Notice } from '../pages/layout.tsx';
 import type { PageSession } from '../pages/page-session.ts';
 import { isActiveDevice } from '../store/devices-store.ts';
@@ -102,18 +103,9 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
                     )}
                   </div>
                   <div class="device-meta">
-                    Added{' '}
-                    <time datetime={new Date(device.created_at).toISOString()} title={absoluteTime(device.created_at)}>
-                      {view.added}
-                    </time>
+                    Added <LocalTime at={device.created_at}>{view.added}</LocalTime>
                     {' · '}Last used{' '}
-                    {device.last_used_at === null ? (
-                      'never'
-                    ) : (
-                      <time datetime={new Date(device.last_used_at).toISOString()} title={absoluteTime(device.last_used_at)}>
-                        {view.lastUsed}
-                      </time>
-                    )}
+                    {device.last_used_at === null ? 'never' : <LocalTime at={device.last_used_at}>{view.lastUsed}</LocalTime>}
                   </div>
                 </div>
               </div>

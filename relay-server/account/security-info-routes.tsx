@@ -62,16 +62,25 @@ export function securityInfoRoutes(deps: RelayDeps) {
       signedIn(deps, async (c, session) => {
         const devices = await store.devices.ofUser(session.user.id);
         const active = devices.filter(isActiveDevice).length;
+        const finishSetup = c.req.query('add') === 'authenticator';
+        let pairing = await pendingPairing(c, deps, session);
+        // Where a Temporary Access Pass lands: the pass exists to add an authenticator, so the
+        // link and QR code are there at once, not one more click away (only for a fresh sign-in).
+        const fresh = clock.now() - session.session.created_at < LIMITS.pairingSigninMaxAgeMs;
+        if (finishSetup && !pairing && fresh && session.amr.includes('otp') && mayAddAuthenticator(session.amr, active)) {
+          pairing = await offerPairing(c, deps, session);
+          deps.logger.info({ event: 'pairing.offered', upn: session.user.upn }, 'pairing offered where a Temporary Access Pass landed');
+        }
         return renderPage(
           c,
           <SecurityInfoPage
             session={session}
             devices={devices}
             now={clock.now()}
-            pairing={await pendingPairing(c, deps, session)}
+            pairing={pairing}
             notice={noticeOf(c, session)}
             approvalFirst={!mayAddAuthenticator(session.amr, active)}
-            finishSetup={c.req.query('add') === 'authenticator'}
+            finishSetup={finishSetup}
           />,
         );
       }),

@@ -49,6 +49,7 @@ export function adminRoutes(deps: RelayDeps) {
           user.id,
           {
             ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+            ...(body.email !== undefined ? { email: body.email } : {}),
             ...(body.password !== undefined ? { passwordHash: await hashPassword(body.password) } : {}),
             ...(body.groups !== undefined ? { groups: body.groups } : {}),
             ...(body.isAdmin !== undefined ? { isAdmin: body.isAdmin } : {}),

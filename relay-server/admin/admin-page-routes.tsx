@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { RelayDeps } from '../relay-deps.ts';
 import { appsRoutes } from './pages/apps-routes.tsx';
+import { overviewRoutes } from './pages/overview-routes.tsx';
+import { protectedSitesRoutes } from './pages/protected-sites-routes.tsx';
 import { policyRoutes } from './pages/policy-routes.tsx';
 import { signinLogRoutes } from './pages/signin-log-routes.tsx';
 import { userActionRoutes } from './pages/user-action-routes.tsx';
@@ -14,10 +16,12 @@ import { usersRoutes } from './pages/users-routes.tsx';
 export function adminPageRoutes(deps: RelayDeps) {
   return new Hono()
     .get('/', (c) => c.redirect('/admin/policy', 302))
+    .route('/', overviewRoutes(deps))
     .route('/policy', policyRoutes(deps))
     .route('/', usersRoutes(deps))
     .route('/', userRoutes(deps))
     .route('/', userActionRoutes(deps))
     .route('/', signinLogRoutes(deps))
-    .route('/', appsRoutes(deps));
+    .route('/', appsRoutes(deps))
+    .route('/', protectedSitesRoutes(deps));
 }

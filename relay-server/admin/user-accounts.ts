@@ -8,11 +8,25 @@ import type { Store } from '../store/store.ts';
 export async function createUserAccount(
   store: Store,
   clock: Clock,
-  input: { upn: string; displayName: string; password?: string | undefined; groups?: string[] | undefined; isAdmin?: boolean },
+  input: {
+    upn: string;
+    displayName: string;
+    email?: string | undefined;
+    password?: string | undefined;
+    groups?: string[] | undefined;
+    isAdmin?: boolean;
+  },
 ): Promise<UserRow> {
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const user = await store.users.create(
-    { upn: input.upn, displayName: input.displayName, passwordHash, isAdmin: input.isAdmin ?? false, groups: input.groups ?? [] },
+    {
+      upn: input.upn,
+      displayName: input.displayName,
+      email: input.email ?? null,
+      passwordHash,
+      isAdmin: input.isAdmin ?? false,
+      groups: input.groups ?? [],
+    },
     clock.now(),
   );
   if (!user) throw new ApiError(409, 'user_exists', 'A user with this UPN already exists.');
@@ -31,6 +45,7 @@ export async function userDetails(store: Store, user: UserRow) {
     userId: user.id,
     upn: user.upn,
     displayName: user.display_name,
+    email: user.email,
     groups,
     isAdmin: user.is_admin === 1,
     hasPassword: user.password_hash !== null,

@@ -14,6 +14,7 @@ import {
   type RekeyedMessage,
   type RekeyMessage,
   type RelayToDeviceMessage,
+  type RemoveMessage,
   type ResultMessage,
   type UnlockedMessage,
   type UnlockProofMessage,
@@ -63,6 +64,14 @@ export interface PinHandlers {
   socketClosed(socketId: string): Promise<void>;
 }
 
+/**
+ * A device's `remove` frame (section 4), handled elsewhere (account/device-self-removal.ts): null
+ * when the credential is gone, else the `error` to answer with.
+ */
+export interface DeviceRemoval {
+  remove(socket: PinSocket, device: DecidingDevice, message: RemoveMessage): Promise<ErrorMessage | null>;
+}
+
 export interface DeviceHubDeps {
   store: Store;
   fanout: Fanout;
@@ -75,6 +84,7 @@ export interface DeviceHubDeps {
   trustedProxies?: number;
   socketLimits?: Partial<SocketLimits>;
   pin: PinHandlers;
+  removal: DeviceRemoval;
   /**
    * Wall-clock time for the leases of this instance's device sockets. Not the relay's clock: a
    * lease says whether an instance is alive, which a test moving its clock by days must not change.
@@ -378,14 +388,17 @@ export class DeviceHub {
         // Section 5: a sign-in code typed into the device (signin/signin-service.ts `claim`).
         this.send(connection, await this.deps.handlers.claim(device, message));
         return;
-      default:
-        // `remove` and `claim` belong to other issues (sections 4 and 5).
-        this.send(connection, {
-          type: 'error',
-          code: 'not_implemented',
-          message: `${message.type} is not handled by this relay yet`,
-          deviceId: message.deviceId,
-        });
+      case 'remove': {
+        const refused = await this.deps.removal.remove(connection, device, message);
+        if (refused) return this.send(connection, refused);
+        // The fan-out has told every socket of the device, this one too when it is in-process;
+        // over Redis that comes later, and the device is owed its answer now.
+        if (connection.devices.has(device.id)) {
+          this.send(connection, { type: 'revoked', deviceId: device.id });
+          this.dropCredential(connection, device.id);
+        }
+        return;
+      }
     }
   }
 

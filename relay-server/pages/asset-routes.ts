@@ -28,6 +28,7 @@ export const ASSETS = {
   securityInfo: load('security-info.js', 'text/javascript; charset=utf-8'),
   admin: load('admin.js', 'text/javascript; charset=utf-8'),
   confirm: load('confirm.js', 'text/javascript; charset=utf-8'),
+  localTime: load('local-time.js', 'text/javascript; charset=utf-8'),
   // Browsers ask for /favicon.ico on their own, so the icons live at the root.
   faviconSvg: asset(read('favicon.svg'), 'image/svg+xml', '/favicon.svg'),
   faviconIco: asset(icoFromPng(read('favicon-32.png')), 'image/x-icon', '/favicon.ico'),

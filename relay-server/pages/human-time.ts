@@ -1,3 +1,5 @@
+import { formatDateTime } from '../../protocol/display-time.ts';
+
 /** Dates as people read them on the pages: "3 minutes ago", "2 Mar 2026, 14:05 UTC". */
 const UNITS: [string, number][] = [
   ['year', 365 * 86_400_000],
@@ -23,13 +25,9 @@ export function relativeTime(at: number, now: number): string {
   return '';
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
+/** "6 Dec 2026, 22:36 UTC": the one format of protocol/display-time.ts, for British English in UTC (pages/local-time.tsx shows it in the reader's own). */
 export function absoluteTime(at: number): string {
-  const date = new Date(at);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const day = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
-  return `${day}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+  return formatDateTime(at, 'en-GB', 'UTC');
 }
 
 export function clockTime(at: number): string {

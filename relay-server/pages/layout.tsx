@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
+import { DATE_TIME_OPTIONS } from '../../protocol/display-time.ts';
 import { ASSETS } from './asset-routes.ts';
 import { CSRF_FIELD } from './csrf.ts';
 
@@ -23,7 +24,7 @@ export interface LayoutProps {
 /** Every page: one stylesheet, external scripts only (the CSP allows no inline script or style). */
 export function Layout({ title, children, width = 'narrow', viewer, scripts = [] }: LayoutProps) {
   return (
-    <html lang="en">
+    <html lang="en" data-time-format={JSON.stringify(DATE_TIME_OPTIONS)}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -34,6 +35,7 @@ export function Layout({ title, children, width = 'narrow', viewer, scripts = []
         <link rel="icon" href={ASSETS.faviconSvg.url} type="image/svg+xml" />
         <link rel="stylesheet" href={ASSETS.css.url} />
         <script src={ASSETS.confirm.url} defer></script>
+        <script src={ASSETS.localTime.url} defer></script>
         {scripts.map((src) => (
           <script src={src} defer></script>
         ))}

@@ -24,8 +24,8 @@ export async function pageSession(c: Context, deps: RelayDeps): Promise<PageSess
 /** How a session's amr reads to a person. */
 export function describeAmr(amr: readonly string[]): string {
   if (amr.includes('otp')) return 'Temporary Access Pass';
-  if (amr.includes('pwd') && (amr.includes('swk') || amr.includes('mfa'))) return 'Password + authenticator approval';
-  if (amr.includes('swk')) return 'Passwordless phone sign-in';
+  if (amr.includes('pwd') && (amr.includes('swk') || amr.includes('mfa'))) return 'Password, then approved in Countersign';
+  if (amr.includes('swk')) return 'Approved in Countersign';
   if (amr.includes('pwd')) return 'Password';
   return 'Unknown method';
 }

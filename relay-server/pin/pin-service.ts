@@ -12,13 +12,13 @@ import type {
 } from '../../protocol/messages.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { newOprfSecretKey } from '../../protocol/pin-oprf.ts';
-import { deviceActionStatement, type DeviceAction } from '../../protocol/statements.ts';
+import type { DeviceAction } from '../../protocol/statements.ts';
 import { noticeUserAuthenticators } from '../admin/authenticator-notice.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import type { PinSocket, PinHandlers } from '../hub/device-hub.ts';
+import { acceptDeviceAction, releaseDeviceAction } from '../security/accept-device-action.ts';
 import { InvalidElement, oprfEvaluator } from '../security/oprf-evaluate.ts';
-import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
 import type { DecidingDevice } from '../signin/deciding-device.ts';
 import type { PinAttemptRow } from '../store/pin-store.ts';
 import type { Database } from '../store/schema.ts';
@@ -84,7 +84,7 @@ export class PinService implements PinHandlers {
     const answer = await this.evaluate(socket, device, message.blinded, newOprfSecretKey());
     if ('code' in answer) {
       // A refused rekey may be sent again (signed anew): only an accepted one is used up.
-      socket.usedActions.delete(actionKey(device.id, 'rekey', message.blinded));
+      releaseDeviceAction(socket, device.id, 'rekey', message.blinded);
       return this.error(device.id, answer);
     }
     this.deps.logger.info({ event: 'pin.rekeyed', deviceId: device.id }, 'device PIN rekeyed');
@@ -272,27 +272,23 @@ export class PinService implements PinHandlers {
   }
 
   /** Checks a `device-action` (approval key, this socket's nonce) and that it was not accepted before. */
-  private async checkAction(
+  private checkAction(
     socket: PinSocket,
     device: DecidingDevice,
     action: DeviceAction,
     detail: string,
     signature: string,
   ): Promise<Refusal | null> {
-    const statement = deviceActionStatement({
-      relayOrigin: this.deps.relayOrigin(),
-      nonce: socket.nonce,
+    const { relayOrigin } = this.deps;
+    return acceptDeviceAction({
+      relayOrigin: relayOrigin(),
+      socket,
       deviceId: device.id,
+      approvalKey: device.approvalKey,
       action,
       detail,
+      signature,
     });
-    if (!(await verifyDeviceSignatureOffThread(statement, signature, device.approvalKey))) {
-      return { code: 'bad_signature', message: 'The signature does not verify.' };
-    }
-    const key = actionKey(device.id, action, detail);
-    if (socket.usedActions.has(key)) return { code: 'invalid_request', message: 'This statement was already accepted once.' };
-    socket.usedActions.add(key);
-    return null;
   }
 
   private error(deviceId: string, refusal: Refusal): ErrorMessage {
@@ -304,8 +300,3 @@ const LOCKED: Refusal = {
   code: 'pin_locked',
   message: 'This PIN is locked after 10 failed attempts; approve with WebAuthn, or add the account again.',
 };
-
-/** A statement's identity on its socket: the nonce is the socket's, so the rest names it. */
-function actionKey(deviceId: string, action: DeviceAction, detail: string): string {
-  return `${deviceId}\n${action}\n${detail}`;
-}

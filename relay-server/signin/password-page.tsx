@@ -9,13 +9,16 @@ export interface PasswordPageProps {
   error?: string | undefined;
   /** True when the policy may offer phone sign-in: link back to it. */
   passwordless: boolean;
+  /** The app sign-in this one was started for (signin/waiting-app.ts), carried through the form. */
+  interaction?: string | undefined;
 }
 
 /** Username and password; a Temporary Access Pass goes in the password field too. */
-export function PasswordPage({ csrf, app, upn, error, passwordless }: PasswordPageProps) {
+export function PasswordPage({ csrf, app, upn, error, passwordless, interaction }: PasswordPageProps) {
   const query = new URLSearchParams();
   if (app) query.set('app', app.id);
   if (upn) query.set('upn', upn);
+  if (interaction) query.set('interaction', interaction);
   const back = `/signin${query.size > 0 ? `?${query.toString()}` : ''}`;
   return (
     <Layout title="Sign in with a password">
@@ -29,6 +32,7 @@ export function PasswordPage({ csrf, app, upn, error, passwordless }: PasswordPa
       <form method="post" action="/signin/password" data-testid="password-form">
         <CsrfField token={csrf} />
         {app ? <input type="hidden" name="app" value={app.id} /> : null}
+        {interaction ? <input type="hidden" name="interaction" value={interaction} /> : null}
         <UpnField value={upn} autofocus={!upn} invalid={Boolean(error)} />
         <label for="password">Password</label>
         <input

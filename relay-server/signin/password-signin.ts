@@ -46,7 +46,7 @@ export async function passwordSignin(
     const verdict = signins.passwordVerdict(input.upn, context);
     if (!verdict.allowed) {
       if (signins.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) {
-        await logSignin(deps, { ...logged, method: 'password', outcome: 'rate_limited' });
+        await logSignin(deps, { ...logged, method: 'password', outcome: 'password_throttled' });
       }
       return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)), scope: verdict.scope };
     }
@@ -99,7 +99,7 @@ async function logSignin(deps: RelayDeps, entry: Parameters<RelayDeps['signins']
   const event =
     entry.outcome === 'approved'
       ? 'signin.password.ok'
-      : entry.outcome === 'rate_limited'
+      : entry.outcome === 'password_throttled'
         ? 'signin.password.throttled'
         : 'signin.password.failed';
   deps.logger.info({ event, method: entry.method, upn: entry.upn }, 'password sign-in');

@@ -14,6 +14,14 @@ export const WHAT_WORKS =
 /** What the sign-in pages and the API say when unfamiliar clients' requests are paused. */
 export const PUSH_BLOCKED_MESSAGE = `Requests from unknown places are paused for this account; ${WHAT_WORKS}`;
 
+/**
+ * What the person is told once a password (or a familiar browser) has shown it is them: what
+ * happened, what works and who can clear it. Never said to someone who has only typed the name.
+ */
+export const PUSH_BLOCKED_FOR_THE_PERSON =
+  'sign-in requests to your account are paused because someone answered “It wasn’t me” on one of your authenticators. ' +
+  'Only an administrator can clear this: ask yours. Until then, sign in from a browser you used before, sign in with a code, or ask for a Temporary Access Pass.';
+
 /** Why a push was refused in a way that a sign-in by code (or a familiar browser) gets around. */
 export type PausedReason = 'push_blocked' | 'paused';
 

@@ -7,12 +7,13 @@ import { clientContext } from '../http/client-context.ts';
 import { allowsFlow } from '../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import type { Store } from '../store/store.ts';
-import { INTERACTION_PATH, PROVIDER_PAGE_CSP, isInteractionUid } from '../oidc/provider-config.ts';
-import { returningToApp } from '../session/return-to.ts';
+import { PROVIDER_PAGE_CSP } from '../oidc/provider-config.ts';
+import { waitingAppCancelPath, waitingAppPath } from './waiting-app.ts';
 import { currentSession, endSession, startSession } from '../session/browser-session.ts';
 import { rememberBrowser } from './familiar-cookie.ts';
+import { returnToProtectedSite, returningToProtectedSite } from '../forward-auth/signin-return.ts';
 import { passwordThrottled } from './signin-service.ts';
-import { PUSH_BLOCKED_MESSAGE, PushBlockedError } from './push-blocked.ts';
+import { PUSH_BLOCKED_FOR_THE_PERSON, PushBlockedError } from './push-blocked.ts';
 import type { ApiError } from '../api-error.ts';
 import { CsrfError, csrfToken, readProtectedForm } from '../pages/csrf.ts';
 import { csrfFailurePage } from '../pages/csrf-failure-page.tsx';
@@ -55,15 +56,12 @@ export const ADD_AUTHENTICATOR_URL = '/security-info?add=authenticator';
 /** The password was right but no approval can be asked for: say why, and when or who can help. */
 function pushRefusedMessage(error: ApiError): string {
   const start = 'Your password was right, but';
-  if (error instanceof PushBlockedError) return `${start} ${PUSH_BLOCKED_MESSAGE.charAt(0).toLowerCase()}${PUSH_BLOCKED_MESSAGE.slice(1)}`;
+  // The password proved who this is: tell them why and who can clear it (strangers hear only "paused").
+  if (error instanceof PushBlockedError) return `${start} ${PUSH_BLOCKED_FOR_THE_PERSON}`;
   // Every rate_limited message ends with when to try again (api-error.ts rateLimited).
   if (error.code === 'rate_limited') return `${start} your authenticator can’t be asked to approve right now. ${error.message}`;
   return `${start} none of your authenticators can be asked to approve. Ask your administrator for help.`;
 }
-
-/** `?interaction=` (an app's waiting OpenID Connect sign-in): the address that tells the app "denied". */
-const appCancelUrl = (uid: string | undefined) =>
-  uid !== undefined && isInteractionUid(uid) ? `${INTERACTION_PATH}/${uid}/cancel` : undefined;
 
 const upnQuery = (value: string | undefined) => (value !== undefined && parse(UpnSchema, value).ok ? value : undefined);
 
@@ -76,20 +74,30 @@ export function signinPageRoutes(deps: RelayDeps) {
 
   const showPasswordPage = async (
     c: Context,
-    props: { app: { id: string; name: string } | undefined; upn?: string | undefined; error?: string | undefined },
+    props: {
+      app: { id: string; name: string } | undefined;
+      upn?: string | undefined;
+      error?: string | undefined;
+      interaction?: string | undefined;
+    },
     status: 200 | 400 | 401 | 429 | 503 = 200,
   ) => {
     const { passwordless } = await passwordlessOffered();
     // On the way back to an app, the form's answer ends in a redirect to the app's origin.
-    if (returningToApp(c)) c.header('Content-Security-Policy', PROVIDER_PAGE_CSP);
+    // So does one for a protected site (forward auth), whose address /me then sends the browser to.
+    if (waitingAppPath(props.interaction) || returningToProtectedSite(c)) c.header('Content-Security-Policy', PROVIDER_PAGE_CSP);
     return renderPage(c, <PasswordPage csrf={csrfToken(c, deps.relayOrigin())} passwordless={passwordless} {...props} />, status);
   };
 
   return new Hono()
     .get('/signin', async (c) => {
+      // A protected site's proxy sent the person here (`?rd=`, docs/protocol.md section 10).
+      const backToSite = await returnToProtectedSite(c, deps);
+      if (backToSite) return backToSite;
       const choice = await chosenApp(deps.store, c.req.query('app'));
       if (!choice.ok) return unknownAppPage(c);
       const { policy, passwordless } = await passwordlessOffered();
+      const interaction = c.req.query('interaction');
       return renderPage(
         c,
         <SigninPage
@@ -97,14 +105,20 @@ export function signinPageRoutes(deps: RelayDeps) {
           matchMode={policy.match.mode}
           passwordless={passwordless}
           upn={upnQuery(c.req.query('upn'))}
-          appCancelUrl={appCancelUrl(c.req.query('interaction'))}
+          interaction={waitingAppPath(interaction) ? interaction : undefined}
+          appCancelUrl={waitingAppCancelPath(interaction)}
         />,
       );
     })
     .get('/signin/password', async (c) => {
       const choice = await chosenApp(deps.store, c.req.query('app'));
       if (!choice.ok) return unknownAppPage(c);
-      return showPasswordPage(c, { app: choice.app, upn: upnQuery(c.req.query('upn')) });
+      const interaction = c.req.query('interaction');
+      return showPasswordPage(c, {
+        app: choice.app,
+        upn: upnQuery(c.req.query('upn')),
+        interaction: waitingAppPath(interaction) ? interaction : undefined,
+      });
     })
     .post('/signin/password', async (c) => {
       let form;
@@ -117,27 +131,36 @@ export function signinPageRoutes(deps: RelayDeps) {
       const choice = await chosenApp(deps.store, form.value('app'));
       if (!choice.ok) return unknownAppPage(c);
       const { app } = choice;
+      const interaction = waitingAppPath(form.value('interaction')) ? form.value('interaction') : undefined;
       const upn = (form.value('upn') ?? '').trim();
       const secret = form.value('password') ?? '';
       const incorrect = 'The username or password is incorrect.';
       if (!parse(UpnSchema, upn).ok || secret.length === 0 || secret.length > LIMITS.passwordChars) {
-        return showPasswordPage(c, { app, upn: upnQuery(upn), error: incorrect }, 400);
+        return showPasswordPage(c, { app, interaction, upn: upnQuery(upn), error: incorrect }, 400);
       }
       const context = clientContext(c, deps.config.trustProxy);
       const outcome = await passwordSignin(deps, { upn, secret, app, context });
       switch (outcome.kind) {
         case 'invalid':
-          return showPasswordPage(c, { app, upn, error: incorrect }, 401);
+          return showPasswordPage(c, { app, interaction, upn, error: incorrect }, 401);
         case 'throttled':
           c.header('Retry-After', String(outcome.retryAfterSeconds));
-          return showPasswordPage(c, { app, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000, outcome.scope).message }, 429);
+          return showPasswordPage(
+            c,
+            { app, interaction, upn, error: passwordThrottled(outcome.retryAfterSeconds * 1000, outcome.scope).message },
+            429,
+          );
         case 'busy':
           // Refused for this client alone (the fair line, security/password-line.ts): its message says what works.
           c.header('Retry-After', String(outcome.retryAfterSeconds));
-          return showPasswordPage(c, { app, upn, error: outcome.message }, 429);
+          return showPasswordPage(c, { app, interaction, upn, error: outcome.message }, 429);
         case 'push_refused':
           if (outcome.error.retryAfterSeconds !== undefined) c.header('Retry-After', String(outcome.error.retryAfterSeconds));
-          return showPasswordPage(c, { app, upn, error: pushRefusedMessage(outcome.error) }, outcome.error.status === 429 ? 429 : 400);
+          return showPasswordPage(
+            c,
+            { app, interaction, upn, error: pushRefusedMessage(outcome.error) },
+            outcome.error.status === 429 ? 429 : 400,
+          );
         case 'push': {
           const { policy } = await passwordlessOffered();
           return renderPage(
@@ -147,17 +170,19 @@ export function signinPageRoutes(deps: RelayDeps) {
               matchMode={policy.match.mode}
               passwordless={false}
               started={{ ...outcome.request, upn: outcome.user.upn, serverNow: deps.clock.now() }}
-              retryUrl={passwordUrl(outcome.user.upn, app?.id)}
+              retryUrl={passwordUrl(outcome.user.upn, app?.id, interaction)}
+              interaction={interaction}
+              appCancelUrl={waitingAppCancelPath(interaction)}
             />,
           );
         }
         case 'session':
           await startSession(c, deps.store, deps.clock, deps.relayOrigin(), outcome.user.id, outcome.amr);
           await rememberBrowser(c, deps.signins, deps.relayOrigin(), outcome.user.id);
-          // /me sends on to a remembered admin page (session/return-to.ts); a Temporary Access Pass
-          // exists to add an authenticator, so it goes there first and the admin page keeps waiting.
-          // An app waiting for this sign-in (OpenID Connect) comes first: /me sends the browser back to it.
-          return c.redirect(outcome.amr.includes('otp') && !returningToApp(c) ? ADD_AUTHENTICATOR_URL : '/me', 303);
+          // The app this sign-in was started for (OpenID Connect) comes first. Otherwise /me sends on to
+          // a remembered admin page (session/return-to.ts); a Temporary Access Pass exists to add an
+          // authenticator, so it goes there first and the admin page keeps waiting.
+          return c.redirect(waitingAppPath(interaction) ?? (outcome.amr.includes('otp') ? ADD_AUTHENTICATOR_URL : '/me'), 303);
       }
     })
     .post('/signout', async (c) => {

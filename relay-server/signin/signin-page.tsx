@@ -2,6 +2,7 @@
 import { ASSETS } from '../pages/asset-routes.ts';
 import { UpnField } from './upn-field.tsx';
 import { Layout, Notice } from '../pages/layout.tsx';
+import { waitingAppPath } from './waiting-app.ts';
 
 /** A push request the server already made (password first, then approval), shown straight away. */
 export interface StartedRequest {
@@ -30,15 +31,18 @@ export interface SigninPageProps {
   stepUp?: { returnTo: string } | undefined;
   /** An app's OpenID Connect sign-in is waiting on this page: where a denial sends the person back to it. */
   appCancelUrl?: string | undefined;
+  /** That sign-in's interaction uid (signin/waiting-app.ts): the sign-in returns to it, and the links carry it. */
+  interaction?: string | undefined;
 }
 
 /** What the page asks when adding an authenticator needs an approval on one first. */
 export const STEP_UP_TITLE = 'Approve on one of your authenticators to add another';
 
-export function passwordUrl(upn: string | undefined, appId: string | undefined): string {
+export function passwordUrl(upn: string | undefined, appId: string | undefined, interaction?: string): string {
   const query = new URLSearchParams();
   if (upn) query.set('upn', upn);
   if (appId) query.set('app', appId);
+  if (interaction) query.set('interaction', interaction);
   const search = query.toString();
   return `/signin/password${search ? `?${search}` : ''}`;
 }
@@ -47,8 +51,8 @@ export function passwordUrl(upn: string | undefined, appId: string | undefined):
  * The sign-in page: username, then the number to match with a live countdown, then the outcome.
  * Every step is in the markup; /assets/signin.js shows one at a time and talks to the JSON API.
  */
-export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl, stepUp, appCancelUrl }: SigninPageProps) {
-  const toPassword = passwordUrl(started?.upn ?? upn, app?.id);
+export function SigninPage({ app, matchMode, passwordless, upn, started, retryUrl, stepUp, appCancelUrl, interaction }: SigninPageProps) {
+  const toPassword = passwordUrl(started?.upn ?? upn, app?.id, interaction);
   const verb = matchMode === 'choose' ? 'choose' : 'enter';
   const waitTitle = stepUp ? STEP_UP_TITLE : 'Approve sign-in request';
   return (
@@ -64,8 +68,8 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
         data-expires-at={started ? String(started.expiresAt) : undefined}
         data-server-now={started ? String(started.serverNow) : undefined}
         data-retry-url={retryUrl}
-        data-change-user-url={started && !stepUp ? passwordUrl(undefined, app?.id) : undefined}
-        data-return-to={stepUp?.returnTo}
+        data-change-user-url={started && !stepUp ? passwordUrl(undefined, app?.id, interaction) : undefined}
+        data-return-to={stepUp?.returnTo ?? waitingAppPath(interaction)}
         data-app-cancel-url={appCancelUrl}
         data-wait-title={stepUp ? waitTitle : undefined}
         data-failed-title={stepUp ? 'The approval did not go through' : undefined}
@@ -76,6 +80,7 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
           {/* Without the script (or without passwordless), the username goes on to the password page. */}
           <form data-testid="upn-form" method="get" action="/signin/password" novalidate>
             {app ? <input type="hidden" name="app" value={app.id} /> : null}
+            {interaction ? <input type="hidden" name="interaction" value={interaction} /> : null}
             <UpnField value={upn} autofocus placeholder="someone@example.com" />
             <div class="actions">
               <button type="submit" class="button">

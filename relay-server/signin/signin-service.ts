@@ -12,6 +12,7 @@ import type {
 } from '../../protocol/messages.ts';
 import { SIGNIN_CODE_DIGITS, matchChoices, randomMatchNumber } from '../../protocol/number-match.ts';
 import { decisionStatement } from '../../protocol/statements.ts';
+import type { RefusalReason } from '../../protocol/signin-reasons.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { ApiError, rateLimited, secondsUntil, tryAgainIn } from '../api-error.ts';
 import type { Clock } from '../clock.ts';
@@ -138,7 +139,7 @@ export class SigninService {
       const verdict = this.passwordVerdict(input.upn, context);
       if (!verdict.allowed) {
         if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope))
-          await this.logAttempt({ ...logged, outcome: 'rate_limited' });
+          await this.logAttempt({ ...logged, outcome: 'password_throttled' });
         throw passwordThrottled(verdict.retryAfterMs, verdict.scope);
       }
       const passwordOk = await verifyPassword(input.password, target?.user.password_hash, context);
@@ -225,7 +226,7 @@ export class SigninService {
     method: SigninMethod;
     app: { id: string; name: string } | undefined;
     context: RequestContext;
-    outcome: 'approved' | 'invalid_credentials' | 'rate_limited';
+    outcome: 'approved' | 'invalid_credentials' | RefusalReason;
   }): Promise<void> {
     const now = this.deps.clock.now();
     const approved = entry.outcome === 'approved';
@@ -331,7 +332,8 @@ export class SigninService {
     if (deviceIds.length === 0) throw noPushMethod();
 
     const now = clock.now();
-    const refuse = async (error: ApiError): Promise<never> => {
+    // The log names the cause (protocol/signin-reasons.ts); the answer stays generic for strangers.
+    const refuse = async (reason: RefusalReason, error: ApiError): Promise<never> => {
       if (this.passwordThrottle.shouldLogThrottled(user.upn, context.clientKey, 'push')) {
         await this.logAttempt({
           upn: user.upn,
@@ -339,7 +341,7 @@ export class SigninService {
           method: flow,
           app: this.appFor(appId, appLabel),
           context,
-          outcome: 'rate_limited',
+          outcome: reason,
         });
       }
       throw error;
@@ -347,6 +349,7 @@ export class SigninService {
     // Per client, every client (section 6: failures and the budget count per user and client).
     if (target.clientLockedUntil !== null && target.clientLockedUntil > now) {
       await refuse(
+        'client_locked',
         rateLimited(
           `Sign-in requests from here are paused for this account because too many were denied or went unanswered; ${WHAT_WORKS}`,
           secondsUntil(target.clientLockedUntil, now),
@@ -355,6 +358,7 @@ export class SigninService {
     }
     if (target.clientPushes >= policy.maxPushesPer10Min) {
       await refuse(
+        'push_budget',
         rateLimited(
           `Too many sign-in requests from here for this account lately; ${WHAT_WORKS}`,
           await this.budgetRetry(user.id, { clientKey: context.clientKey }, PUSH_BUDGET_WINDOW_MS, now),
@@ -363,12 +367,18 @@ export class SigninService {
     }
     const unfamiliarPush = by === 'push' && !context.isFamiliar;
     if (unfamiliarPush) {
-      if (user.push_blocked) await refuse(new PushBlockedError());
+      if (user.push_blocked) await refuse('push_blocked', new PushBlockedError());
       if (target.clientHourPushes >= unfamiliarClientShare(policy.maxUnfamiliarPushesPerHour)) {
-        await refuse(unfamiliarPaused(await this.budgetRetry(user.id, { clientKey: context.clientKey, pushesOnly: true }, HOUR_MS, now)));
+        await refuse(
+          'unfamiliar_cap',
+          unfamiliarPaused(await this.budgetRetry(user.id, { clientKey: context.clientKey, pushesOnly: true }, HOUR_MS, now)),
+        );
       }
       if (target.unfamiliarHourPushes >= policy.maxUnfamiliarPushesPerHour) {
-        await refuse(unfamiliarPaused(await this.budgetRetry(user.id, { unfamiliarOnly: true, pushesOnly: true }, HOUR_MS, now)));
+        await refuse(
+          'unfamiliar_cap',
+          unfamiliarPaused(await this.budgetRetry(user.id, { unfamiliarOnly: true, pushesOnly: true }, HOUR_MS, now)),
+        );
       }
     }
 
@@ -412,7 +422,7 @@ export class SigninService {
     }
     if (!opened.opened) {
       const firstEnds = Math.min(...opened.pending.map((request) => request.expires_at));
-      return refuse(unfamiliarPaused(secondsUntil(firstEnds, now)));
+      return refuse('unfamiliar_cap', unfamiliarPaused(secondsUntil(firstEnds, now)));
     }
     for (const older of opened.superseded) this.announceSettled(older, 'superseded', null);
     this.deps.metrics?.signins.inc();

@@ -307,6 +307,59 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('oidc_payloads_model_expiry').on('oidc_payloads').columns(['model', 'expires_at']).execute();
     },
   },
+  '0010_forward_auth': {
+    async up(db: Kysely<any>) {
+      // docs/protocol.md section 10: the sites a proxy protects, and the forward-auth cookie's
+      // handles, which end with the relay session they were minted from.
+      await db.schema
+        .createTable('forward_auth_rules')
+        .addColumn('host', 'text', (c) => c.primaryKey())
+        .addColumn('groups', 'text', (c) => c.notNull())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('max_age_seconds', 'integer', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('forward_auth_handles')
+        .addColumn('handle_hash', 'text', (c) => c.primaryKey())
+        .addColumn('session_hash', 'text', (c) => c.notNull().references('sessions.id_hash').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('forward_auth_handles_session').on('forward_auth_handles').column('session_hash').execute();
+    },
+  },
+  '0009_oidc_apps': {
+    async up(db: Kysely<any>) {
+      // docs/protocol.md revision 3 sections 7 and 9: users' email, apps' logout URIs and ID token
+      // algorithm, and what lets a relay session's end reach the apps and refresh tokens under it.
+      await db.schema.alterTable('users').addColumn('email', 'text').execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema.alterTable('apps').addColumn('backchannel_logout_uri', 'text').execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('id_token_alg', 'text', (c) => c.notNull().defaultTo('RS256'))
+        .execute();
+      await db.schema.alterTable('oidc_payloads').addColumn('account_id', 'text').execute();
+      await db.schema.alterTable('oidc_payloads').addColumn('client_id', 'text').execute();
+      await db.schema.createIndex('oidc_payloads_account').on('oidc_payloads').column('account_id').execute();
+      await db.schema.createIndex('oidc_payloads_client').on('oidc_payloads').column('client_id').execute();
+      await db.schema
+        .createTable('oidc_session_grants')
+        .addColumn('grant_id', 'text', (c) => c.primaryKey())
+        .addColumn('session_hash', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('sid', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oidc_session_grants_session').on('oidc_session_grants').column('session_hash').execute();
+      await db.schema.createIndex('oidc_session_grants_user').on('oidc_session_grants').column('user_id').execute();
+      await db.schema.createIndex('oidc_session_grants_client').on('oidc_session_grants').column('client_id').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

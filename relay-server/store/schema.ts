@@ -20,10 +20,13 @@ export interface Database {
   app_consents: AppConsentsTable;
   oidc_payloads: OidcPayloadsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  oidc_session_grants: OidcSessionGrantsTable;
   familiar_browsers: FamiliarBrowsersTable;
   device_pin_keys: DevicePinKeysTable;
   pin_attempts: PinAttemptsTable;
   device_sockets: DeviceSocketsTable;
+  forward_auth_rules: ForwardAuthRulesTable;
+  forward_auth_handles: ForwardAuthHandlesTable;
 }
 
 /** A device's OPRF secret key (docs/protocol.md section 4a), sealed at rest, and its PIN lock. */
@@ -82,6 +85,12 @@ export interface AppsTable {
   /** 1: the person is asked once before the app learns who they are. */
   needs_consent: number;
   created_at: number;
+  /** JSON array of the URIs RP-initiated logout may return to. */
+  post_logout_redirect_uris: string;
+  /** Back-Channel Logout 1.0 receiver, or null. */
+  backchannel_logout_uri: string | null;
+  /** RS256 or ES256. */
+  id_token_alg: string;
 }
 
 /** "Allow" answers to apps that need consent, remembered per person and app. */
@@ -101,6 +110,24 @@ export interface OidcPayloadsTable {
   uid: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+  /** The account and app the state belongs to, so a password change or an app's deletion can end it all. */
+  account_id: string | null;
+  client_id: string | null;
+}
+
+/**
+ * Which relay session each app's grant was made under (one per provider session and app): the
+ * grant, its refresh tokens and the app's session (by `sid`) end with that relay session.
+ */
+export interface OidcSessionGrantsTable {
+  grant_id: string;
+  /** sessions.id_hash of the relay session. */
+  session_hash: string;
+  user_id: string;
+  client_id: string;
+  /** The `sid` in the app's ID tokens and its logout token. */
+  sid: string;
+  created_at: number;
 }
 
 /** ID token signing keys; the newest unretired one signs, retired ones stay published until their tokens expire. */
@@ -126,6 +153,8 @@ export interface UsersTable {
   failure_count: number;
   locked_until: number | null;
   created_at: number;
+  /** Optional; the `email` claim (docs/protocol.md section 9). */
+  email: string | null;
 }
 
 export interface GroupsTable {
@@ -238,6 +267,25 @@ export interface TemporaryAccessPassesTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** A site protected through forward auth (docs/protocol.md section 10), one row per host. */
+export interface ForwardAuthRulesTable {
+  /** Normalized hostname (forward-auth/hostname.ts). */
+  host: string;
+  /** JSON array of group names; empty means every signed-in person. */
+  groups: string;
+  policy: 'session' | 'approval';
+  max_age_seconds: number;
+  /** Order the admin gave the rules in. */
+  position: number;
+}
+
+/** The forward-auth cookie's handle (SHA-256 of it), bound to the relay session it ends with. */
+export interface ForwardAuthHandlesTable {
+  handle_hash: string;
+  session_hash: string;
+  created_at: number;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { DevicesStore } from './devices-store.ts';
+import { ForwardAuthStore } from './forward-auth-store.ts';
 import { migrateToLatest } from './migrations.ts';
+import { OidcSessionGrantsStore } from './oidc-session-grants-store.ts';
 import { openPostgres } from './open-postgres.ts';
 import { openSqlite } from './open-sqlite.ts';
 import { PairingsStore } from './pairings-store.ts';
@@ -26,6 +28,10 @@ export interface Store {
   readonly apps: AppsStore;
   /** PIN keys, attempts and failures, and device sockets (docs/protocol.md sections 4 and 4a). */
   readonly pin: PinStore;
+  /** Forward-auth rules and cookie handles (docs/protocol.md section 10). */
+  readonly forwardAuth: ForwardAuthStore;
+  /** Which relay session each app grant lives under (docs/protocol.md section 9). */
+  readonly oidcSessionGrants: OidcSessionGrantsStore;
   close(): Promise<void>;
 }
 
@@ -41,6 +47,8 @@ export function storeOver(db: Kysely<Database>): Store {
     taps: new TapsStore(db),
     apps: new AppsStore(db),
     pin: new PinStore(db),
+    forwardAuth: new ForwardAuthStore(db),
+    oidcSessionGrants: new OidcSessionGrantsStore(db),
     close: () => db.destroy(),
   };
 }

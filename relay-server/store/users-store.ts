@@ -31,6 +31,7 @@ export interface NewUser {
   passwordHash: string | null;
   isAdmin?: boolean;
   groups?: string[];
+  email?: string | null;
 }
 
 /** Users and their group membership. UPNs keep their case and match without it. */
@@ -108,6 +109,7 @@ export class UsersStore {
           failure_count: 0,
           locked_until: null,
           created_at: now,
+          email: user.email ?? null,
         })
         .onConflict((oc) => oc.column('upn_key').doNothing())
         .returningAll()
@@ -120,12 +122,13 @@ export class UsersStore {
 
   async update(
     id: string,
-    changes: { displayName?: string; passwordHash?: string | null; isAdmin?: boolean; groups?: string[] },
+    changes: { displayName?: string; email?: string | null; passwordHash?: string | null; isAdmin?: boolean; groups?: string[] },
     now: number,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const values: Partial<UserRow> = {};
       if (changes.displayName !== undefined) values.display_name = changes.displayName;
+      if (changes.email !== undefined) values.email = changes.email;
       if (changes.passwordHash !== undefined) values.password_hash = changes.passwordHash;
       if (changes.isAdmin !== undefined) values.is_admin = changes.isAdmin ? 1 : 0;
       if (Object.keys(values).length > 0) await trx.updateTable('users').set(values).where('id', '=', id).execute();

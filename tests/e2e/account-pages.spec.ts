@@ -125,11 +125,27 @@ test.describe('Security info', () => {
     expect(await devicesOf(upn)).toEqual([]);
   });
 
-  test('?add=authenticator says why and puts the focus on "Add authenticator"', async ({ page }) => {
+  test('where a Temporary Access Pass lands, the pairing link and QR code are shown at once', async ({ page }) => {
     const upn = await signIn(page);
     const pass = await admin.issueTap(upn, { lifetimeMinutes: 60, oneTime: true });
     await page.context().clearCookies();
     await signInAgain(page, upn, pass.code);
+    await page.goto(`${relay.origin}/security-info?add=authenticator`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Add an authenticator to finish setting up your account');
+    await expect(page.getByTestId('pairing-qr')).toBeVisible();
+    await expect(page.getByTestId('pairing-link')).toHaveValue(new RegExp(`^${relay.origin}/pair#v=1&token=`));
+    expect(await offersOf(upn)).toBe(1);
+    // Coming back shows the same offer; it does not make another.
+    const link = await page.getByTestId('pairing-link').inputValue();
+    await page.goto(`${relay.origin}/security-info?add=authenticator`);
+    await expect(page.getByTestId('pairing-link')).toHaveValue(link);
+    expect(await offersOf(upn)).toBe(1);
+  });
+
+  test('?add=authenticator after a password sign-in says why and puts the focus on "Add authenticator", making nothing', async ({
+    page,
+  }) => {
+    const upn = await signIn(page);
     await page.goto(`${relay.origin}/security-info?add=authenticator`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Add an authenticator to finish setting up your account');
     await expect(page.getByTestId('add-authenticator')).toBeFocused();

@@ -74,6 +74,7 @@ test.describe('at 390 px wide', () => {
       `/admin/users/${aliceId}`,
       '/admin/signins',
       '/admin/apps',
+      '/admin/protected-sites',
       '/no-such-page',
     ];
     for (const path of paths) {

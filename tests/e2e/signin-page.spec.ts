@@ -79,7 +79,7 @@ test.describe('the sign-in page', () => {
     expect(result.outcome).toBe('approved');
     await page.waitForURL(`${relay.origin}/me`);
     await expect(page.getByTestId('signed-in-as')).toHaveText('alice@demo.test');
-    await expect(page.getByTestId('signed-in-method')).toHaveText('Passwordless phone sign-in');
+    await expect(page.getByTestId('signed-in-method')).toHaveText('Approved in Countersign');
   });
 
   test('shows the denied screen with a way to try again and the password page', async ({ page }) => {

@@ -94,11 +94,13 @@ describe('the password page', () => {
         const browser = new PageBrowser(env.relay, ORIGIN);
         const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
         expect(response.status).toBe(429);
-        // Revision 3: to anyone but the signed-in user, only that requests are paused and what works.
-        expect(testIdText(browser.lastHtml, 'password-error')).toBe(
-          'Your password was right, but requests from unknown places are paused for this account; sign in from a browser you ' +
-            'used before, sign in with a code, or ask your administrator for a Temporary Access Pass.',
-        );
+        // Issue 23: the right password shows it is the person, who is told what happened and who
+        // can clear it; someone who typed only the name hears that requests are paused.
+        const said = testIdText(browser.lastHtml, 'password-error');
+        expect(said).toMatch(/^Your password was right, but sign-in requests to your account are paused because someone answered/);
+        expect(said).toContain('It wasn’t me');
+        expect(said).toContain('Only an administrator can clear this');
+        expect(said).toContain('sign in with a code');
       });
     } finally {
       await env.relay.store.users.setPushBlocked(user.id, false);

@@ -42,7 +42,7 @@ describe('wrong passwords from one client', () => {
     const log = await relay.admin.listSignins({ upn: user.upn, limit: 100 });
     const fromAttacker = log.filter((row) => row.ip === attacker.ip);
     expect(fromAttacker.filter((row) => row.reason === 'invalid_credentials')).toHaveLength(MAX_FAILED_PASSWORDS);
-    expect(fromAttacker.filter((row) => row.reason === 'rate_limited')).toHaveLength(1);
+    expect(fromAttacker.filter((row) => row.reason === 'password_throttled')).toHaveLength(1);
   });
 
   it('log an unknown name, bounded: one row per wrong password until the throttle, then one per window', async () => {
@@ -56,6 +56,6 @@ describe('wrong passwords from one client', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
     const log = await relay.admin.listSignins({ upn, limit: 100 });
     expect(log).toHaveLength(MAX_FAILED_PASSWORDS + 1);
-    expect(log.find((row) => row.reason === 'rate_limited')).toMatchObject({ upn, status: 'denied', ip: attacker.ip });
+    expect(log.find((row) => row.reason === 'password_throttled')).toMatchObject({ upn, status: 'denied', ip: attacker.ip });
   });
 });

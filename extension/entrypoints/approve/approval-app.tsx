@@ -9,6 +9,12 @@ import type { PinAccount } from '../../lib/runtime-messages.ts';
 import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';
 import { biometricFailureText } from '../../components/biometric-messages.ts';
 
+/** Asked before "It wasn't me" acts: a mis-click would pause the person's own sign-ins. */
+export const REPORT_QUESTION = 'Report this sign-in as suspicious? Requests to your account will be paused.';
+
+/** After a final outcome the window gets out of the way, as Authenticator does; the popup's activity keeps the outcome. */
+export const CLOSE_AFTER_OUTCOME_MS = 3_000;
+
 type View =
   | { kind: 'loading' }
   | { kind: 'empty' }
@@ -21,6 +27,8 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [nextCount, setNextCount] = useState(0);
   const decidedLocally = useRef<HistoryOutcome | null>(null);
+  // Only a request this window showed waiting closes it: an old outcome opened from a notice stays to be read.
+  const sawPending = useRef(false);
 
   const load = useCallback(async () => {
     const state = await call({ type: 'getState' });
@@ -34,6 +42,7 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
     }
     const answer = await call({ type: 'getRequest', requestId });
     if (answer.pending) {
+      sawPending.current = true;
       setView({
         kind: 'pending',
         pending: answer.pending,
@@ -61,8 +70,16 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
     document.title = view.kind === 'pending' ? 'Approve sign-in? – Countersign' : 'Countersign';
   }, [view.kind]);
 
+  const closesItself = view.kind === 'outcome' && sawPending.current && nextCount === 0;
+  useEffect(() => {
+    if (!closesItself) return;
+    const timer = setTimeout(() => window.close(), CLOSE_AFTER_OUTCOME_MS);
+    return () => clearTimeout(timer);
+  }, [closesItself]);
+
   const showNext = () => {
     decidedLocally.current = null;
+    sawPending.current = false;
     setView({ kind: 'loading' });
     setRequestId(null);
   };
@@ -94,6 +111,11 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
         />
       )}
       {view.kind === 'outcome' && <OutcomeView outcome={view.outcome} upn={view.upn} />}
+      {closesItself && (
+        <p class="muted" data-testid="closing-note">
+          This window closes by itself. The outcome stays in the extension's recent activity.
+        </p>
+      )}
       {view.kind !== 'pending' && view.kind !== 'loading' && (
         <div class="row" style="margin-top:12px">
           {nextCount > 0 && (
@@ -140,6 +162,12 @@ function PendingRequest(
   // The worker forgets a remembered PIN when it stops: then it asks again (`pin_required`).
   const [pinRemembered, setPinRemembered] = useState(props.pinRemembered);
   const [busy, setBusy] = useState<Decision | null>(null);
+  // "It wasn't me" pauses requests to the account until an administrator clears it: asked once first.
+  const [askingReport, setAskingReport] = useState(false);
+  const reportConfirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (askingReport) reportConfirm.current?.focus();
+  }, [askingReport]);
   const [error, setError] = useState<{ code: string; attemptsLeft?: number | null | undefined } | null>(
     props.pinAccount?.pinLocked ? { code: 'pin_locked' } : null,
   );
@@ -165,6 +193,8 @@ function PendingRequest(
     if (remaining <= 0) props.onSettled('expired');
   }, [remaining <= 0]);
 
+  // The typed number's field takes the focus at open; in "choose from three" nothing does, so no
+  // number wears a focus ring as if it were already chosen.
   useEffect(() => numberField.current?.focus(), []);
 
   // Only an approve carries the PIN: deny and "It wasn't me" are signed without it.
@@ -296,11 +326,10 @@ function PendingRequest(
           <fieldset style="border:0;padding:0;margin:0">
             <legend style="font-weight:600;margin-bottom:6px">Pick the number shown on the sign-in page</legend>
             <div class="choices">
-              {(challenge.match.mode === 'choose' ? challenge.match.choices : []).map((choice, index) => (
+              {(challenge.match.mode === 'choose' ? challenge.match.choices : []).map((choice) => (
                 <button
                   type="button"
                   key={choice}
-                  ref={index === 0 ? (numberField as never) : undefined}
                   data-testid="choice"
                   aria-pressed={number === choice}
                   aria-label={`Number ${choice}`}
@@ -377,10 +406,39 @@ function PendingRequest(
         <button type="button" data-testid="deny" disabled={busy !== null} onClick={() => void decide('deny')}>
           {busy === 'deny' ? 'Denying…' : 'Deny'}
         </button>
-        <button type="button" class="danger" data-testid="report" disabled={busy !== null} onClick={() => void decide('report')}>
+        <button
+          type="button"
+          class="danger"
+          data-testid="report"
+          disabled={busy !== null || askingReport}
+          aria-expanded={askingReport}
+          onClick={() => setAskingReport(true)}
+        >
           {busy === 'report' ? 'Reporting…' : "It wasn't me"}
         </button>
       </div>
+      {askingReport && (
+        <div class="card stack" role="alertdialog" aria-labelledby="report-question" data-testid="report-confirm-dialog">
+          <p id="report-question" style="margin:0">
+            <strong>{REPORT_QUESTION}</strong>
+          </p>
+          <div class="row">
+            <button
+              type="button"
+              class="danger grow"
+              data-testid="report-confirm"
+              disabled={busy !== null}
+              ref={reportConfirm}
+              onClick={() => void decide('report').finally(() => setAskingReport(false))}
+            >
+              {busy === 'report' ? 'Reporting…' : 'Report'}
+            </button>
+            <button type="button" class="grow" data-testid="report-cancel" disabled={busy !== null} onClick={() => setAskingReport(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       <p class="muted" data-testid="refuse-hint">
         Deny and “It wasn't me” need no PIN.
       </p>

@@ -39,6 +39,7 @@ import {
 } from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 import { PinRelay } from './pin-relay.ts';
+import { RelayRemovals } from './relay-removal.ts';
 import { CodeClaims } from './code-claims.ts';
 
 /**
@@ -103,13 +104,15 @@ export class DeviceService {
     db: () => this.db(),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     handleFrame: async (origin, frame) => {
-      if (this.codeClaims.takeError(origin, frame) || this.pinRelay.take(origin, frame)) return 'ignored';
+      if (this.codeClaims.takeError(origin, frame) || this.removals.take(origin, frame) || this.pinRelay.take(origin, frame))
+        return 'ignored';
       const handled = await handleRelayFrame(await this.db(), origin, frame, this.effects);
       this.codeClaims.challengeHandled(origin, frame);
       return handled;
     },
     onClose: (origin) => {
       this.pinRelay.socketClosed(origin);
+      this.removals.socketClosed(origin);
       this.codeClaims.socketClosed(origin);
     },
     changed: () => this.broadcast(),
@@ -128,6 +131,11 @@ export class DeviceService {
         this.broadcast();
       }
     },
+  });
+
+  private readonly removals = new RelayRemovals({
+    connection: (origin) => this.connections.for(origin),
+    readyTimeoutMs: READY_TIMEOUT_MS,
   });
 
   private readonly codeClaims = new CodeClaims({
@@ -311,6 +319,16 @@ export class DeviceService {
         return (await this.openSecurityInfo(request.deviceId)) ? { ok: true } : { ok: false, code: 'unknown_account' };
       case 'removeAccount':
         return this.removeAccount(request.deviceId);
+      case 'removeFromRelay': {
+        const account = await this.pinAccountRecord(request.frame.deviceId);
+        if (!account) return { ok: false, code: 'unknown_account' };
+        return this.removals.send(account.relayOrigin, request.nonce, request.frame);
+      }
+      case 'removeWithBiometric': {
+        const account = await this.pinAccountRecord(request.deviceId);
+        if (!account) return { ok: false, code: 'unknown_account' };
+        return this.removals.withPrf(await this.db(), account, request.prf);
+      }
       case 'getBiometric':
         return biometricStatus(await this.db());
       case 'enableBiometric':
@@ -343,7 +361,8 @@ export class DeviceService {
       hasPin: pinAccounts.length > 0,
       pinAccounts,
       prefs: { autoOpen: prefs.autoOpen, rememberPin: prefs.rememberPin },
-      accounts: accounts.map((account) => ({
+      // In the order they were added (ids are random, so the store's own order means nothing).
+      accounts: [...accounts].sort(byAdded).map((account) => ({
         deviceId: account.deviceId,
         upn: account.upn,
         displayName: account.displayName,
@@ -435,8 +454,9 @@ export class DeviceService {
   }
 
   /**
-   * Removes an account from this extension (its pending requests go too). The relay still lists
-   * the authenticator until it is removed on the security info page; the popup says so first.
+   * Forgets an account in this extension only (its pending requests go too): when its relay could
+   * not be told (unreachable, PIN forgotten or locked), the relay still lists the authenticator
+   * until it is removed on the security info page, and the popup says so.
    */
   private async removeAccount(deviceId: string): Promise<{ ok: true } | Failure> {
     const db = await this.db();
@@ -452,6 +472,8 @@ export class DeviceService {
     await pruneHistory(await this.db());
   }
 }
+
+const byAdded = (a: AccountRecord, b: AccountRecord) => a.createdAt - b.createdAt || a.deviceId.localeCompare(b.deviceId);
 
 /** The newest entries of a store with a `byTime` index. */
 async function newest<S extends 'history' | 'notices'>(db: Db, store: S): Promise<Array<CountersignDB[S]['value']>> {

@@ -6,8 +6,9 @@ import { failureText } from '../../components/pin-messages.ts';
 import { FormMessage, type FormMessageValue } from '../../components/form-message.tsx';
 import { PendingList } from '../../components/pending-list.tsx';
 import { EnterCode } from '../../components/enter-code.tsx';
-import { RemoveAccount } from '../../components/remove-account.tsx';
+import { RemovalMessage, RemoveAccount, type RemovedAccount } from '../../components/remove-account.tsx';
 import { useNow } from '../../components/use-now.ts';
+import { formatDateTime } from '../../../protocol/display-time.ts';
 import { deviceNameFrom } from '../../lib/device-name.ts';
 import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
 import { handOverNewAccount } from '../../lib/new-account-channel.ts';
@@ -44,12 +45,23 @@ export function PopupApp() {
 function Home({ state }: { state: AppState }) {
   const now = useNow();
   const [adding, setAdding] = useState(!state.accounts.some((account) => account.status === 'active'));
+  const [removed, setRemoved] = useState<RemovedAccount | null>(null);
+  // Said above the accounts once a pairing worked: the form closes, so the next one starts afresh.
+  const [added, setAdded] = useState<string | null>(null);
+  const openAddAccount = () => {
+    setAdded(null);
+    setRemoved(null);
+    setAdding(true);
+  };
+  const pinAccountOf = (deviceId: string) => state.pinAccounts.find((account) => account.deviceId === deviceId);
   return (
     <div>
       {state.pending.length > 0 && <PendingList pending={state.pending} now={now} />}
       <EnterCode accounts={state.accounts} />
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">Accounts</h2>
+        {removed && <RemovalMessage removed={removed} />}
+        {added && <FormMessage message={{ ok: true, text: added }} testId="pair-message" />}
         {state.accounts.length === 0 ? (
           <p class="muted">No account yet. Add one with the pairing link or QR code from your security info page.</p>
         ) : (
@@ -58,16 +70,29 @@ function Home({ state }: { state: AppState }) {
               account.status === 'needs_re_add' ? (
                 <RetiredAccountItem key={account.deviceId} account={account} />
               ) : (
-                <ActiveAccountItem key={account.deviceId} account={account} />
+                <ActiveAccountItem
+                  key={account.deviceId}
+                  account={account}
+                  pinAccount={pinAccountOf(account.deviceId)}
+                  onRemoved={setRemoved}
+                />
               ),
             )}
           </ul>
         )}
       </section>
       {adding ? (
-        <AddAccount hasPin={state.hasPin} pinAccounts={state.pinAccounts} onDone={() => setAdding(false)} />
+        <AddAccount
+          hasPin={state.hasPin}
+          pinAccounts={state.pinAccounts}
+          onDone={() => setAdding(false)}
+          onAdded={(text) => {
+            setAdded(text);
+            setAdding(false);
+          }}
+        />
       ) : (
-        <button style="margin-top:12px;width:100%" data-testid="add-account" onClick={() => setAdding(true)}>
+        <button style="margin-top:12px;width:100%" data-testid="add-account" onClick={openAddAccount}>
           Add account
         </button>
       )}
@@ -98,7 +123,7 @@ function RetiredAccountItem({ account }: { account: AccountView }) {
             <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
           </div>
           <div class="muted">
-            {account.relayName} · <strong data-testid="needs-re-add">needs to be added again</strong>
+            <RelayName account={account} /> · <strong data-testid="needs-re-add">needs to be added again</strong>
           </div>
         </div>
       </div>
@@ -128,8 +153,25 @@ function RetiredAccountItem({ account }: { account: AccountView }) {
   );
 }
 
+/** The relay an account is on, by its name and host, e.g. "Countersign (login.example.com)". */
+function RelayName({ account }: { account: Pick<AccountView, 'relayName' | 'relayOrigin'> }) {
+  return (
+    <span data-testid="account-relay" title={account.relayOrigin}>
+      {account.relayName} ({new URL(account.relayOrigin).host})
+    </span>
+  );
+}
+
 /** A paired account: who, where, its connection in words, and a way to remove it from here. */
-function ActiveAccountItem({ account }: { account: AccountView }) {
+function ActiveAccountItem({
+  account,
+  pinAccount,
+  onRemoved,
+}: {
+  account: AccountView;
+  pinAccount: PinAccount | undefined;
+  onRemoved(removed: RemovedAccount): void;
+}) {
   const text = connectionText(account);
   const problem = account.authError !== null || account.connection === 'reconnecting' || account.connection === 'error';
   return (
@@ -141,7 +183,7 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
             <strong>{account.displayName}</strong> <span class="muted">{account.upn}</span>
           </div>
           <div class="muted">
-            {account.relayName} · <span data-testid="connection-state">{text.label}</span> ·{' '}
+            <RelayName account={account} /> · <span data-testid="connection-state">{text.label}</span> ·{' '}
             <span data-testid="device-name">{account.deviceName}</span>
           </div>
           {text.advice && (
@@ -183,7 +225,7 @@ function ActiveAccountItem({ account }: { account: AccountView }) {
             Open security info
           </button>
         )}
-        <RemoveAccount account={account} />
+        <RemoveAccount account={account} pinAccount={pinAccount} onRemoved={onRemoved} />
       </div>
     </li>
   );
@@ -208,14 +250,18 @@ function RecentActivity({ activity }: { activity: ActivityItem[] }) {
                   {noticeAdvice(item.entry)}
                 </div>
               )}
-              <div class="muted">{new Date(item.entry.at).toLocaleString()}</div>
+              <div class="muted" data-testid="activity-time">
+                {formatDateTime(item.entry.at)}
+              </div>
             </li>
           ) : (
             <li key={`s:${item.entry.requestId}`} data-testid="activity-signin" data-outcome={item.entry.outcome}>
               <div>
                 {outcomeTitle(item.entry.outcome)} · {item.entry.appName ?? 'Sign-in'} · {item.entry.upn}
               </div>
-              <div class="muted">{new Date(item.entry.at).toLocaleString()}</div>
+              <div class="muted" data-testid="activity-time">
+                {formatDateTime(item.entry.at)}
+              </div>
             </li>
           ),
         )}
@@ -225,7 +271,17 @@ function RecentActivity({ activity }: { activity: ActivityItem[] }) {
 }
 
 /** The redeem POST, from the popup (the relay answers it with CORS; no cookies go with it). */
-function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccounts: PinAccount[]; onDone(): void }) {
+function AddAccount({
+  hasPin,
+  pinAccounts,
+  onDone,
+  onAdded,
+}: {
+  hasPin: boolean;
+  pinAccounts: PinAccount[];
+  onDone(): void;
+  onAdded(text: string): void;
+}) {
   const [link, setLink] = useState('');
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');
@@ -283,10 +339,8 @@ function AddAccount({ hasPin, pinAccounts, onDone }: { hasPin: boolean; pinAccou
         now: () => Date.now(),
       });
       if (result.ok) {
-        setMessage({ ok: true, text: `Added ${result.account.upn} as “${result.account.deviceName}”.` });
-        setLink('');
-        setPin('');
-        setAgain('');
+        // The form closes (and a new one starts empty), as the person is done with it.
+        onAdded(`Added ${result.account.upn} as “${result.account.deviceName}”.`);
       } else {
         setMessage({ ok: false, code: result.code, text: failureText(result.code, undefined, Date.now(), result.attemptsLeft) });
         if (result.code === 'wrong_pin') setPin('');

@@ -12,10 +12,12 @@ export interface AdminViewer extends Viewer {
 }
 
 const TABS = [
+  { href: '/admin/overview', label: 'Overview', short: 'Overview' },
   { href: '/admin/policy', label: 'Authentication methods policy', short: 'Policy' },
   { href: '/admin/users', label: 'Users', short: 'Users' },
   { href: '/admin/signins', label: 'Sign-in log', short: 'Sign-in log' },
   { href: '/admin/apps', label: 'Apps', short: 'Apps' },
+  { href: '/admin/protected-sites', label: 'Protected sites', short: 'Sites' },
 ] as const;
 
 /** Every admin page: the admin script, the demo warning when it applies, and the tabs (short labels on small screens, by CSS). */

@@ -1,3 +1,4 @@
+import { signinReasonWords } from '../../../protocol/signin-reasons.ts';
 import type { SigninRow } from '../../store/schema.ts';
 
 const HEADER = [
@@ -12,6 +13,7 @@ const HEADER = [
   'method',
   'status',
   'reason',
+  'reasonText',
   'deviceId',
   'decidedAt',
 ];
@@ -25,7 +27,7 @@ function csvCell(value: string | number | null): string {
 
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 
-/** The sign-in log as CSV, codes and ids as stored (for scripts and spreadsheets, not for reading). */
+/** The sign-in log as CSV, codes and ids as stored (for scripts and spreadsheets), and each reason in the log's words. */
 export function signinsCsv(rows: SigninRow[]): string {
   const lines = rows.map((row) =>
     [
@@ -40,6 +42,7 @@ export function signinsCsv(rows: SigninRow[]): string {
       row.method,
       row.status,
       row.reason,
+      signinReasonWords(row.reason),
       row.device_id,
       iso(row.decided_at),
     ]

@@ -36,12 +36,14 @@ export function userRoutes(deps: RelayDeps) {
         if (!user) return users.notFound(c, session);
         const parsed = parse(UserProfileForm, {
           displayName: (form.value('displayName') ?? '').trim(),
+          email: (form.value('email') ?? '').trim() || null,
           groups: commaList(form.value('groups')),
         });
         if (!parsed.ok) return users.show(c, session, user, { errors: fieldErrors(parsed) });
         // An admin can't take their own admin rights away here (the box is disabled, so it isn't posted).
         const isAdmin = user.upn === session.user.upn ? user.isAdmin : form.value('isAdmin') === '1';
-        await store.users.update(user.userId, { displayName: parsed.value.displayName, groups: parsed.value.groups, isAdmin }, clock.now());
+        const { displayName, email, groups } = parsed.value;
+        await store.users.update(user.userId, { displayName, email, groups, isAdmin }, clock.now());
         return users.done(c, user, 'saved');
       }),
     )

@@ -27,6 +27,11 @@ export function ProfileForm({ user, errors, viewer, base }: Section) {
             <FieldError errors={errors} field="displayName" />
           </div>
           <div>
+            <label for="email">Email (optional)</label>
+            <input id="email" name="email" type="email" value={user.email ?? ''} aria-invalid={invalid(errors, 'email')} />
+            <FieldError errors={errors} field="email" />
+          </div>
+          <div>
             <label for="groups">Groups (comma-separated)</label>
             <input id="groups" name="groups" type="text" value={user.groups.join(', ')} aria-invalid={invalid(errors, 'groups')} />
             <FieldError errors={errors} field="groups" />

@@ -28,7 +28,7 @@ export function usersRoutes(deps: RelayDeps) {
   return new Hono()
     .get(
       '/users',
-      admin(async (c, session) => show(c, session, { upn: '', displayName: '', groups: '' }, {})),
+      admin(async (c, session) => show(c, session, { upn: '', displayName: '', email: '', groups: '' }, {})),
     )
     .post(
       '/users',
@@ -36,6 +36,7 @@ export function usersRoutes(deps: RelayDeps) {
         const values = {
           upn: (form.value('upn') ?? '').trim(),
           displayName: (form.value('displayName') ?? '').trim(),
+          email: (form.value('email') ?? '').trim(),
           groups: form.value('groups') ?? '',
         };
         const password = form.value('password') ?? '';
@@ -43,6 +44,7 @@ export function usersRoutes(deps: RelayDeps) {
           upn: values.upn,
           displayName: values.displayName,
           groups: commaList(values.groups),
+          ...(values.email ? { email: values.email } : {}),
           ...(password ? { password } : {}),
         });
         if (!parsed.ok) return show(c, session, values, fieldErrors(parsed));

@@ -6,6 +6,7 @@ import { AdminLayout, FieldError, Upn, type AdminViewer, type FieldErrors } from
 export interface NewUserValues {
   upn: string;
   displayName: string;
+  email: string;
   groups: string;
 }
 
@@ -61,6 +62,7 @@ function UserStatus({ user, now }: { user: UserDetails; now: number }) {
 const NEW_USER_FIELDS = [
   { field: 'upn', label: 'User principal name', type: 'text' },
   { field: 'displayName', label: 'Display name', type: 'text' },
+  { field: 'email', label: 'Email (optional)', type: 'email' },
   { field: 'password', label: 'Password (optional, 8 or more characters)', type: 'password' },
   { field: 'groups', label: 'Groups (comma-separated)', type: 'text' },
 ] as const;

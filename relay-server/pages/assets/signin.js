@@ -87,10 +87,11 @@
     ],
     approved: ['Request approved', 'Signing you in…'],
     denied: ['Sign-in request denied', 'The request was denied in your authenticator. If this was a mistake, try again.'],
+    // Whoever reads this may be a stranger: say what works, never why (section 5).
     reported: [
-      'Reported as not you',
-      'Someone answered “It wasn’t me” on the authenticator, so this sign-in was stopped. ' +
-        'Sign-in requests to this account are now blocked until an administrator unblocks them.',
+      'Sign-in request not approved',
+      'Requests from unknown places are paused for this account. Sign in from a browser you used before, ' +
+        'sign in with a code, or ask your administrator for a Temporary Access Pass.',
     ],
     wrong_number: [
       "The numbers didn't match",
@@ -109,8 +110,8 @@
       'Phone sign-in is not available for this account. Use your password instead, or ask your administrator.',
     ],
     push_blocked: [
-      'Sign-in requests are blocked',
-      'Sign-in requests to this account are blocked because one was reported. Your administrator can unblock it.',
+      'Requests from unknown places are paused',
+      'Sign in from a browser you used before, sign in with a code, or ask your administrator for a Temporary Access Pass.',
     ],
     rate_limited: ['Too many sign-in requests', 'Phone sign-in is paused for this account for now.'],
     unavailable: ['The sign-in service is busy', 'It could not take a sign-in request just now.'],

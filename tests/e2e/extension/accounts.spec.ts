@@ -85,29 +85,6 @@ test.describe('several accounts in one extension', () => {
     await signInAndApprove(page, relay, authenticator, 'bob@demo.test');
   });
 
-  test('an account is removed in the popup after a confirmation that the relay still lists it', async ({ relay, authenticator }) => {
-    await authenticator.setPin();
-    await authenticator.pairUser(relay, 'alice@demo.test');
-    await authenticator.pairUser(relay, 'bob@demo.test');
-    const popup = await authenticator.openPopup();
-    const alice = popup.account('alice@demo.test');
-    await alice.getByTestId('remove-account').click();
-    await expect(alice.getByTestId('remove-confirm')).toHaveText(
-      /Remove alice@demo\.test from this extension\? The relay will still list this authenticator until you remove it on its Security info page\./,
-    );
-    await alice.getByTestId('remove-confirm-no').click();
-    await expect(alice).toHaveCount(1);
-
-    await alice.getByTestId('remove-account').click();
-    await alice.getByTestId('remove-confirm-yes').click();
-    await expect(alice).toHaveCount(0);
-    await expect(popup.account('bob@demo.test')).toHaveAttribute('data-connection', 'connected');
-    expect(((await authenticator.readDatabase()).accounts ?? []).map((account) => account.upn)).toEqual(['bob@demo.test']);
-    // The relay still has it, as the confirmation said.
-    const devices = (await new AdminClient(relay.origin, relay.adminToken).getUser('alice@demo.test')).devices;
-    expect(devices).toHaveLength(1);
-  });
-
   test('pairing the same person again replaces the entry instead of adding a second one, and the new one approves', async ({
     page,
     relay,

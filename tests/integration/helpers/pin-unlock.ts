@@ -54,14 +54,25 @@ export function rekeyFrame(origin: string, nonce: string, keys: Pick<PairedKeys,
   return { type: 'rekey' as const, deviceId: keys.deviceId, blinded, signature: signStatement(statement, keys.approvalKey) };
 }
 
-/** Sends a frame and waits for the relay's answer about that device (`unlocked`, `rekeyed` or `error`). */
+/** A `remove` signed over `nonce` with `signWith` (the approval key, as a device signs it, unless a test says otherwise). */
+export function removeFrame(
+  origin: string,
+  nonce: string,
+  keys: Pick<PairedKeys, 'deviceId' | 'approvalKey'>,
+  signWith = keys.approvalKey,
+) {
+  const statement = deviceActionStatement({ relayOrigin: origin, nonce, deviceId: keys.deviceId, action: 'remove', detail: '' });
+  return { type: 'remove' as const, deviceId: keys.deviceId, signature: signStatement(statement, signWith) };
+}
+
+/** Sends a frame and waits for the relay's answer about that device (`unlocked`, `rekeyed`, `revoked` or `error`). */
 export async function sendAndAnswer(raw: RawDeviceSocket, deviceId: string, frame: unknown): Promise<Record<string, any>> {
   const from = raw.frames.length;
   raw.send(frame);
   return raw.nextFrom(
     from,
     `answer about ${deviceId}`,
-    (f) => (f.type === 'unlocked' || f.type === 'rekeyed' || f.type === 'error') && f.deviceId === deviceId,
+    (f) => (f.type === 'unlocked' || f.type === 'rekeyed' || f.type === 'revoked' || f.type === 'error') && f.deviceId === deviceId,
   );
 }
 

@@ -99,6 +99,27 @@ describe('the admin pages', () => {
     expect(admin.lastHtml).toContain('already exists');
   });
 
+  it('give a user an email (the email claim apps read), change it on their page, and refuse a malformed one', async () => {
+    await admin.get('/admin/users');
+    const bad = await admin.post('/admin/users', { upn: 'dave@demo.test', displayName: 'Dave', email: 'not an email' });
+    expect(bad.status).toBe(400);
+    expect(admin.lastHtml).toContain('data-testid="error-email"');
+    expect(await env.relay.store.users.byUpn('dave@demo.test')).toBeUndefined();
+    await admin.get('/admin/users');
+    expect((await admin.post('/admin/users', { upn: 'dave@demo.test', displayName: 'Dave', email: 'dave@example.com' })).status).toBe(303);
+    const id = await userId('dave@demo.test');
+    expect((await env.relay.store.users.byId(id))?.email).toBe('dave@example.com');
+    await admin.get(`/admin/users/${id}`);
+    const wrong = await admin.post(`/admin/users/${id}`, { displayName: 'Dave', email: 'dave@', groups: '' });
+    expect(wrong.status).toBe(400);
+    expect((await env.relay.store.users.byId(id))?.email).toBe('dave@example.com');
+    await admin.get(`/admin/users/${id}`);
+    expect((await admin.post(`/admin/users/${id}`, { displayName: 'Dave', email: '', groups: '' })).status).toBe(303);
+    expect((await env.relay.store.users.byId(id))?.email).toBeNull();
+    // The demo users' email is their UPN.
+    expect((await env.relay.store.users.byUpn('alice@demo.test'))?.email).toBe('alice@demo.test');
+  });
+
   it('issue a Temporary Access Pass that the password page accepts', async () => {
     const id = await userId('carol@demo.test');
     await admin.get(`/admin/users/${id}`);
@@ -156,7 +177,7 @@ describe('the admin pages', () => {
     const csv = await admin.get('/admin/signins.csv?upn=alice%40demo.test&status=denied');
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('requestId,createdAt,upn,app,ip,location,browser,os,method,status,reason,deviceId,decidedAt');
+    expect(lines[0]).toBe('requestId,createdAt,upn,app,ip,location,browser,os,method,status,reason,reasonText,deviceId,decidedAt');
     expect(lines.slice(1).every((line) => line.includes('"alice@demo.test"') && line.includes('"denied"'))).toBe(true);
     const future = await admin.get('/admin/signins?since=2099-01-01T00:00');
     expect(future.status).toBe(200);

@@ -117,8 +117,8 @@ describe('/me', () => {
 
   it('names each way of signing in', async () => {
     const { describeAmr } = await import('../../../relay-server/pages/page-session.ts');
-    expect(describeAmr(['swk', 'pin', 'mfa'])).toBe('Passwordless phone sign-in');
-    expect(describeAmr(['pwd', 'swk', 'mfa'])).toBe('Password + authenticator approval');
+    expect(describeAmr(['swk', 'pin', 'mfa'])).toBe('Approved in Countersign');
+    expect(describeAmr(['pwd', 'swk', 'mfa'])).toBe('Password, then approved in Countersign');
     expect(describeAmr(['pwd'])).toBe('Password');
     expect(describeAmr(['otp'])).toBe('Temporary Access Pass');
   });

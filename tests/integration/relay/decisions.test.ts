@@ -131,7 +131,7 @@ describe('decisions over the device socket', () => {
     const log = await relay.admin.listSignins({ upn: relay.user.upn });
     expect(log.find((row) => row.requestId === created.requestId)).toMatchObject({ status: 'reported', deviceId: relay.deviceId });
     // The refused attempts are in the log too, once per window for this client (a day apart: two).
-    expect(log.filter((row) => row.reason === 'rate_limited')).toHaveLength(2);
+    expect(log.filter((row) => row.reason === 'push_blocked')).toHaveLength(2);
 
     const cleared = await relay.http('PATCH', `/api/v1/admin/users/${encodeURIComponent(relay.user.upn)}`, {
       admin: true,
