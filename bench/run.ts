@@ -17,6 +17,7 @@ import { isStrangerAddress, type AttackCommand, type AttackReply } from './locko
 import { familiarBrowsers, probePasswords } from './password-probes.ts';
 import {
   lockoutAttackReport,
+  correct,
   markdownReport,
   passwordSpamReport,
   type LockoutAttackResult,
@@ -47,6 +48,8 @@ const { values: flags } = parseArgs({
     'json-out': { type: 'string', default: path.join(root, 'bench', 'results', 'latest.json') },
     'cpu-prof': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
+    /** Exit 1 when the run was not correct (lost, duplicated, wrong or failed sign-ins); never on speed. `npm run bench:smoke`. */
+    'fail-if-incorrect': { type: 'boolean', default: false },
     /**
      * `standard` (relay against the baseline), `password-spam` (quiet run, then the same under a
      * password spray) or `lockout-attack` (familiar browsers' sign-ins quiet, then while strangers
@@ -450,6 +453,7 @@ async function main(): Promise<void> {
     };
     const markdown = markdownReport(result);
     console.log('\n' + markdown);
+    if (flags['fail-if-incorrect'] && !correct(result)) process.exitCode = 1;
     const jsonOut = path.resolve(flags['json-out']);
     mkdirSync(path.dirname(jsonOut), { recursive: true });
     writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
