@@ -60,7 +60,7 @@ export interface PinHandlers {
   /** Whether an `approve` with unlock `pin` from this device is refused (its PIN is locked). */
   refusesPinApproval(deviceId: string): Promise<boolean>;
   /** The socket is gone: its open attempts are failures. */
-  socketClosed(socketId: string): Promise<void>;
+  socketClosed(socketId: string, deviceIds: readonly string[]): Promise<void>;
 }
 
 export interface DeviceHubDeps {
@@ -526,7 +526,7 @@ export class DeviceHub {
     // first, and an `auth` among them has claimed its places before they are freed.
     this.track(
       connection.queue.then(async () => {
-        if (connection.devices) await this.deps.pin.socketClosed(connection.id);
+        if (connection.devices) await this.deps.pin.socketClosed(connection.id, [...connection.devices.keys()]);
         if (connection.claimedPlaces) {
           connection.claimedPlaces = false;
           await this.deps.store.pin.releaseSocket(connection.id);

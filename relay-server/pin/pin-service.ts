@@ -123,10 +123,10 @@ export class PinService implements PinHandlers {
     return locked;
   }
 
-  /** The socket closed: its unproven attempts are failures (section 4a). */
-  async socketClosed(socketId: string): Promise<void> {
+  /** The socket closed: its unproven attempts for the devices it accepted are failures (section 4a). */
+  async socketClosed(socketId: string, deviceIds: readonly string[]): Promise<void> {
     const now = this.deps.clock.now();
-    const failed = await this.deps.store.pin.failSocket(this.deps.store.db, socketId, now);
+    const failed = await this.deps.store.pin.failSocket(this.deps.store.db, socketId, deviceIds, now);
     await this.afterFailures(failed, now);
   }
 

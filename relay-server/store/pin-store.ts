@@ -241,11 +241,13 @@ export class PinStore {
     return row ? Number(row.counted) : null;
   }
 
-  /** The socket closed: its open attempts are failures now. */
-  failSocket(db: Db, socketId: string, now: number): Promise<PinAttemptRow[]> {
+  /** The socket closed: its open attempts for these devices (the ones it accepted) are failures now. */
+  failSocket(db: Db, socketId: string, deviceIds: readonly string[], now: number): Promise<PinAttemptRow[]> {
+    if (deviceIds.length === 0) return Promise.resolve([]);
     return db
       .updateTable('pin_attempts')
       .set({ failed_at: now })
+      .where('device_id', 'in', deviceIds)
       .where('socket_id', '=', socketId)
       .where('failed_at', 'is', null)
       .returningAll()
