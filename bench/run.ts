@@ -18,6 +18,7 @@ import { familiarBrowsers, probePasswords } from './password-probes.ts';
 import { forwardAuthBench } from './forward-auth.ts';
 import {
   lockoutAttackReport,
+  correct,
   markdownReport,
   passwordSpamReport,
   type LockoutAttackResult,
@@ -48,6 +49,8 @@ const { values: flags } = parseArgs({
     'json-out': { type: 'string', default: path.join(root, 'bench', 'results', 'latest.json') },
     'cpu-prof': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
+    /** Exit 1 when the run was not correct (lost, duplicated, wrong or failed sign-ins); never on speed. `npm run bench:smoke`. */
+    'fail-if-incorrect': { type: 'boolean', default: false },
     /**
      * `standard` (relay against the baseline), `password-spam` (quiet run, then the same under a
      * password spray) or `lockout-attack` (familiar browsers' sign-ins quiet, then while strangers
@@ -460,6 +463,7 @@ async function main(): Promise<void> {
     };
     const markdown = markdownReport(result);
     console.log('\n' + markdown);
+    if (flags['fail-if-incorrect'] && !correct(result)) process.exitCode = 1;
     const jsonOut = path.resolve(flags['json-out']);
     mkdirSync(path.dirname(jsonOut), { recursive: true });
     writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');

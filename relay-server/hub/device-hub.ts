@@ -25,6 +25,7 @@ import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
 import type { RelayTiming } from '../config.ts';
 import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
+import { PublicKeyCache } from '../security/public-key-cache.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
 import type { DecidingDevice } from '../signin/deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
@@ -61,7 +62,7 @@ export interface PinHandlers {
   /** Whether an `approve` with unlock `pin` from this device is refused (its PIN is locked). */
   refusesPinApproval(deviceId: string): Promise<boolean>;
   /** The socket is gone: its open attempts are failures. */
-  socketClosed(socketId: string): Promise<void>;
+  socketClosed(socketId: string, deviceIds: readonly string[]): Promise<void>;
 }
 
 /**
@@ -190,6 +191,8 @@ export class DeviceHub {
   private readonly clients = new Map<string, ClientSockets>();
   /** Names this instance's rows in `device_sockets`. */
   private readonly instanceId = randomId();
+  /** The device keys decisions and PIN frames are checked with, imported on use. */
+  private readonly keys = new PublicKeyCache();
   private readonly leaseTimer: NodeJS.Timeout;
   /** Database work a socket's close started (its attempts become failures); shutdown waits for it. */
   private readonly closeWork = new Set<Promise<void>>();
@@ -406,7 +409,8 @@ export class DeviceHub {
    * Checks each credential's `connect` statement against that device's connect key, and only
    * that key (section 2). The schema has already refused a frame naming a device twice or more
    * than 64 of them. A revision-1 device (no connect key) is refused with `device_revoked`: it
-   * has to be added again. The socket keeps both imported keys of each device it accepts.
+   * has to be added again. The socket keeps the keys of each device it accepts as points; they
+   * are imported again on use, through the hub's cache (security/public-key-cache.ts).
    */
   private async authenticate(connection: Connection, auth: AuthMessage): Promise<void> {
     clearTimeout(connection.authTimer);
@@ -428,7 +432,7 @@ export class DeviceHub {
       const connectKey = publicKeyOrNull(device.connect_public_key!);
       const approvalKey = publicKeyOrNull(device.public_key);
       if (connectKey && approvalKey && verifyDeviceSignature(statement, signature, connectKey)) {
-        accepted.set(deviceId, { id: deviceId, userId: device.user_id, approvalKey, connectKey, lastUsedAt: device.last_used_at ?? 0 });
+        accepted.set(deviceId, decidingDevice(device, this.keys));
       } else {
         rejected.push({ deviceId, code: 'bad_signature' });
       }
@@ -539,7 +543,7 @@ export class DeviceHub {
     // first, and an `auth` among them has claimed its places before they are freed.
     this.track(
       connection.queue.then(async () => {
-        if (connection.devices) await this.deps.pin.socketClosed(connection.id);
+        if (connection.devices) await this.deps.pin.socketClosed(connection.id, [...connection.devices.keys()]);
         if (connection.claimedPlaces) {
           connection.claimedPlaces = false;
           await this.deps.store.pin.releaseSocket(connection.id);
@@ -608,6 +612,26 @@ function refuse(socket: WebSocket, reason: string): void {
   socket.on('error', () => undefined);
   socket.close(CLOSE_CODES.rateLimited, reason);
   setTimeout(() => socket.terminate(), REFUSED_SOCKET_GRACE_MS).unref();
+}
+
+/** What a socket keeps of a device it accepted: no imported key (see `PublicKeyCache`). */
+function decidingDevice(
+  device: { id: string; user_id: string; public_key: string; connect_public_key: string | null; last_used_at: number | null },
+  keys: PublicKeyCache,
+): DecidingDevice {
+  const approvalPoint = device.public_key;
+  const connectPoint = device.connect_public_key!;
+  return {
+    id: device.id,
+    userId: device.user_id,
+    lastUsedAt: device.last_used_at ?? 0,
+    get approvalKey() {
+      return keys.get(approvalPoint);
+    },
+    get connectKey() {
+      return keys.get(connectPoint);
+    },
+  };
 }
 
 function publicKeyOrNull(publicKey: string) {

@@ -97,7 +97,7 @@ export class PinService implements PinHandlers {
     // An attempt older than the proof window is a failure already (final), even before the next
     // unlock, decision or sweep marks and reports it: the proof leaves it alone.
     const madeAfter = this.deps.clock.now() - LIMITS.pinProofWindowMs;
-    const proven = await this.deps.store.pin.prove(this.deps.store.db, device.id, socket.id, message.blinded, madeAfter);
+    const proven = await this.deps.store.pin.prove(device.id, socket.id, message.blinded, madeAfter);
     if (!proven) {
       return this.error(device.id, {
         code: 'invalid_request',
@@ -123,10 +123,10 @@ export class PinService implements PinHandlers {
     return locked;
   }
 
-  /** The socket closed: its unproven attempts are failures (section 4a). */
-  async socketClosed(socketId: string): Promise<void> {
+  /** The socket closed: its unproven attempts for the devices it accepted are failures (section 4a). */
+  async socketClosed(socketId: string, deviceIds: readonly string[]): Promise<void> {
     const now = this.deps.clock.now();
-    const failed = await this.deps.store.pin.failSocket(this.deps.store.db, socketId, now);
+    const failed = await this.deps.store.pin.failSocket(this.deps.store.db, socketId, deviceIds, now);
     await this.afterFailures(failed, now);
   }
 
@@ -151,6 +151,48 @@ export class PinService implements PinHandlers {
   }
 
   /**
+   * The common `unlock` where one statement counts atomically (SQLite): one read and one
+   * conditional insert, no transaction. Undefined when the counted transaction must run instead:
+   * an attempt to settle first, no key yet (a revision-2 device), or the insert found the
+   * attempts used up by a concurrent unlock meanwhile (the transaction counts again and refuses).
+   */
+  private async quickUnlock(
+    socket: PinSocket,
+    device: DecidingDevice,
+    blinded: string,
+  ): Promise<{ evaluated: string; attemptsLeft: number } | Refusal | undefined> {
+    const { store, clock, sealingKey } = this.deps;
+    const now = clock.now();
+    const failuresSince = now - LIMITS.pinFailureWindowMs;
+    const state = await store.pin.unlockState(device.id, failuresSince, now - LIMITS.pinProofWindowMs);
+    if (!state || state.overdue) return undefined;
+    if (state.locked) return LOCKED;
+    if (MAX_FAILURES - state.failures - state.open <= 0) return NO_ATTEMPTS_LEFT;
+    const secretKey = sealingKey.open(state.sealedKey, device.id);
+    let evaluated: string;
+    try {
+      evaluated = oprfEvaluator(secretKey).evaluate(blinded);
+    } catch (error) {
+      if (error instanceof InvalidElement) return INVALID_ELEMENT;
+      throw error;
+    } finally {
+      secretKey.fill(0);
+    }
+    const attempt = {
+      id: randomId(),
+      device_id: device.id,
+      socket_id: socket.id,
+      seq: socket.nextSeq(),
+      blinded,
+      ip: socket.ip,
+      made_at: now,
+    };
+    const counted = await store.pin.addAttemptWithin(attempt, failuresSince, MAX_FAILURES);
+    if (counted === null) return undefined;
+    return { evaluated, attemptsLeft: MAX_FAILURES - counted };
+  }
+
+  /**
    * The counted part of `unlock` and `rekey`, in one transaction holding the device's row: end
    * stale attempts, refuse when locked or out of attempts, evaluate, record the attempt. With
    * `newKey`, the evaluation uses it and it replaces the device's key (a rekey).
@@ -161,6 +203,10 @@ export class PinService implements PinHandlers {
     blinded: string,
     newKey: Uint8Array | null,
   ): Promise<{ evaluated: string; attemptsLeft: number } | Refusal> {
+    if (newKey === null && this.deps.store.pin.countsInOneStatement) {
+      const quick = await this.quickUnlock(socket, device, blinded);
+      if (quick !== undefined) return quick;
+    }
     const { store, clock, sealingKey } = this.deps;
     const now = clock.now();
     const seq = socket.nextSeq();
@@ -172,12 +218,7 @@ export class PinService implements PinHandlers {
         const row = await store.pin.key(trx, device.id);
         if (row?.locked_at != null) return LOCKED;
         const { failures, open } = await store.pin.counts(trx, device.id, now - LIMITS.pinFailureWindowMs);
-        if (MAX_FAILURES - failures - open <= 0) {
-          return {
-            code: 'pin_attempts',
-            message: 'No PIN attempts are left until the open ones are confirmed or count as failures (60 s).',
-          } as const;
-        }
+        if (MAX_FAILURES - failures - open <= 0) return NO_ATTEMPTS_LEFT;
         // A revision-2 device has no key until its first unlock (section 4a): make it now.
         const secretKey = newKey ?? (row ? sealingKey.open(row.sealed_key, device.id) : newOprfSecretKey());
         let evaluated: string;
@@ -204,7 +245,7 @@ export class PinService implements PinHandlers {
     } catch (error) {
       if (!(error instanceof RefusedElement)) throw error;
       // The transaction rolled back: nothing changed, no attempt counted.
-      return { code: 'invalid_request', message: 'blinded is invalid: not a valid P-256 element' };
+      return INVALID_ELEMENT;
     }
     await this.report(device.id, settled);
     if (settled.newlyLocked) return LOCKED;
@@ -300,3 +341,10 @@ const LOCKED: Refusal = {
   code: 'pin_locked',
   message: 'This PIN is locked after 10 failed attempts; approve with WebAuthn, or add the account again.',
 };
+
+const NO_ATTEMPTS_LEFT: Refusal = {
+  code: 'pin_attempts',
+  message: 'No PIN attempts are left until the open ones are confirmed or count as failures (60 s).',
+};
+
+const INVALID_ELEMENT: Refusal = { code: 'invalid_request', message: 'blinded is invalid: not a valid P-256 element' };

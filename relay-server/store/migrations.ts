@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, SqliteAdapter, sql } from 'kysely';
 
 /** Migrations in order; written with Kysely's schema builder so SQLite and PostgreSQL share them. */
 const migrations: Record<string, Migration> = {
@@ -358,6 +358,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('oidc_session_grants_session').on('oidc_session_grants').column('session_hash').execute();
       await db.schema.createIndex('oidc_session_grants_user').on('oidc_session_grants').column('user_id').execute();
       await db.schema.createIndex('oidc_session_grants_client').on('oidc_session_grants').column('client_id').execute();
+    },
+  },
+  '0011_pin_attempts_by_device': {
+    async up(db: Kysely<any>) {
+      // Every PIN approval inserts and deletes one attempt: keyed by (device, socket, seq), which
+      // is what every lookup names, the row lives in one b-tree (WITHOUT ROWID on SQLite) with one
+      // index for the sweeps, instead of a table and four indexes. Half the pages written per
+      // approval (docs/performance.md).
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      await db.schema
+        .createTable('pin_attempts_by_device')
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('socket_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('blinded', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('made_at', 'bigint', (c) => c.notNull())
+        .addColumn('failed_at', 'bigint')
+        .addPrimaryKeyConstraint('pin_attempts_by_device_pk', ['device_id', 'socket_id', 'seq'])
+        .$call((table) => (sqlite ? table.modifyEnd(sql`without rowid`) : table))
+        .execute();
+      await sql`insert into pin_attempts_by_device (device_id, socket_id, seq, id, blinded, ip, made_at, failed_at)
+        select device_id, socket_id, seq, id, blinded, ip, made_at, failed_at from pin_attempts`.execute(db);
+      await db.schema.dropTable('pin_attempts').execute();
+      await db.schema.alterTable('pin_attempts_by_device').renameTo('pin_attempts').execute();
+      await db.schema.createIndex('pin_attempts_open').on('pin_attempts').columns(['failed_at', 'made_at']).execute();
     },
   },
 };

@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database, PinAttemptsTable } from './schema.ts';
 
 export type PinAttemptRow = Selectable<PinAttemptsTable>;
@@ -12,9 +13,115 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export class PinStore {
   private readonly postgres: boolean;
+  // The statements every PIN approval runs, compiled once (store/prepared-query.ts).
+  private readonly selectUnlockState;
+  private readonly insertAttemptWithin;
+  private readonly deleteProven;
+  private readonly selectApprovalState;
 
   constructor(private readonly db: Kysely<Database>) {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.selectUnlockState = preparedQuery(db, (deviceId: string, failuresSince: number, madeBy: number) =>
+      db
+        .selectFrom('device_pin_keys')
+        .select((eb) => [
+          'sealed_key',
+          'locked_at',
+          eb
+            .selectFrom('pin_attempts')
+            .select((inner) => inner.fn.countAll<number>().as('n'))
+            .where('device_id', '=', deviceId)
+            .where('failed_at', 'is not', null)
+            .where('failed_at', '>', failuresSince)
+            .as('failures'),
+          eb
+            .selectFrom('pin_attempts')
+            .select((inner) => inner.fn.countAll<number>().as('n'))
+            .where('device_id', '=', deviceId)
+            .where('failed_at', 'is', null)
+            .as('open'),
+          overdueAttempt(eb, deviceId, madeBy).as('overdue'),
+        ])
+        .where('device_id', '=', deviceId),
+    );
+    this.insertAttemptWithin = preparedQuery(
+      db,
+      (...[id, deviceId, socketId, seq, blinded, ip, madeAt, failuresSince, max]: AttemptWithinArgs) =>
+        db
+          .insertInto('pin_attempts')
+          .columns(['id', 'device_id', 'socket_id', 'seq', 'blinded', 'ip', 'made_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('device_pin_keys')
+              .select([
+                eb.val(id).as('id'),
+                eb.val(deviceId).as('device_id'),
+                eb.val(socketId).as('socket_id'),
+                eb.val(seq).as('seq'),
+                eb.val(blinded).as('blinded'),
+                eb.val(ip).as('ip'),
+                eb.val(madeAt).as('made_at'),
+              ])
+              .where('device_id', '=', deviceId)
+              .where('locked_at', 'is', null)
+              .where(
+                (where) =>
+                  where
+                    .selectFrom('pin_attempts')
+                    .select((inner) => inner.fn.countAll<number>().as('n'))
+                    .where('device_id', '=', deviceId)
+                    .where((inner) => inner.or([inner('failed_at', 'is', null), inner('failed_at', '>', failuresSince)])),
+                '<',
+                max,
+              ),
+          )
+          // Counted after the row went in (SQLite evaluates RETURNING per inserted row), so
+          // concurrent unlocks are each told their own place.
+          .returning((eb) =>
+            eb
+              .selectFrom('pin_attempts')
+              .select((inner) => inner.fn.countAll<number>().as('n'))
+              .where('device_id', '=', deviceId)
+              .where((inner) => inner.or([inner('failed_at', 'is', null), inner('failed_at', '>', failuresSince)]))
+              .as('counted'),
+          ),
+      9,
+    );
+    this.deleteProven = preparedQuery(db, (deviceId: string, socketId: string, blinded: string, madeAfter: number) =>
+      db
+        .deleteFrom('pin_attempts')
+        .where('device_id', '=', deviceId)
+        .where('socket_id', '=', socketId)
+        .where('failed_at', 'is', null)
+        .where('made_at', '>', madeAfter)
+        .where('seq', '<=', (eb) =>
+          eb
+            .selectFrom('pin_attempts')
+            .select('seq')
+            .where('device_id', '=', deviceId)
+            .where('socket_id', '=', socketId)
+            .where('blinded', '=', blinded)
+            .where('failed_at', 'is', null)
+            .where('made_at', '>', madeAfter)
+            .orderBy('seq', 'desc')
+            .limit(1),
+        ),
+    );
+    this.selectApprovalState = preparedQuery(db, (deviceId: string, madeBy: number) =>
+      db
+        .selectFrom('device_pin_keys')
+        .select((eb) => ['locked_at', overdueAttempt(eb, deviceId, madeBy).as('overdue')])
+        .where('device_id', '=', deviceId),
+    );
+  }
+
+  /**
+   * Whether a single statement that counts and inserts is atomic here. On SQLite it is (one
+   * process writes, one statement at a time); on PostgreSQL two instances' inserts could both
+   * count 9, so counting there takes `withDevices`.
+   */
+  get countsInOneStatement(): boolean {
+    return !this.postgres;
   }
 
   /** Runs `work` in a transaction that holds these devices' rows (in id order, so two never deadlock). */
@@ -93,39 +200,54 @@ export class PinStore {
     return query.returningAll().execute();
   }
 
-  /** Whether the device has an open attempt made at or before `madeBy`. */
   /**
    * What an `approve` with unlock `pin` needs, in one read (it is on every PIN approval): whether
    * the device has a key, whether it is locked, and whether an attempt made at or before `madeBy`
    * is still open (then it must be settled first: it may be the failure that locks).
    */
   async approvalState(deviceId: string, madeBy: number): Promise<{ locked: boolean; overdue: boolean } | undefined> {
-    const row = await this.db
-      .selectFrom('device_pin_keys')
-      .select((eb) => [
-        'locked_at',
-        eb
-          .exists(
-            eb
-              .selectFrom('pin_attempts')
-              .select('id')
-              .where('device_id', '=', deviceId)
-              .where('failed_at', 'is', null)
-              .where('made_at', '<=', madeBy),
-          )
-          .as('overdue'),
-      ])
-      .where('device_id', '=', deviceId)
-      .executeTakeFirst();
+    const row = (await this.selectApprovalState(deviceId, madeBy)).rows[0];
     // SQLite answers exists() with 0 or 1, PostgreSQL with a boolean.
     return row && { locked: row.locked_at != null, overdue: Boolean(row.overdue) };
   }
 
-  /** The socket closed: its open attempts are failures now. */
-  failSocket(db: Db, socketId: string, now: number): Promise<PinAttemptRow[]> {
+  /**
+   * What an `unlock` needs, in one read: the device's key and lock, its failures since
+   * `failuresSince`, its open attempts, and whether one made at or before `madeBy` is overdue
+   * (then it must be settled first, in `withDevices`). Undefined when the device has no key yet.
+   */
+  async unlockState(deviceId: string, failuresSince: number, madeBy: number) {
+    const row = (await this.selectUnlockState(deviceId, failuresSince, madeBy)).rows[0];
+    return (
+      row && {
+        sealedKey: row.sealed_key,
+        locked: row.locked_at != null,
+        failures: Number(row.failures ?? 0),
+        open: Number(row.open ?? 0),
+        overdue: Boolean(row.overdue),
+      }
+    );
+  }
+
+  /**
+   * Records an attempt in one statement, only while the device's PIN is not locked and it has
+   * fewer than `max` failures since `failuresSince` and open attempts together; returns how many
+   * it has with this one, or null when it was not recorded. Atomic only where `countsInOneStatement`.
+   */
+  async addAttemptWithin(attempt: Omit<PinAttemptRow, 'failed_at'>, failuresSince: number, max: number): Promise<number | null> {
+    const { id, device_id, socket_id, seq, blinded, ip, made_at } = attempt;
+    const result = await this.insertAttemptWithin(id, device_id, socket_id, seq, blinded, ip, made_at, failuresSince, max);
+    const row = result.rows[0];
+    return row ? Number(row.counted) : null;
+  }
+
+  /** The socket closed: its open attempts for these devices (the ones it accepted) are failures now. */
+  failSocket(db: Db, socketId: string, deviceIds: readonly string[], now: number): Promise<PinAttemptRow[]> {
+    if (deviceIds.length === 0) return Promise.resolve([]);
     return db
       .updateTable('pin_attempts')
       .set({ failed_at: now })
+      .where('device_id', 'in', deviceIds)
       .where('socket_id', '=', socketId)
       .where('failed_at', 'is', null)
       .returningAll()
@@ -168,31 +290,12 @@ export class PinStore {
    * every open attempt made on the socket before it, all made after `madeAfter` (an older one is
    * a failure already, and failures are final, whether or not a sweep has marked it yet). False
    * when there is none (already proven, too late, already a failure, or made on another socket).
-   * Two statements, no transaction: only this socket proves its attempts, one frame at a time,
-   * and the delete takes no attempt another instance marked failed meanwhile.
+   * One statement: only this socket proves its attempts, one frame at a time, and the delete
+   * takes no attempt another instance marked failed meanwhile.
    */
-  async prove(db: Db, deviceId: string, socketId: string, blinded: string, madeAfter: number): Promise<boolean> {
-    const found = await db
-      .selectFrom('pin_attempts')
-      .select('seq')
-      .where('device_id', '=', deviceId)
-      .where('socket_id', '=', socketId)
-      .where('blinded', '=', blinded)
-      .where('failed_at', 'is', null)
-      .where('made_at', '>', madeAfter)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!found) return false;
-    await db
-      .deleteFrom('pin_attempts')
-      .where('device_id', '=', deviceId)
-      .where('socket_id', '=', socketId)
-      .where('failed_at', 'is', null)
-      .where('made_at', '>', madeAfter)
-      .where('seq', '<=', found.seq)
-      .execute();
-    return true;
+  async prove(deviceId: string, socketId: string, blinded: string, madeAfter: number): Promise<boolean> {
+    const result = await this.deleteProven(deviceId, socketId, blinded, madeAfter);
+    return Number(result.numAffectedRows ?? 0) > 0;
   }
 
   /** Failures older than the window count for nothing any more. */
@@ -281,4 +384,28 @@ export class PinStore {
   async releaseInstance(instanceId: string): Promise<void> {
     await this.db.deleteFrom('device_sockets').where('instance_id', '=', instanceId).execute();
   }
+}
+
+type AttemptWithinArgs = [
+  id: string,
+  deviceId: string,
+  socketId: string,
+  seq: number,
+  blinded: string,
+  ip: string,
+  madeAt: number,
+  failuresSince: number,
+  max: number,
+];
+
+/** Whether the device has an attempt made at or before `madeBy` that is still open. */
+function overdueAttempt(eb: ExpressionBuilder<Database, 'device_pin_keys'>, deviceId: string, madeBy: number) {
+  return eb.exists(
+    eb
+      .selectFrom('pin_attempts')
+      .select('id')
+      .where('device_id', '=', deviceId)
+      .where('failed_at', 'is', null)
+      .where('made_at', '<=', madeBy),
+  );
 }

@@ -31,4 +31,28 @@ describe('concurrent wrong PINs', () => {
     const owner = (await RawDeviceSocket.authenticated(relay.origin, [keys])).raw;
     expect(await rawUnlock(owner, relay.origin, keys, TEST_PIN)).toMatchObject({ ok: true, attemptsLeft: 1 });
   });
+
+  it('evaluate exactly 10 of 12 sent at once over 4 sockets, each told its own place', async () => {
+    const relay = await startTestRelay();
+    const user = await relay.createUser();
+    const keys = await pairKeys(relay, user.upn);
+    const sockets = await Promise.all(
+      Array.from({ length: 4 }, async () => (await RawDeviceSocket.authenticated(relay.origin, [keys])).raw),
+    );
+    for (let i = 0; i < 12; i++) sockets[i % 4]!.send({ type: 'unlock', deviceId: keys.deviceId, blinded: blindPin(`10000${i}`).blinded });
+    const isAnswer = (frame: Record<string, any>) =>
+      frame.type === 'unlocked' || (frame.type === 'error' && frame.deviceId === keys.deviceId);
+    // Each socket's third answer (frames on one socket are answered in order).
+    await Promise.all(sockets.map((raw) => raw.nextFrom(0, 'three answers', (frame) => raw.frames.filter(isAnswer)[2] === frame)));
+    const answers = sockets.flatMap((raw) => raw.frames.filter(isAnswer));
+    const unlocked = answers.filter((answer) => answer.type === 'unlocked');
+    expect(unlocked.map((answer) => answer.attemptsLeft).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(answers.filter((answer) => answer.type === 'error').map((answer) => answer.code)).toEqual(['pin_attempts', 'pin_attempts']);
+    const open = await relay.running.relay.store.db
+      .selectFrom('pin_attempts')
+      .select('id')
+      .where('device_id', '=', keys.deviceId)
+      .execute();
+    expect(open).toHaveLength(10);
+  });
 });
