@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { absoluteTime } from '../../pages/human-time.ts';
+import { LocalTime } from '../../pages/local-time.tsx';
 import { Notice } from '../../pages/layout.tsx';
 import type { NewTap } from './new-tap-cookie.ts';
 
@@ -8,8 +8,8 @@ export function NewTapShown({ tap }: { tap: NewTap }) {
   return (
     <Notice kind="info">
       <p>
-        Temporary Access Pass ({tap.oneTime ? 'one-time' : 'multi-use'}), valid until {absoluteTime(tap.expiresAt)}. Note it down now: it is
-        shown only this once.
+        Temporary Access Pass ({tap.oneTime ? 'one-time' : 'multi-use'}), valid until <LocalTime at={tap.expiresAt} />. Note it down now: it
+        is shown only this once.
       </p>
       <div class="tap-row">
         <code class="secret" id="tap-code" data-testid="tap-code">

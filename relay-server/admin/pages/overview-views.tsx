@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { absoluteTime } from '../../pages/human-time.ts';
+import { LocalTime } from '../../pages/local-time.tsx';
 import { DAY_MS, type AuthMethodsActivity } from '../../store/activity-queries.ts';
 import type { RegisteredApp } from '../../store/apps-store.ts';
 import { AdminLayout, Upn, type AdminViewer } from './admin-layout.tsx';
@@ -174,7 +174,7 @@ export function OverviewPage(props: { viewer: AdminViewer; activity: AuthMethods
                     {user.lockedUntil !== null ? (
                       <span class="pill bad">
                         Locked on {user.lockedClients} {user.lockedClients === 1 ? 'network' : 'networks'} until{' '}
-                        {absoluteTime(user.lockedUntil)}
+                        <LocalTime at={user.lockedUntil} />
                       </span>
                     ) : null}
                   </td>

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { absoluteTime } from '../../pages/human-time.ts';
+import { LocalTime } from '../../pages/local-time.tsx';
 import { CsrfField, Notice } from '../../pages/layout.tsx';
 import type { SigninRow } from '../../store/schema.ts';
 import type { UserDetails } from '../user-accounts.ts';
@@ -18,7 +18,7 @@ export function RiskBanner(props: { user: UserDetails; reported: Reported | unde
             <>
               {' '}
               for <strong>{reported.app_name ?? 'an unnamed app'}</strong> from <span class="mono">{reported.ip}</span>
-              {reported.location ? ` (${reported.location})` : ''} on {absoluteTime(reported.created_at)}
+              {reported.location ? ` (${reported.location})` : ''} on <LocalTime at={reported.created_at} />
             </>
           ) : null}
           . Sign-in requests from unknown places are paused until you clear this; the browsers they used before, and signing in with a code,
@@ -42,7 +42,7 @@ export function RiskBanner(props: { user: UserDetails; reported: Reported | unde
   return (
     <Notice kind="warn">
       <p>
-        Push sign-in is locked for some places after {user.failureCount} failures until {absoluteTime(user.lockedUntil)}.
+        Push sign-in is locked for some places after {user.failureCount} failures until <LocalTime at={user.lockedUntil} />.
       </p>
       <form method="post" action={`${props.base}/clear-risk`}>
         <CsrfField token={props.csrf} />

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { SIGNIN_STATUSES } from '../../../protocol/messages.ts';
-import { absoluteTime, clockTime } from '../../pages/human-time.ts';
+import { LocalTime } from '../../pages/local-time.tsx';
 import type { SigninRow } from '../../store/schema.ts';
 import { AdminLayout, FieldError, Upn, type AdminViewer, type FieldErrors } from './admin-layout.tsx';
 import type { LogFilter } from './log-filter.ts';
@@ -54,7 +54,9 @@ function LogRow({ row, deviceNames }: { row: SigninRow; deviceNames: Map<string,
   const device = row.device_id === null ? '—' : (deviceNames.get(row.device_id) ?? 'A removed authenticator');
   return (
     <tr data-testid="log-row">
-      <td data-label="Time">{absoluteTime(row.created_at)}</td>
+      <td data-label="Time">
+        <LocalTime at={row.created_at} />
+      </td>
       <td data-label="User" class="upn">
         <Upn upn={row.upn} />
       </td>
@@ -75,15 +77,9 @@ function LogRow({ row, deviceNames }: { row: SigninRow; deviceNames: Map<string,
       <td data-label="Device" data-testid="log-device">
         {device}
       </td>
-      <td data-label="Decided">{row.decided_at === null ? '—' : decidedTime(row.created_at, row.decided_at)}</td>
+      <td data-label="Decided">{row.decided_at === null ? '—' : <LocalTime at={row.decided_at} />}</td>
     </tr>
   );
-}
-
-/** The decision's time; the date only when it differs from the request's. */
-function decidedTime(createdAt: number, decidedAt: number): string {
-  const sameDay = new Date(createdAt).toISOString().slice(0, 10) === new Date(decidedAt).toISOString().slice(0, 10);
-  return sameDay ? clockTime(decidedAt) : absoluteTime(decidedAt);
 }
 
 function LogFilters({ filter, errors, csvHref }: { filter: LogFilter; errors: FieldErrors; csvHref: string }) {

@@ -131,6 +131,7 @@ describe('the admin pages', () => {
     await admin.get(location);
     const code = testIdText(admin.lastHtml, 'tap-code')!;
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(admin.lastHtml).toMatch(/valid until <time datetime="[^"]+" data-local-time="">/);
     const carol = new PageBrowser(env.relay, ORIGIN);
     expect((await carol.signInWithPassword('carol@demo.test', code)).status).toBe(303);
     await admin.get(`/admin/users/${id}`);
@@ -173,6 +174,8 @@ describe('the admin pages', () => {
     expect(page.status).toBe(200);
     const rows = [...admin.lastHtml.matchAll(/data-testid="log-row"/g)];
     expect(rows.length).toBeGreaterThanOrEqual(1);
+    // Times are written in UTC and shown in the reader's locale and zone, as on the person's own pages.
+    expect(admin.lastHtml).toMatch(/<td data-label="Time"><time datetime="\d{4}-\d\d-\d\dT[^"]+Z" data-local-time="">/);
     expect(admin.lastHtml).not.toContain('carol@demo.test');
     const csv = await admin.get('/admin/signins.csv?upn=alice%40demo.test&status=denied');
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
