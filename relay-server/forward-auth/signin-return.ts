@@ -29,7 +29,7 @@ async function ruleFor(deps: RelayDeps, url: string) {
 
 /** Sets the forward-auth cookie for this browser's relay session and answers with the way back to `url`. */
 async function returnWithCookie(c: Context, deps: RelayDeps, session: SignedInUser, url: string): Promise<Response> {
-  const sessionCookie = sessionCookieValue(c)!;
+  const sessionCookie = sessionCookieValue(c, deps.relayOrigin())!;
   const now = deps.clock.now();
   const handle = await deps.store.forwardAuth.mintHandle(sessionCookie, now);
   setForwardAuthCookie(c, {
@@ -53,7 +53,7 @@ export async function returnToProtectedSite(c: Context, deps: RelayDeps): Promis
   if (rd === undefined) return undefined;
   const target = await ruleFor(deps, rd);
   if (!target) return undefined;
-  const session = await currentSession(c, deps.store, deps.clock);
+  const session = await currentSession(c, deps.store, deps.clock, deps.relayOrigin());
   const now = deps.clock.now();
   if (session && approvalFreshEnough(target.rule, { amr: session.amr, sessionCreatedAt: session.session.created_at }, now)) {
     return returnWithCookie(c, deps, session, target.url);

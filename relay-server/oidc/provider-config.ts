@@ -2,7 +2,7 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { matchesDigest } from '../security/secrets.ts';
-import { SESSION_COOKIE } from '../session/browser-session.ts';
+import { sessionCookieName } from '../session/browser-session.ts';
 import type { Store } from '../store/store.ts';
 import type { BackchannelDelivery } from './backchannel-delivery.ts';
 import { kyselyAdapter } from './kysely-adapter.ts';
@@ -74,6 +74,8 @@ export const GRANTED_SCOPE = OIDC_SCOPES.join(' ');
  */
 export function createProvider(inputs: ProviderInputs): Provider {
   const { store } = inputs;
+  // The issuer is the relay's public origin: `__Host-countersign_session` on https.
+  const sessionCookie = sessionCookieName(inputs.issuer);
   const configuration: Configuration = {
     adapter: kyselyAdapter(store, inputs.clock),
     jwks: inputs.jwks,
@@ -135,10 +137,10 @@ export function createProvider(inputs: ProviderInputs): Provider {
         }),
       };
     },
-    loadExistingGrant: (ctx) => existingOrFirstPartyGrant(ctx, store, inputs.clock),
+    loadExistingGrant: (ctx) => existingOrFirstPartyGrant(ctx, store, inputs.clock, sessionCookie),
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
-      policy: policyTiedToRelaySession(store, inputs.clock),
+      policy: policyTiedToRelaySession(store, inputs.clock, sessionCookie),
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
@@ -167,9 +169,11 @@ export function createProvider(inputs: ProviderInputs): Provider {
   };
   provider.use(offlineAccessWithoutConsentPrompt);
   provider.on('end_session.success', (ctx) => {
-    const cookie = ctx.cookies.get(SESSION_COOKIE);
+    const cookie = ctx.cookies.get(sessionCookie);
     if (!cookie) return;
-    ctx.cookies.set(SESSION_COOKIE, null, { path: '/' });
+    // Secure follows the request (the `cookies` library refuses Secure on plain http); the session
+    // row goes below either way, so a cookie a browser keeps names nothing.
+    ctx.cookies.set(sessionCookie, null, { path: '/' });
     store.sessions.remove(cookie).catch((error: unknown) => inputs.logger.warn({ err: error }, 'relay session not removed at logout'));
   });
   provider.on('server_error', (_ctx, error) => inputs.logger.error({ err: error }, 'openid provider error'));
@@ -182,7 +186,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
  * check asks unless the relay session cookie names a live session of the provider session's
  * account; the interaction page then checks freshness and finishes at once when it can.
  */
-function policyTiedToRelaySession(store: Store, clock: Clock) {
+function policyTiedToRelaySession(store: Store, clock: Clock, sessionCookie: string) {
   const policy = interactionPolicy.base();
   // prompt=select_account: the interaction page asks whether to continue as the signed-in person.
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
@@ -191,7 +195,7 @@ function policyTiedToRelaySession(store: Store, clock: Clock) {
   policy.get('consent')?.checks.remove('consent_prompt');
   policy.get('login')?.checks.add(
     new interactionPolicy.Check('relay_session', 'the Countersign session ended or changed', 'login_required', async (ctx) => {
-      const cookie = ctx.cookies.get(SESSION_COOKIE);
+      const cookie = ctx.cookies.get(sessionCookie);
       const session = cookie ? await store.sessions.find(cookie, clock.now()) : undefined;
       const same = session !== undefined && session.user_id === ctx.oidc.session?.accountId;
       return same ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
@@ -205,7 +209,7 @@ function policyTiedToRelaySession(store: Store, clock: Clock) {
  * consent gets one only once the person said yes (app_consents); until then the consent prompt
  * runs and the interaction page asks.
  */
-async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, clock: Clock) {
+async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, clock: Clock, sessionCookie: string) {
   const { oidc } = ctx;
   const client = oidc.client!;
   const accountId = oidc.session!.accountId!;
@@ -219,7 +223,7 @@ async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, 
   // Grants made before a scope existed get it (an allowed app is allowed every scope).
   if (allowed && grant.getOIDCScope() !== GRANTED_SCOPE) grant.addOIDCScope(GRANTED_SCOPE);
   const savedId = await grant.save();
-  await rememberRelaySession(ctx, store, clock, savedId);
+  await rememberRelaySession(ctx, store, clock, sessionCookie, savedId);
   return grant;
 }
 
@@ -227,9 +231,15 @@ async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, 
  * Notes the relay session this app's grant is used under, with the app session's sid: the grant,
  * its refresh tokens and the app's session end with it (oidc/app-sessions.ts).
  */
-async function rememberRelaySession(ctx: KoaContextWithOIDC, store: Store, clock: Clock, grantId: string): Promise<void> {
+async function rememberRelaySession(
+  ctx: KoaContextWithOIDC,
+  store: Store,
+  clock: Clock,
+  sessionCookie: string,
+  grantId: string,
+): Promise<void> {
   const { oidc } = ctx;
-  const cookie = ctx.cookies.get(SESSION_COOKIE);
+  const cookie = ctx.cookies.get(sessionCookie);
   const session = cookie ? await store.sessions.find(cookie, clock.now()) : undefined;
   if (!session || session.user_id !== oidc.session!.accountId) return;
   const clientId = oidc.client!.clientId;

@@ -9,7 +9,7 @@ export interface PageSession extends SignedInUser {
 
 /** The signed-in user of this request with what the top bar needs, or undefined. */
 export async function pageSession(c: Context, deps: RelayDeps): Promise<PageSession | undefined> {
-  const signedIn = await currentSession(c, deps.store, deps.clock);
+  const signedIn = await currentSession(c, deps.store, deps.clock, deps.relayOrigin());
   if (!signedIn) return undefined;
   const viewer: Viewer = {
     upn: signedIn.user.upn,

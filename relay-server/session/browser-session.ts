@@ -6,7 +6,17 @@ import type { SessionRow, UserRow } from '../store/schema.ts';
 import { SESSION_LIFETIME_MS } from '../store/sessions-store.ts';
 import type { Store } from '../store/store.ts';
 
-export const SESSION_COOKIE = 'countersign_session';
+const NAME = 'countersign_session';
+
+/**
+ * The relay session cookie's name (docs/protocol.md section 10): host-only always, and on https
+ * `__Host-` so the browser itself refuses one set with a Domain or by a sibling subdomain, and
+ * never sends it to a protected app. Reading takes only this name: on https an unprefixed
+ * `countersign_session` (which a sibling could plant) names no session.
+ */
+export function sessionCookieName(relayOrigin: string): string {
+  return relayOrigin.startsWith('https:') ? `__Host-${NAME}` : NAME;
+}
 
 export interface SignedInUser {
   user: UserRow;
@@ -28,10 +38,12 @@ export async function startSession(
   userId: string,
   amr: string[],
 ): Promise<void> {
-  const previous = getCookie(c, SESSION_COOKIE);
+  const name = sessionCookieName(relayOrigin);
+  const previous = getCookie(c, name);
   forgetPreSessionToken(c, relayOrigin);
   const { cookieValue } = await store.sessions.create(userId, amr, clock.now(), previous);
-  setCookie(c, SESSION_COOKIE, cookieValue, {
+  // No Domain: host-only (and `__Host-` on https demands Secure, Path=/ and no Domain).
+  setCookie(c, name, cookieValue, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: relayOrigin.startsWith('https:'),
@@ -42,8 +54,8 @@ export async function startSession(
   c.header('Cache-Control', 'no-store');
 }
 
-export async function currentSession(c: Context, store: Store, clock: Clock): Promise<SignedInUser | undefined> {
-  const cookieValue = getCookie(c, SESSION_COOKIE);
+export async function currentSession(c: Context, store: Store, clock: Clock, relayOrigin: string): Promise<SignedInUser | undefined> {
+  const cookieValue = getCookie(c, sessionCookieName(relayOrigin));
   if (!cookieValue) return undefined;
   const session = await store.sessions.find(cookieValue, clock.now());
   if (!session) return undefined;
@@ -52,12 +64,13 @@ export async function currentSession(c: Context, store: Store, clock: Clock): Pr
 }
 
 /** The raw cookie value of this request's session, if any (to keep it when ending the others). */
-export function sessionCookieValue(c: Context): string | undefined {
-  return getCookie(c, SESSION_COOKIE);
+export function sessionCookieValue(c: Context, relayOrigin: string): string | undefined {
+  return getCookie(c, sessionCookieName(relayOrigin));
 }
 
-export async function endSession(c: Context, store: Store): Promise<void> {
-  const cookieValue = getCookie(c, SESSION_COOKIE);
+export async function endSession(c: Context, store: Store, relayOrigin: string): Promise<void> {
+  const name = sessionCookieName(relayOrigin);
+  const cookieValue = getCookie(c, name);
   if (cookieValue) await store.sessions.remove(cookieValue);
-  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  deleteCookie(c, name, { path: '/', secure: relayOrigin.startsWith('https:') });
 }

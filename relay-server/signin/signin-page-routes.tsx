@@ -188,13 +188,13 @@ export function signinPageRoutes(deps: RelayDeps) {
     .post('/signout', async (c) => {
       try {
         // A signed-in user's form carries their session's token (pages/csrf.ts).
-        const signedIn = await currentSession(c, deps.store, deps.clock);
+        const signedIn = await currentSession(c, deps.store, deps.clock, deps.relayOrigin());
         await readProtectedForm(c, deps.relayOrigin(), signedIn?.session);
       } catch (error) {
         if (error instanceof CsrfError) return csrfFailurePage(c, { href: '/me', label: 'Go back and try again' });
         throw error;
       }
-      await endSession(c, deps.store);
+      await endSession(c, deps.store, deps.relayOrigin());
       return c.redirect('/signed-out', 303);
     });
 }

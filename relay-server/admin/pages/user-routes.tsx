@@ -57,7 +57,11 @@ export function userRoutes(deps: RelayDeps) {
         await store.users.update(user.userId, { passwordHash: await hashPassword(parsed.value.password) }, clock.now());
         // Whoever knew the old password is signed out, and no browser is familiar any more; an
         // admin resetting their own keeps this session.
-        const ended = await signOutEverywhere(deps, user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
+        const ended = await signOutEverywhere(
+          deps,
+          user.userId,
+          user.userId === session.user.id ? sessionCookieValue(c, deps.relayOrigin()) : undefined,
+        );
         deps.logger.info({ event: 'user.password_reset', upn: user.upn, by: session.user.upn, sessionsEnded: ended }, 'password reset');
         return users.done(c, user, 'password');
       }),
@@ -70,7 +74,11 @@ export function userRoutes(deps: RelayDeps) {
         if (form.value('confirm') !== '1') {
           return users.show(c, session, user, { errors: { confirm: 'Tick the box to confirm, then press Sign out everywhere again.' } });
         }
-        const ended = await signOutEverywhere(deps, user.userId, user.userId === session.user.id ? sessionCookieValue(c) : undefined);
+        const ended = await signOutEverywhere(
+          deps,
+          user.userId,
+          user.userId === session.user.id ? sessionCookieValue(c, deps.relayOrigin()) : undefined,
+        );
         deps.logger.info(
           { event: 'user.sessions_revoked', upn: user.upn, by: session.user.upn, sessionsEnded: ended },
           'signed out everywhere',
