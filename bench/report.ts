@@ -18,6 +18,13 @@ export interface SideResult {
   heapPerDeviceKiB: number | null;
   serverCpuCores: number;
   generatorCpuCores: number;
+  /** Statements the relays sent the database, per completed sign-in (counted at the client). */
+  statementsPerSignin?: number | null;
+  /** Commands the relays sent Redis, per completed sign-in (with --instances 2 or more). */
+  redisCommandsPerSignin?: number | null;
+  /** CPU of every PostgreSQL and every Redis process during the run (with --instances 2 or more). */
+  postgresCpuCores?: number | null;
+  redisCpuCores?: number | null;
 }
 
 export interface Correctness {
@@ -84,6 +91,12 @@ const fixed = (value: number | null | undefined, digits = 1) =>
 /** Relay CPU per sign-in, in milliseconds: the cores the server used over the sign-ins it served. */
 export function cpuPerSignin(side: SideResult): number {
   return side.throughput > 0 ? (side.serverCpuCores * 1000) / side.throughput : NaN;
+}
+
+/** Relays, PostgreSQL and Redis together, in milliseconds of CPU per sign-in (NaN without the services' figures). */
+export function clusterCpuPerSignin(side: SideResult): number {
+  if (side.postgresCpuCores == null || side.redisCpuCores == null || side.throughput <= 0) return NaN;
+  return ((side.serverCpuCores + side.postgresCpuCores + side.redisCpuCores) * 1000) / side.throughput;
 }
 
 /** Whether the run was correct: nothing lost, duplicated, wrongly applied or failed, and no socket over its cap. */
@@ -193,6 +206,15 @@ export function markdownReport(result: BenchResult): string {
     row('memory per connected device, JS heap (KiB)', (s) => fixed(s.heapPerDeviceKiB)),
     row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
     row('server CPU per sign-in (ms)', (s) => fixed(cpuPerSignin(s), 2), cpuPerSignin),
+    ...(relay.statementsPerSignin != null ? [row('database statements per sign-in', (s) => fixed(s.statementsPerSignin, 1))] : []),
+    ...(relay.redisCommandsPerSignin != null
+      ? [
+          row('Redis commands per sign-in', (s) => fixed(s.redisCommandsPerSignin, 1)),
+          row('PostgreSQL CPU during the run (cores)', (s) => fixed(s.postgresCpuCores, 2)),
+          row('Redis CPU during the run (cores)', (s) => fixed(s.redisCpuCores, 2)),
+          row('cluster CPU per sign-in: relays + PostgreSQL + Redis (ms)', (s) => fixed(clusterCpuPerSignin(s), 2)),
+        ]
+      : []),
     row('load generators CPU during the run (cores)', (s) => fixed(s.generatorCpuCores, 2)),
     '',
     `Correctness (relay): ${correctness.signinsCreated} sign-ins created, ${correctness.approvedInDatabase} approved in the database (${correctness.rowsInDatabase} rows); lost ${correctness.lost}, duplicated ${correctness.duplicated}, wrongly applied ${correctness.wrong}.`,

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { BrowserClient } from './browser-client.ts';
 import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
-import { cpuSeconds, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
+import { cpuSeconds, cpuSecondsOfCommand, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
 import type { SprayCommand, SprayReply } from './password-spray.ts';
 import { isStrangerAddress, type AttackCommand, type AttackReply } from './lockout-attack.ts';
 import { familiarBrowsers, probePasswords } from './password-probes.ts';
@@ -261,10 +261,24 @@ async function runLoad(
     { length: generators.size },
     (_, i) => Math.floor(options.concurrency / generators.size) + (i < options.concurrency % generators.size ? 1 : 0),
   );
-  let cpuStart = 0;
-  let cpuEnd = 0;
-  const startTimer = setTimeout(() => (cpuStart = sum(serverPids.map(cpuSeconds))), options.warmupMs);
-  const endTimer = setTimeout(() => (cpuEnd = sum(serverPids.map(cpuSeconds))), options.warmupMs + options.durationMs);
+  // The relays' CPU, and over PostgreSQL + Redis their CPU and the statements and commands the
+  // relays sent them (counted at the clients, /metrics), from the end of the warm-up to the end.
+  const shared = kind === 'relay' && options.instances > 1;
+  const sample = async () => ({
+    cpu: sum(serverPids.map(cpuSeconds)),
+    postgresCpu: shared ? cpuSecondsOfCommand('postgres') : 0,
+    redisCpu: shared ? cpuSecondsOfCommand('redis-server') : 0,
+    statements: kind === 'relay' ? await relayCounters(apiOrigins, 'countersign_database_statements_total') : NaN,
+    commands: shared ? await relayCounters(apiOrigins, 'countersign_redis_commands_total') : NaN,
+  });
+  let start: Promise<Awaited<ReturnType<typeof sample>>> | undefined;
+  let end: Promise<Awaited<ReturnType<typeof sample>>> | undefined;
+  const startTimer = setTimeout(() => {
+    start = sample();
+  }, options.warmupMs);
+  const endTimer = setTimeout(() => {
+    end = sample();
+  }, options.warmupMs + options.durationMs);
   const replies = await generators.all('ran', (i) => ({
     cmd: 'run',
     kind,
@@ -276,7 +290,26 @@ async function runLoad(
   }));
   clearTimeout(startTimer);
   clearTimeout(endTimer);
-  return { ...mergeStats(replies.map((r) => r.stats)), serverCpuSeconds: cpuEnd - cpuStart };
+  const [first, last] = start && end ? await Promise.all([start, end]) : [undefined, undefined];
+  const delta = (of: (s: Awaited<ReturnType<typeof sample>>) => number) => (first && last ? of(last) - of(first) : NaN);
+  return {
+    ...mergeStats(replies.map((r) => r.stats)),
+    serverCpuSeconds: delta((s) => s.cpu),
+    postgresCpuSeconds: shared ? delta((s) => s.postgresCpu) : null,
+    redisCpuSeconds: shared ? delta((s) => s.redisCpu) : null,
+    databaseStatements: kind === 'relay' ? delta((s) => s.statements) : null,
+    redisCommands: shared ? delta((s) => s.commands) : null,
+  };
+}
+
+/** A counter summed over the relays' /metrics. */
+async function relayCounters(origins: string[], name: string): Promise<number> {
+  const client = new BrowserClient(origins.length);
+  try {
+    return sum(await Promise.all(origins.map((origin) => relayGauge(client, origin, name))));
+  } finally {
+    client.close();
+  }
 }
 
 type Merged = Awaited<ReturnType<typeof runLoad>>;
@@ -295,6 +328,24 @@ function side(merged: Merged, memory: Awaited<ReturnType<typeof connectAll>>): S
     heapPerDeviceKiB: Number.isNaN(memory.heapAfter) ? null : (memory.heapAfter - memory.heapBefore) / 1024 / Math.max(1, memory.connected),
     serverCpuCores: merged.serverCpuSeconds / seconds,
     generatorCpuCores: merged.generatorCpuSeconds / seconds,
+    ...perSignin(merged, seconds),
+  };
+}
+
+/** What each sign-in cost the database and Redis, when they were measured (runLoad). */
+function perSignin(
+  merged: Merged,
+  seconds: number,
+): Pick<SideResult, 'statementsPerSignin' | 'redisCommandsPerSignin' | 'postgresCpuCores' | 'redisCpuCores'> {
+  const completed = Math.max(1, merged.latencies.length);
+  const per = (count: number | null | undefined) =>
+    count === null || count === undefined || Number.isNaN(count) ? null : count / completed;
+  const cores = (cpu: number | null | undefined) => (cpu === null || cpu === undefined || Number.isNaN(cpu) ? null : cpu / seconds);
+  return {
+    statementsPerSignin: per(merged.databaseStatements),
+    redisCommandsPerSignin: per(merged.redisCommands),
+    postgresCpuCores: cores(merged.postgresCpuSeconds),
+    redisCpuCores: cores(merged.redisCpuSeconds),
   };
 }
 

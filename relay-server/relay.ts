@@ -55,16 +55,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const clock = options.clock ?? systemClock;
   const logger =
     options.logger ?? pino({ level: config.logLevel, redact: ['password', '*.password', 'token', '*.token', 'number', '*.number'] });
+  let hub: DeviceHub | undefined;
+  const metrics = new RelayMetrics(() => hub?.connectedDevices ?? 0);
   const store =
-    options.store ?? (await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) }));
+    options.store ??
+    (await openStore({
+      dataDir: config.dataDir,
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      onStatement: () => metrics.databaseStatements.inc(),
+    }));
   const fanout =
     options.fanout ??
-    (config.redisUrl ? new RedisFanout(config.redisUrl, (error) => logger.warn({ err: error }, 'redis error')) : new InProcessFanout());
+    (config.redisUrl
+      ? new RedisFanout(
+          config.redisUrl,
+          (error) => logger.warn({ err: error }, 'redis error'),
+          () => metrics.redisCommands.inc(),
+        )
+      : new InProcessFanout());
   if (fanout instanceof RedisFanout) await fanout.ready;
-  let hub: DeviceHub | undefined;
   const sendWebhook =
     config.webhookUrl && config.webhookSecret ? webhookSender(config.webhookUrl, config.webhookSecret, logger) : undefined;
-  const metrics = new RelayMetrics(() => hub?.connectedDevices ?? 0);
   let origin = config.relayOrigin ?? `http://${config.host}:${config.port}`;
   const relayOrigin = () => origin;
   const signins = new SigninService({

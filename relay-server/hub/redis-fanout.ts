@@ -18,7 +18,12 @@ export class RedisFanout implements Fanout {
   private readonly statusListeners = new StatusListeners();
   readonly ready: Promise<void>;
 
-  constructor(redisUrl: string, onError: (error: unknown) => void = () => {}) {
+  constructor(
+    redisUrl: string,
+    onError: (error: unknown) => void = () => {},
+    /** Called once per command sent (the bench counts them per sign-in through /metrics). */
+    onCommand: () => void = () => {},
+  ) {
     const options = {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
@@ -26,6 +31,13 @@ export class RedisFanout implements Fanout {
     };
     this.publisher = new Redis(redisUrl, options);
     this.subscriber = new Redis(redisUrl, options);
+    for (const client of [this.publisher, this.subscriber]) {
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+        onCommand();
+        return send(...args);
+      };
+    }
     this.publisher.on('error', onError);
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));

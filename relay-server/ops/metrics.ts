@@ -34,6 +34,18 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  /** What a sign-in costs the shared services, counted at the clients (docs/performance.md). */
+  readonly databaseStatements = new Counter({
+    name: 'countersign_database_statements_total',
+    help: 'Statements sent to the database, transaction control included',
+    registers: [this.registry],
+  });
+  readonly redisCommands = new Counter({
+    name: 'countersign_redis_commands_total',
+    help: 'Commands sent to Redis (publishes and subscriptions)',
+    registers: [this.registry],
+  });
+
   constructor(connectedDevices: () => number) {
     new Gauge({
       name: 'countersign_connected_devices',

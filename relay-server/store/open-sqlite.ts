@@ -78,7 +78,7 @@ function safeDatabase(file: string): unknown {
   };
 }
 
-/** Opens (creating if needed) `{dataDir}/countersign.db`, 0600 in a 0700 DATA_DIR (store/private-files.ts); `:memory:` for tests, which may also watch the queries through `log`. */
+/** Opens (creating if needed) `{dataDir}/countersign.db`, 0600 in a 0700 DATA_DIR (store/private-files.ts); `:memory:` for tests. `log` watches the queries (tests, and the statement count in /metrics). */
 export function openSqlite(dataDir: string | ':memory:', options: { log?: KyselyConfig['log'] } = {}): Kysely<Tables> {
   let file = ':memory:';
   if (dataDir !== ':memory:') {

@@ -54,8 +54,14 @@ export function storeOver(db: Kysely<Database>): Store {
 }
 
 /** Opens the configured database and brings its schema up to date. */
-export async function openStore(options: { dataDir: string | ':memory:'; databaseUrl?: string }): Promise<Store> {
-  const db = options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+export async function openStore(options: {
+  dataDir: string | ':memory:';
+  databaseUrl?: string;
+  /** Called once per statement sent to the database (the bench counts them per sign-in through /metrics). */
+  onStatement?: () => void;
+}): Promise<Store> {
+  const log = options.onStatement && ((event: { level: string }) => void (event.level === 'query' && options.onStatement!()));
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl, log ? { log } : {}) : openSqlite(options.dataDir, log ? { log } : {});
   await migrateToLatest(db);
   return storeOver(db);
 }

@@ -35,4 +35,15 @@ describe('health, readiness and metrics', () => {
     expect(text).toMatch(/^countersign_decisions_total\{outcome="denied"\} 1$/m);
     expect(text).toMatch(/^countersign_push_round_trip_seconds_count 1$/m);
   });
+
+  it('counts the statements sent to the database, so the bench can divide them by sign-ins', async () => {
+    const count = async () =>
+      Number(/^countersign_database_statements_total (\d+)$/m.exec(await (await fetch(`${relay.origin}/metrics`)).text())?.[1]);
+    const before = await count();
+    const signin = await new SigninClient(relay.origin).createSignin({ upn: 'metrics@example.test' });
+    await device.waitForChallenge((c) => c.requestId === signin.requestId);
+    await device.deny(signin.requestId);
+    // At least the insert of the request and the decision's update.
+    expect(await count()).toBeGreaterThanOrEqual(before + 2);
+  });
 });
