@@ -72,7 +72,9 @@ test.describe('the admin pages', () => {
     const details = page.getByTestId('risk-details');
     await expect(details).toContainText('Payroll');
     await expect(details).toContainText('127.0.0.1');
-    await expect(details).toHaveText(/on \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC/);
+    // The time in the reader's locale and zone, as everywhere (headless Chromium reads en-US): "on Dec 7, 2026, 05:08 AM UTC".
+    await expect(details).toHaveText(/on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} (AM|PM) \S+\./);
+    await expect(details.locator('time[datetime]')).toHaveCount(1);
   });
 
   test('ask before revoking an authenticator: Esc keeps it, Revoke removes it and the reload posts nothing', async ({ browser }) => {
