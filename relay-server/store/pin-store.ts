@@ -64,27 +64,11 @@ export class PinStore {
               ])
               .where('device_id', '=', deviceId)
               .where('locked_at', 'is', null)
-              .where(
-                (where) =>
-                  where
-                    .selectFrom('pin_attempts')
-                    .select((inner) => inner.fn.countAll<number>().as('n'))
-                    .where('device_id', '=', deviceId)
-                    .where((inner) => inner.or([inner('failed_at', 'is', null), inner('failed_at', '>', failuresSince)])),
-                '<',
-                max,
-              ),
+              .where((where) => countedAttempts(where, deviceId, failuresSince), '<', max),
           )
           // Counted after the row went in (SQLite evaluates RETURNING per inserted row), so
           // concurrent unlocks are each told their own place.
-          .returning((eb) =>
-            eb
-              .selectFrom('pin_attempts')
-              .select((inner) => inner.fn.countAll<number>().as('n'))
-              .where('device_id', '=', deviceId)
-              .where((inner) => inner.or([inner('failed_at', 'is', null), inner('failed_at', '>', failuresSince)]))
-              .as('counted'),
-          ),
+          .returning((eb) => countedAttempts(eb, deviceId, failuresSince).as('counted')),
       9,
     );
     this.deleteProven = preparedQuery(db, (deviceId: string, socketId: string, blinded: string, madeAfter: number) =>
@@ -408,4 +392,13 @@ function overdueAttempt(eb: ExpressionBuilder<Database, 'device_pin_keys'>, devi
       .where('failed_at', 'is', null)
       .where('made_at', '<=', madeBy),
   );
+}
+
+/** What counts against the device's 10 attempts: failures since `failuresSince`, and open attempts. */
+function countedAttempts(eb: ExpressionBuilder<Database, 'device_pin_keys' | 'pin_attempts'>, deviceId: string, failuresSince: number) {
+  return eb
+    .selectFrom('pin_attempts')
+    .select((inner) => inner.fn.countAll<number>().as('n'))
+    .where('device_id', '=', deviceId)
+    .where((inner) => inner.or([inner('failed_at', 'is', null), inner('failed_at', '>', failuresSince)]));
 }
