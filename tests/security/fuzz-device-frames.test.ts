@@ -73,13 +73,12 @@ function openingSocket<T>(relay: { clock: { advance(ms: number): void } }, open:
  * `ready.rejected` names each refused credential by the id the frame sent (section 4), so a
  * well-formed id that happens to carry the marker is an answer, not an echo; anything else is.
  */
-function withoutNamedRejections(frame: { type: string }): unknown {
-  if (frame.type !== 'ready') return frame;
-  const ready = frame as { rejected: { deviceId: string; code: string }[] };
-  return {
-    ...ready,
-    rejected: ready.rejected.map((entry) => ({ ...entry, deviceId: ID_PATTERN.test(entry.deviceId) ? '(named)' : entry.deviceId })),
-  };
+function withoutNamedRejections(frame: Record<string, unknown>): unknown {
+  if (frame.type !== 'ready' || !Array.isArray(frame.rejected)) return frame;
+  const rejected = (frame.rejected as { deviceId: unknown }[]).map((entry) =>
+    typeof entry.deviceId === 'string' && ID_PATTERN.test(entry.deviceId) ? { ...entry, deviceId: '(named)' } : entry,
+  );
+  return { ...frame, rejected };
 }
 
 /** Every answer is an `error` with a known code or a `result` that settled nothing, and none echoes the frame. */
