@@ -1,4 +1,4 @@
-import { p256_oprf } from '@noble/curves/nist.js';
+import { p256, p256_oprf } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../../../protocol/encoding.ts';
 import {
@@ -72,6 +72,28 @@ describe('the PIN OPRF (RFC 9497, P256-SHA256, mode OPRF)', () => {
       const key = newOprfSecretKey();
       const { blinded } = blindPin(String(100_000 + round));
       expect(oprfEvaluator(key).evaluate(blinded)).toBe(evaluateBlindedPin(key, blinded));
+    }
+  });
+
+  it('matches noble at the keys where the sign test cannot run: 1, 2, n − 2 and n − 1', () => {
+    const n = p256.Point.Fn.ORDER;
+    const scalar = (value: bigint) => Uint8Array.from(Buffer.from(value.toString(16).padStart(64, '0'), 'hex'));
+    for (const k of [1n, 2n, n - 2n, n - 1n]) {
+      for (let round = 0; round < 4; round++) {
+        const { blinded } = blindPin(String(200_000 + round));
+        expect(oprfEvaluator(scalar(k)).evaluate(blinded), `k = ${k}`).toBe(evaluateBlindedPin(scalar(k), blinded));
+      }
+    }
+    // k = 1 gives B itself, k = n − 1 gives −B: the same x, the other sign.
+    const flipped = (element: string) => {
+      const bytes = fromBase64Url(element);
+      bytes[0] = bytes[0] === 2 ? 3 : 2;
+      return toBase64Url(bytes);
+    };
+    const { blinded } = blindPin('424242');
+    for (const element of [blinded, flipped(blinded)]) {
+      expect(oprfEvaluator(scalar(1n)).evaluate(element)).toBe(element);
+      expect(oprfEvaluator(scalar(n - 1n)).evaluate(element)).toBe(flipped(element));
     }
   });
 
