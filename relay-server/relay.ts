@@ -9,6 +9,7 @@ import type { RelayConfig } from './config.ts';
 import { DeviceHub } from './hub/device-hub.ts';
 import { InProcessFanout, type Fanout } from './hub/fanout.ts';
 import { RedisFanout } from './hub/redis-fanout.ts';
+import { catchUpAfterRedis } from './catch-up-after-redis.ts';
 import { RelayMetrics } from './ops/metrics.ts';
 import { sql } from 'kysely';
 import { seedDemo } from './demo/seed-demo.ts';
@@ -107,6 +108,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     trustedProxies: config.trustProxy,
     ...(config.socketLimits ? { socketLimits: config.socketLimits } : {}),
   });
+  if (fanout instanceof RedisFanout) {
+    const caughtUp = { hub, fanout, store };
+    fanout.onResubscribed(() => {
+      catchUpAfterRedis(caughtUp).then(
+        () => logger.info('redis is back: pending challenges and settled statuses sent again'),
+        (error: unknown) => logger.error({ err: error }, 'catching up after redis failed'),
+      );
+    });
+  }
   const ready = async () => {
     try {
       await sql`select 1`.execute(store.db);

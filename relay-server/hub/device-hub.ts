@@ -103,6 +103,9 @@ export interface DeviceHubDeps {
  */
 const SOCKET_LEASE_MS = 90_000;
 
+/** Sockets whose pending challenges one query reads when they are sent again. */
+const RESEND_BATCH = 200;
+
 /**
  * Authenticated sockets one user's devices may hold together, on every instance (issue 18: one
  * paired device opened 438 sockets, each about 50 KiB and each sent every challenge). The 4 per
@@ -469,6 +472,23 @@ export class DeviceHub {
       [...accepted.values()].map((device) => ({ deviceId: device.id, userId: device.userId })),
     );
     for (const challenge of pending) this.send(connection, challenge);
+  }
+
+  /**
+   * Sends every authenticated socket here the challenges still pending for its devices, as after
+   * its `ready`: pushes published while Redis was away reached no one (devices ignore a challenge
+   * they already hold). Users are read in batches, so a big instance makes a few queries.
+   */
+  async resendPendingChallenges(): Promise<void> {
+    const connections = [...this.connections].filter((connection) => connection.devices && connection.devices.size > 0);
+    for (let start = 0; start < connections.length; start += RESEND_BATCH) {
+      const batch = connections.slice(start, start + RESEND_BATCH);
+      const devices = new Map(batch.flatMap((connection) => [...connection.devices!.values()].map((device) => [device.id, device.userId])));
+      const challenges = await this.deps.handlers.pendingChallenges([...devices].map(([deviceId, userId]) => ({ deviceId, userId })));
+      for (const connection of batch) {
+        for (const challenge of challenges) if (connection.devices?.has(challenge.deviceId)) this.send(connection, challenge);
+      }
+    }
   }
 
   /** Delivers to this instance's sockets for the device; `revoked` also drops the credential. */

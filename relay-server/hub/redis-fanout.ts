@@ -9,13 +9,16 @@ const STATUS_CHANNEL = 'countersign:v1:status';
 /**
  * Fan-out across relay instances over Redis pub/sub: every instance hears every device message
  * and delivers it to the sockets it holds; browsers waiting on any instance hear every status.
- * No sticky sessions needed. ioredis reconnects and resubscribes by itself after a Redis restart.
+ * No sticky sessions needed. ioredis reconnects and resubscribes by itself after a Redis restart;
+ * what was published while this instance was not subscribed is gone (pub/sub keeps nothing), so
+ * `onResubscribed` listeners then make up for it from the database.
  */
 export class RedisFanout implements Fanout {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private deviceSink = NO_DEVICE_SINK;
   private readonly statusListeners = new StatusListeners();
+  private readonly resubscribedListeners: (() => void)[] = [];
   readonly ready: Promise<void>;
 
   constructor(
@@ -42,6 +45,32 @@ export class RedisFanout implements Fanout {
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, payload: string) => this.receive(channel, payload));
     this.ready = this.subscriber.subscribe(DEVICE_CHANNEL, STATUS_CHANNEL).then(() => undefined);
+    let connections = 0;
+    this.subscriber.on('ready', () => {
+      if (++connections === 1) return;
+      // Redis answers in order: once this answers, ioredis's own resubscription is in force too.
+      this.subscriber
+        .subscribe(DEVICE_CHANNEL, STATUS_CHANNEL)
+        .then(() => {
+          for (const listener of this.resubscribedListeners) listener();
+        })
+        .catch(onError);
+    });
+  }
+
+  /** Runs after every reconnection to Redis, once this instance hears both channels again. */
+  onResubscribed(listener: () => void): void {
+    this.resubscribedListeners.push(listener);
+  }
+
+  /** The requests a browser waits on at this instance. */
+  waitingRequestIds(): string[] {
+    return this.statusListeners.requestIds();
+  }
+
+  /** Tells this instance's waiting browsers a status read from the database (nothing is published). */
+  notifyHere(requestId: string, status: SigninStatusResponse): void {
+    this.statusListeners.notify(requestId, status);
   }
 
   sendToDevice(deviceId: string, message: RelayToDeviceMessage): void {

@@ -28,6 +28,11 @@ export class StatusListeners {
     for (const listener of this.byRequest.get(requestId) ?? []) listener(status);
   }
 
+  /** The requests someone waits on here. */
+  requestIds(): string[] {
+    return [...this.byRequest.keys()];
+  }
+
   clear(): void {
     this.byRequest.clear();
     this.count = 0;

@@ -71,4 +71,34 @@ describe.runIf(servicesAvailable)('a Redis restart under two running relay insta
     }
     await signInAcrossInstances();
   }, 30_000);
+
+  it('makes up, once Redis is back, for the pushes and outcomes published while it was away', async () => {
+    const [, onB] = addresses as [string, string];
+    const browser = new SigninClient(onB);
+    const redisDown = async () => {
+      await redis.stop();
+      for (const address of addresses) {
+        await waitFor('/readyz to say not ready', async () => (await getJson(address, '/readyz')).status === 503);
+      }
+    };
+
+    // Started on B while Redis is down: the push to the device on A was published to no one.
+    await redisDown();
+    const first = await browser.createSignin({ upn: UPN });
+    const firstOutcome = browser.waitForOutcome(first, { timeoutMs: 20_000 });
+    const pushed = device.waitForChallenge((challenge) => challenge.requestId === first.requestId, { timeoutMs: 20_000 });
+    redis = await startRedis(redisPort);
+    await pushed;
+    expect((await device.approve(first.requestId, first.number)).outcome).toBe('approved');
+    expect(await firstOutcome).toEqual({ status: 'approved' });
+
+    // Approved on A while Redis is down: the browser waiting on B heard nothing then.
+    const second = await browser.createSignin({ upn: UPN });
+    const secondOutcome = browser.waitForOutcome(second, { timeoutMs: 20_000 });
+    await device.waitForChallenge((challenge) => challenge.requestId === second.requestId);
+    await redisDown();
+    expect((await device.approve(second.requestId, second.number)).outcome).toBe('approved');
+    redis = await startRedis(redisPort);
+    expect(await secondOutcome).toEqual({ status: 'approved' });
+  }, 60_000);
 });
