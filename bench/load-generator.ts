@@ -67,6 +67,8 @@ interface BenchDevice {
   unlocking: { requestId: string; blinded: string; expected: string; number: string } | null;
   /** Its browser's familiar-browser cookie (`name=value`), once a sign-in there completed (`run` with `familiar`). */
   familiarCookie?: string;
+  /** The proof and decision sent and not yet answered by a `result`: sent again after `error unavailable`. */
+  deciding: { requestId: string; frames: string[]; retried: boolean } | null;
 }
 
 interface InFlight {
@@ -83,8 +85,13 @@ const inFlight = new Map<string, InFlight>();
 const approvedResults = new Map<string, number>();
 let duplicateChallenges = 0;
 let otherResults = 0;
+let otherOutcomes: Record<string, number> = {};
 /** Relay refusals of an unlock (`pin_attempts`, …) and wrong evaluations, by code. */
 let unlockFailures: Record<string, number> = {};
+/** Frames sent again after the relay said `unavailable` (its database was away for a moment). */
+let retriedFrames = 0;
+/** How long a device waits before sending again what the relay could not handle. */
+const RETRY_AFTER_MS = 250;
 let publicOrigin = '';
 /** The baseline answers `unlock` with a stand-in evaluation: nothing to check there. */
 let checkEvaluations = true;
@@ -146,6 +153,7 @@ async function pair(command: Extract<GeneratorCommand, { cmd: 'pair' }>): Promis
       instance: 0,
       pin: { first, blinded: first.blinded, evaluated: first.evaluated },
       unlocking: null,
+      deciding: null,
     });
   });
   client.close();
@@ -187,11 +195,19 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
         case 'challenge':
           onChallenge(device, message.requestId as string);
           return;
-        case 'result':
+        case 'result': {
+          const retried = device.deciding?.requestId === message.requestId && device.deciding?.retried === true;
+          if (device.deciding?.requestId === message.requestId) device.deciding = null;
           if (message.outcome === 'approved')
             approvedResults.set(message.requestId as string, (approvedResults.get(message.requestId as string) ?? 0) + 1);
-          else otherResults += 1;
+          // A decision sent again may find its first copy applied after all.
+          else if (!(retried && message.outcome === 'already_decided')) {
+            otherResults += 1;
+            const kind = `${message.outcome as string}${message.code ? `_${message.code as string}` : ''}`;
+            otherOutcomes[kind] = (otherOutcomes[kind] ?? 0) + 1;
+          }
           return;
+        }
         case 'ping':
           socket.send(JSON.stringify({ type: 'pong', t: message.t }));
           return;
@@ -199,6 +215,10 @@ function connectDevice(device: BenchDevice, url: string, timeoutMs: number): Pro
           onUnlocked(device, message.evaluated as string);
           return;
         case 'error':
+          if (message.code === 'unavailable') {
+            retryAfterUnavailable(device, socket);
+            return;
+          }
           if (message.deviceId === device.deviceId && device.unlocking) {
             device.unlocking = null;
             unlockFailures[message.code as string] = (unlockFailures[message.code as string] ?? 0) + 1;
@@ -265,11 +285,32 @@ function onUnlocked(device: BenchDevice, evaluated: string): void {
     .then(([proof, decision]) => {
       // The proof must travel on the socket that carried the attempt, before the decision.
       if (!socket || socket !== device.socket || nonce !== device.nonce) return;
-      socket.send(JSON.stringify(proof));
-      socket.send(JSON.stringify(decision));
+      const frames = [JSON.stringify(proof), JSON.stringify(decision)];
+      device.deciding = { requestId: unlocking.requestId, frames, retried: false };
+      for (const frame of frames) socket.send(frame);
     })
     // A sign-in whose decision never went out shows up as a failure of its browser's wait.
     .catch(() => undefined);
+}
+
+/**
+ * What a device does when the relay says `unavailable` (its database was away for a moment): it
+ * sends again, shortly, the unlock or the proof and decision still waiting for an answer. The
+ * error names no request; frames of one socket are answered in order, so a decision's `result`
+ * that follows the error clears it before the retry looks.
+ */
+function retryAfterUnavailable(device: BenchDevice, socket: WebSocket): void {
+  setTimeout(() => {
+    if (device.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+    if (device.unlocking) {
+      retriedFrames += 1;
+      socket.send(JSON.stringify({ type: 'unlock', deviceId: device.deviceId, blinded: device.unlocking.blinded }));
+    } else if (device.deciding) {
+      retriedFrames += 1;
+      device.deciding.retried = true;
+      for (const frame of device.deciding.frames) socket.send(frame);
+    }
+  }, RETRY_AFTER_MS);
 }
 
 function point(element: string): InstanceType<typeof p256.Point> {
@@ -299,12 +340,38 @@ async function connect(command: Extract<GeneratorCommand, { cmd: 'connect' }>): 
   });
 }
 
+/**
+ * The browser's wait for the outcome, reopening the stream as EventSource does when the relay
+ * could not serve it (`503 unavailable` while its database was away), for up to 15 s in all.
+ */
+async function outcomeReconnecting(
+  client: BrowserClient,
+  origin: string,
+  requestId: string,
+  browserToken: string,
+  cookie: Record<string, string>,
+): Promise<string> {
+  const giveUpAt = performance.now() + 15_000;
+  for (;;) {
+    try {
+      return await client.outcome(origin, requestId, browserToken, Math.max(1, giveUpAt - performance.now()), cookie);
+    } catch (error) {
+      if (!(error instanceof Error) || !/events answered 503/.test(error.message) || performance.now() + RETRY_AFTER_MS >= giveUpAt)
+        throw error;
+      retriedFrames += 1;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
+    }
+  }
+}
+
 async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<void> {
   inFlight.clear();
   approvedResults.clear();
   duplicateChallenges = 0;
   otherResults = 0;
+  otherOutcomes = {};
   unlockFailures = {};
+  retriedFrames = 0;
   checkEvaluations = command.kind === 'relay';
   const client = new BrowserClient(command.concurrency * 2 + 4);
   const startAt = performance.now();
@@ -349,7 +416,7 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
         if (!flight) inFlight.set(requestId, (flight = { device, number: undefined, challenged: false, answered: false }));
         flight.number = signin.number;
         answer(requestId, flight);
-        const status = await client.outcome(origin, requestId, signin.browserToken, 15_000, cookie);
+        const status = await outcomeReconnecting(client, origin, requestId, signin.browserToken, cookie);
         record.seen = status;
         const finished = performance.now();
         if (status !== 'approved') fail(`status_${status}`);
@@ -390,6 +457,8 @@ async function run(command: Extract<GeneratorCommand, { cmd: 'run' }>): Promise<
     approvedResults: Object.fromEntries(approvedResults),
     duplicateChallenges,
     otherResults,
+    otherOutcomes,
+    retries: retriedFrames,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
   reply({ cmd: 'ran', stats });

@@ -41,6 +41,10 @@ export interface RunStats {
   approvedResults: Record<string, number>;
   duplicateChallenges: number;
   otherResults: number;
+  /** Those other results by outcome and code. */
+  otherOutcomes: Record<string, number>;
+  /** Frames devices sent again after the relay answered `unavailable`, and browsers' event streams opened again. */
+  retries: number;
   /** CPU time this process spent inside the measured window. */
   cpuSeconds: number;
 }

@@ -32,8 +32,13 @@ export interface Correctness {
   approvedInDatabase: number;
   rowsInDatabase: number;
   lost: number;
+  /** How the first few lost ones ended: the row's status, what the browser saw, the device's `approved` results. */
+  lostExamples?: string[];
   duplicated: number;
   wrong: number;
+  wrongExamples?: string[];
+  /** Faults scenario: rows of creates the browser saw refused. */
+  writtenButRefused?: number;
 }
 
 export interface BenchResult {

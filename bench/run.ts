@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'libsql';
 import pg from 'pg';
+import { startPrivateRedis, terminateDatabaseConnections, type PrivateRedis } from './faults.ts';
 import { BrowserClient } from './browser-client.ts';
 import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
@@ -55,13 +56,15 @@ const { values: flags } = parseArgs({
      * `standard` (relay against the baseline), `password-spam` (quiet run, then the same under a
      * password spray) or `lockout-attack` (familiar browsers' sign-ins quiet, then while strangers
      * from 100 addresses fill slots, spray passwords and hold event streams), or `forward-auth`
-     * (requests/s through nginx with the forward-auth check against a bare nginx `return 200`).
+     * (requests/s through nginx with the forward-auth check against a bare nginx `return 200`),
+     * or `faults` (sign-ins over PostgreSQL + Redis while the database connections are terminated
+     * and Redis restarts; nothing may be lost).
      */
     scenario: { type: 'string', default: 'standard' },
   },
 });
 
-const SCENARIOS = ['standard', 'password-spam', 'lockout-attack', 'forward-auth'] as const;
+const SCENARIOS = ['standard', 'password-spam', 'lockout-attack', 'forward-auth', 'faults'] as const;
 const scenario = flags.scenario as (typeof SCENARIOS)[number];
 if (!SCENARIOS.includes(scenario)) {
   console.error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
@@ -85,7 +88,8 @@ const options = {
   concurrency: positive('concurrency'),
   durationMs: positive('duration') * 1000,
   warmupMs: Number(flags.warmup) * 1000,
-  instances: positive('instances'),
+  // The faults are PostgreSQL's and Redis's: at least two instances.
+  instances: scenario === 'faults' ? Math.max(2, positive('instances')) : positive('instances'),
   generators: positive('generators'),
 };
 
@@ -107,7 +111,7 @@ interface Services {
 }
 
 /** Instances mode: the project's private PostgreSQL + Redis, and a fresh database for this run. */
-async function startServices(): Promise<Services> {
+async function startServices(redisUrl?: string): Promise<Services> {
   execFileSync('bash', [path.join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const env = Object.fromEntries(
     readFileSync(path.join(root, '.tmp', 'services', 'env'), 'utf8')
@@ -125,7 +129,7 @@ async function startServices(): Promise<Services> {
   url.pathname = `/${name}`;
   return {
     databaseUrl: url.toString(),
-    redisUrl: env.COUNTERSIGN_TEST_REDIS_URL!,
+    redisUrl: redisUrl ?? env.COUNTERSIGN_TEST_REDIS_URL!,
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
@@ -190,6 +194,11 @@ const mergeStats = (stats: RunStats[]) => ({
   approvedResults: Object.assign({}, ...stats.map((s) => s.approvedResults)) as Record<string, number>,
   duplicateChallenges: sum(stats.map((s) => s.duplicateChallenges)),
   otherResults: sum(stats.map((s) => s.otherResults)),
+  otherOutcomes: stats.reduce<Record<string, number>>((all, s) => {
+    for (const [kind, count] of Object.entries(s.otherOutcomes)) all[kind] = (all[kind] ?? 0) + count;
+    return all;
+  }, {}),
+  retries: sum(stats.map((s) => s.retries)),
   generatorCpuSeconds: sum(stats.map((s) => s.cpuSeconds)),
 });
 
@@ -350,27 +359,50 @@ function perSignin(
 }
 
 /** Checks every sign-in the generators made against the relay's own records. */
-async function verify(merged: Merged, rows: { id: string; device_id: string | null; status: string }[]): Promise<Correctness> {
+async function verify(
+  merged: Merged,
+  rows: { id: string; device_id: string | null; status: string }[],
+  /** Faults: a create the browser saw fail (503) may still have written its row, which then never settles approved. */
+  refusedCreatesMayBeWritten = false,
+): Promise<Correctness> {
   const byId = new Map(rows.map((row) => [row.id, row]));
   const created = new Map(merged.records.map((record) => [record.requestId, record]));
   let lost = 0;
   let wrong = 0;
   let duplicated = merged.duplicateChallenges;
+  const lostExamples: string[] = [];
   for (const record of merged.records) {
     const row = byId.get(record.requestId);
     const results = merged.approvedResults[record.requestId] ?? 0;
     if (results > 1) duplicated += results - 1;
-    if (!row || row.status !== 'approved' || record.seen !== 'approved' || results === 0) lost += 1;
-    else if (row.device_id !== record.deviceId) wrong += 1;
+    if (!row || row.status !== 'approved' || record.seen !== 'approved' || results === 0) {
+      lost += 1;
+      if (lostExamples.length < 5)
+        lostExamples.push(`row ${row?.status ?? 'missing'}, browser saw ${record.seen ?? 'nothing'}, ${results} approved results`);
+    } else if (row.device_id !== record.deviceId) wrong += 1;
   }
   // A row no generator created, or a device told anything but `approved`, is a wrong application.
-  for (const row of rows) if (!created.has(row.id)) wrong += 1;
+  const wrongExamples: string[] = [];
+  let writtenButRefused = 0;
+  for (const row of rows) {
+    if (created.has(row.id)) continue;
+    if (refusedCreatesMayBeWritten && row.status !== 'approved') writtenButRefused += 1;
+    else {
+      wrong += 1;
+      if (wrongExamples.length < 5) wrongExamples.push(`a row no browser created (${row.status})`);
+    }
+  }
   wrong += merged.otherResults;
+  if (merged.otherResults > 0)
+    wrongExamples.push(`${merged.otherResults} results other than approved: ${JSON.stringify(merged.otherOutcomes)}`);
   return {
     signinsCreated: merged.records.length,
     approvedInDatabase: rows.filter((row) => row.status === 'approved').length,
     rowsInDatabase: rows.length,
     lost,
+    ...(lostExamples.length > 0 ? { lostExamples } : {}),
+    ...(wrongExamples.length > 0 ? { wrongExamples } : {}),
+    ...(refusedCreatesMayBeWritten ? { writtenButRefused } : {}),
     duplicated,
     wrong,
   };
@@ -421,7 +453,8 @@ async function main(): Promise<void> {
   );
 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'countersign-bench-'));
-  const services = options.instances > 1 ? await startServices() : undefined;
+  const privateRedis = scenario === 'faults' ? await startPrivateRedis(await freePort()) : undefined;
+  const services = options.instances > 1 ? await startServices(privateRedis?.url) : undefined;
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
   const profileDir = flags['cpu-prof'] ? path.join(root, 'bench', 'results', 'profile') : undefined;
   const client = new BrowserClient(8);
@@ -472,6 +505,10 @@ async function main(): Promise<void> {
     }
     if (scenario === 'lockout-attack') {
       await lockoutAttack(generators, relays, relayPids, relayMemory, dataDir, services, machine);
+      return;
+    }
+    if (scenario === 'faults') {
+      await faultsScenario(generators, relays, relayPids, relayMemory, dataDir, services!, privateRedis!, machine);
       return;
     }
     log(`running sign-ins against the relay...`);
@@ -527,6 +564,7 @@ async function main(): Promise<void> {
     await Promise.all(relays.processes.map((relay) => relay.stop()));
     client.close();
     await services?.drop().catch(() => undefined);
+    await privateRedis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -657,6 +695,107 @@ async function passwordSpam(
   const jsonOut = path.join(path.dirname(path.resolve(flags['json-out'])), 'password-spam.json');
   mkdirSync(path.dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
+  log(`wrote ${jsonOut} and its .md`);
+}
+
+/**
+ * `--scenario faults`: sign-ins over PostgreSQL + Redis while, a third of the way into the
+ * measured window, every relay connection to the database is terminated, and two thirds in, Redis
+ * stops and starts again. Devices send again what the relay answered `unavailable`, browsers
+ * reopen their event stream as EventSource does; the relays send again, after Redis returns,
+ * the challenges and statuses published while they were not subscribed. Target: nothing lost,
+ * duplicated or wrong. Challenges sent again after Redis returned are counted apart: a device
+ * already holding one ignores it (docs/protocol.md section 4).
+ */
+async function faultsScenario(
+  generators: GeneratorPool,
+  relays: RelayCluster,
+  relayPids: number[],
+  relayMemory: Awaited<ReturnType<typeof connectAll>>,
+  dataDir: string,
+  services: Services,
+  redis: PrivateRedis,
+  machine: BenchResult['machine'],
+): Promise<void> {
+  const faults: { at: string; what: string; figure: string }[] = [];
+  const at = (ms: number) => `${((ms - options.warmupMs) / 1000).toFixed(1)} s into the measured window`;
+  const injected = Promise.all([
+    pause(options.warmupMs + options.durationMs / 3).then(async () => {
+      const terminated = await terminateDatabaseConnections(services.databaseUrl);
+      faults.push({
+        at: at(options.warmupMs + options.durationMs / 3),
+        what: 'pg_terminate_backend of every relay connection',
+        figure: `${terminated} connections`,
+      });
+      log(`terminated ${terminated} database connections`);
+    }),
+    pause(options.warmupMs + (2 * options.durationMs) / 3).then(async () => {
+      const awayMs = await redis.restart();
+      faults.push({
+        at: at(options.warmupMs + (2 * options.durationMs) / 3),
+        what: 'Redis stopped and started again',
+        figure: `away ${awayMs} ms`,
+      });
+      log(`restarted Redis (away ${awayMs} ms)`);
+    }),
+  ]);
+  log('running sign-ins while the faults happen...');
+  const run = await runLoad(generators, 'relay', relays.origins, relayPids);
+  await injected;
+  const relaySide = side(run, relayMemory);
+  log(`relay: ${relaySide.throughput.toFixed(0)} sign-ins/s, p99 ${relaySide.p99.toFixed(1)} ms, ${relaySide.failures} failures`);
+  await generators.all('disconnected', () => ({ cmd: 'disconnect' }));
+  await Promise.all(relays.processes.map((relay) => relay.stop()));
+  const sentAgain = run.duplicateChallenges;
+  const correctness = await verify({ ...run, duplicateChallenges: 0 }, await databaseRows(dataDir, services), true);
+  const passed = correctness.lost === 0 && correctness.duplicated === 0 && correctness.wrong === 0;
+  const summary = `bench faults, ${options.instances} instances: ${faults.map((fault) => `${fault.what} (${fault.figure})`).join('; ')} · ${correctness.signinsCreated} sign-ins: ${correctness.lost} lost, ${correctness.duplicated} duplicated, ${correctness.wrong} wrong ${passed ? 'pass' : 'FAIL'}`;
+  const markdown = [
+    summary,
+    '',
+    `**${options.devices} devices, concurrency ${options.concurrency}, ${options.durationMs / 1000} s measured after ${options.warmupMs / 1000} s warm-up, ${options.instances} relay instances over PostgreSQL + Redis.** ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}.`,
+    '',
+    '| fault | when | figure |',
+    '|---|---|---|',
+    ...faults.map((fault) => `| ${fault.what} | ${fault.at} | ${fault.figure} |`),
+    '',
+    '| figure | value |',
+    '|---|---:|',
+    `| sign-ins per second | ${relaySide.throughput.toFixed(0)} |`,
+    `| round trip p99 (ms) | ${relaySide.p99.toFixed(1)} |`,
+    `| sign-ins created | ${correctness.signinsCreated} |`,
+    `| lost | ${correctness.lost} |`,
+    `| duplicated | ${correctness.duplicated} |`,
+    `| wrong | ${correctness.wrong} |`,
+    `| browsers refused at create (503 while the database was away), not created | ${relaySide.failures} |`,
+    `| frames and event streams sent again after \`unavailable\` | ${run.retries} |`,
+    `| challenges sent again after Redis returned (ignored by the device) | ${sentAgain} |`,
+    `| rows written for a create the browser saw refused (never approved) | ${correctness.writtenButRefused ?? 0} |`,
+    '',
+    `Failures by kind: ${JSON.stringify(relaySide.failureKinds ?? {})}${correctness.lostExamples ? `; lost: ${correctness.lostExamples.join('; ')}` : ''}${correctness.wrongExamples ? `; wrong: ${correctness.wrongExamples.join('; ')}` : ''}`,
+  ].join('\n');
+  console.log('\n' + markdown);
+  if (flags['fail-if-incorrect'] && !passed) process.exitCode = 1;
+  const jsonOut = path.join(path.dirname(path.resolve(flags['json-out'])), 'faults.json');
+  mkdirSync(path.dirname(jsonOut), { recursive: true });
+  writeFileSync(
+    jsonOut,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine,
+        options,
+        faults,
+        relay: relaySide,
+        retries: run.retries,
+        challengesSentAgain: sentAgain,
+        correctness,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   writeFileSync(jsonOut.replace(/\.json$/, '') + '.md', markdown + '\n');
   log(`wrote ${jsonOut} and its .md`);
 }

@@ -36,6 +36,7 @@ import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from './dec
 import { amrFor } from './amr.ts';
 import { PushBlockedError, WHAT_WORKS, unfamiliarPaused } from './push-blocked.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
+import { retryWhileDatabaseUnavailable } from '../store/database-unavailable.ts';
 
 const PUSH_BUDGET_WINDOW_MS = 10 * 60_000;
 /** The window of `maxUnfamiliarPushesPerHour` and of each unfamiliar client's share of it. */
@@ -530,11 +531,12 @@ export class SigninService {
     const status = row.status as 'approved' | 'wrong_number' | 'denied' | 'reported';
     this.deps.metrics?.decisions.inc({ outcome: status });
     this.deps.metrics?.roundTrip.observe(Math.max(0, now - row.created_at) / 1000);
+    // Settled: what follows must not cost the device its answer when the database blinks.
     if (now - device.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
       device.lastUsedAt = now;
-      await store.devices.touch(device.id, now);
+      await retryWhileDatabaseUnavailable(() => store.devices.touch(device.id, now));
     }
-    if (status !== 'approved' || Number(userFailures) > 0) await this.afterDecision(row, status);
+    if (status !== 'approved' || Number(userFailures) > 0) await retryWhileDatabaseUnavailable(() => this.afterDecision(row, status));
     this.announceSettled(row, status === 'approved' ? 'approved_elsewhere' : 'denied_elsewhere', device.id);
     return result(status);
   }

@@ -29,3 +29,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     error.message,
   );
 }
+
+/**
+ * Runs `work` again, up to twice, when the database was unreachable for a moment (a connection
+ * terminated under it, say): for the bookkeeping after a decision that is already settled, whose
+ * answer the device must still get. Only for work that may safely run twice.
+ */
+export async function retryWhileDatabaseUnavailable<T>(work: () => Promise<T>, delaysMs: readonly number[] = [100, 400]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (delay === undefined || !isDatabaseUnavailable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
