@@ -3,7 +3,7 @@ import { revokeDevice } from '../admin/revoke-device.ts';
 import type { DeviceRemoval, PinSocket } from '../hub/device-hub.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { acceptDeviceAction } from '../security/accept-device-action.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from '../hub/deciding-device.ts';
 
 type SelfRemovalDeps = Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger' | 'relayOrigin'>;
 

@@ -27,7 +27,7 @@ import type { RelayTiming } from '../config.ts';
 import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
 import { PublicKeyCache } from '../security/public-key-cache.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from './deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { isActiveDevice } from '../store/devices-store.ts';
 import type { Store } from '../store/store.ts';

@@ -19,7 +19,7 @@ import type { Fanout } from '../hub/fanout.ts';
 import type { PinSocket, PinHandlers } from '../hub/device-hub.ts';
 import { acceptDeviceAction, releaseDeviceAction } from '../security/accept-device-action.ts';
 import { InvalidElement, oprfEvaluator } from '../security/oprf-evaluate.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from '../hub/deciding-device.ts';
 import type { PinAttemptRow } from '../store/pin-store.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
