@@ -22,7 +22,7 @@ import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
 import { PinService } from './pin/pin-service.ts';
-import { DeviceSelfRemoval } from './account/device-self-removal.ts';
+import { DeviceSelfRemoval } from './devices/device-self-removal.ts';
 import { PinSealingKey, checkPinSealingKey, readOrCreatePinKeyFile } from './pin/pin-sealing-key.ts';
 
 export interface RelayOptions {

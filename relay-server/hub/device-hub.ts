@@ -66,7 +66,7 @@ export interface PinHandlers {
 }
 
 /**
- * A device's `remove` frame (section 4), handled elsewhere (account/device-self-removal.ts): null
+ * A device's `remove` frame (section 4), handled elsewhere (devices/device-self-removal.ts): null
  * when the credential is gone, else the `error` to answer with.
  */
 export interface DeviceRemoval {

@@ -13,7 +13,7 @@ import type {
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { newOprfSecretKey } from '../../protocol/pin-oprf.ts';
 import type { DeviceAction } from '../../protocol/statements.ts';
-import { noticeUserAuthenticators } from '../admin/authenticator-notice.ts';
+import { noticeUserAuthenticators } from '../devices/authenticator-notice.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import type { PinSocket, PinHandlers } from '../hub/device-hub.ts';
