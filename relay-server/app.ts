@@ -14,6 +14,7 @@ import { adminPageRoutes } from './admin/admin-page-routes.tsx';
 import { appsApiRoutes } from './apps/apps-api-routes.ts';
 import { interactionRoutes } from './oidc/interaction-routes.tsx';
 import { INTERACTION_PATH } from './oidc/provider-config.ts';
+import { providerRoutes } from './oidc/provider-routes.ts';
 import { pairPageRoutes } from './devices/pair-page-routes.tsx';
 import { pairingRoutes } from './devices/pairing-api-routes.ts';
 import { signinRoutes } from './signin/signin-api-routes.ts';
@@ -27,6 +28,8 @@ import { rulesApiRoutes } from './forward-auth/rules-api-routes.ts';
  */
 export function createApp(deps: RelayDeps) {
   const app = new Hono();
+  // Before every middleware: the provider answers its paths itself, as it did beside this app.
+  if (deps.openid) app.route('/', providerRoutes(deps.openid));
   app.use('*', async (c, next) => {
     if (!deps.logger.isLevelEnabled('debug')) return next();
     const started = performance.now();

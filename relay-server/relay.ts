@@ -18,7 +18,7 @@ import { webhookSender } from './ops/webhook.ts';
 import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
 import { sweepExpiredOidcState } from './oidc/kysely-adapter.ts';
-import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
+import { OpenIdProvider } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
 import { PinService } from './pin/pin-service.ts';
@@ -141,11 +141,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     listen() {
       return new Promise((resolve, reject) => {
-        const honoListener = getRequestListener(app.fetch);
-        // One server, one port: the OpenID Provider (Koa) answers its own paths, Hono the rest.
-        const listening = createServer(
-          withSecurityHeaders((req, res) => (isProviderPath(req.url) ? openid.handle(req, res) : honoListener(req, res))),
-        );
+        // One server, one port: the OpenID Provider (Koa) is one of the app's routes (oidc/provider-routes.ts).
+        const listening = createServer(withSecurityHeaders(getRequestListener(app.fetch)));
         listening.listen(config.port, config.host, () => {
           const port = (listening.address() as AddressInfo).port;
           if (!config.relayOrigin) origin = `http://${config.host}:${port}`;
