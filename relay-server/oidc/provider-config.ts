@@ -152,6 +152,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
   const provider = new Provider(inputs.issuer, configuration);
   provider.proxy = inputs.behindProxy;
   // Apps' secrets are stored as SHA-256 digests (stores/apps-store.ts): compare the digest, in constant time.
+  // No option does this; the library's author points to this method, and a test pins that it is still
+  // called (tests/integration/oidc/client-secret-digest.test.ts).
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return Promise.resolve(typeof this.clientSecret === 'string' && matchesDigest(actual, this.clientSecret));
   };
