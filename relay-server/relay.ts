@@ -17,7 +17,6 @@ import { openGeoipLocator } from './signin/geoip-locate.ts';
 import { webhookSender } from './ops/webhook.ts';
 import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
-import { sweepExpiredOidcState } from './oidc/kysely-adapter.ts';
 import { OpenIdProvider } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
@@ -116,7 +115,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     return fanout instanceof RedisFanout ? fanout.ping() : true;
   };
   const authCaps = new AuthRequestCaps({
-    db: store.db,
+    interactions: store.oidcPayloads,
     now: () => clock.now(),
     trustedProxies: config.trustProxy,
     familiar: (cookie, key) => signins.familiar.resolve(cookie, key),
@@ -150,7 +149,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
             signins.familiar.sweep().catch((error: unknown) => logger.error({ err: error }, 'familiar browser sweep failed'));
             pin.sweep().catch((error: unknown) => logger.error({ err: error }, 'PIN attempt sweep failed'));
-            sweepExpiredOidcState(store.db, clock.now()).catch((error: unknown) =>
+            store.oidcPayloads.sweepExpired(clock.now()).catch((error: unknown) =>
               logger.error({ err: error }, 'openid state sweep failed'),
             );
           }, config.timing.expirySweepMs);
