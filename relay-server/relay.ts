@@ -21,6 +21,7 @@ import { OpenIdProvider } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
 import { PinService } from './pin/pin-service.ts';
+import { noticeUserAuthenticators } from './devices/authenticator-notice.ts';
 import { DeviceSelfRemoval } from './devices/device-self-removal.ts';
 import { PinSealingKey, checkPinSealingKey, readOrCreatePinKeyFile } from './pin/pin-sealing-key.ts';
 
@@ -92,7 +93,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   // The key sealing OPRF keys never lives in the database (pin/pin-sealing-key.ts).
   const sealingKey = new PinSealingKey(config.pinKey ?? readOrCreatePinKeyFile(config.dataDir));
   await checkPinSealingKey(store.db, sealingKey);
-  const pin = new PinService({ store, fanout, clock, logger, relayOrigin, sealingKey });
+  const pin = new PinService({
+    store,
+    fanout,
+    clock,
+    logger,
+    relayOrigin,
+    sealingKey,
+    noticeUser: (change) => noticeUserAuthenticators({ store, fanout, clock, logger }, change),
+  });
   hub = new DeviceHub({
     store,
     fanout,
@@ -149,9 +158,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
             signins.familiar.sweep().catch((error: unknown) => logger.error({ err: error }, 'familiar browser sweep failed'));
             pin.sweep().catch((error: unknown) => logger.error({ err: error }, 'PIN attempt sweep failed'));
-            store.oidcPayloads.sweepExpired(clock.now()).catch((error: unknown) =>
-              logger.error({ err: error }, 'openid state sweep failed'),
-            );
+            store.oidcPayloads
+              .sweepExpired(clock.now())
+              .catch((error: unknown) => logger.error({ err: error }, 'openid state sweep failed'));
           }, config.timing.expirySweepMs);
           sweeper.unref();
           resolve(port);

@@ -23,7 +23,6 @@ import type { ErrorCode } from '../../protocol/errors.ts';
 import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
-import type { RelayTiming } from '../config.ts';
 import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
 import { PublicKeyCache } from '../security/public-key-cache.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
@@ -77,7 +76,8 @@ export interface DeviceHubDeps {
   store: Store;
   fanout: Fanout;
   clock: Clock;
-  timing: RelayTiming;
+  /** How long a new socket has to authenticate, and how often sockets are pinged (config.ts RelayTiming). */
+  timing: { authTimeoutMs: number; pingIntervalMs: number };
   relayOrigin: () => string;
   handlers: DeviceHubHandlers;
   onError?: (error: unknown) => void;
