@@ -5,14 +5,20 @@ import { errorResponse } from './http/error-body.ts';
 import { limitBody } from './http/limit-body.ts';
 import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { metricsAllowed } from './ops/metrics.ts';
+import { notFoundPageRoutes } from './pages/not-found-page-routes.tsx';
 import { pageRoutes } from './pages/page-routes.tsx';
 import type { RelayDeps } from './relay-deps.ts';
+import { accountRoutes } from './account/account-page-routes.tsx';
 import { adminRoutes } from './admin/admin-api-routes.ts';
+import { adminPageRoutes } from './admin/admin-page-routes.tsx';
 import { appsApiRoutes } from './apps/apps-api-routes.ts';
 import { interactionRoutes } from './oidc/interaction-routes.tsx';
 import { INTERACTION_PATH } from './oidc/provider-config.ts';
-import { pairingRoutes } from './pairing/pairing-api-routes.ts';
+import { providerRoutes } from './oidc/provider-routes.ts';
+import { pairPageRoutes } from './devices/pair-page-routes.tsx';
+import { pairingRoutes } from './devices/pairing-api-routes.ts';
 import { signinRoutes } from './signin/signin-api-routes.ts';
+import { signinPageRoutes } from './signin/signin-page-routes.tsx';
 import { forwardAuthRoutes } from './forward-auth/forward-auth-routes.ts';
 import { rulesApiRoutes } from './forward-auth/rules-api-routes.ts';
 
@@ -22,6 +28,8 @@ import { rulesApiRoutes } from './forward-auth/rules-api-routes.ts';
  */
 export function createApp(deps: RelayDeps) {
   const app = new Hono();
+  // Before every middleware: the provider answers its paths itself, as it did beside this app.
+  if (deps.openid) app.route('/', providerRoutes(deps.openid));
   app.use('*', async (c, next) => {
     if (!deps.logger.isLevelEnabled('debug')) return next();
     const started = performance.now();
@@ -58,7 +66,13 @@ export function createApp(deps: RelayDeps) {
     throw new ApiError(404, 'not_found', 'No such endpoint.');
   });
   if (deps.openid) app.route(INTERACTION_PATH, interactionRoutes(deps, deps.openid));
+  // Every server-rendered page (docs/protocol.md leaves pages to us; docs/contracts.md names their test ids).
   app.route('/', pageRoutes(deps));
+  app.route('/', pairPageRoutes());
+  app.route('/', signinPageRoutes(deps));
+  app.route('/', accountRoutes(deps));
+  app.route('/admin', adminPageRoutes(deps));
+  app.route('/', notFoundPageRoutes(deps));
   app.onError((error, c) => {
     if (isDatabaseUnavailable(error))
       deps.logger.warn({ path: c.req.path, code: (error as { code?: string }).code }, 'database unavailable');

@@ -18,12 +18,12 @@ import { openGeoipLocator } from './signin/geoip-locate.ts';
 import { webhookSender } from './ops/webhook.ts';
 import { SigninService } from './signin/signin-service.ts';
 import { openStore } from './store/store.ts';
-import { sweepExpiredOidcState } from './oidc/kysely-adapter.ts';
-import { OpenIdProvider, isProviderPath } from './oidc/openid-provider.ts';
+import { OpenIdProvider } from './oidc/openid-provider.ts';
 import { AuthRequestCaps } from './oidc/auth-request-caps.ts';
 import type { Store } from './store/store.ts';
 import { PinService } from './pin/pin-service.ts';
-import { DeviceSelfRemoval } from './account/device-self-removal.ts';
+import { noticeUserAuthenticators } from './devices/authenticator-notice.ts';
+import { DeviceSelfRemoval } from './devices/device-self-removal.ts';
 import { PinSealingKey, checkPinSealingKey, readOrCreatePinKeyFile } from './pin/pin-sealing-key.ts';
 
 export interface RelayOptions {
@@ -94,7 +94,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   // The key sealing OPRF keys never lives in the database (pin/pin-sealing-key.ts).
   const sealingKey = new PinSealingKey(config.pinKey ?? readOrCreatePinKeyFile(config.dataDir));
   await checkPinSealingKey(store.db, sealingKey);
-  const pin = new PinService({ store, fanout, clock, logger, relayOrigin, sealingKey });
+  const pin = new PinService({
+    store,
+    fanout,
+    clock,
+    logger,
+    relayOrigin,
+    sealingKey,
+    noticeUser: (change) => noticeUserAuthenticators({ store, fanout, clock, logger }, change),
+  });
   hub = new DeviceHub({
     store,
     fanout,
@@ -126,7 +134,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     return fanout instanceof RedisFanout ? fanout.ping() : true;
   };
   const authCaps = new AuthRequestCaps({
-    db: store.db,
+    interactions: store.oidcPayloads,
     now: () => clock.now(),
     trustedProxies: config.trustProxy,
     familiar: (cookie, key) => signins.familiar.resolve(cookie, key),
@@ -151,11 +159,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     listen() {
       return new Promise((resolve, reject) => {
-        const honoListener = getRequestListener(app.fetch);
-        // One server, one port: the OpenID Provider (Koa) answers its own paths, Hono the rest.
-        const listening = createServer(
-          withSecurityHeaders((req, res) => (isProviderPath(req.url) ? openid.handle(req, res) : honoListener(req, res))),
-        );
+        // One server, one port: the OpenID Provider (Koa) is one of the app's routes (oidc/provider-routes.ts).
+        const listening = createServer(withSecurityHeaders(getRequestListener(app.fetch)));
         listening.listen(config.port, config.host, () => {
           const port = (listening.address() as AddressInfo).port;
           if (!config.relayOrigin) origin = `http://${config.host}:${port}`;
@@ -163,9 +168,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             signins.expireDue().catch((error: unknown) => logger.error({ err: error }, 'expiry sweep failed'));
             signins.familiar.sweep().catch((error: unknown) => logger.error({ err: error }, 'familiar browser sweep failed'));
             pin.sweep().catch((error: unknown) => logger.error({ err: error }, 'PIN attempt sweep failed'));
-            sweepExpiredOidcState(store.db, clock.now()).catch((error: unknown) =>
-              logger.error({ err: error }, 'openid state sweep failed'),
-            );
+            store.oidcPayloads
+              .sweepExpired(clock.now())
+              .catch((error: unknown) => logger.error({ err: error }, 'openid state sweep failed'));
           }, config.timing.expirySweepMs);
           sweeper.unref();
           resolve(port);

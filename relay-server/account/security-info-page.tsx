@@ -6,7 +6,7 @@ import { CsrfField, Layout, Notice } from '../pages/layout.tsx';
 import type { PageSession } from '../pages/page-session.ts';
 import { isActiveDevice } from '../store/devices-store.ts';
 import type { DeviceRow } from '../store/schema.ts';
-import type { PairingOffer } from './pending-pairing.ts';
+import type { PairingOffer } from '../devices/pending-pairing.ts';
 
 export interface PageNotice {
   kind: 'ok' | 'error';

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import { LIMITS } from '../../protocol/limits.ts';
-import { revokeDevice } from '../admin/revoke-device.ts';
+import { offerPairing, pendingPairing } from '../devices/pending-pairing.ts';
+import { revokeDevice } from '../devices/revoke-device.ts';
 import { MessagePage } from '../pages/message-page.tsx';
 import { pageSession, type PageSession } from '../pages/page-session.ts';
 import { renderPage } from '../pages/render-page.ts';
@@ -9,7 +10,6 @@ import type { RelayDeps } from '../relay-deps.ts';
 import { SigninPage } from '../signin/signin-page.tsx';
 import { isActiveDevice } from '../store/devices-store.ts';
 import { mayAddAuthenticator } from './add-authenticator-policy.ts';
-import { offerPairing, pendingPairing } from './pending-pairing.ts';
 import { pendingStepUp, startStepUp, type StepUpRefusal } from './pending-step-up.ts';
 import { SecurityInfoPage, deviceView, type PageNotice } from './security-info-page.tsx';
 import { signedIn, signedInForm } from './signed-in.ts';

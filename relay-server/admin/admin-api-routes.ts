@@ -1,8 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { LIMITS } from '../../protocol/limits.ts';
 import { SigninsQuery, UpdateUserBody } from '../../protocol/admin-messages.ts';
 import { CreateUserBody, IssueTapBody, PolicySchema, UpnSchema } from '../../protocol/messages.ts';
-import { buildPairingLink } from '../../protocol/pairing-link.ts';
 import { parse } from '../../protocol/parse.ts';
 import { ApiError } from '../api-error.ts';
 import { requireAdminToken } from '../http/admin-bearer.ts';
@@ -10,8 +8,9 @@ import { readJson } from '../http/read-json.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { signinLogEntry } from '../signin/signin-log.ts';
+import { createPairingOffer } from '../devices/pairing-offer.ts';
+import { revokeDevice } from '../devices/revoke-device.ts';
 import { createUserAccount, userDetails } from './user-accounts.ts';
-import { revokeDevice } from './revoke-device.ts';
 import { clearBlocks, signOutEverywhere } from './user-blocks.ts';
 
 /** docs/protocol.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
@@ -87,9 +86,8 @@ export function adminRoutes(deps: RelayDeps) {
       })
       .post('/users/:upn/pairings', async (c) => {
         const user = await userOr404(upnParam(c));
-        const offer = await store.pairings.create(user.id, clock.now(), LIMITS.pairingLifetimeMs);
-        const link = buildPairingLink({ relayOrigin: deps.relayOrigin(), token: offer.token, upn: user.upn });
-        return c.json({ token: offer.token, link, expiresAt: offer.expiresAt }, 201);
+        const offer = await createPairingOffer(deps, user);
+        return c.json({ token: offer.token, link: offer.link, expiresAt: offer.expiresAt }, 201);
       })
       .post('/users/:upn/tap', async (c) => {
         const user = await userOr404(upnParam(c));

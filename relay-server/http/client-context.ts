@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { FAMILIAR_COOKIE } from '../security/familiar-browser.ts';
-import { describeUserAgent, type RequestContext } from '../signin/request-context.ts';
+import { describeUserAgent, type RequestContext } from './request-context.ts';
 
 /** How many proxy hops TRUST_PROXY may name. */
 export const MAX_TRUSTED_PROXIES = 10;

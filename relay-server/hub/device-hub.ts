@@ -23,11 +23,10 @@ import type { ErrorCode } from '../../protocol/errors.ts';
 import { parse } from '../../protocol/parse.ts';
 import { connectStatement } from '../../protocol/statements.ts';
 import type { Clock } from '../clock.ts';
-import type { RelayTiming } from '../config.ts';
 import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
 import { PublicKeyCache } from '../security/public-key-cache.ts';
 import { publicKeyFromPoint, verifyDeviceSignature } from '../security/verify-signature.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from './deciding-device.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { isActiveDevice } from '../store/devices-store.ts';
 import type { Store } from '../store/store.ts';
@@ -66,7 +65,7 @@ export interface PinHandlers {
 }
 
 /**
- * A device's `remove` frame (section 4), handled elsewhere (account/device-self-removal.ts): null
+ * A device's `remove` frame (section 4), handled elsewhere (devices/device-self-removal.ts): null
  * when the credential is gone, else the `error` to answer with.
  */
 export interface DeviceRemoval {
@@ -77,7 +76,8 @@ export interface DeviceHubDeps {
   store: Store;
   fanout: Fanout;
   clock: Clock;
-  timing: RelayTiming;
+  /** How long a new socket has to authenticate, and how often sockets are pinged (config.ts RelayTiming). */
+  timing: { authTimeoutMs: number; pingIntervalMs: number };
   relayOrigin: () => string;
   handlers: DeviceHubHandlers;
   onError?: (error: unknown) => void;

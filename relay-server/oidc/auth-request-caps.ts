@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Kysely } from 'kysely';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { tryAgainIn } from '../api-error.ts';
 import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
 import { FAMILIAR_COOKIE, type FamiliarBrowser } from '../security/familiar-browser.ts';
-import type { Database } from '../store/schema.ts';
+import type { OidcPayloadsStore } from '../store/oidc-payloads-store.ts';
 import { OIDC_ROUTES } from './provider-config.ts';
 
 /** docs/protocol.md section 5: authorization requests one client may make in a minute. */
@@ -38,7 +37,7 @@ export class AuthRequestCaps {
 
   constructor(
     private readonly deps: {
-      db: Kysely<Database>;
+      interactions: Pick<OidcPayloadsStore, 'countLiveInteractions'>;
       now: () => number;
       trustedProxies: number;
       familiar: (cookie: string | undefined, clientKey: string) => Promise<FamiliarBrowser | undefined>;
@@ -79,13 +78,7 @@ export class AuthRequestCaps {
     }
     window.count += 1;
     if (familiar) return null;
-    const stored = await this.deps.db
-      .selectFrom('oidc_payloads')
-      .select((eb) => eb.fn.countAll<string | number>().as('n'))
-      .where('model', '=', 'Interaction')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (Number(stored?.n ?? 0) >= this.maxStoredInteractions) {
+    if ((await this.deps.interactions.countLiveInteractions(now)) >= this.maxStoredInteractions) {
       const seconds = 60;
       return {
         retryAfterSeconds: seconds,

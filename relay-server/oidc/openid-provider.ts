@@ -15,7 +15,7 @@ const PUBLISH_RETIRED_MS = (OIDC_TTL.IdToken + 300) * 1000;
 /** How often an instance looks for a rotation made by another one. */
 const KEYS_CHECK_MS = 5_000;
 
-/** Which requests the provider answers; the relay's Hono app answers the rest. */
+/** Which requests the provider answers (oidc/provider-routes.ts); the relay's own routes answer the rest. */
 export function isProviderPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?', 1)[0]!;
   if (path === '/.well-known/openid-configuration') return true;

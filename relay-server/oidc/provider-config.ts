@@ -5,7 +5,7 @@ import { matchesDigest } from '../security/secrets.ts';
 import { sessionCookieName } from '../session/browser-session.ts';
 import type { Store } from '../store/store.ts';
 import type { BackchannelDelivery } from './backchannel-delivery.ts';
-import { kyselyAdapter } from './kysely-adapter.ts';
+import { storeAdapter } from './store-adapter.ts';
 import { errorPageHtml, logoutPageHtml, signedOutPageHtml } from './provider-pages.tsx';
 
 /** Where the provider's endpoints live; `/oidc/interaction/…` belongs to the relay's own pages. */
@@ -32,7 +32,7 @@ export const PROVIDER_PAGE_CSP = "default-src 'self'; img-src 'self' data:; scri
 export const OIDC_TTL = {
   AccessToken: 600,
   AuthorizationCode: 60,
-  // Rotated on every use, and dead with the relay session sooner (kysely-adapter.ts, app-sessions.ts).
+  // Rotated on every use, and dead with the relay session sooner (store-adapter.ts, app-sessions.ts).
   RefreshToken: 14 * 24 * 3600,
   IdToken: 3600,
   Interaction: 600,
@@ -77,7 +77,7 @@ export function createProvider(inputs: ProviderInputs): Provider {
   // The issuer is the relay's public origin: `__Host-countersign_session` on https.
   const sessionCookie = sessionCookieName(inputs.issuer);
   const configuration: Configuration = {
-    adapter: kyselyAdapter(store, inputs.clock),
+    adapter: storeAdapter(store, inputs.clock),
     jwks: inputs.jwks,
     cookies: { keys: inputs.cookieKeys, long: { signed: true }, short: { signed: true } },
     routes: OIDC_ROUTES,
@@ -152,6 +152,8 @@ export function createProvider(inputs: ProviderInputs): Provider {
   const provider = new Provider(inputs.issuer, configuration);
   provider.proxy = inputs.behindProxy;
   // Apps' secrets are stored as SHA-256 digests (stores/apps-store.ts): compare the digest, in constant time.
+  // No option does this; the library's author points to this method, and a test pins that it is still
+  // called (tests/integration/oidc/client-secret-digest.test.ts).
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return Promise.resolve(typeof this.clientSecret === 'string' && matchesDigest(actual, this.clientSecret));
   };

@@ -27,11 +27,7 @@ async function newKey(alg: (typeof SIGNING_ALGS)[number], kid: string): Promise<
 async function addKeys(store: Store, now: number, first: boolean): Promise<void> {
   for (const alg of SIGNING_ALGS) {
     const jwk = await newKey(alg, first ? `${alg.toLowerCase()}-initial` : `${alg.toLowerCase()}-${now}-${randomUUID().slice(0, 8)}`);
-    await store.db
-      .insertInto('oidc_signing_keys')
-      .values({ kid: jwk.kid!, private_jwk: JSON.stringify(jwk), created_at: now, retired_at: null })
-      .onConflict((oc) => oc.column('kid').doNothing())
-      .execute();
+    await store.oidcSigningKeys.addIfAbsent(jwk.kid!, JSON.stringify(jwk), now);
   }
 }
 
@@ -40,10 +36,10 @@ async function addKeys(store: Store, now: number, first: boolean): Promise<void>
  * ones still published. Makes the first pair when there is none.
  */
 export async function loadSigningKeys(store: Store, now: number, publishRetiredMs: number): Promise<JWK[]> {
-  let rows = await store.db.selectFrom('oidc_signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+  let rows = await store.oidcSigningKeys.all();
   if (rows.length === 0) {
     await addKeys(store, now, true);
-    rows = await store.db.selectFrom('oidc_signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    rows = await store.oidcSigningKeys.all();
   }
   const current = rows.filter((row) => row.retired_at === null);
   const retired = rows.filter((row) => row.retired_at !== null && Number(row.retired_at) + publishRetiredMs > now);
@@ -51,21 +47,14 @@ export async function loadSigningKeys(store: Store, now: number, publishRetiredM
 }
 
 /** A fingerprint of the key set, so an instance notices another one's rotation. */
-export async function signingKeysVersion(store: Store): Promise<string> {
-  const row = await store.db
-    .selectFrom('oidc_signing_keys')
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('created_at').as('newest'), eb.fn.max('retired_at').as('retired')])
-    .executeTakeFirstOrThrow();
-  return `${row.count}:${String(row.newest)}:${String(row.retired)}`;
+export function signingKeysVersion(store: Store): Promise<string> {
+  return store.oidcSigningKeys.version();
 }
 
 /** Retires every current key and makes a new pair; old tokens stay verifiable while published. */
 export async function rotateSigningKeys(store: Store, now: number, publishRetiredMs: number): Promise<void> {
-  await store.db.updateTable('oidc_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
+  await store.oidcSigningKeys.retireCurrent(now);
   await addKeys(store, now + 1, false);
   // Keys retired long ago sign nothing and verify nothing any more.
-  await store.db
-    .deleteFrom('oidc_signing_keys')
-    .where('retired_at', '<', now - publishRetiredMs)
-    .execute();
+  await store.oidcSigningKeys.deleteRetiredBefore(now - publishRetiredMs);
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { SecurityEvent } from '../signin/security-events.ts';
+import type { SecurityEvent } from './security-events.ts';
 
 /**
  * Sends security events to WEBHOOK_URL as JSON. The receiver checks

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import { randomId } from '../../protocol/encoding.ts';
 import { secretsEqual } from '../security/secrets.ts';
+import { PRE_SESSION_TOKEN_KEY, preSessionCookieName } from '../session/pre-session-token.ts';
 
 /**
  * CSRF protection for the pages' forms, always with an Origin check, and a token in a hidden
@@ -15,27 +16,18 @@ import { secretsEqual } from '../security/secrets.ts';
  */
 export const CSRF_FIELD = 'csrf';
 
-const cookieName = (relayOrigin: string) => (relayOrigin.startsWith('https:') ? '__Host-countersign_csrf' : 'countersign_csrf');
-
 /** The pre-session token for this browser's signed-out forms, set as a cookie the first time. */
 export function csrfToken(c: Context, relayOrigin: string): string {
-  const name = cookieName(relayOrigin);
-  const existing = c.get('csrfToken' as never) as string | undefined;
+  const name = preSessionCookieName(relayOrigin);
+  const existing = c.get(PRE_SESSION_TOKEN_KEY as never) as string | undefined;
   if (existing) return existing;
   let token = getCookie(c, name);
   if (!token || !/^[A-Za-z0-9_-]{22}$/.test(token)) {
     token = randomId();
     setCookie(c, name, token, { httpOnly: true, sameSite: 'Strict', secure: relayOrigin.startsWith('https:'), path: '/' });
   }
-  c.set('csrfToken' as never, token as never);
+  c.set(PRE_SESSION_TOKEN_KEY as never, token as never);
   return token;
-}
-
-/** Sign-in ends the pre-session token: the next signed-out form gets a new one. */
-export function forgetPreSessionToken(c: Context, relayOrigin: string): void {
-  const name = cookieName(relayOrigin);
-  if (getCookie(c, name) !== undefined) deleteCookie(c, name, { path: '/', secure: relayOrigin.startsWith('https:') });
-  c.set('csrfToken' as never, undefined as never);
 }
 
 export class CsrfError extends Error {}
@@ -70,7 +62,7 @@ export async function readProtectedForm(c: Context, relayOrigin: string, session
     return list.filter((item): item is string => typeof item === 'string');
   };
   const form: FormFields = { values, value: (name) => values(name).at(-1) };
-  const expected = session ? session.csrf_token : getCookie(c, cookieName(relayOrigin));
+  const expected = session ? session.csrf_token : getCookie(c, preSessionCookieName(relayOrigin));
   const field = form.value(CSRF_FIELD);
   if (!expected || !field || !secretsEqual(expected, field)) throw new CsrfError('token mismatch');
   return form;

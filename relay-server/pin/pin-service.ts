@@ -13,13 +13,12 @@ import type {
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { newOprfSecretKey } from '../../protocol/pin-oprf.ts';
 import type { DeviceAction } from '../../protocol/statements.ts';
-import { noticeUserAuthenticators } from '../admin/authenticator-notice.ts';
 import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import type { PinSocket, PinHandlers } from '../hub/device-hub.ts';
 import { acceptDeviceAction, releaseDeviceAction } from '../security/accept-device-action.ts';
 import { InvalidElement, oprfEvaluator } from '../security/oprf-evaluate.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from '../hub/deciding-device.ts';
 import type { PinAttemptRow } from '../store/pin-store.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -32,6 +31,8 @@ export interface PinServiceDeps {
   logger: Logger;
   relayOrigin: () => string;
   sealingKey: PinSealingKey;
+  /** Tells the user's authenticators of a PIN failure or lock (devices/authenticator-notice.ts, wired in relay.ts). */
+  noticeUser: (change: { userId: string; kind: NoticeKind; name: string; exceptDeviceId: string | null }) => Promise<void>;
 }
 
 /** Why an element was refused: the same code whatever was wrong with it (section 8). */
@@ -298,8 +299,7 @@ export class PinService implements PinHandlers {
         completed_at: null,
       });
     };
-    const notify = (kind: NoticeKind) =>
-      noticeUserAuthenticators(this.deps, { userId: device.user_id, kind, name: device.name, exceptDeviceId: null });
+    const notify = (kind: NoticeKind) => this.deps.noticeUser({ userId: device.user_id, kind, name: device.name, exceptDeviceId: null });
     for (const failure of settled.failures) {
       this.deps.logger.warn({ event: 'pin.failure', deviceId, ip: failure.ip }, 'PIN attempt failed');
       await log('pin_failure', failure.ip, failure.failed_at ?? clock.now());

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Clock } from '../clock.ts';
-import { forgetPreSessionToken } from '../pages/csrf.ts';
 import type { SessionRow, UserRow } from '../store/schema.ts';
 import { SESSION_LIFETIME_MS } from '../store/sessions-store.ts';
 import type { Store } from '../store/store.ts';
+import { forgetPreSessionToken } from './pre-session-token.ts';
 
 const NAME = 'countersign_session';
 

@@ -1,6 +1,6 @@
 import maxmind, { type CityResponse } from 'maxmind';
 import type { LocateIp } from './locate-ip.ts';
-import { isLocalAddress } from './request-context.ts';
+import { isLocalAddress } from '../http/request-context.ts';
 
 /**
  * Locates public addresses with a MaxMind-format database (GeoLite2-City or -Country, set by

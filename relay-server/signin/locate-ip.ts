@@ -1,4 +1,4 @@
-import { isLocalAddress } from './request-context.ts';
+import { isLocalAddress } from '../http/request-context.ts';
 
 /** Turns an IP into the place a person would recognise, or null when unknown. */
 export type LocateIp = (ip: string) => string | null;

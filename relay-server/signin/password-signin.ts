@@ -3,7 +3,7 @@ import { ApiError } from '../api-error.ts';
 import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { verifyPassword } from '../security/passwords.ts';
-import type { RequestContext } from './request-context.ts';
+import type { RequestContext } from '../http/request-context.ts';
 import type { ThrottleScope } from '../security/password-throttle.ts';
 import type { SigninMethod, UserRow } from '../store/schema.ts';
 

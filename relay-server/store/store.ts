@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import { DevicesStore } from './devices-store.ts';
 import { ForwardAuthStore } from './forward-auth-store.ts';
 import { migrateToLatest } from './migrations.ts';
+import { OidcPayloadsStore } from './oidc-payloads-store.ts';
 import { OidcSessionGrantsStore } from './oidc-session-grants-store.ts';
+import { OidcSigningKeysStore } from './oidc-signing-keys-store.ts';
 import { openPostgres } from './open-postgres.ts';
 import { openSqlite } from './open-sqlite.ts';
 import { PairingsStore } from './pairings-store.ts';
@@ -32,6 +34,10 @@ export interface Store {
   readonly forwardAuth: ForwardAuthStore;
   /** Which relay session each app grant lives under (docs/protocol.md section 9). */
   readonly oidcSessionGrants: OidcSessionGrantsStore;
+  /** The OpenID Provider's state: sessions, grants, codes, tokens, interactions (section 9). */
+  readonly oidcPayloads: OidcPayloadsStore;
+  /** The OpenID Provider's ID token signing keys. */
+  readonly oidcSigningKeys: OidcSigningKeysStore;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,8 @@ export function storeOver(db: Kysely<Database>): Store {
     pin: new PinStore(db),
     forwardAuth: new ForwardAuthStore(db),
     oidcSessionGrants: new OidcSessionGrantsStore(db),
+    oidcPayloads: new OidcPayloadsStore(db),
+    oidcSigningKeys: new OidcSigningKeysStore(db),
     close: () => db.destroy(),
   };
 }

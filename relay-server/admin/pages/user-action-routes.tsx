@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { IssueTapBody } from '../../../protocol/messages.ts';
 import { parse } from '../../../protocol/parse.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
-import { revokeDevice } from '../revoke-device.ts';
+import { revokeDevice } from '../../devices/revoke-device.ts';
 import { clearBlocks } from '../user-blocks.ts';
 import { adminGuard } from './admin-guard.tsx';
 import { formInteger } from './form-fields.ts';

@@ -1,9 +1,9 @@
 import type { ErrorMessage, RemoveMessage } from '../../protocol/messages.ts';
-import { revokeDevice } from '../admin/revoke-device.ts';
 import type { DeviceRemoval, PinSocket } from '../hub/device-hub.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { acceptDeviceAction } from '../security/accept-device-action.ts';
-import type { DecidingDevice } from '../signin/deciding-device.ts';
+import type { DecidingDevice } from '../hub/deciding-device.ts';
+import { revokeDevice } from './revoke-device.ts';
 
 type SelfRemovalDeps = Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger' | 'relayOrigin'>;
 

@@ -1,11 +1,10 @@
-import type { RelayDeps } from '../relay-deps.ts';
-import { noticeOtherAuthenticators } from './authenticator-notice.ts';
+import { noticeOtherAuthenticators, type NoticeDeps } from './authenticator-notice.ts';
 
 /**
  * Removes a device's credential and tells it, wherever it is connected, to forget the account;
  * the user's other active devices get `notice` `authenticator_removed`.
  */
-export async function revokeDevice(deps: Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger'>, deviceId: string): Promise<boolean> {
+export async function revokeDevice(deps: NoticeDeps, deviceId: string): Promise<boolean> {
   const removed = await deps.store.devices.remove(deviceId);
   if (!removed) return false;
   deps.fanout.sendToDevice(deviceId, { type: 'revoked', deviceId });

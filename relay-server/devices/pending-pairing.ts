@@ -6,6 +6,7 @@ import type { PageSession } from '../pages/page-session.ts';
 import type { RelayDeps } from '../relay-deps.ts';
 import { hashSecret, secretsEqual } from '../security/secrets.ts';
 import { clearPageCookie, readPageCookie, setPageCookie } from '../session/page-cookie.ts';
+import { createPairingOffer } from './pairing-offer.ts';
 
 /** A pairing offer as the Security info page shows it. */
 export interface PairingOffer {
@@ -29,10 +30,9 @@ const sessionTag = (session: PageSession) => hashSecret(`pending-pairing:${sessi
 
 /** Makes an offer for the session, keeps its token in the cookie, and returns it as the page shows it. */
 export async function offerPairing(c: Context, deps: RelayDeps, session: PageSession): Promise<PairingOffer> {
-  const now = deps.clock.now();
-  const offer = await deps.store.pairings.create(session.user.id, now, LIMITS.pairingLifetimeMs);
+  const offer = await createPairingOffer(deps, session.user);
   setPageCookie(c, deps.relayOrigin(), COOKIE, `${sessionTag(session)}.${offer.token}`, LIMITS.pairingLifetimeMs);
-  return shownOffer(deps.relayOrigin(), offer.token, session.user.upn, now + LIMITS.pairingLifetimeMs);
+  return shownOffer(offer.link, offer.expiresAt);
 }
 
 /** The session's waiting offer, or undefined (and the cookie is cleared) once it is used, expired or not this session's. */
@@ -48,11 +48,10 @@ export async function pendingPairing(c: Context, deps: RelayDeps, session: PageS
     clearPageCookie(c, relayOrigin, COOKIE);
     return undefined;
   }
-  return shownOffer(relayOrigin, token, session.user.upn, offer.expires_at);
+  return shownOffer(buildPairingLink({ relayOrigin, token, upn: session.user.upn }), offer.expires_at);
 }
 
-async function shownOffer(relayOrigin: string, token: string, upn: string, expiresAt: number): Promise<PairingOffer> {
-  const link = buildPairingLink({ relayOrigin, token, upn });
+async function shownOffer(link: string, expiresAt: number): Promise<PairingOffer> {
   const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { link, qr: `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`, expiresAt };
 }

@@ -1,5 +1,16 @@
+import type { Logger } from 'pino';
 import type { NoticeKind } from '../../protocol/messages.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { Clock } from '../clock.ts';
+import type { Fanout } from '../hub/fanout.ts';
+import type { Store } from '../store/store.ts';
+
+/** What a notice needs; named here so the PIN service can send notices without the whole RelayDeps. */
+export interface NoticeDeps {
+  store: Store;
+  fanout: Fanout;
+  clock: Clock;
+  logger: Logger;
+}
 
 /**
  * docs/protocol.md sections 3 and 4: when an authenticator is added to or removed from an account,
@@ -9,7 +20,7 @@ import type { RelayDeps } from '../relay-deps.ts';
  * The change itself is already stored: a failure here is logged, not thrown at its caller.
  */
 export async function noticeOtherAuthenticators(
-  deps: Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger'>,
+  deps: NoticeDeps,
   change: { userId: string; kind: NoticeKind; name: string; deviceId: string },
 ): Promise<void> {
   await noticeUserAuthenticators(deps, { userId: change.userId, kind: change.kind, name: change.name, exceptDeviceId: change.deviceId });
@@ -20,7 +31,7 @@ export async function noticeOtherAuthenticators(
  * `pin_failure` and `pin_locked`, which the device concerned gets too, section 4a).
  */
 export async function noticeUserAuthenticators(
-  deps: Pick<RelayDeps, 'store' | 'fanout' | 'clock' | 'logger'>,
+  deps: NoticeDeps,
   change: { userId: string; kind: NoticeKind; name: string; exceptDeviceId: string | null },
 ): Promise<void> {
   const at = deps.clock.now();
