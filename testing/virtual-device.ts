@@ -19,7 +19,7 @@ import {
 } from '../protocol/index.ts';
 import {
   EvaluationWaiters,
-  RelayConnection,
+  RelayConnections,
   RemovalWaiters,
   buildDecision,
   removeFrame,
@@ -31,8 +31,9 @@ import {
   secretKeySigner,
   type CloseMeaning,
   type ClosedSocket,
-  type ConnectionAccount,
   type ConnectionState,
+  type RelayAccounts,
+  type RelayConnection,
   type StatementSigner,
   type WebSocketLike,
 } from '../protocol/device/index.ts';
@@ -52,9 +53,10 @@ import { VirtualAuthenticator } from './virtual-authenticator.ts';
 
 /**
  * A headless device that speaks docs/protocol.md through the same device core as the extension
- * (protocol/device): pairs from a link, keeps one RelayConnection per relay, answers challenges
- * with signed decisions. QA and the integration tests drive it; its low-level calls
- * (`sendDecision` overrides, `sendRaw`) let them play a misbehaving device too.
+ * (protocol/device): pairs from a link, keeps one socket per relay for all its accounts there
+ * (the core's RelayConnections, as the extension does), answers challenges with signed
+ * decisions. QA and the integration tests drive it; its low-level calls (`sendDecision`
+ * overrides, `sendRaw`) let them play a misbehaving device too.
  *
  * The PIN (section 4a): the device has one (`pin` option, default VIRTUAL_DEVICE_PIN), which a
  * pairing or a PIN change may set per account, in memory only; the key file holds the approval
@@ -266,6 +268,12 @@ const MAX_REMEMBERED_EVENTS = 1000;
 
 export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   private readonly links = new Map<string, RelayLink>();
+  private readonly connections: RelayConnections;
+  /**
+   * Credentials a relay refused, with its code: no longer offered, as the extension marks them,
+   * until `connect()` or `reconnect()` asks for them again. Memory only.
+   */
+  private readonly refused = new Map<string, string>();
   private readonly pending = new Map<string, ReceivedChallenge>();
   /** Remembered so `waitForCancel` works when the cancel came before the wait. */
   private readonly cancels = new Map<string, FromRelay<CancelMessage>>();
@@ -299,6 +307,29 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     this.random = options.random ?? cryptoRandom;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.connections = new RelayConnections({
+      accounts: this.relayAccounts(),
+      // Sockets open when a test asks (`connect()`), not whenever an account exists.
+      keepConnected: false,
+      createSocket: (origin, url) => this.createSocket(this.linkFor(origin), url),
+      // The core counts the socket connected before it calls onReady, so a decision sent from
+      // a `ready` listener goes out.
+      onReady: (origin, ready) => {
+        if (ready.accepted.length === 0) return;
+        const link = this.linkFor(origin);
+        link.ready = { ...ready, relayOrigin: origin };
+        this.emit('ready', link.ready);
+      },
+      onFrame: (origin, frame) => this.receive(this.linkFor(origin), frame),
+      onClose: (origin, closed) => this.socketClosed(this.linkFor(origin), closed),
+      onRawFrame: (origin, data) => this.emit('frame', { relayOrigin: origin, data }),
+      onInvalidFrame: (origin, field, message) => this.emit('invalidFrame', { relayOrigin: origin, field, message }),
+      random: this.random,
+      // The real clock: the connection uses it to spot a silent socket, which a test's skewed
+      // device clock must not fake.
+      now: Date.now,
+      autoReconnect: this.autoReconnect,
+    });
   }
 
   /** @example const device = await VirtualDevice.open({ keysPath: 'data/virtual-device.json' }) */
@@ -396,8 +427,9 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       this.pins.set(deviceId, pin);
       if (options.confirm !== false) await this.confirmPairing(account, pin, prepared.approvalKey.secretKey, options);
       else {
-        const relayLink = this.links.get(offer.relayOrigin);
-        if (relayLink?.connection.openSocket()) await this.reconnect(offer.relayOrigin, options);
+        const wasOpen = this.links.get(offer.relayOrigin)?.connection.openSocket();
+        await this.connections.accountAdded(offer.relayOrigin);
+        if (wasOpen) await this.connected(offer.relayOrigin, options);
       }
     } finally {
       pending.blind.fill(0);
@@ -422,7 +454,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       this.relayOrigins().map(async (origin) => {
         if (this.connectionState(origin) === 'connected') return;
         try {
-          await this.connect(origin, options);
+          await this.open(origin, options);
           opened.push(origin);
         } catch {
           unreachable.push(origin);
@@ -502,8 +534,11 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     const link = this.linkFor(origin);
     const wasOpen = link.connection.openSocket() !== null;
     try {
-      if (wasOpen) await this.reconnect(origin, options);
-      else await this.connect(origin, options);
+      // A new account authenticates on a fresh socket, as in the extension (auth comes once per socket).
+      if (wasOpen) {
+        await this.connections.accountAdded(origin);
+        await this.connected(origin, options);
+      } else await this.open(origin, options);
     } catch (error) {
       if (!wasOpen) await this.stopLink(link);
       const why = error instanceof Error ? error.message : String(error);
@@ -538,7 +573,8 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
   /**
    * Opens the socket of one relay, or of every relay the device holds accounts on, and resolves
    * when each has sent a `ready` accepting an account. Rejects when a relay closes first (4401:
-   * no credential accepted). After a refusal, `connect()` tries again.
+   * no credential accepted). Credentials a relay refused are left out of later sockets, as the
+   * extension does, but `connect()` is asked explicitly: it offers them again.
    */
   async connect(relayOrigin?: string, options: WaitOptions = {}): Promise<FromRelay<ReadyMessage>[]> {
     const origins = relayOrigin === undefined ? this.relayOrigins() : [this.checkedOrigin(relayOrigin)];
@@ -547,13 +583,24 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       if (this.accounts(origin).length === 0) {
         throw new VirtualDeviceError('no_accounts', `the device holds no account on ${origin}`);
       }
-      const { connection } = this.linkFor(origin);
-      connection.resume();
-      // 'error': the relay refused every credential or there was none; asked again, try again.
-      if (connection.state === 'error') connection.reauthenticate();
-      else connection.ensure();
+      this.forgetRefusals(origin);
+      this.openConnection(origin);
     }
     return Promise.all(origins.map((origin) => this.connected(origin, options)));
+  }
+
+  /** Opens one relay's socket with the credentials not refused, and waits for its `ready`. */
+  private async open(origin: string, options: WaitOptions): Promise<FromRelay<ReadyMessage>> {
+    this.openConnection(origin);
+    return this.connected(origin, options);
+  }
+
+  private openConnection(origin: string): void {
+    const { connection } = this.linkFor(origin);
+    connection.resume();
+    // 'error': the relay refused every credential or there was none; asked again, try again.
+    if (connection.state === 'error') connection.reauthenticate();
+    else connection.ensure();
   }
 
   /** Resolves with the `ready` of the current socket, at once if it came already. */
@@ -576,9 +623,13 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return this.links.get(this.checkedOrigin(relayOrigin))?.connection.state ?? 'idle';
   }
 
-  /** Drops the socket of one relay and opens a new one (for instance to authenticate a new account). */
+  /**
+   * Drops the socket of one relay and opens a new one that offers every account held there,
+   * refused ones too (asked explicitly, as `connect()`).
+   */
   async reconnect(relayOrigin: string, options: WaitOptions = {}): Promise<FromRelay<ReadyMessage>> {
     const origin = this.checkedOrigin(relayOrigin);
+    this.forgetRefusals(origin);
     this.linkFor(origin).connection.reauthenticate();
     return this.connected(origin, options);
   }
@@ -920,7 +971,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     if (socket) await socketGone(socket, this.timeoutMs);
   }
 
-  // ---- Socket life (the core's RelayConnection; this side only keeps the record) ----
+  // ---- Socket life (the core's RelayConnections; this side only keeps the record) ----
 
   private linkFor(origin: string): RelayLink {
     const existing = this.links.get(origin);
@@ -934,29 +985,33 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
       lastClose: null,
       waiters: new EvaluationWaiters(),
       removals: new RemovalWaiters(),
-      connection: new RelayConnection(origin, {
-        createSocket: (url) => this.createSocket(link, url),
-        accounts: () => this.connectAccounts(origin),
-        // The core counts the socket connected before it calls onReady, so a decision sent from
-        // a `ready` listener goes out.
-        onReady: (ready) => {
-          if (ready.accepted.length === 0) return;
-          link.ready = { ...ready, relayOrigin: origin };
-          this.emit('ready', link.ready);
-        },
-        onFrame: (frame) => this.receive(link, frame),
-        onClose: (closed) => this.socketClosed(link, closed),
-        onRawFrame: (data) => this.emit('frame', { relayOrigin: origin, data }),
-        onInvalidFrame: (field, message) => this.emit('invalidFrame', { relayOrigin: origin, field, message }),
-        random: this.random,
-        // The real clock: the connection uses it to spot a silent socket, which a test's skewed
-        // device clock must not fake.
-        now: Date.now,
-        autoReconnect: this.autoReconnect,
-      }),
+      connection: this.connections.for(origin),
     };
     this.links.set(origin, link);
     return link;
+  }
+
+  /** The key file's accounts as the core's account source, leaving out the refused ones. */
+  private relayAccounts(): RelayAccounts {
+    const usable = () => this.store.list().filter((account) => !this.refused.has(account.deviceId));
+    return {
+      usable: (origin) =>
+        usable()
+          .filter((account) => account.relayOrigin === origin)
+          .map((account) => ({ deviceId: account.deviceId, connect: connectSigner(account) })),
+      relayOrigins: () => [...new Set(usable().map((account) => account.relayOrigin))],
+      markRefused: (origin, codeFor) => {
+        for (const account of this.store.list()) {
+          if (account.relayOrigin !== origin) continue;
+          const code = codeFor(account.deviceId, this.refused.get(account.deviceId));
+          if (code !== undefined) this.refused.set(account.deviceId, code);
+        }
+      },
+    };
+  }
+
+  private forgetRefusals(origin: string): void {
+    for (const account of this.accounts(origin)) this.refused.delete(account.deviceId);
   }
 
   private createSocket(link: RelayLink, url: string): WebSocketLike {
@@ -971,14 +1026,6 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     return socketLike(socket, (error) => {
       if (link.ws === socket) link.socketError = error.message;
     });
-  }
-
-  /** One connect signer per account on this relay, for the `auth` answer to `hello`. */
-  private connectAccounts(origin: string): ConnectionAccount[] {
-    return this.store
-      .list()
-      .filter((account) => account.relayOrigin === origin)
-      .map((account) => ({ deviceId: account.deviceId, connect: connectSigner(account) }));
   }
 
   private socketClosed(link: RelayLink, closed: ClosedSocket): void {
@@ -1055,6 +1102,7 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
     for (const [requestId, challenge] of this.pending) {
       if (challenge.deviceId === message.deviceId) this.pending.delete(requestId);
     }
+    this.refused.delete(message.deviceId);
     if (account) {
       // The store drops the account at once; the file write finishes in the background.
       const write = this.store.remove(account.deviceId).catch((error: unknown) => {

@@ -10,5 +10,6 @@ export * from './pairing.ts';
 export * from './pin-frames.ts';
 export * from './reconnect.ts';
 export * from './relay-connection.ts';
+export * from './relay-connections.ts';
 export * from './relay-frames.ts';
 export * from './relay-origin.ts';
