@@ -3,7 +3,7 @@
 // authenticator shows up as soon as it is added, without a reload. A poll rather than an event
 // stream: it is one small same-origin GET, only while a link waits (ten minutes at most), and it
 // works across relay instances with no fan-out of its own.
-import { deviceRows } from './security-info-device-row.js';
+import { deviceItem, rowWords } from './security-info-device-row.js';
 
 /** @typedef {import('./security-info-device-row.js').DeviceView} DeviceView */
 
@@ -20,6 +20,25 @@ function resetAddButton() {
   if (add) add.textContent = 'Add authenticator';
 }
 
+/** The link is no longer usable: say so, and offer a new one. @param {HTMLElement} pairingSection */
+function showExpired(pairingSection) {
+  pairingSection.hidden = true;
+  const expired = sectionById('pairing-expired');
+  if (expired) expired.hidden = false;
+  resetAddButton();
+}
+
+/** Announces what was added; the link is used. @param {DeviceView[]} added @param {HTMLElement} pairingSection */
+function showAdded(added, pairingSection) {
+  const notice = sectionById('paired-notice');
+  if (notice) {
+    notice.textContent = `${added.map((device) => device.name).join(', ')} added. You can now sign in with it.`;
+    notice.hidden = false;
+  }
+  pairingSection.hidden = true;
+  resetAddButton();
+}
+
 /**
  * Polls until a device is added or the link expires.
  * @param {HTMLElement} deviceList the page's list of devices
@@ -27,19 +46,11 @@ function resetAddButton() {
  */
 export function watchForNewDevice(deviceList, pairingSection) {
   const expiresAt = Number(pairingSection.dataset.expiresAt);
-  const deviceItem = deviceRows(deviceList);
+  const words = rowWords(deviceList);
   /** @type {Set<string>} */
   let known = new Set(
     Array.from(deviceList.querySelectorAll('[data-device-id]'), (item) => (item instanceof HTMLElement ? item.dataset.deviceId || '' : '')),
   );
-
-  /** The link is no longer usable: say so, and offer a new one. */
-  function showExpired() {
-    pairingSection.hidden = true;
-    const expired = sectionById('pairing-expired');
-    if (expired) expired.hidden = false;
-    resetAddButton();
-  }
 
   /**
    * Shows the new list; announces and focuses what was added.
@@ -48,24 +59,18 @@ export function watchForNewDevice(deviceList, pairingSection) {
   function showDevices(devices) {
     const added = devices.filter((device) => !known.has(device.id));
     if (added.length === 0 && devices.length === known.size) return false;
-    deviceList.replaceChildren(...devices.map(deviceItem));
+    deviceList.replaceChildren(...devices.map((device) => deviceItem(device, words)));
     known = new Set(devices.map((device) => device.id));
     const empty = sectionById('no-devices');
     if (empty) empty.hidden = devices.length > 0;
     if (added.length === 0) return false;
-    const notice = sectionById('paired-notice');
-    if (notice) {
-      notice.textContent = `${added.map((device) => device.name).join(', ')} added. You can now sign in with it.`;
-      notice.hidden = false;
-    }
-    pairingSection.hidden = true;
-    resetAddButton();
+    showAdded(added, pairingSection);
     return true;
   }
 
   async function refresh() {
     if (Date.now() >= expiresAt) {
-      showExpired();
+      showExpired(pairingSection);
       return;
     }
     try {

@@ -14,91 +14,97 @@ import { watchOutcome } from './signin-outcome.js';
 /** @typedef {import('./signin-messages.js').MessageKey} MessageKey */
 /** @typedef {import('./signin-view.js').SigninView} SigninView */
 
-/**
- * @param {HTMLElement} root the #signin element
- * @param {SigninView} view
- * @param {SigninMessages} messages
- */
-export function signinFlow(root, view, messages) {
-  const app = root.dataset.app || '';
-  const returnTo = root.dataset.returnTo || '/me';
-  /** Set when an app sent the person here: where a refusal tells the app (oidc/interaction-routes.tsx). */
-  const appCancelUrl = root.dataset.appCancelUrl || '';
+export class SigninFlow {
+  /**
+   * @param {HTMLElement} root the #signin element
+   * @param {SigninView} view
+   * @param {SigninMessages} messages
+   */
+  constructor(root, view, messages) {
+    this.root = root;
+    this.view = view;
+    this.messages = messages;
+    this.app = root.dataset.app || '';
+    this.returnTo = root.dataset.returnTo || '/me';
+    /** Set when an app sent the person here: where a refusal tells the app (oidc/interaction-routes.tsx). */
+    this.appCancelUrl = root.dataset.appCancelUrl || '';
+    /** The request the page waits on, if any. @type {Waiting | null} */
+    this.current = null;
+    this.generation = 0;
+    /** Who the last request was for: "Try again" and "Sign in with a code" reuse it. */
+    this.lastUpn = root.dataset.upn || '';
+    this.clockOffset = 0;
+  }
 
-  /** @type {Waiting | null} */
-  let current = null;
-  let generation = 0;
-  /** Who the last request was for: "Try again" and "Sign in with a code" reuse it. */
-  let lastUpn = root.dataset.upn || '';
-  let clockOffset = 0;
-
-  function stopCurrent() {
+  stopCurrent() {
+    const current = this.current;
     if (!current) return;
     clearInterval(current.timer);
     clearInterval(current.poller);
     if (current.events) current.events.close();
-    current = null;
+    this.current = null;
   }
 
-  function tick() {
-    if (!current) return;
-    view.showCountdown(current.expiresAt - (Date.now() + clockOffset));
+  tick() {
+    if (!this.current) return;
+    this.view.showCountdown(this.current.expiresAt - (Date.now() + this.clockOffset));
   }
 
   /**
    * Shows the number and listens for the outcome of one request.
    * @param {Pick<Waiting, 'requestId' | 'browserToken' | 'number' | 'expiresAt' | 'upn' | 'code'>} request
    */
-  function wait(request) {
-    stopCurrent();
-    const id = ++generation;
+  wait(request) {
+    this.stopCurrent();
+    const id = ++this.generation;
     /** @type {Waiting} */
     const waiting = { ...request, id, timer: undefined, poller: undefined, events: null, settled: false, withdrawn: false };
-    current = waiting;
-    view.showWaiting(request);
-    tick();
-    waiting.timer = setInterval(tick, 250);
+    this.current = waiting;
+    this.view.showWaiting(request);
+    this.tick();
+    waiting.timer = setInterval(() => this.tick(), 250);
     watchOutcome(waiting, {
-      isCurrent: () => current === waiting,
-      onStatus: (status) => settle(waiting, status),
-      onOffline: () => finish('error', 'network'),
+      isCurrent: () => this.current === waiting,
+      onStatus: (status) => this.settle(waiting, status),
+      onOffline: () => this.finish('error', 'network'),
     });
   }
 
   /** @param {Waiting} request @param {SigninStatusResponse} status */
-  function settle(request, status) {
-    if (current !== request || (request.settled && !request.withdrawn)) return;
+  settle(request, status) {
+    if (this.current !== request || (request.settled && !request.withdrawn)) return;
     if (status.status === 'pending') return;
     request.settled = true;
     clearInterval(request.poller);
     if (status.status === 'approved') {
-      view.showStatus('approved', 'approved');
-      void complete(request);
+      this.view.showStatus('approved', 'approved');
+      void this.complete(request);
       return;
     }
     const key = status.status === 'cancelled' && status.reason === 'superseded' ? 'superseded' : status.status;
     // An app is waiting (OpenID Connect): a refusal on the authenticator goes back to it as access_denied.
-    if (appCancelUrl && (status.status === 'denied' || status.status === 'reported')) {
-      finish(status.status, key);
-      location.assign(`${appCancelUrl}?reason=denied`);
+    if (this.appCancelUrl && (status.status === 'denied' || status.status === 'reported')) {
+      this.finish(status.status, key);
+      location.assign(`${this.appCancelUrl}?reason=denied`);
       return;
     }
-    if (isMessageKey(messages, key)) finish(status.status, key);
-    else finish('error', 'error');
+    if (isMessageKey(this.messages, key)) this.finish(status.status, key);
+    else this.finish('error', 'error');
   }
 
   /** @param {SigninStatus | 'error'} state @param {MessageKey} key @param {string} [detail] */
-  function finish(state, key, detail) {
+  finish(state, key, detail) {
+    const current = this.current;
     if (current) {
       clearInterval(current.timer);
       clearInterval(current.poller);
       if (current.events) current.events.close();
     }
-    view.showEnded(state, key, detail);
+    this.view.showEnded(state, key, detail);
   }
 
   /** @param {Waiting} request */
-  async function complete(request) {
+  async complete(request) {
     try {
       const response = await fetch(requestUrl(request, '/complete'), {
         method: 'POST',
@@ -106,13 +112,13 @@ export function signinFlow(root, view, messages) {
         credentials: 'same-origin',
       });
       if (!response.ok) throw new Error(String(response.status));
-      if (current === request) {
+      if (this.current === request) {
         clearInterval(request.timer);
         if (request.events) request.events.close();
       }
-      location.assign(returnTo);
+      location.assign(this.returnTo);
     } catch {
-      if (current === request) finish('error', 'error');
+      if (this.current === request) this.finish('error', 'error');
     }
   }
 
@@ -124,7 +130,7 @@ export function signinFlow(root, view, messages) {
    * @param {{keepalive?: boolean}} [options]
    * @returns {Promise<SigninStatusResponse | undefined>} the relay's answer, if it withdrew it
    */
-  async function withdraw(request, options = {}) {
+  async withdraw(request, options = {}) {
     if (!request || request.settled) return undefined;
     request.settled = true;
     request.withdrawn = true;
@@ -144,23 +150,23 @@ export function signinFlow(root, view, messages) {
   }
 
   /** @param {string} upn @param {'push' | 'code'} [by] a push, or a sign-in by code */
-  async function start(upn, by = 'push') {
-    lastUpn = upn;
-    view.setPasswordLinks(upn);
-    view.hideStatus();
-    view.setStarting(true);
+  async start(upn, by = 'push') {
+    this.lastUpn = upn;
+    this.view.setPasswordLinks(upn);
+    this.view.hideStatus();
+    this.view.setStarting(true);
     let response;
     try {
       response = await fetch('/api/v1/signins', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ upn, ...(app ? { app } : {}), ...(by === 'code' ? { by } : {}) }),
+        body: JSON.stringify({ upn, ...(this.app ? { app: this.app } : {}), ...(by === 'code' ? { by } : {}) }),
       });
     } catch {
-      view.setStarting(false);
-      return showUpnError('network');
+      this.view.setStarting(false);
+      return this.showUpnError('network');
     }
-    view.setStarting(false);
+    this.view.setStarting(false);
     /** @type {(CreateSigninResponse & {code?: string} & ErrorBody) | null} */
     let body = null;
     try {
@@ -169,43 +175,47 @@ export function signinFlow(root, view, messages) {
       body = null;
     }
     if (response.status === 201 && body) {
-      clockOffset = offsetFrom(response);
-      if (by === 'code' && body.code) return wait({ ...body, number: '', upn, code: body.code });
-      return wait({ ...body, upn });
+      this.clockOffset = offsetFrom(response);
+      if (by === 'code' && body.code) return this.wait({ ...body, number: '', upn, code: body.code });
+      return this.wait({ ...body, upn });
     }
-    const error = body && body.error ? body.error : {};
-    if (response.status === 422 || error.code === 'no_push_method') return showUpnError('no_push_method');
+    return this.refused(response, body && body.error ? body.error : {});
+  }
+
+  /** A request the relay would not make: say why, on the username step. @param {Response} response @param {NonNullable<ErrorBody['error']>} error */
+  refused(response, error) {
+    if (response.status === 422 || error.code === 'no_push_method') return this.showUpnError('no_push_method');
     // Pushes from unknown places are paused (signin/push-blocked.ts): a code still works, so offer it.
     if (response.status === 429 && (error.reason === 'push_blocked' || error.reason === 'paused')) {
-      if (view.codeLink) view.codeLink.classList.add('emphasis');
-      return showUpnError('paused', error.message);
+      if (this.view.codeLink) this.view.codeLink.classList.add('emphasis');
+      return this.showUpnError('paused', error.message);
     }
     if (response.status === 429)
-      return showUpnError('rate_limited', `${messages.rate_limited[1]} ${tryAgainFrom(response)} Or use your password instead.`);
-    if (response.status === 503) return showUpnError('unavailable', `${messages.unavailable[1]} ${tryAgainFrom(response)}`);
-    return showUpnError('error', error.message);
+      return this.showUpnError('rate_limited', `${this.messages.rate_limited[1]} ${tryAgainFrom(response)} Or use your password instead.`);
+    if (response.status === 503) return this.showUpnError('unavailable', `${this.messages.unavailable[1]} ${tryAgainFrom(response)}`);
+    return this.showUpnError('error', error.message);
   }
 
   /** Errors before a request exists: stay on the username step so it can be corrected. @param {MessageKey} key @param {string} [detail] */
-  function showUpnError(key, detail) {
-    stopCurrent();
-    view.showUpnError(key, detail);
+  showUpnError(key, detail) {
+    this.stopCurrent();
+    this.view.showUpnError(key, detail);
   }
 
   /** The username step, empty, with no request waiting. */
-  function backToUpn() {
-    stopCurrent();
-    lastUpn = '';
-    view.showEmptyUpn();
+  backToUpn() {
+    this.stopCurrent();
+    this.lastUpn = '';
+    this.view.showEmptyUpn();
   }
 
   /** The password page rendered this page with a request it already made (push after password). */
-  function resumeStarted() {
-    const data = root.dataset;
+  resumeStarted() {
+    const data = this.root.dataset;
     if (!data.requestId || !data.browserToken || !data.number) return false;
-    clockOffset = Number(data.serverNow) ? Number(data.serverNow) - Date.now() : 0;
-    if (Math.abs(clockOffset) <= 3000) clockOffset = 0;
-    wait({
+    this.clockOffset = Number(data.serverNow) ? Number(data.serverNow) - Date.now() : 0;
+    if (Math.abs(this.clockOffset) <= 3000) this.clockOffset = 0;
+    this.wait({
       requestId: data.requestId,
       browserToken: data.browserToken,
       number: data.number,
@@ -214,17 +224,4 @@ export function signinFlow(root, view, messages) {
     });
     return true;
   }
-
-  return {
-    /** The request the page waits on, if any. */
-    current: () => current,
-    lastUpn: () => lastUpn,
-    start,
-    settle,
-    finish,
-    withdraw,
-    showUpnError,
-    backToUpn,
-    resumeStarted,
-  };
 }
