@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { LIMITS } from './limits.ts';
+import { isLoopbackHost } from './loopback-host.ts';
 import { DisplayNameSchema, EmailSchema, GroupNameSchema, TimeSchema, UpnSchema } from './messages.ts';
 
 /**
@@ -88,8 +89,6 @@ export type IssueTapResponse = v.InferOutput<typeof IssueTapResponse>;
 export type SigninLogEntry = v.InferOutput<typeof SigninLogEntry>;
 
 // ---- Registered apps (docs/protocol.md sections 7 and 9) ----
-
-const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 
 function parsedUrl(value: string): URL | undefined {
   try {

@@ -4,6 +4,7 @@ export * from './device-keys.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
 export * from './limits.ts';
+export * from './loopback-host.ts';
 export * from './messages.ts';
 export * from './number-match.ts';
 export * from './pairing-link.ts';

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomId } from '../protocol/encoding.ts';
-import { isLoopbackHost } from '../protocol/device/relay-origin.ts';
+import { isLoopbackHost } from '../protocol/loopback-host.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
 import { ensurePrivateDir, makePrivate, wideDataDirWarning } from './store/private-files.ts';
 import { parsePinKey } from './pin/pin-sealing-key.ts';

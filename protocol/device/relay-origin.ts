@@ -1,15 +1,10 @@
+import { isLoopbackHost } from '../loopback-host.ts';
 import { parsePairingLink, type PairingLink } from '../pairing-link.ts';
 
 /**
  * Which relays a device pairs with (section 3): `https`, or `http` on a loopback host only, so a
  * pairing link can never send keys or decisions over a network in clear text.
  */
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 export function isPairableRelayOrigin(origin: string): boolean {
   try {
     const url = new URL(origin);

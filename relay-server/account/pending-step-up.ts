@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { ID_PATTERN } from '../../protocol/encoding.ts';
 import { ApiError } from '../api-error.ts';
 import { clientContext } from '../http/client-context.ts';
 import type { PageSession } from '../pages/page-session.ts';
@@ -13,7 +14,6 @@ import { clearPageCookie, readPageCookie, setPageCookie } from '../session/page-
  * again on reload without sending a second push.
  */
 const COOKIE = { name: 'countersign_step_up', path: '/security-info' };
-const ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** Why no approval could be sent: too many requests right now, or none can be sent to this account. */
 export type StepUpRefusal = 'busy' | 'unavailable';
@@ -41,7 +41,7 @@ export async function pendingStepUp(c: Context, deps: RelayDeps, session: PageSe
   const relayOrigin = deps.relayOrigin();
   const [requestId = '', browserToken = ''] = (readPageCookie(c, relayOrigin, COOKIE) ?? '').split('.');
   let row;
-  if (ID.test(requestId) && ID.test(browserToken)) {
+  if (ID_PATTERN.test(requestId) && ID_PATTERN.test(browserToken)) {
     try {
       // Checks the browser token in constant time (signin-service.ts).
       row = await deps.signins.authorized(requestId, browserToken);

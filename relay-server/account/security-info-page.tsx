@@ -30,6 +30,10 @@ export const removeQuestion = (name: string) => `Remove “${name}”? It will s
 
 /** What the page says of a device paired under protocol revision 1. */
 export const NEEDS_READDING = 'Needs to be added again';
+const NEEDS_READDING_WHY = 'Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again.';
+
+/** The name's place in the list's data-remove-question: the polling script (pages/assets/security-info-device-row.js) fills it. */
+const NAME_SLOT = '{name}';
 
 /** A device as the page and its polling script show it. */
 export function deviceView(device: DeviceRow, now: number) {
@@ -77,7 +81,15 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
       </Notice>
 
       <h2>Your authenticators</h2>
-      <ul class="device-list" data-testid="device-list" data-csrf={viewer.csrf} aria-label="Your authenticators">
+      <ul
+        class="device-list"
+        data-testid="device-list"
+        data-csrf={viewer.csrf}
+        data-remove-question={removeQuestion(NAME_SLOT)}
+        data-needs-readding={NEEDS_READDING}
+        data-needs-readding-why={NEEDS_READDING_WHY}
+        aria-label="Your authenticators"
+      >
         {devices.map((device) => {
           const view = deviceView(device, now);
           return (
@@ -92,11 +104,7 @@ export function SecurityInfoPage({ session, devices, now, pairing, notice, appro
                     {view.active ? null : (
                       <>
                         {' '}
-                        <span
-                          class="pill warn"
-                          data-testid="device-needs-readding"
-                          title="Paired with an older version of Countersign: it can no longer approve sign-ins. Remove it, then add it again."
-                        >
+                        <span class="pill warn" data-testid="device-needs-readding" title={NEEDS_READDING_WHY}>
                           {NEEDS_READDING}
                         </span>
                       </>

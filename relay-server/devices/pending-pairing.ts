@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import QRCode from 'qrcode';
+import { ID_PATTERN } from '../../protocol/encoding.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { buildPairingLink } from '../../protocol/pairing-link.ts';
 import type { PageSession } from '../pages/page-session.ts';
@@ -23,7 +24,6 @@ export interface PairingOffer {
  * the offer is unused and unexpired, and only to that session (a new sign-in is a new session).
  */
 const COOKIE = { name: 'countersign_pairing', path: '/security-info' };
-const TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 /** Names the session without revealing anything of its cookie (id_hash is already a digest). */
 const sessionTag = (session: PageSession) => hashSecret(`pending-pairing:${session.session.id_hash}`).slice(0, 22);
@@ -42,7 +42,7 @@ export async function pendingPairing(c: Context, deps: RelayDeps, session: PageS
   if (cookie === undefined) return undefined;
   const [tag = '', token = ''] = cookie.split('.');
   // The store looks the token up by its hash, so a guessed cookie learns nothing from timing.
-  const offer = secretsEqual(tag, sessionTag(session)) && TOKEN.test(token) ? await deps.store.pairings.find(token) : undefined;
+  const offer = secretsEqual(tag, sessionTag(session)) && ID_PATTERN.test(token) ? await deps.store.pairings.find(token) : undefined;
   const waiting = offer !== undefined && offer.user_id === session.user.id && offer.used_at === null && offer.expires_at > deps.clock.now();
   if (!waiting) {
     clearPageCookie(c, relayOrigin, COOKIE);

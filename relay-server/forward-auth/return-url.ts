@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../../protocol/device/relay-origin.ts';
+import { isLoopbackHost } from '../../protocol/loopback-host.ts';
 
 /** Longest `rd` the sign-in page keeps: a URL past this is not one a proxy built. */
 export const MAX_RETURN_URL_CHARS = 2048;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { icoFromPng } from './favicon-ico.ts';
 
-/** The pages' one stylesheet, small scripts and icons, read once at start and served with an ETag. */
+/** The pages' one stylesheet, small module scripts and icons, read once at start and served with an ETag. */
 interface Asset {
   body: Uint8Array | string;
   type: string;
@@ -22,13 +22,35 @@ function asset(body: Buffer, type: string, path: string): Asset {
 
 const load = (name: string, type: string): Asset => asset(read(name), type, `/assets/${name}`);
 
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+/** `from './signin-view.js'` or `import './x.js'`: a module's imports of its siblings in assets/. */
+const SIBLING_IMPORT = /\b(from|import)(\s*)'\.\/([a-z0-9-]+\.js)'/g;
+
+/** The page scripts and every module they import, by file name: the only scripts served. */
+const modules = new Map<string, Asset>();
+
+/**
+ * A page script (an ES module) whose sibling imports name their versioned URLs, so a change to
+ * any module gives every script that imports it a new URL too and no page mixes old and new.
+ */
+function loadModule(name: string): Asset {
+  const known = modules.get(name);
+  if (known) return known;
+  const source = read(name)
+    .toString('utf8')
+    .replace(SIBLING_IMPORT, (_, keyword: string, space: string, imported: string) => `${keyword}${space}'${loadModule(imported).url}'`);
+  const loaded = asset(Buffer.from(source), JAVASCRIPT, `/assets/${name}`);
+  modules.set(name, loaded);
+  return loaded;
+}
+
 export const ASSETS = {
   css: load('app.css', 'text/css; charset=utf-8'),
-  signin: load('signin.js', 'text/javascript; charset=utf-8'),
-  securityInfo: load('security-info.js', 'text/javascript; charset=utf-8'),
-  admin: load('admin.js', 'text/javascript; charset=utf-8'),
-  confirm: load('confirm.js', 'text/javascript; charset=utf-8'),
-  localTime: load('local-time.js', 'text/javascript; charset=utf-8'),
+  signin: loadModule('signin.js'),
+  securityInfo: loadModule('security-info.js'),
+  admin: loadModule('admin.js'),
+  confirm: loadModule('confirm.js'),
+  localTime: loadModule('local-time.js'),
   // Browsers ask for /favicon.ico on their own, so the icons live at the root.
   faviconSvg: asset(read('favicon.svg'), 'image/svg+xml', '/favicon.svg'),
   faviconIco: asset(icoFromPng(read('favicon-32.png')), 'image/x-icon', '/favicon.ico'),
@@ -36,7 +58,7 @@ export const ASSETS = {
 
 export function assetRoutes() {
   const app = new Hono();
-  for (const asset of Object.values(ASSETS)) {
+  for (const asset of new Set([...Object.values(ASSETS), ...modules.values()])) {
     const path = asset.url.slice(0, asset.url.indexOf('?'));
     app.get(path, (c) => {
       const versioned = c.req.query('v') === asset.etag.slice(1, -1);

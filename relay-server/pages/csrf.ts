@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { randomId } from '../../protocol/encoding.ts';
+import { ID_PATTERN, randomId } from '../../protocol/encoding.ts';
 import { secretsEqual } from '../security/secrets.ts';
 import { PRE_SESSION_TOKEN_KEY, preSessionCookieName } from '../session/pre-session-token.ts';
 
@@ -22,7 +22,7 @@ export function csrfToken(c: Context, relayOrigin: string): string {
   const existing = c.get(PRE_SESSION_TOKEN_KEY as never) as string | undefined;
   if (existing) return existing;
   let token = getCookie(c, name);
-  if (!token || !/^[A-Za-z0-9_-]{22}$/.test(token)) {
+  if (!token || !ID_PATTERN.test(token)) {
     token = randomId();
     setCookie(c, name, token, { httpOnly: true, sameSite: 'Strict', secure: relayOrigin.startsWith('https:'), path: '/' });
   }

@@ -21,7 +21,10 @@ export interface LayoutProps {
   scripts?: readonly string[];
 }
 
-/** Every page: one stylesheet, external scripts only (the CSP allows no inline script or style). */
+/**
+ * Every page: one stylesheet, external scripts only (the CSP allows no inline script or style).
+ * The scripts are ES modules, which run after the document is parsed, in this order, like `defer`.
+ */
 export function Layout({ title, children, width = 'narrow', viewer, scripts = [] }: LayoutProps) {
   return (
     <html lang="en" data-time-format={JSON.stringify(DATE_TIME_OPTIONS)}>
@@ -34,10 +37,10 @@ export function Layout({ title, children, width = 'narrow', viewer, scripts = []
         <link rel="icon" href={ASSETS.faviconIco.url} sizes="32x32" />
         <link rel="icon" href={ASSETS.faviconSvg.url} type="image/svg+xml" />
         <link rel="stylesheet" href={ASSETS.css.url} />
-        <script src={ASSETS.confirm.url} defer></script>
-        <script src={ASSETS.localTime.url} defer></script>
+        <script type="module" src={ASSETS.confirm.url}></script>
+        <script type="module" src={ASSETS.localTime.url}></script>
         {scripts.map((src) => (
-          <script src={src} defer></script>
+          <script type="module" src={src}></script>
         ))}
       </head>
       <body>

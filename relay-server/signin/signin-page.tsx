@@ -2,6 +2,7 @@
 import { ASSETS } from '../pages/asset-routes.ts';
 import { UpnField } from './upn-field.tsx';
 import { Layout, Notice } from '../pages/layout.tsx';
+import { PUSH_BLOCKED_MESSAGE, WHAT_WORKS } from './push-blocked.ts';
 import { waitingAppPath } from './waiting-app.ts';
 
 /** A push request the server already made (password first, then approval), shown straight away. */
@@ -34,6 +35,11 @@ export interface SigninPageProps {
   /** That sign-in's interaction uid (signin/waiting-app.ts): the sign-in returns to it, and the links carry it. */
   interaction?: string | undefined;
 }
+
+/** What works when requests are paused, as a sentence of its own. */
+const WHAT_WORKS_SENTENCE = WHAT_WORKS.charAt(0).toUpperCase() + WHAT_WORKS.slice(1);
+/** The refusal's words as two sentences, for whoever reads the page (it may be a stranger): what is paused, what works. */
+const PAUSED_DETAIL = PUSH_BLOCKED_MESSAGE.replace(`; ${WHAT_WORKS}`, `. ${WHAT_WORKS_SENTENCE}`);
 
 /** What the page asks when adding an authenticator needs an approval on one first. */
 export const STEP_UP_TITLE = 'Approve on one of your authenticators to add another';
@@ -73,6 +79,8 @@ export function SigninPage({ app, matchMode, passwordless, upn, started, retryUr
         data-app-cancel-url={appCancelUrl}
         data-wait-title={stepUp ? waitTitle : undefined}
         data-failed-title={stepUp ? 'The approval did not go through' : undefined}
+        data-what-works={WHAT_WORKS_SENTENCE}
+        data-paused-detail={PAUSED_DETAIL}
       >
         <section id="step-upn" hidden={Boolean(started)}>
           <h1>Sign in</h1>

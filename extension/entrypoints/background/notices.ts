@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { ID_PATTERN } from '../../../protocol/encoding.ts';
 import type { NoticeEntry, PendingChallenge } from '../../lib/db.ts';
 import { noticeAdvice, noticeText, noticeTitle } from '../../lib/notice-text.ts';
 
@@ -83,8 +84,8 @@ export async function showAuthenticatorNotice(notice: NoticeEntry): Promise<void
 
 /** The deviceId in an authenticator notice's notification id, or null for other notifications. */
 export function noticeDeviceId(notificationId: string): string | null {
-  const match = new RegExp(`^${NOTICE_PREFIX}([A-Za-z0-9_-]{22})-\\d+$`).exec(notificationId);
-  return match?.[1] ?? null;
+  const deviceId = new RegExp(`^${NOTICE_PREFIX}(.+)-\\d+$`).exec(notificationId)?.[1];
+  return deviceId !== undefined && ID_PATTERN.test(deviceId) ? deviceId : null;
 }
 
 export async function clearChallengeNotice(requestId: string): Promise<void> {

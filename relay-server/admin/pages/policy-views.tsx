@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { luckyGuessChance } from '../../../protocol/number-match.ts';
+import { luckyGuessChance, MAX_DIGITS, MIN_DIGITS } from '../../../protocol/number-match.ts';
 import { CsrfField, Notice } from '../../pages/layout.tsx';
 import { AdminLayout, FieldError, type AdminViewer, type FieldErrors } from './admin-layout.tsx';
 import type { PolicyFormValues } from './policy-form.ts';
@@ -10,6 +10,18 @@ const invalid = (errors: FieldErrors, field: string) => (errors[field] ? 'true' 
 export function luckyGuessText(mode: 'type' | 'choose', digits: number): string {
   return `Chance of a lucky guess: 1 in ${Math.round(1 / luckyGuessChance(mode, digits)).toLocaleString('en-US')}`;
 }
+
+/** Every mode and digit count's sentence, keyed "type:4": pages/assets/admin.js shows them as the admin edits. */
+const LUCKY_GUESS_TEXTS = JSON.stringify(
+  Object.fromEntries(
+    (['type', 'choose'] as const).flatMap((mode) =>
+      Array.from({ length: MAX_DIGITS - MIN_DIGITS + 1 }, (_, index) => [
+        `${mode}:${MIN_DIGITS + index}`,
+        luckyGuessText(mode, MIN_DIGITS + index),
+      ]),
+    ),
+  ),
+);
 
 export function PolicyPage(props: {
   viewer: AdminViewer;
@@ -89,7 +101,7 @@ function UsersFieldset({ values, errors, groups }: Section & { groups: string[] 
 
 function MatchingFieldset({ values, errors }: Section) {
   const digits = Number(values.digits);
-  const validDigits = Number.isInteger(digits) && digits >= 2 && digits <= 6;
+  const validDigits = Number.isInteger(digits) && digits >= MIN_DIGITS && digits <= MAX_DIGITS;
   return (
     <fieldset>
       <legend>Sign-in mode and number matching</legend>
@@ -134,7 +146,7 @@ function MatchingFieldset({ values, errors }: Section) {
           <FieldError errors={errors} field="match.digits" />
         </div>
       </div>
-      <p class="field-hint" id="lucky-guess" data-testid="lucky-guess" aria-live="polite">
+      <p class="field-hint" id="lucky-guess" data-testid="lucky-guess" data-chances={LUCKY_GUESS_TEXTS} aria-live="polite">
         {validDigits ? luckyGuessText(values.matchMode === 'choose' ? 'choose' : 'type', digits) : ''}
       </p>
     </fieldset>

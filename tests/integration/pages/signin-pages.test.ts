@@ -54,6 +54,26 @@ describe('the sign-in page', () => {
     expect(revalidated.status).toBe(304);
   });
 
+  it('loads its scripts as ES modules whose imports name versioned URLs the relay serves', async () => {
+    const html = await (await env.relay.app.request(`${ORIGIN}/signin?app=demo`)).text();
+    expect(html).toMatch(/<script type="module" src="\/assets\/signin\.js\?v=[^"]+">/);
+    expect(html).not.toMatch(/<script(?![^>]*\btype="module")[^>]*>/);
+    const entry = /src="(\/assets\/signin\.js\?v=[^"]+)"/.exec(html)![1]!;
+    const seen = new Set<string>();
+    const queue = [entry];
+    for (let url = queue.pop(); url !== undefined; url = queue.pop()) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const response = await env.relay.app.request(`${ORIGIN}${url}`);
+      expect(response.status, url).toBe(200);
+      expect(response.headers.get('cache-control'), url).toContain('immutable');
+      const source = await response.text();
+      expect(source, `${url} imports a sibling without its version`).not.toMatch(/\bfrom\s*'\.\//);
+      for (const [, imported] of source.matchAll(/\bfrom\s*'(\/assets\/[^']+)'/g)) queue.push(imported!);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
   it('says clearly when the app is unknown', async () => {
     const response = await env.relay.app.request(`${ORIGIN}/signin?app=nope`);
     expect(response.status).toBe(400);

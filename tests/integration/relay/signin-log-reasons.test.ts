@@ -160,8 +160,12 @@ describe("what people are told about a report's pause", () => {
   });
 
   it('never tells whoever is on the sign-in page that the account was reported', async () => {
-    const script = await (await env.relay.app.request(`${ORIGIN}/assets/signin.js`)).text();
+    const page = await (await env.relay.app.request(`${ORIGIN}/signin`)).text();
+    const script = await (await env.relay.app.request(`${ORIGIN}/assets/signin-messages.js`)).text();
     expect(script).toContain('Requests from unknown places are paused');
-    expect(script).not.toMatch(/was reported|because one was reported|Reported as not you|blocked until an administrator/);
+    expect(page).toContain('data-paused-detail="Requests from unknown places are paused for this account. Sign in from a browser');
+    for (const said of [page, script]) {
+      expect(said).not.toMatch(/was reported|because one was reported|Reported as not you|blocked until an administrator/);
+    }
   });
 });
