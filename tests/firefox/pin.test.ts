@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminClient, SigninClient } from '../../testing/admin-client.ts';
+import { EXTENSION_UI } from '../../testing/extension-ui.ts';
 import { startRelay, type RunningRelay } from '../../testing/start-relay.ts';
 import { makeConnectKeyInPage, putRevision2RecordsInPage, revision2Records } from '../fixtures/revision-2-profile.ts';
 import { recordPinSteps } from '../fixtures/relay-recorder.ts';
@@ -97,7 +98,7 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
     await approval.fill({ number: signin.number });
     for (let attempt = 1; attempt <= 3; attempt++) {
       await approval.fill({ pin: '000000' });
-      await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+      await approval.submit();
       const error = await approval.takeError();
       expect(error.code).toBe('wrong_pin');
       expect(error.text).toContain('Nothing was signed');
@@ -105,7 +106,7 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
     }
     expect((await signins.getStatus(signin)).status).toBe('pending');
     await approval.fill({ pin: PIN });
-    await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+    await approval.submit();
     expect(await approval.outcome()).toBe('approved');
     expect((await signins.getStatus(signin)).status).toBe('approved');
   });
@@ -227,7 +228,7 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
 
   it('"Add again" opens the relay\'s security info page, which remembers it through the sign-in', async () => {
     const before = new Set(await owner!.browser.pages());
-    await ownerPopup.page.locator(`[data-testid=account][data-upn="${upn}"] [data-testid=add-again]`).click();
+    await ownerPopup.page.locator(EXTENSION_UI.popup.accountPart(upn, 'add-again')).click();
     const tab = await vi.waitFor(
       async () => {
         const opened = (await owner!.browser.pages()).find((page) => !before.has(page) && page.url().startsWith(relay.origin));
@@ -297,7 +298,7 @@ describe('a PIN change in Firefox with two accounts on two relays', () => {
     await approval.approve(alice.number, PIN);
     expect((await approval.takeError()).code).toBe('wrong_pin');
     await approval.fill({ pin: NEW_PIN });
-    await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+    await approval.submit();
     expect(await approval.outcome()).toBe('approved');
     const bob = await new SigninClient(second.origin).createSignin({ upn: 'bob@demo.test', app: 'demo' });
     const bobApproval = await firefox.nextApproval();
@@ -381,7 +382,7 @@ describe('an account paired under revision 2, in a Firefox profile, upgrades at 
     await popup.page.waitForFunction(
       (css) => document.querySelector(css) === null,
       { timeout: 15_000 },
-      `[data-testid=account][data-upn="${upn}"] [data-testid=needs-upgrade]`,
+      EXTENSION_UI.popup.accountPart(upn, 'needs-upgrade'),
     );
 
     // The next approval unlocks through the relay alone.
