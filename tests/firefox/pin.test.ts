@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdminClient, SigninClient } from '../../testing/admin-client.ts';
 import { EXTENSION_UI } from '../../testing/extension-ui.ts';
 import { startRelay, type RunningRelay } from '../../testing/start-relay.ts';
@@ -114,8 +114,8 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
 
 /**
  * The owner's Firefox with alice paired, and a thief's: a copy of the owner's profile folder taken
- * while Firefox was closed, started on its own. Step by step: one wrong PIN from the copy is shown
- * to the owner as someone else's; nine more lock the PIN.
+ * while Firefox was closed, started on its own. Each test starts from there on a relay of its own:
+ * one wrong PIN from the copy is shown to the owner as someone else's; ten lock the PIN.
  */
 describe("someone else's wrong PINs, from a copy of this Firefox profile, and the lock after ten", () => {
   const upn = 'alice@demo.test';
@@ -138,7 +138,20 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     thief = undefined;
   }
 
-  beforeAll(async () => {
+  /** Ten wrong PINs from the copy, each told so by the relay; the thief's Firefox then goes. */
+  async function thiefLocksThePin(): Promise<Array<{ ok: boolean; code: string | null; text: string }>> {
+    const popup = await thiefPopup();
+    const tries = [];
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const tried = await popup.changePin(String(100000 + attempt), '222222');
+      expect(tried).toMatchObject({ ok: false, code: 'wrong_pin' });
+      tries.push(tried);
+    }
+    await thiefLeaves();
+    return tries;
+  }
+
+  beforeEach(async () => {
     relay = await startRelay({ demo: true });
     ownerDir = FirefoxAuthenticator.newProfile();
     const first = await FirefoxAuthenticator.launch({ profileDir: ownerDir });
@@ -152,12 +165,13 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     owner = await FirefoxAuthenticator.launch({ profileDir: ownerDir });
     ownerPopup = await owner.openPopup();
     await ownerPopup.waitForAccount(upn, 'data-connection=connected');
-  }, 60_000);
+  }, 90_000);
 
-  afterAll(async () => {
+  afterEach(async () => {
     try {
-      await thief?.close();
+      await thiefLeaves();
       await owner?.close();
+      owner = undefined;
     } finally {
       await relay?.stop();
       for (const dir of [ownerDir, stolenDir]) if (dir) FirefoxAuthenticator.removeProfile(dir);
@@ -186,15 +200,10 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
   }, 60_000);
 
   it('locks the PIN after ten: the owner is told, the approval window says why and offers only "Add again", Deny and "It wasn\'t me"', async () => {
-    const popup = await thiefPopup();
-    for (let attempt = 1; attempt <= 9; attempt++) {
-      const tried = await popup.changePin(String(100000 + attempt), '222222');
-      expect(tried).toMatchObject({ ok: false, code: 'wrong_pin' });
-      // One failure is final already; near the end the warning is plain.
-      if (attempt === 7) expect(tried.text).toContain('2 attempts left before this account must be added again');
-      if (attempt === 9) expect(tried.text).toContain('No attempts are left');
-    }
-    await thiefLeaves();
+    const tries = await thiefLocksThePin();
+    // Near the end the warning is plain.
+    expect(tries[7]!.text).toContain('2 attempts left before this account must be added again');
+    expect(tries[9]!.text).toContain('No attempts are left');
 
     expect(await ownerPopup.notices('pin_locked')).toEqual([expect.stringContaining('Too many wrong PINs')]);
     expect(await failures(relay)).toBe(10);
@@ -224,9 +233,16 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     await approval.deny();
     expect(await approval.outcome()).toBe('denied');
     expect((await signins.getStatus(signin)).status).toBe('denied');
-  }, 90_000);
+  }, 120_000);
 
   it('"Add again" opens the relay\'s security info page, which remembers it through the sign-in', async () => {
+    // The account shows "Add again" once an approval of the owner's was refused as locked.
+    await thiefLocksThePin();
+    const signin = await new SigninClient(relay.origin).createSignin({ upn, app: 'demo' });
+    const approval = await owner!.nextApproval();
+    await approval.approve(signin.number, PIN);
+    expect((await approval.error())?.code).toBe('pin_locked');
+    await approval.deny();
     const before = new Set(await owner!.browser.pages());
     await ownerPopup.page.locator(EXTENSION_UI.popup.accountPart(upn, 'add-again')).click();
     const tab = await vi.waitFor(
@@ -242,7 +258,7 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     const cookies = await owner!.browser.cookies();
     const returnTo = cookies.find((cookie) => cookie.name === 'countersign_return_to');
     expect(decodeURIComponent(returnTo?.value ?? '')).toMatch(/^\d+\|\/security-info$/);
-  });
+  }, 120_000);
 });
 
 describe('a PIN change in Firefox with two accounts on two relays', () => {
