@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { EventStreamParser } from '../testing/event-stream-parser.ts';
 
 /**
  * The browser side of a sign-in as the load generator plays it: plain `node:http` over a
@@ -94,21 +95,17 @@ export class BrowserClient {
             return;
           }
           response.setEncoding('utf8');
-          let buffer = '';
+          const parser = new EventStreamParser();
           let settled = false;
           response.on('data', (chunk: string) => {
             if (settled) return;
-            buffer += chunk;
-            let end: number;
-            while (!settled && (end = buffer.indexOf('\n\n')) >= 0) {
-              const event = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const data = event.split('\n').find((line) => line.startsWith('data:'));
-              if (!data || !event.includes('event: status')) continue;
-              const status = (JSON.parse(data.slice(5)) as { status: string }).status;
+            for (const event of parser.push(chunk)) {
+              if (event.event !== 'status') continue;
+              const status = (JSON.parse(event.data) as { status: string }).status;
               if (status !== 'pending') {
                 settled = true;
                 resolve(status);
+                return;
               }
             }
           });

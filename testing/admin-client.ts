@@ -16,6 +16,7 @@ import {
   type IssueTapBody,
   type Policy,
 } from '../protocol/index.ts';
+import { readServerSentEvents } from './event-stream-parser.ts';
 
 /**
  * Typed clients for the relay's HTTP API: `AdminClient` for docs/protocol.md section 7 (Bearer
@@ -282,48 +283,5 @@ export class SigninClient {
     const parsed = parse(CompleteSigninResponse, await response.json());
     if (!parsed.ok) throw new RelayHttpError('invalid_response', 200, `POST ${path}: ${parsed.message}`);
     return { ...parsed.value, cookie: response.headers.get('set-cookie') };
-  }
-}
-
-export interface ServerSentEvent {
-  event: string;
-  data: string;
-}
-
-/** A minimal SSE reader (the EventSource parsing rules that matter here); comments are skipped. */
-export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let event = 'message';
-  let data: string[] = [];
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newlineAt: number;
-      while ((newlineAt = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        // A lone CR at the end of a chunk may be the first half of a CRLF: wait for more.
-        if (!done && newlineAt === buffer.length - 1 && buffer.endsWith('\r')) break;
-        const line = buffer.slice(0, newlineAt);
-        buffer = buffer.slice(newlineAt + (buffer.startsWith('\r\n', newlineAt) ? 2 : 1));
-        if (line === '') {
-          if (data.length > 0) yield { event, data: data.join('\n') };
-          event = 'message';
-          data = [];
-          continue;
-        }
-        if (line.startsWith(':')) continue;
-        const colonAt = line.indexOf(':');
-        const field = colonAt < 0 ? line : line.slice(0, colonAt);
-        const rawValue = colonAt < 0 ? '' : line.slice(colonAt + 1);
-        const fieldValue = rawValue.startsWith(' ') ? rawValue.slice(1) : rawValue;
-        if (field === 'event') event = fieldValue;
-        else if (field === 'data') data.push(fieldValue);
-      }
-      if (done) return;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
   }
 }

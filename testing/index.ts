@@ -27,7 +27,6 @@ export {
   AdminClient,
   SigninClient,
   RelayHttpError,
-  readServerSentEvents,
   type AdminUser,
   type ClientOptions,
   type CompletedSignin,
@@ -39,6 +38,7 @@ export {
   type SigninStatus,
   type TemporaryAccessPass,
 } from './admin-client.ts';
+export { EventStreamParser, readServerSentEvents, type ServerSentEvent } from './event-stream-parser.ts';
 export { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
 export { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';
 export {

@@ -5,6 +5,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Locator, Page, Worker } from '@playwright/test';
 import { AdminClient } from './admin-client.ts';
+import {
+  EXTENSION_UI,
+  answerApproval,
+  changePinInPopup,
+  fillApproval,
+  pairInPopup,
+  readOutcome,
+  submitPairing,
+  type ExtensionPageDriver,
+  type PopupMessage,
+} from './extension-ui.ts';
 import { startRelay, type RunningRelay, type StartRelayOptions } from './start-relay.ts';
 import { registerOidcApp, type OidcApp, type OidcAppOptions } from './oidc-app.ts';
 import { runningPlaywright } from './running-playwright.ts';
@@ -129,37 +140,56 @@ export type { Decision } from '../protocol/statements.ts';
 /** What the approval window ends on: the extension's own history outcomes. */
 export type Outcome = HistoryOutcome;
 
+/** The shared extension steps (extension-ui.ts) over a Playwright page. */
+export function playwrightDriver(page: Page): ExtensionPageDriver {
+  const first = (selector: string) => page.locator(selector).first();
+  return {
+    count: (selector) => page.locator(selector).count(),
+    // Playwright's own expect timeout (playwright.config.ts) unless the step names one.
+    waitFor: (selector, timeoutMs = 10_000) => first(selector).waitFor({ state: 'visible', timeout: timeoutMs }),
+    fill: (selector, value) => first(selector).fill(value),
+    click: (selector) => first(selector).click(),
+    attribute: (selector, name) => first(selector).getAttribute(name),
+    text: async (selector) => (await first(selector).textContent()) ?? '',
+    remove: (selector) => page.locator(selector).evaluateAll((nodes) => nodes.forEach((node) => node.remove())),
+  };
+}
+
+const ui = EXTENSION_UI;
+
 /** The approval window (approve.html) as a page object. */
 export class ApprovalWindow {
   readonly root: Locator;
+  private readonly driver: ExtensionPageDriver;
   constructor(readonly page: Page) {
-    this.root = page.getByTestId('approval');
+    this.root = page.locator(ui.approval.root);
+    this.driver = playwrightDriver(page);
   }
 
   get numberInput(): Locator {
-    return this.page.getByTestId('number-input');
+    return this.page.locator(ui.approval.numberInput);
   }
   get pinInput(): Locator {
-    return this.page.getByTestId('pin-input');
+    return this.page.locator(ui.approval.pinInput);
   }
   get error(): Locator {
-    return this.page.getByTestId('error');
+    return this.page.locator(ui.approval.error);
   }
   choice(number: string): Locator {
-    return this.page.getByRole('button', { name: `Number ${number}` });
+    return this.page.locator(ui.approval.choice(number));
   }
   /** The numbers offered in choose mode, once the buttons are there (they render after the request). */
   async choices(): Promise<string[]> {
-    const buttons = this.page.getByTestId('choice');
+    const buttons = this.page.locator(ui.approval.choices);
     await expect(buttons.first()).toBeVisible();
     return buttons.allTextContents();
   }
   get outcomeView(): Locator {
-    return this.page.getByTestId('outcome');
+    return this.page.locator(ui.approval.outcome);
   }
   /** A sign-in by code (section 5): the code typed in the popup, shown as "1234 5678"; there is no number to give. */
   get code(): Locator {
-    return this.page.getByTestId('request-code');
+    return this.page.locator(ui.approval.requestCode);
   }
 
   async waitForPending(): Promise<void> {
@@ -170,57 +200,46 @@ export class ApprovalWindow {
   async fill(options: { number?: string; pin?: string | null; remember?: boolean }): Promise<void> {
     // The fields exist only once the request is shown: reading them earlier finds none.
     await this.waitForPending();
-    if (options.number !== undefined && !(await this.code.count())) {
-      if (await this.numberInput.count()) await this.numberInput.fill(options.number);
-      else await this.choice(options.number).click();
-    }
-    if (options.pin != null && (await this.pinInput.count())) await this.pinInput.fill(options.pin);
-    if (options.remember !== undefined) await this.page.getByTestId('remember-pin').setChecked(options.remember);
+    await fillApproval(this.driver, options);
+    if (options.remember !== undefined) await this.page.locator(ui.approval.rememberPin).setChecked(options.remember);
   }
 
   async decide(decision: Decision, options: { number?: string; pin?: string | null; remember?: boolean } = {}): Promise<void> {
     await this.fill(options);
-    await this.page.getByTestId(decision).click();
-    // "It wasn't me" asks once before it reports.
-    if (decision === 'report') await this.page.getByTestId('report-confirm').click();
+    await answerApproval(this.driver, decision);
   }
 
   /** Waits for the outcome screen and returns its outcome. */
   async outcome(): Promise<Outcome> {
-    await expect(this.root).toHaveAttribute('data-state', 'outcome');
-    return (await this.outcomeView.getAttribute('data-outcome')) as Outcome;
+    return (await readOutcome(this.driver)) as Outcome;
   }
 }
 
 /** The toolbar popup, opened as a tab (popup.html). */
 export class Popup {
-  constructor(readonly page: Page) {}
+  private readonly driver: ExtensionPageDriver;
+  constructor(readonly page: Page) {
+    this.driver = playwrightDriver(page);
+  }
 
   async openAddAccount(): Promise<void> {
-    await expect(this.page.getByTestId('popup')).toBeVisible();
-    if (!(await this.page.getByTestId('add-account-form').count())) await this.page.getByTestId('add-account').click();
-    await expect(this.page.getByTestId('pairing-link-input')).toBeVisible();
+    await expect(this.page.locator(ui.popup.root)).toBeVisible();
+    if (!(await this.page.locator(ui.popup.addAccountForm).count())) await this.page.locator(ui.popup.addAccount).click();
+    await expect(this.page.locator(ui.popup.pairingLinkInput)).toBeVisible();
   }
 
   /** Pairs with a link; resolves once the popup says whether it worked (throws if not). */
   async pair(link: string, pin: string | null): Promise<void> {
-    await this.openAddAccount();
-    await this.page.getByTestId('pairing-link-input').fill(link);
-    await this.submitPairing(pin);
+    await pairInPopup(this.driver, link, pin);
   }
 
   /** With no account yet the form asks to choose the PIN (typed twice); later it asks for it once. */
   async submitPairing(pin: string | null): Promise<void> {
-    if (pin !== null && (await this.page.getByTestId('pair-pin').count())) await this.page.getByTestId('pair-pin').fill(pin);
-    if (pin !== null && (await this.page.getByTestId('pair-pin-again').count())) await this.page.getByTestId('pair-pin-again').fill(pin);
-    await this.page.getByTestId('pair-submit').click();
-    const message = this.page.getByTestId('pair-message');
-    await expect(message).toBeVisible({ timeout: 15_000 });
-    if ((await message.getAttribute('data-ok')) !== 'true') throw new Error(`pairing failed: ${await message.textContent()}`);
+    await submitPairing(this.driver, pin);
   }
 
   account(upn: string): Locator {
-    return this.page.locator(`[data-testid=account][data-upn="${upn}"]`);
+    return this.page.locator(ui.popup.account(upn));
   }
 
   /**
@@ -228,17 +247,17 @@ export class Popup {
    * given, and returns what the popup says: `ok` (the approval window opened), the failure `code`, the words.
    */
   async enterCode(code: string, options: { account?: string } = {}): Promise<CodeEntry> {
-    if (!(await this.page.getByTestId('code-form').count())) await this.page.getByTestId('enter-code').click();
-    const message = this.page.getByTestId('code-message');
+    if (!(await this.page.locator(ui.popup.codeForm).count())) await this.page.locator(ui.popup.enterCode).click();
+    const message = this.page.locator(ui.popup.codeMessage);
     // A message from an earlier code must not be read as this one's.
     if (await message.count()) await message.evaluate((node) => node.remove());
-    await this.page.getByTestId('code-input').fill(code);
+    await this.page.locator(ui.popup.codeInput).fill(code);
     if (options.account !== undefined) {
-      const select = this.page.getByTestId('code-account');
+      const select = this.page.locator(ui.popup.codeAccount);
       const value = await select.locator('option', { hasText: options.account }).getAttribute('value');
       await select.selectOption(value ?? '');
     }
-    await this.page.getByTestId('code-submit').click();
+    await this.page.locator(ui.popup.codeSubmit).click();
     await expect(message).toBeVisible({ timeout: 30_000 });
     return {
       ok: (await message.getAttribute('data-ok')) === 'true',
@@ -249,28 +268,15 @@ export class Popup {
 
   /** The recent-activity lines for relay notices of `kind` (e.g. `pin_failure`), newest first. */
   notices(kind?: string): Locator {
-    return this.page.locator(kind ? `[data-testid=activity-notice][data-kind="${kind}"]` : '[data-testid=activity-notice]');
+    return this.page.locator(ui.popup.notices(kind));
   }
 
   /**
    * Changes the PIN in Settings (a `rekey` for every account, section 4a) and returns what the
    * popup then says: `ok`, its `code` when not ok, and the words.
    */
-  async changePin(oldPin: string, newPin: string): Promise<{ ok: boolean; code: string | null; text: string }> {
-    const settings = this.page.getByTestId('settings');
-    if ((await settings.getAttribute('open')) === null) await settings.locator('summary').click();
-    const message = this.page.getByTestId('change-pin-message');
-    // A message from an earlier change must not be read as this one's.
-    await message.evaluate((node) => node.remove()).catch(() => undefined);
-    await this.page.getByTestId('old-pin').fill(oldPin);
-    await this.page.getByTestId('changed-pin').fill(newPin);
-    await this.page.getByTestId('change-pin').click();
-    await expect(message).toBeVisible({ timeout: 30_000 });
-    return {
-      ok: (await message.getAttribute('role')) === 'status',
-      code: await message.getAttribute('data-code'),
-      text: (await message.textContent()) ?? '',
-    };
+  async changePin(oldPin: string, newPin: string): Promise<PopupMessage> {
+    return changePinInPopup(this.driver, oldPin, newPin);
   }
 }
 
@@ -298,7 +304,7 @@ export class Authenticator {
   async openPopup(): Promise<Popup> {
     const page = await this.context.newPage();
     await page.goto(this.url('popup.html'));
-    await expect(page.getByTestId('popup')).toBeVisible();
+    await expect(page.locator(ui.popup.root)).toBeVisible();
     return new Popup(page);
   }
 
@@ -355,7 +361,7 @@ export class Authenticator {
           for (const page of this.context.pages()) {
             if (!page.url().startsWith(this.url('approve.html'))) continue;
             const state = await page
-              .getByTestId('approval')
+              .locator(ui.approval.root)
               .getAttribute('data-state', { timeout: 1_000 })
               .catch(() => null);
             if (state === 'pending') {
@@ -559,11 +565,7 @@ async function browserCdp(context: BrowserContext): Promise<CDPSession> {
 }
 
 /** What the popup said after "Enter a code": `ok` when the request's approval window opened, else the failure's `code`. */
-export interface CodeEntry {
-  ok: boolean;
-  code: string | null;
-  text: string;
-}
+export type CodeEntry = PopupMessage;
 
 /**
  * The sign-in code a sign-in page shows after "Sign in with a code instead" (two groups of 4),

@@ -4,11 +4,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { vi } from 'vitest';
+import {
+  EXTENSION_UI,
+  answerApproval,
+  changePinInPopup,
+  fillApproval,
+  pairInPopup,
+  readOutcome,
+  type ExtensionPageDriver,
+  type PopupMessage,
+} from '../../testing/extension-ui.ts';
 
 /**
  * Debian's Firefox ESR with the built Firefox extension (.output/firefox-mv2, `npm run
  * build:firefox`) installed as a temporary add-on over WebDriver BiDi, and small page objects
- * that drive its popup and approval window the way a person would (see docs/environment.md).
+ * that drive its popup and approval window the way a person would (see docs/environment.md): the
+ * selectors and steps are the Chromium fixture's (testing/extension-ui.ts), over puppeteer-core.
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,6 +40,25 @@ export function firefoxExtensionPath(): string {
   const built = process.env.COUNTERSIGN_FIREFOX_EXTENSION ?? path.join(ROOT, '.output', 'firefox-mv2');
   if (!existsSync(path.join(built, 'manifest.json'))) throw new Error(`No Firefox build at ${built}: run \`npm run build:firefox\` first`);
   return built;
+}
+
+const ui = EXTENSION_UI;
+
+/** The shared extension steps (testing/extension-ui.ts) over a puppeteer-core page. */
+function puppeteerDriver(page: Page): ExtensionPageDriver {
+  return {
+    count: async (selector) => (await page.$$(selector)).length,
+    waitFor: async (selector, timeoutMs = WAIT_MS) => {
+      await page.waitForSelector(selector, { timeout: timeoutMs });
+    },
+    fill: (selector, value) => page.locator(selector).fill(value),
+    click: (selector) => page.locator(selector).click(),
+    attribute: (selector, name) => page.$eval(selector, (element, attribute) => element.getAttribute(attribute), name),
+    text: (selector) => page.$eval(selector, (element) => element.textContent ?? ''),
+    remove: async (selector) => {
+      await page.$$eval(selector, (elements) => elements.forEach((element) => element.remove()));
+    },
+  };
 }
 
 /** puppeteer-core's BiDi frame; `page.goto` never resolves for moz-extension URLs, this does. */
@@ -114,7 +144,7 @@ export class FirefoxAuthenticator {
 
   async openPopup(): Promise<FirefoxPopup> {
     const page = await this.openExtensionPage('popup.html');
-    await page.waitForSelector('[data-testid=popup]', { timeout: WAIT_MS });
+    await page.waitForSelector(ui.popup.root, { timeout: WAIT_MS });
     return new FirefoxPopup(page);
   }
 
@@ -127,7 +157,7 @@ export class FirefoxAuthenticator {
           // page.url() says about:blank for moz-extension pages: ask the page itself.
           const href = await candidate.evaluate(() => location.href).catch(() => '');
           if (!href.startsWith(this.url('approve.html'))) continue;
-          if (await candidate.$('[data-testid=approval][data-state=pending]').catch(() => null)) return candidate;
+          if (await candidate.$(ui.approval.pending).catch(() => null)) return candidate;
         }
         throw new Error('no approval window with a pending request');
       },
@@ -150,42 +180,38 @@ export class FirefoxAuthenticator {
 }
 
 export class FirefoxPopup {
-  constructor(readonly page: Page) {}
+  private readonly driver: ExtensionPageDriver;
+  constructor(readonly page: Page) {
+    this.driver = puppeteerDriver(page);
+  }
 
   /**
    * Pastes a pairing link and adds the account; throws with the popup's message if it fails. With
    * no account yet the form asks to choose the PIN (typed twice): nothing stored could check one.
    */
   async pair(link: string, pin: string): Promise<void> {
-    if (!(await this.page.$('[data-testid=add-account-form]'))) await this.page.locator('[data-testid=add-account]').click();
-    await this.page.locator('[data-testid=pairing-link-input]').fill(link);
-    if (await this.page.$('[data-testid=pair-pin]')) await this.page.locator('[data-testid=pair-pin]').fill(pin);
-    if (await this.page.$('[data-testid=pair-pin-again]')) await this.page.locator('[data-testid=pair-pin-again]').fill(pin);
-    await this.page.locator('[data-testid=pair-submit]').click();
-    const message = await this.page.waitForSelector('[data-testid=pair-message]', { timeout: WAIT_MS });
-    const ok = await message!.evaluate((element) => (element as HTMLElement).dataset.ok);
-    if (ok !== 'true') throw new Error(`pairing failed: ${await message!.evaluate((element) => element.textContent)}`);
+    await pairInPopup(this.driver, link, pin);
   }
 
   /** The account row of `upn`, once it shows `[attribute=value]` (e.g. data-connection=connected). */
   async waitForAccount(upn: string, attribute?: string): Promise<void> {
-    await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"]${attribute ? `[${attribute}]` : ''}`, { timeout: WAIT_MS });
+    await this.page.waitForSelector(`${ui.popup.account(upn)}${attribute ? `[${attribute}]` : ''}`, { timeout: WAIT_MS });
   }
 
   /** The text of `testid` inside the account row of `upn`, once it is there. */
   async accountPart(upn: string, testid: string): Promise<string> {
-    const part = await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"] [data-testid=${testid}]`, { timeout: WAIT_MS });
+    const part = await this.page.waitForSelector(ui.popup.accountPart(upn, testid), { timeout: WAIT_MS });
     return part!.evaluate((element) => element.textContent ?? '');
   }
 
   /** Whether the account row of `upn` shows `testid` now. */
   async accountHas(upn: string, testid: string): Promise<boolean> {
-    return (await this.page.$(`[data-testid=account][data-upn="${upn}"] [data-testid=${testid}]`)) !== null;
+    return (await this.driver.count(ui.popup.accountPart(upn, testid))) > 0;
   }
 
   /** The texts of the recent-activity notices of `kind` (e.g. `pin_failure`), once there are at least `atLeast`. */
   async notices(kind: string, atLeast = 1): Promise<string[]> {
-    const selector = `[data-testid=activity-notice][data-kind="${kind}"]`;
+    const selector = ui.popup.notices(kind);
     await this.page.waitForFunction(
       (css, count) => document.querySelectorAll(css).length >= count,
       { timeout: WAIT_MS },
@@ -199,45 +225,31 @@ export class FirefoxPopup {
    * Changes the PIN in Settings (a `rekey` for every account, section 4a) and returns what the
    * popup then says: `ok`, its `code` when not ok, and the words.
    */
-  async changePin(oldPin: string, newPin: string): Promise<{ ok: boolean; code: string | null; text: string }> {
-    const open = await this.page.$eval('[data-testid=settings]', (element) => element.hasAttribute('open'));
-    if (!open) await this.page.locator('[data-testid=settings] summary').click();
-    // A message from an earlier change must not be read as this one's.
-    await this.page.$eval('[data-testid=change-pin-message]', (element) => element.remove()).catch(() => undefined);
-    await this.page.locator('[data-testid=old-pin]').fill(oldPin);
-    await this.page.locator('[data-testid=changed-pin]').fill(newPin);
-    await this.page.locator('[data-testid=change-pin]').click();
-    const message = await this.page.waitForSelector('[data-testid=change-pin-message]', { timeout: 30_000 });
-    return message!.evaluate((element) => ({
-      ok: element.getAttribute('role') === 'status',
-      code: element.getAttribute('data-code'),
-      text: element.textContent ?? '',
-    }));
+  async changePin(oldPin: string, newPin: string): Promise<PopupMessage> {
+    return changePinInPopup(this.driver, oldPin, newPin);
   }
 
   /** Waits for the account row of `upn` and returns its text. */
   async accountText(upn: string): Promise<string> {
-    const row = await this.page.waitForSelector(`[data-testid=account][data-upn="${upn}"]`, { timeout: WAIT_MS });
+    const row = await this.page.waitForSelector(ui.popup.account(upn), { timeout: WAIT_MS });
     return row!.evaluate((element) => element.textContent ?? '');
   }
 }
 
 export class FirefoxApprovalWindow {
-  constructor(readonly page: Page) {}
+  private readonly driver: ExtensionPageDriver;
+  constructor(readonly page: Page) {
+    this.driver = puppeteerDriver(page);
+  }
 
   /** Fills the number (type mode) or picks it (choose mode), and the PIN when asked for. */
   async fill(options: { number?: string; pin?: string }): Promise<void> {
-    if (options.number !== undefined) {
-      if (await this.page.$('[data-testid=number-input]')) await this.page.locator('[data-testid=number-input]').fill(options.number);
-      else await this.page.locator(`[aria-label="Number ${options.number}"]`).click();
-    }
-    if (options.pin !== undefined && (await this.page.$('[data-testid=pin-input]')))
-      await this.page.locator('[data-testid=pin-input]').fill(options.pin);
+    await fillApproval(this.driver, options);
   }
 
   /** Whether the window shows `testid` now. */
   async has(testid: string): Promise<boolean> {
-    return (await this.page.$(`[data-testid=${testid}]`)) !== null;
+    return (await this.driver.count(`[data-testid=${testid}]`)) > 0;
   }
 
   /** Whether the button `testid` is disabled now. */
@@ -250,7 +262,7 @@ export class FirefoxApprovalWindow {
    * next one read is new.
    */
   async takeError(): Promise<{ code: string | null; text: string }> {
-    const error = await this.page.waitForSelector('[data-testid=error]', { timeout: WAIT_MS });
+    const error = await this.page.waitForSelector(ui.approval.error, { timeout: WAIT_MS });
     return error!.evaluate((element) => {
       const read = { code: element.getAttribute('data-code'), text: element.textContent ?? '' };
       element.remove();
@@ -260,24 +272,26 @@ export class FirefoxApprovalWindow {
 
   /** The window's error now, left in place (null when none). */
   async error(): Promise<{ code: string | null; text: string } | null> {
-    const error = await this.page.waitForSelector('[data-testid=error]', { timeout: WAIT_MS }).catch(() => null);
+    const error = await this.page.waitForSelector(ui.approval.error, { timeout: WAIT_MS }).catch(() => null);
     return error ? error.evaluate((element) => ({ code: element.getAttribute('data-code'), text: element.textContent ?? '' })) : null;
   }
 
+  /** Presses Approve (with whatever is filled in) once it can be pressed. */
+  async submit(): Promise<void> {
+    await answerApproval(this.driver, 'approve');
+  }
+
   async approve(number: string, pin: string): Promise<void> {
-    if (await this.page.$('[data-testid=number-input]')) await this.page.locator('[data-testid=number-input]').fill(number);
-    else await this.page.locator(`[aria-label="Number ${number}"]`).click();
-    if (await this.page.$('[data-testid=pin-input]')) await this.page.locator('[data-testid=pin-input]').fill(pin);
-    await this.page.locator('[data-testid=approve]:not([disabled])').click();
+    await fillApproval(this.driver, { number, pin });
+    await answerApproval(this.driver, 'approve');
   }
 
   async deny(): Promise<void> {
-    await this.page.locator('[data-testid=deny]:not([disabled])').click();
+    await answerApproval(this.driver, 'deny');
   }
 
   /** Waits for the outcome screen and returns its outcome. */
-  async outcome(): Promise<string | undefined> {
-    const view = await this.page.waitForSelector('[data-testid=approval][data-state=outcome] [data-testid=outcome]', { timeout: WAIT_MS });
-    return view!.evaluate((element) => (element as HTMLElement).dataset.outcome);
+  async outcome(): Promise<string | null> {
+    return readOutcome(this.driver);
   }
 }

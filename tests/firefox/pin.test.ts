@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdminClient, SigninClient } from '../../testing/admin-client.ts';
+import { EXTENSION_UI } from '../../testing/extension-ui.ts';
 import { startRelay, type RunningRelay } from '../../testing/start-relay.ts';
 import { makeConnectKeyInPage, putRevision2RecordsInPage, revision2Records } from '../fixtures/revision-2-profile.ts';
 import { recordPinSteps } from '../fixtures/relay-recorder.ts';
@@ -97,7 +98,7 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
     await approval.fill({ number: signin.number });
     for (let attempt = 1; attempt <= 3; attempt++) {
       await approval.fill({ pin: '000000' });
-      await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+      await approval.submit();
       const error = await approval.takeError();
       expect(error.code).toBe('wrong_pin');
       expect(error.text).toContain('Nothing was signed');
@@ -105,7 +106,7 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
     }
     expect((await signins.getStatus(signin)).status).toBe('pending');
     await approval.fill({ pin: PIN });
-    await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+    await approval.submit();
     expect(await approval.outcome()).toBe('approved');
     expect((await signins.getStatus(signin)).status).toBe('approved');
   });
@@ -113,8 +114,8 @@ describe('approving with the PIN in Firefox: the unlock round trip, wrong PINs, 
 
 /**
  * The owner's Firefox with alice paired, and a thief's: a copy of the owner's profile folder taken
- * while Firefox was closed, started on its own. Step by step: one wrong PIN from the copy is shown
- * to the owner as someone else's; nine more lock the PIN.
+ * while Firefox was closed, started on its own. Each test starts from there on a relay of its own:
+ * one wrong PIN from the copy is shown to the owner as someone else's; ten lock the PIN.
  */
 describe("someone else's wrong PINs, from a copy of this Firefox profile, and the lock after ten", () => {
   const upn = 'alice@demo.test';
@@ -137,7 +138,20 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     thief = undefined;
   }
 
-  beforeAll(async () => {
+  /** Ten wrong PINs from the copy, each told so by the relay; the thief's Firefox then goes. */
+  async function thiefLocksThePin(): Promise<Array<{ ok: boolean; code: string | null; text: string }>> {
+    const popup = await thiefPopup();
+    const tries = [];
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const tried = await popup.changePin(String(100000 + attempt), '222222');
+      expect(tried).toMatchObject({ ok: false, code: 'wrong_pin' });
+      tries.push(tried);
+    }
+    await thiefLeaves();
+    return tries;
+  }
+
+  beforeEach(async () => {
     relay = await startRelay({ demo: true });
     ownerDir = FirefoxAuthenticator.newProfile();
     const first = await FirefoxAuthenticator.launch({ profileDir: ownerDir });
@@ -151,12 +165,13 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     owner = await FirefoxAuthenticator.launch({ profileDir: ownerDir });
     ownerPopup = await owner.openPopup();
     await ownerPopup.waitForAccount(upn, 'data-connection=connected');
-  }, 60_000);
+  }, 90_000);
 
-  afterAll(async () => {
+  afterEach(async () => {
     try {
-      await thief?.close();
+      await thiefLeaves();
       await owner?.close();
+      owner = undefined;
     } finally {
       await relay?.stop();
       for (const dir of [ownerDir, stolenDir]) if (dir) FirefoxAuthenticator.removeProfile(dir);
@@ -185,15 +200,10 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
   }, 60_000);
 
   it('locks the PIN after ten: the owner is told, the approval window says why and offers only "Add again", Deny and "It wasn\'t me"', async () => {
-    const popup = await thiefPopup();
-    for (let attempt = 1; attempt <= 9; attempt++) {
-      const tried = await popup.changePin(String(100000 + attempt), '222222');
-      expect(tried).toMatchObject({ ok: false, code: 'wrong_pin' });
-      // One failure is final already; near the end the warning is plain.
-      if (attempt === 7) expect(tried.text).toContain('2 attempts left before this account must be added again');
-      if (attempt === 9) expect(tried.text).toContain('No attempts are left');
-    }
-    await thiefLeaves();
+    const tries = await thiefLocksThePin();
+    // Near the end the warning is plain.
+    expect(tries[7]!.text).toContain('2 attempts left before this account must be added again');
+    expect(tries[9]!.text).toContain('No attempts are left');
 
     expect(await ownerPopup.notices('pin_locked')).toEqual([expect.stringContaining('Too many wrong PINs')]);
     expect(await failures(relay)).toBe(10);
@@ -223,11 +233,18 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     await approval.deny();
     expect(await approval.outcome()).toBe('denied');
     expect((await signins.getStatus(signin)).status).toBe('denied');
-  }, 90_000);
+  }, 120_000);
 
   it('"Add again" opens the relay\'s security info page, which remembers it through the sign-in', async () => {
+    // The account shows "Add again" once an approval of the owner's was refused as locked.
+    await thiefLocksThePin();
+    const signin = await new SigninClient(relay.origin).createSignin({ upn, app: 'demo' });
+    const approval = await owner!.nextApproval();
+    await approval.approve(signin.number, PIN);
+    expect((await approval.error())?.code).toBe('pin_locked');
+    await approval.deny();
     const before = new Set(await owner!.browser.pages());
-    await ownerPopup.page.locator(`[data-testid=account][data-upn="${upn}"] [data-testid=add-again]`).click();
+    await ownerPopup.page.locator(EXTENSION_UI.popup.accountPart(upn, 'add-again')).click();
     const tab = await vi.waitFor(
       async () => {
         const opened = (await owner!.browser.pages()).find((page) => !before.has(page) && page.url().startsWith(relay.origin));
@@ -241,7 +258,7 @@ describe("someone else's wrong PINs, from a copy of this Firefox profile, and th
     const cookies = await owner!.browser.cookies();
     const returnTo = cookies.find((cookie) => cookie.name === 'countersign_return_to');
     expect(decodeURIComponent(returnTo?.value ?? '')).toMatch(/^\d+\|\/security-info$/);
-  });
+  }, 120_000);
 });
 
 describe('a PIN change in Firefox with two accounts on two relays', () => {
@@ -297,7 +314,7 @@ describe('a PIN change in Firefox with two accounts on two relays', () => {
     await approval.approve(alice.number, PIN);
     expect((await approval.takeError()).code).toBe('wrong_pin');
     await approval.fill({ pin: NEW_PIN });
-    await approval.page.locator('[data-testid=approve]:not([disabled])').click();
+    await approval.submit();
     expect(await approval.outcome()).toBe('approved');
     const bob = await new SigninClient(second.origin).createSignin({ upn: 'bob@demo.test', app: 'demo' });
     const bobApproval = await firefox.nextApproval();
@@ -381,7 +398,7 @@ describe('an account paired under revision 2, in a Firefox profile, upgrades at 
     await popup.page.waitForFunction(
       (css) => document.querySelector(css) === null,
       { timeout: 15_000 },
-      `[data-testid=account][data-upn="${upn}"] [data-testid=needs-upgrade]`,
+      EXTENSION_UI.popup.accountPart(upn, 'needs-upgrade'),
     );
 
     // The next approval unlocks through the relay alone.

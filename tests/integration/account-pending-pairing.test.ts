@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePairingLink } from '../../protocol/pairing-link.ts';
-import { ORIGIN, PageBrowser, pageRelay } from './pages/page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay } from './pages/page-browser.ts';
+import type { CookieBrowser } from '../../testing/cookie-browser.ts';
 
 /**
  * Security info's forms redirect to GET pages (post/redirect/get). The pairing link made by the
@@ -18,7 +19,7 @@ afterAll(async () => {
 const linkOf = (html: string) => /<input[^>]*data-testid="pairing-link"[^>]*value="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 
 async function signedIn(upn = 'alice@demo.test', password = 'countersign-demo') {
-  const browser = new PageBrowser(env.relay, ORIGIN);
+  const browser = pageBrowser(env.relay, ORIGIN);
   expect((await browser.signInWithPassword(upn, password)).status).toBe(303);
   await browser.get('/security-info');
   return browser;
@@ -31,7 +32,7 @@ async function offersOf(upn: string): Promise<number> {
 }
 
 /** Posts "Add authenticator" and returns the link the GET page then shows. */
-async function addAuthenticator(browser: PageBrowser): Promise<string> {
+async function addAuthenticator(browser: CookieBrowser): Promise<string> {
   const answer = await browser.post('/security-info/pairings', {});
   expect(answer.status).toBe(303);
   const location = answer.headers.get('location')!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUSH_BLOCKED_MESSAGE } from '../../relay-server/signin/push-blocked.ts';
 import { ADD_AUTHENTICATOR_URL } from '../../relay-server/signin/signin-page-routes.tsx';
 import { relayWithDevice } from './helpers/test-relay.ts';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './pages/page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './pages/page-browser.ts';
 
 /**
  * Issue 12: what the sign-in pages and the API say when a request is refused (blocked after a
@@ -67,7 +67,7 @@ describe('the password page', () => {
     const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(user.id, 60 * 60_000, true, env.clock.now());
     env.clock.advance(1000);
-    const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+    const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe(ADD_AUTHENTICATOR_URL);
   });
@@ -75,7 +75,7 @@ describe('the password page', () => {
   it('after a password, shows the number with no password link and a way out that starts empty', async () => {
     const { device } = await pairDevice('alice@demo.test');
     await withPolicy({ mode: 'push' }, async () => {
-      const browser = new PageBrowser(env.relay, ORIGIN);
+      const browser = pageBrowser(env.relay, ORIGIN);
       const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
       expect(response.status).toBe(200);
       expect(testIdText(browser.lastHtml, 'match-number')).toMatch(/^\d+$/);
@@ -91,7 +91,7 @@ describe('the password page', () => {
     await env.relay.store.users.setPushBlocked(user.id, true);
     try {
       await withPolicy({ mode: 'push' }, async () => {
-        const browser = new PageBrowser(env.relay, ORIGIN);
+        const browser = pageBrowser(env.relay, ORIGIN);
         const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
         expect(response.status).toBe(429);
         // Issue 23: the right password shows it is the person, who is told what happened and who
@@ -114,7 +114,7 @@ describe('the password page', () => {
     env.clock.advance(11 * 60_000);
     try {
       await withPolicy({ mode: 'push', maxPushesPer10Min: 1 }, async () => {
-        const browser = new PageBrowser(env.relay, ORIGIN);
+        const browser = pageBrowser(env.relay, ORIGIN);
         expect((await browser.signInWithPassword('alice@demo.test', 'countersign-demo')).status).toBe(200);
         const refused = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
         expect(refused.status).toBe(429);

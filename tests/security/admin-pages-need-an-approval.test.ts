@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRelay } from '../../testing/start-relay.ts';
 import { relayWithDevice } from '../integration/helpers/test-relay.ts';
 import { signInWithApproval } from './helpers/approved-session.ts';
-import { CookieBrowser } from './helpers/cookie-browser.ts';
+import { CookieBrowser } from '../../testing/cookie-browser.ts';
 
 const PASSWORD = 'correct horse battery';
 

@@ -5,7 +5,7 @@ import { DEFAULT_SOCKET_LIMITS } from '../../relay-server/hub/device-hub.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { pairKeys } from '../integration/helpers/paired-keys.ts';
 import { RawDeviceSocket, authFrame } from '../integration/helpers/raw-device-socket.ts';
-import { startTestRelay } from '../integration/helpers/test-relay.ts';
+import { startTestRelay, WAIT_MS } from '../integration/helpers/test-relay.ts';
 import { probeDeviceSocket } from './helpers/socket-probe.ts';
 
 /**
@@ -59,8 +59,8 @@ describe('device sockets per client address', () => {
     afterAuth.socket.close();
     sockets[1]!.socket.close();
     await sockets[1]!.waitForClose();
-    // The relay sees both closes a moment later; wait for it, bounded.
-    for (let i = 0; i < 200 && relay.running.relay.hub.openSockets > 31; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The relay sees both closes a moment later; wait for it.
+    await expect.poll(() => relay.running.relay.hub.openSockets, { timeout: WAIT_MS, interval: 5 }).toBeLessThanOrEqual(31);
     expect((await probeDeviceSocket(relay.origin)).firstFrame).toBe('hello');
   });
 
@@ -99,7 +99,6 @@ describe('device sockets per client address', () => {
     const tcp = (raw.socket as unknown as { _socket: Socket })._socket;
     tcp.write(Buffer.concat([header, Buffer.alloc(1024, 0x61)]));
     expect((await raw.waitForClose()).code).toBe(4413);
-    for (let i = 0; i < 200 && relay.running.relay.hub.openSockets > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(relay.running.relay.hub.openSockets).toBe(0);
+    await expect.poll(() => relay.running.relay.hub.openSockets, { timeout: WAIT_MS, interval: 5 }).toBe(0);
   });
 });

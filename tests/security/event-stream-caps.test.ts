@@ -40,8 +40,7 @@ describe('GET /api/v1/signins/{id}/events caps', () => {
       expect(stranger.status).toBe(401);
 
       streams[0]!.close();
-      for (let i = 0; i < 200 && relay.running.relay.fanout.waitingBrowsers > 3; i++)
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      await expect.poll(() => relay.running.relay.fanout.waitingBrowsers, { timeout: WAIT_MS, interval: 5 }).toBeLessThanOrEqual(3);
       const again = open();
       streams.push(again);
       expect((await again.response).status).toBe(200);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { relayWithDevice } from '../integration/helpers/test-relay.ts';
 import { signInWithApproval } from './helpers/approved-session.ts';
-import { CookieBrowser } from './helpers/cookie-browser.ts';
+import { CookieBrowser } from '../../testing/cookie-browser.ts';
 
 /**
  * A display name travels in every challenge to the user's devices, which refuse one that is not a

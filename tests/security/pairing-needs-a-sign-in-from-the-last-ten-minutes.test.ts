@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageBrowser } from '../integration/pages/page-browser.ts';
+import { pageBrowser } from '../integration/pages/page-browser.ts';
 import { startTestRelay } from '../integration/helpers/test-relay.ts';
 
 /**
@@ -16,7 +16,7 @@ describe('the add-authenticator offer', () => {
       (await relay.running.relay.store.db.selectFrom('pairing_offers').select('token_hash').where('user_id', '=', user.userId).execute())
         .length;
 
-    const stale = new PageBrowser(relay.running.relay, relay.origin);
+    const stale = pageBrowser(relay.running.relay, relay.origin);
     expect((await stale.signInWithPassword(user.upn, password)).status).toBe(303);
     await stale.get('/security-info');
     relay.clock.advance(10 * 60_000);
@@ -26,7 +26,7 @@ describe('the add-authenticator offer', () => {
     expect(await (await stale.get('/security-info?signin=stale')).text()).toContain('sign-in from the last 10 minutes');
     expect(await offers()).toBe(0);
 
-    const fresh = new PageBrowser(relay.running.relay, relay.origin);
+    const fresh = pageBrowser(relay.running.relay, relay.origin);
     expect((await fresh.signInWithPassword(user.upn, password)).status).toBe(303);
     await fresh.get('/security-info');
     relay.clock.advance(9 * 60_000);

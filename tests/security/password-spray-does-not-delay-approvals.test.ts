@@ -42,9 +42,8 @@ describe('password hashing under a spray', () => {
         })),
       );
     }
-    // Wait (bounded) until the spray is inside the limiter, then approve in the middle of it.
-    for (let i = 0; i < 500 && passwordWork.active === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(passwordWork.active).toBeGreaterThan(0);
+    // Wait until the spray is inside the limiter, then approve in the middle of it.
+    await expect.poll(() => passwordWork.active, { timeout: WAIT_MS, interval: 10 }).toBeGreaterThan(0);
     await approveOne(relay);
     const stillWorking = passwordWork.active + passwordWork.queued;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { relayWithDevice, startTestRelay } from '../integration/helpers/test-relay.ts';
 import { signInWithApproval } from './helpers/approved-session.ts';
-import { CookieBrowser } from './helpers/cookie-browser.ts';
+import { CookieBrowser } from '../../testing/cookie-browser.ts';
 
 const PASSWORD = 'correct horse battery';
 const SESSION = 'countersign_session';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { relayWithDevice, type RelayWithDevice } from '../helpers/test-relay.ts';
 import { signInWithApproval } from '../../security/helpers/approved-session.ts';
-import { CookieBrowser } from '../../security/helpers/cookie-browser.ts';
+import { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 const PASSWORD = 'correct horse battery';
 const SITE = 'http://127.0.0.1:9/board';

@@ -1,4 +1,4 @@
-import { readServerSentEvents, type ServerSentEvent } from '../../../testing/admin-client.ts';
+import { readServerSentEvents, type ServerSentEvent } from '../../../testing/event-stream-parser.ts';
 import { WAIT_MS } from './test-relay.ts';
 
 /**

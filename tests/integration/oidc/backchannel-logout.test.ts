@@ -80,7 +80,7 @@ async function signedInApp(relay: TestRelay, person: Person, body: Record<string
 }
 
 async function signOutOfRelay(relay: TestRelay, person: Person) {
-  const me = await person.browser.get(`${relay.origin}/me`);
+  const me = await person.browser.load(`${relay.origin}/me`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(me.text)![1]!;
   return fetch(`${relay.origin}/signout`, {
     method: 'POST',

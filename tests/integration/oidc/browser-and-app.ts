@@ -1,12 +1,12 @@
 import * as oidc from 'openid-client';
 import { expect } from 'vitest';
-import { CookieJar } from '../helpers/cookie-jar.ts';
+import { CookieBrowser } from '../../../testing/cookie-browser.ts';
 import type { TestRelay } from '../helpers/test-relay.ts';
 
 /**
  * The two sides of an OpenID Connect sign-in for tests: a relying party built on openid-client
- * (what a real app uses) and a cookie-keeping browser that follows redirects one at a time, so a
- * test can stop where a person would act (the relay's sign-in page).
+ * (what a real app uses) and a person whose browser (testing/cookie-browser.ts) follows redirects
+ * one at a time, so a test can stop where a person would act (the relay's sign-in page).
  */
 export interface TestApp {
   clientId: string;
@@ -58,30 +58,6 @@ export function redeemCode(config: oidc.Configuration, callback: URL, started: P
   });
 }
 
-export class TestBrowser {
-  readonly cookies = new CookieJar();
-
-  /** One request, no redirect followed: the status, where it points, and the body text. */
-  async get(url: string | URL): Promise<{ status: number; location: string | null; text: string }> {
-    const response = await fetch(url, { redirect: 'manual', headers: this.cookies.header() });
-    this.cookies.remember(response);
-    return { status: response.status, location: response.headers.get('location'), text: await response.text() };
-  }
-
-  /** Follows redirects until one leaves `origin` (the app's callback) or a page is shown. */
-  async follow(url: string | URL, origin: string, maxHops = 10): Promise<{ url: URL; status: number; text: string }> {
-    let current = new URL(url, origin);
-    for (let hop = 0; hop < maxHops; hop++) {
-      if (current.origin !== origin) return { url: current, status: 0, text: '' };
-      const answer = await this.get(current);
-      if (answer.status < 300 || answer.status >= 400 || !answer.location)
-        return { url: current, status: answer.status, text: answer.text };
-      current = new URL(answer.location, current);
-    }
-    throw new Error(`more than ${maxHops} redirects`);
-  }
-}
-
 export const REDIRECT = 'http://127.0.0.1:9/callback';
 
 export async function registerApp(relay: TestRelay, body: Record<string, unknown> = {}): Promise<TestApp> {
@@ -103,9 +79,9 @@ export type Person = Awaited<ReturnType<typeof personWithDevice>>;
 export async function personWithDevice(relay: TestRelay) {
   const user = await relay.createUser({ displayName: 'Alice Example' });
   const { device } = await relay.pairDevice(user.upn);
-  const browser = new TestBrowser();
+  const browser = new CookieBrowser(relay.origin);
   /** Signs in on the relay's pages' API (in `into`, this person's browser unless given), naming `app` as the sign-in page does; returns what the device saw. */
-  const signInOnRelay = async (app = 'demo', into: TestBrowser = browser) => {
+  const signInOnRelay = async (app = 'demo', into: CookieBrowser = browser) => {
     const signin = await relay.signin.createSignin({ upn: user.upn, app });
     const challenge = await device.waitForChallenge((c) => c.requestId === signin.requestId);
     await device.approve(challenge.requestId, signin.number);

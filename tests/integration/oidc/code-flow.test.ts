@@ -10,8 +10,8 @@ import {
   relyingParty,
   signInThroughApp,
   startAuthorization,
-  TestBrowser,
 } from './browser-and-app.ts';
+import { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 describe('the OpenID Provider: authorization code flow with openid-client as the app', () => {
   it('signs a person in: ID token checked through the published JWKS, amr and names right, userinfo the same, the code works once', async () => {
@@ -112,9 +112,9 @@ describe('the OpenID Provider: authorization code flow with openid-client as the
     const relay = await startTestRelay({ clock: new RealTimeClock() });
     const app = await registerApp(relay);
     const config = await relyingParty(relay.origin, app);
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser(relay.origin);
     const evil = await startAuthorization(config, { ...app, redirectUri: 'https://evil.example/steal' });
-    const answer = await browser.get(evil.authorizationUrl);
+    const answer = await browser.load(evil.authorizationUrl);
     expect(answer.status).toBe(400);
     expect(answer.location).toBeNull();
     expect(answer.text).toContain('has not registered');
@@ -123,13 +123,13 @@ describe('the OpenID Provider: authorization code flow with openid-client as the
     const unknown = new URL(evil.authorizationUrl);
     unknown.searchParams.set('client_id', 'no-such-app');
     unknown.searchParams.set('redirect_uri', REDIRECT);
-    const unknownAnswer = await browser.get(unknown);
+    const unknownAnswer = await browser.load(unknown);
     expect(unknownAnswer.status).toBe(400);
     expect(unknownAnswer.location).toBeNull();
     expect(unknownAnswer.text).toContain('not registered with Countersign');
 
     expect((await relay.http('DELETE', `/api/v1/admin/apps/${app.clientId}`, { admin: true })).status).toBe(204);
-    const afterDelete = await browser.get((await startAuthorization(config, app)).authorizationUrl);
+    const afterDelete = await browser.load((await startAuthorization(config, app)).authorizationUrl);
     expect(afterDelete.status).toBe(400);
     expect(afterDelete.location).toBeNull();
   });

@@ -86,7 +86,7 @@ describe('discovery advertises only what works (docs/protocol.md section 9)', ()
     const config = await relyingParty(relay.origin, app);
     const started = await startAuthorization(config, app);
     // authorization_endpoint: a good request goes on to sign in (not a 404 or an error page).
-    const toSignIn = await person.browser.get(started.authorizationUrl);
+    const toSignIn = await person.browser.load(started.authorizationUrl);
     expect(toSignIn.status).toBe(303);
     expect(toSignIn.location).toMatch(/^\/oidc\/interaction\//);
     const callback = await signInThroughApp(relay, person, started);
@@ -106,7 +106,7 @@ describe('discovery advertises only what works (docs/protocol.md section 9)', ()
     expect(jwks.keys.length).toBeGreaterThanOrEqual(2);
     for (const key of jwks.keys) expect(key.d).toBeUndefined();
     // end_session_endpoint: the "Sign out?" page.
-    const endSession = await person.browser.get(at('end_session_endpoint'));
+    const endSession = await person.browser.load(at('end_session_endpoint'));
     expect(endSession.status).toBe(200);
     // revocation_endpoint: the app revokes its access token.
     const revoked = await fetch(at('revocation_endpoint'), {

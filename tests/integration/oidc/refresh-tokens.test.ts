@@ -8,10 +8,10 @@ import {
   relyingParty,
   signInThroughApp,
   startAuthorization,
-  TestBrowser,
   waitingApp,
   type Person,
 } from './browser-and-app.ts';
+import { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 /** An app signed in with offline_access: its tokens and the openid-client configuration to refresh them. */
 async function signedInWithRefresh(relay: TestRelay, person: Person, body: Record<string, unknown> = {}, auth: 'basic' | 'none' = 'basic') {
@@ -29,7 +29,7 @@ const refresh = (config: oidc.Configuration, token: string) => oidc.refreshToken
 
 /** The relay's own "Sign out" button on /me (a form with the session's CSRF token). */
 async function signOutOfRelay(relay: TestRelay, person: Person) {
-  const me = await person.browser.get(`${relay.origin}/me`);
+  const me = await person.browser.load(`${relay.origin}/me`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(me.text)![1]!;
   const posted = await fetch(`${relay.origin}/signout`, {
     method: 'POST',
@@ -98,7 +98,7 @@ describe('refresh tokens (docs/protocol.md section 9)', () => {
     const person = await personWithDevice(relay);
     const { config, tokens } = await signedInWithRefresh(relay, person);
     // The same person in another browser: a relay session of its own.
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser(relay.origin);
     const elsewhere: Person = { ...person, browser, signInOnRelay: (app) => person.signInOnRelay(app, browser) };
     const other = await signedInWithRefresh(relay, elsewhere);
 

@@ -131,7 +131,7 @@ describe('the OpenID Provider and the relay session', () => {
     const first = await person.browser.follow(started.authorizationUrl, relay.origin);
     expect(first.url.pathname).toBe('/signin');
     const uid = first.url.searchParams.get('interaction')!;
-    const form = await person.browser.get(`${relay.origin}/signin/password?app=${app.clientId}&interaction=${uid}`);
+    const form = await person.browser.load(`${relay.origin}/signin/password?app=${app.clientId}&interaction=${uid}`);
     // On the way back to an app the page's forms may end off the relay: no form-action 'self' here.
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
     const posted = await fetch(`${relay.origin}/signin/password`, {
@@ -161,7 +161,7 @@ describe('the OpenID Provider and the relay session', () => {
     expect(denied.url.searchParams.get('error')).toBe('access_denied');
     expect(denied.url.searchParams.get('state')).toBe(started.state);
     // The interaction is over: visiting it again shows an error page, not a second redirect.
-    const replay = await person.browser.get(`${relay.origin}${back}`);
+    const replay = await person.browser.load(`${relay.origin}${back}`);
     expect(replay.status).toBe(400);
   });
 

@@ -5,7 +5,7 @@ import { personWithDevice, REDIRECT, registerApp, relyingParty, startAuthorizati
 /** The password page's form, posted as a browser would (CSRF token from the page, same origin). */
 async function passwordSignIn(relay: TestRelay, person: Person, password: string, fields: Record<string, string>) {
   const query = new URLSearchParams(fields);
-  const page = await person.browser.get(`${relay.origin}/signin/password?${query}`);
+  const page = await person.browser.load(`${relay.origin}/signin/password?${query}`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
   const posted = await fetch(`${relay.origin}/signin/password`, {
     method: 'POST',
@@ -38,7 +38,7 @@ describe('a sign-in returns to the app it was started for, and only to it', () =
     expect(person.browser.cookies.has('countersign_return_to')).toBe(false);
 
     // A direct sign-in for another app: the page returns to /me, and /me stays on /me.
-    const page = await person.browser.get(`${relay.origin}/signin?app=${wiki.clientId}`);
+    const page = await person.browser.load(`${relay.origin}/signin?app=${wiki.clientId}`);
     expect(page.text).not.toContain('/oidc/interaction/');
     await person.signInOnRelay(wiki.clientId);
     const me = await person.browser.follow('/me', relay.origin);
@@ -71,7 +71,7 @@ describe('a sign-in returns to the app it was started for, and only to it', () =
     const user = await relay.createUser({ password: 'correct horse battery' });
     const person = { ...(await personWithDevice(relay)), user };
     for (const interaction of ['../../admin', '//evil.example', 'a b', 'x'.repeat(100), '']) {
-      const page = await person.browser.get(`${relay.origin}/signin?interaction=${encodeURIComponent(interaction)}`);
+      const page = await person.browser.load(`${relay.origin}/signin?interaction=${encodeURIComponent(interaction)}`);
       expect(page.status).toBe(200);
       expect(page.text, interaction).not.toContain('data-return-to');
       const answer = await passwordSignIn(relay, person, 'correct horse battery', { interaction });
@@ -84,7 +84,7 @@ describe('a sign-in returns to the app it was started for, and only to it', () =
     const { person, left } = await abandonedAppSignin(relay);
     person.browser.cookies.set('countersign_return_to', `${Date.now()}|${waitingApp(left.url)}`);
     await person.signInOnRelay();
-    const me = await person.browser.get(`${relay.origin}/me`);
+    const me = await person.browser.load(`${relay.origin}/me`);
     expect(me.status).toBe(200);
     expect(person.browser.cookies.has('countersign_return_to')).toBe(false);
   });
@@ -92,11 +92,11 @@ describe('a sign-in returns to the app it was started for, and only to it', () =
   it('the sign-in page for an app’s interaction returns to it and carries it to the password page', async () => {
     const relay = await startTestRelay({ clock: new RealTimeClock() });
     const { app, person, left } = await abandonedAppSignin(relay);
-    const page = await person.browser.get(left.url);
+    const page = await person.browser.load(left.url);
     const uid = left.url.searchParams.get('interaction')!;
     expect(page.text).toContain(`data-return-to="/oidc/interaction/${uid}"`);
     expect(page.text).toContain(`/signin/password?app=${app.clientId}&amp;interaction=${uid}`);
-    const password = await person.browser.get(`${relay.origin}/signin/password?app=${app.clientId}&interaction=${uid}`);
+    const password = await person.browser.load(`${relay.origin}/signin/password?app=${app.clientId}&interaction=${uid}`);
     expect(password.text).toContain(`name="interaction" value="${uid}"`);
   });
 });

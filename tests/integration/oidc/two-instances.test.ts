@@ -4,7 +4,8 @@ import { startRelay, type RunningRelay } from '../../../testing/start-relay.ts';
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import { userWithConnectedDevice } from '../helpers/paired-device.ts';
 import { SERVICES, freshPostgresDatabase, servicesAvailable, TEST_PIN_KEY } from '../scale/scale-services.ts';
-import { redeemCode, REDIRECT, relyingParty, startAuthorization, TestBrowser } from './browser-and-app.ts';
+import { redeemCode, REDIRECT, relyingParty, startAuthorization } from './browser-and-app.ts';
+import { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 const ADMIN_TOKEN = 'oidc-two-instances-admin-token-0123456789';
 
@@ -42,10 +43,10 @@ describe.runIf(servicesAvailable)('the OpenID Provider on two relay instances ov
     const app = { clientId: registered.clientId, clientSecret: registered.clientSecret, redirectUri: REDIRECT };
     const config = await relyingParty(onA.origin, app);
     const started = await startAuthorization(config, app);
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser(onA.origin);
 
     // A: the authorization request; it sends the browser to the interaction page.
-    const toInteraction = await browser.get(started.authorizationUrl);
+    const toInteraction = await browser.load(started.authorizationUrl);
     expect(toInteraction.status).toBe(303);
     const interactionPath = new URL(toInteraction.location!, onA.origin).pathname;
 
@@ -60,7 +61,7 @@ describe.runIf(servicesAvailable)('the OpenID Provider on two relay instances ov
 
     // B: the interaction, on provider state and cookies A made; then A again (the issuer's
     // address) resumes it and hands out the code.
-    const finished = await browser.get(`${onB.address}${interactionPath}`);
+    const finished = await browser.load(`${onB.address}${interactionPath}`);
     expect(finished.status).toBe(303);
     expect(finished.location).toMatch(new RegExp(`^${onA.origin}/oidc/auth/`));
     const callback = await browser.follow(finished.location!, onA.origin);

@@ -5,7 +5,8 @@ import { STEP_UP_TITLE } from '../../../relay-server/signin/signin-page.tsx';
 import { decisionFrame, pairKeys, redeemWithNewKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
-import { PageBrowser } from './page-browser.ts';
+import { pageBrowser } from './page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 /**
  * Issue 9: adding a second authenticator needs a session that an authenticator approved (`swk`)
@@ -21,7 +22,7 @@ async function passwordSessionWithDevice() {
   const user = await relay.createUser({ password: PASSWORD });
   const keys = await pairKeys(relay, user.upn, 'First laptop');
   const { raw } = await RawDeviceSocket.authenticated(relay.origin, [keys]);
-  const browser = new PageBrowser(relay.running.relay, relay.origin);
+  const browser = pageBrowser(relay.running.relay, relay.origin);
   expect((await browser.signInWithPassword(user.upn, PASSWORD)).status).toBe(303);
   return { relay, user, keys, raw, browser };
 }
@@ -49,7 +50,7 @@ function startedRequest(html: string) {
 }
 
 /** Posts "Add authenticator" and follows its 303 to the GET page, as a browser does. */
-async function askToAdd(browser: PageBrowser): Promise<void> {
+async function askToAdd(browser: CookieBrowser): Promise<void> {
   const answer = await browser.post('/security-info/pairings', {});
   expect(answer.status).toBe(303);
   await browser.get(answer.headers.get('location')!.replace(/#.*/, ''));
@@ -102,7 +103,7 @@ describe('adding another authenticator on the security info page', () => {
     expect(((await completed.json()) as { session: { amr: string[] } }).session.amr).toEqual(['pwd', 'swk', 'pin', 'mfa']);
     expect(browser.cookies.get('countersign_session')).not.toBe(passwordCookie);
     // The password-only session it replaced is over.
-    const stale = new PageBrowser(relay.running.relay, relay.origin);
+    const stale = pageBrowser(relay.running.relay, relay.origin);
     stale.cookies.set('countersign_session', passwordCookie);
     expect((await stale.get('/security-info')).status).toBe(302);
 
@@ -155,7 +156,7 @@ describe('adding another authenticator on the security info page', () => {
     const user = await relay.createUser();
     await pairKeys(relay, user.upn);
     const tap = await relay.admin.issueTap(user.upn, { lifetimeMinutes: 60, oneTime: true });
-    const browser = new PageBrowser(relay.running.relay, relay.origin);
+    const browser = pageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, tap.code)).status).toBe(303);
     expect(await (await browser.get('/security-info')).text()).not.toContain('data-testid="approval-first"');
     await askToAdd(browser);
@@ -165,7 +166,7 @@ describe('adding another authenticator on the security info page', () => {
   it('lets a password session add the first authenticator', async () => {
     const relay = await startTestRelay();
     const user = await relay.createUser({ password: PASSWORD });
-    const browser = new PageBrowser(relay.running.relay, relay.origin);
+    const browser = pageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, PASSWORD)).status).toBe(303);
     await browser.get('/security-info'); // the form carries this session's CSRF token
     await askToAdd(browser);

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
-let admin: PageBrowser;
+let admin: CookieBrowser;
 beforeAll(async () => {
   env = await pageRelay();
-  admin = new PageBrowser(env.relay, ORIGIN);
+  admin = pageBrowser(env.relay, ORIGIN);
   expect((await admin.signInWithPassword('admin@demo.test', 'countersign-admin')).status).toBe(303);
 });
 afterAll(async () => {
@@ -19,7 +20,7 @@ describe('the admin Apps page', () => {
     expect((await admin.get('/admin/apps')).status).toBe(200);
     expect(testIdText(admin.lastHtml, 'discovery-url')).toBe(`${ORIGIN}/.well-known/openid-configuration`);
     expect(admin.lastHtml).toContain('data-client-id="sample-app"');
-    const alice = new PageBrowser(env.relay, ORIGIN);
+    const alice = pageBrowser(env.relay, ORIGIN);
     await alice.signInWithPassword('alice@demo.test', 'countersign-demo');
     expect((await alice.get('/admin/apps')).status).toBe(403);
     await alice.get('/me');

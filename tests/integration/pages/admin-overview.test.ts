@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../../protocol/encoding.ts';
 import type { SigninRow } from '../../../relay-server/store/schema.ts';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 // Issue 23 item 7: the admin overview (Entra's authentication-methods activity): users registered
 // and not, 30 days of sign-ins by method and outcome drawn on the server, who reported or is
@@ -9,7 +10,7 @@ import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
 
 const DAY = 86_400_000;
 let env: Awaited<ReturnType<typeof pageRelay>>;
-let admin: PageBrowser;
+let admin: CookieBrowser;
 
 async function logged(upn: string, fields: Partial<SigninRow> & Pick<SigninRow, 'method' | 'status' | 'created_at'>) {
   const user = (await env.relay.store.users.byUpn(upn))!;
@@ -79,7 +80,7 @@ beforeAll(async () => {
   await env.relay.store.users.setPushBlocked(bob.id, true);
   await env.relay.store.users.recordFailure(alice.id, '203.0.113.5', 1, now);
 
-  admin = new PageBrowser(env.relay, ORIGIN);
+  admin = pageBrowser(env.relay, ORIGIN);
   expect((await admin.signInWithPassword('admin@demo.test', 'countersign-admin')).status).toBe(303);
 });
 afterAll(async () => env.close());
@@ -128,18 +129,18 @@ describe('the admin overview', () => {
 
 describe('the admin overview refuses', () => {
   it('anyone without a session (sent to sign in), an ordinary user (403) and the API token as a cookie-less bearer', async () => {
-    const anonymous = await new PageBrowser(env.relay, ORIGIN).get('/admin/overview');
+    const anonymous = await pageBrowser(env.relay, ORIGIN).get('/admin/overview');
     expect(anonymous.status).toBe(302);
     expect(anonymous.headers.get('location')).toMatch(/signin/);
 
-    const alice = new PageBrowser(env.relay, ORIGIN);
+    const alice = pageBrowser(env.relay, ORIGIN);
     await alice.signInWithPassword('alice@demo.test', 'countersign-demo');
     const refused = await alice.get('/admin/overview');
     expect(refused.status).toBe(403);
     expect(alice.lastHtml).not.toContain('bob@demo.test');
 
     // The admin API's bearer token is not a page session.
-    const bearer = await new PageBrowser(env.relay, ORIGIN).api('GET', '/admin/overview', { bearer: 'test-admin-token-0123456789' });
+    const bearer = await pageBrowser(env.relay, ORIGIN).api('GET', '/admin/overview', { bearer: 'test-admin-token-0123456789' });
     expect(bearer.status).not.toBe(200);
     expect(await bearer.text()).not.toContain('users-registered');
   });

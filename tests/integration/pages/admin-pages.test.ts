@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
-let admin: PageBrowser;
+let admin: CookieBrowser;
 beforeAll(async () => {
   env = await pageRelay();
-  admin = new PageBrowser(env.relay, ORIGIN);
+  admin = pageBrowser(env.relay, ORIGIN);
   expect((await admin.signInWithPassword('admin@demo.test', 'countersign-admin')).status).toBe(303);
 });
 afterAll(async () => {
@@ -16,9 +17,9 @@ const userId = async (upn: string) => (await env.relay.store.users.byUpn(upn))!.
 
 describe('the admin pages', () => {
   it('send anonymous visitors to sign in and show ordinary users a 403 page', async () => {
-    const anonymous = await new PageBrowser(env.relay, ORIGIN).get('/admin/policy');
+    const anonymous = await pageBrowser(env.relay, ORIGIN).get('/admin/policy');
     expect(anonymous.status).toBe(302);
-    const alice = new PageBrowser(env.relay, ORIGIN);
+    const alice = pageBrowser(env.relay, ORIGIN);
     await alice.signInWithPassword('alice@demo.test', 'countersign-demo');
     for (const page of ['/admin', '/admin/policy', '/admin/users', '/admin/signins', '/admin/signins.csv']) {
       const response = await alice.get(page);
@@ -132,7 +133,7 @@ describe('the admin pages', () => {
     const code = testIdText(admin.lastHtml, 'tap-code')!;
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(admin.lastHtml).toMatch(/valid until <time datetime="[^"]+" data-local-time="">/);
-    const carol = new PageBrowser(env.relay, ORIGIN);
+    const carol = pageBrowser(env.relay, ORIGIN);
     expect((await carol.signInWithPassword('carol@demo.test', code)).status).toBe(303);
     await admin.get(`/admin/users/${id}`);
     expect((await admin.post(`/admin/users/${id}/tap`, { lifetimeMinutes: '5', oneTime: '1' })).status).toBe(400);
@@ -148,7 +149,7 @@ describe('the admin pages', () => {
     await admin.get(`/admin/users/${id}`);
     expect((await admin.post(`/admin/users/${id}/password`, { password: 'short' })).status).toBe(400);
     expect((await admin.post(`/admin/users/${id}/password`, { password: 'a-brand-new-password' })).status).toBe(303);
-    expect((await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'a-brand-new-password')).status).toBe(303);
+    expect((await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'a-brand-new-password')).status).toBe(303);
   });
 
   it('revoke a user’s authenticator', async () => {
@@ -169,7 +170,7 @@ describe('the admin pages', () => {
   });
 
   it('show the sign-in log with filters and export it as CSV', async () => {
-    await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', 'wrong-password');
+    await pageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', 'wrong-password');
     const page = await admin.get('/admin/signins?upn=alice%40demo.test&status=denied');
     expect(page.status).toBe(200);
     const rows = [...admin.lastHtml.matchAll(/data-testid="log-row"/g)];

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { pageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 const ORIGIN = 'http://signin.example.test';
 let env: Awaited<ReturnType<typeof pageRelay>>;
-let admin: PageBrowser;
+let admin: CookieBrowser;
 beforeAll(async () => {
   env = await pageRelay({ RELAY_ORIGIN: ORIGIN, COOKIE_DOMAIN: 'example.test' });
-  admin = new PageBrowser(env.relay, ORIGIN);
+  admin = pageBrowser(env.relay, ORIGIN);
   expect((await admin.signInWithPassword('admin@demo.test', 'countersign-admin')).status).toBe(303);
 });
 afterAll(async () => {
@@ -20,7 +21,7 @@ describe('the admin Protected sites page', () => {
     expect((await admin.get('/admin/protected-sites')).status).toBe(200);
     expect(testIdText(admin.lastHtml, 'forward-auth-url')).toBe(`${ORIGIN}/api/v1/forward-auth`);
     expect(testIdText(admin.lastHtml, 'no-sites')).toContain('No site is protected yet');
-    const alice = new PageBrowser(env.relay, ORIGIN);
+    const alice = pageBrowser(env.relay, ORIGIN);
     await alice.signInWithPassword('alice@demo.test', 'countersign-demo');
     expect((await alice.get('/admin/protected-sites')).status).toBe(403);
     await alice.get('/me');

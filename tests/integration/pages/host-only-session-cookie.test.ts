@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PageBrowser, ORIGIN, pageRelay, testIdText } from './page-browser.ts';
+import { pageBrowser, ORIGIN, pageRelay, testIdText } from './page-browser.ts';
 
 /**
  * docs/protocol.md section 10: the relay's own session cookie stays host-only, `__Host-` on https,
@@ -31,7 +31,7 @@ describe('the session cookie on an https relay', () => {
   }
 
   it('is __Host-countersign_session: Secure, HttpOnly, SameSite=Lax, Path=/ and no Domain', async () => {
-    const browser = new PageBrowser(env.relay, HTTPS_ORIGIN);
+    const browser = pageBrowser(env.relay, HTTPS_ORIGIN);
     const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
     expect(response.status).toBe(303);
     expect(setCookieNamed(response, PLAIN)).toBeUndefined();
@@ -49,7 +49,7 @@ describe('the session cookie on an https relay', () => {
   });
 
   it('ignores an unprefixed countersign_session, even one carrying a live session value', async () => {
-    const browser = new PageBrowser(env.relay, HTTPS_ORIGIN);
+    const browser = pageBrowser(env.relay, HTTPS_ORIGIN);
     const cookie = setCookieNamed(await browser.signInWithPassword('alice@demo.test', 'countersign-demo'), PREFIXED)!;
     const value = valueOf(cookie);
     // What a sibling subdomain could plant with Domain=example.com: never a session here.
@@ -59,9 +59,9 @@ describe('the session cookie on an https relay', () => {
   });
 
   it('does not fix a planted unprefixed session: signing in starts a new one and leaves the planted one alone', async () => {
-    const attacker = new PageBrowser(env.relay, HTTPS_ORIGIN);
+    const attacker = pageBrowser(env.relay, HTTPS_ORIGIN);
     const planted = valueOf(setCookieNamed(await attacker.signInWithPassword('bob@demo.test', 'countersign-demo'), PREFIXED)!);
-    const victim = new PageBrowser(env.relay, HTTPS_ORIGIN);
+    const victim = pageBrowser(env.relay, HTTPS_ORIGIN);
     victim.cookies.set(PLAIN, planted);
     expect((await victim.get('/me')).status).toBe(302);
     const response = await victim.signInWithPassword('alice@demo.test', 'countersign-demo');
@@ -73,7 +73,7 @@ describe('the session cookie on an https relay', () => {
   });
 
   it('signs out by ending the session and clearing the __Host- cookie with Secure (or the browser would keep it)', async () => {
-    const browser = new PageBrowser(env.relay, HTTPS_ORIGIN);
+    const browser = pageBrowser(env.relay, HTTPS_ORIGIN);
     const value = valueOf(setCookieNamed(await browser.signInWithPassword('alice@demo.test', 'countersign-demo'), PREFIXED)!);
     await browser.get('/me');
     const response = await browser.post('/signout', {});
@@ -98,7 +98,7 @@ describe('the session cookie on a plain-http (loopback dev) relay', () => {
   });
 
   it('keeps the name countersign_session, without Secure, and it signs in', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
     expect(setCookieNamed(response, PREFIXED)).toBeUndefined();
     const cookie = setCookieNamed(response, PLAIN)!;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passwordWork } from '../../../relay-server/security/passwords.ts';
-import { PageBrowser, ORIGIN, pageRelay, testIdText } from './page-browser.ts';
+import { pageBrowser, ORIGIN, pageRelay, testIdText } from './page-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ async function pairDevice(upn: string, name = 'Test laptop') {
 
 describe('the password page', () => {
   it('refuses an unfamiliar browser (429 with Retry-After, saying what works) when every password check slot and the unfamiliar line are taken', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo&upn=alice%40demo.test');
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -44,7 +44,7 @@ describe('the password page', () => {
   });
 
   it('renders a form with a CSRF token and sets the CSRF cookie', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.get('/signin/password?app=demo&upn=alice%40demo.test');
     expect(response.status).toBe(200);
     const csrfCookie = response.headers.getSetCookie().find((cookie) => cookie.startsWith('countersign_csrf='))!;
@@ -55,7 +55,7 @@ describe('the password page', () => {
   });
 
   it('signs in with a correct password: session cookie HttpOnly, SameSite=Lax, and /me shows the user', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/me');
@@ -70,7 +70,7 @@ describe('the password page', () => {
   it('marks the session cookie Secure when the relay origin is https', async () => {
     const secure = await pageRelay({ RELAY_ORIGIN: 'https://signin.example.com' });
     try {
-      const browser = new PageBrowser(secure.relay, 'https://signin.example.com');
+      const browser = pageBrowser(secure.relay, 'https://signin.example.com');
       await browser.get('/signin/password?app=demo');
       expect(browser.cookies.has('__Host-countersign_csrf')).toBe(true);
       const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo', app: 'demo' });
@@ -86,7 +86,7 @@ describe('the password page', () => {
 
   it('refuses a wrong password with one message and changes nothing', async () => {
     const before = (await env.relay.store.users.byUpn('bob@demo.test'))!;
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.signInWithPassword('bob@demo.test', 'not-the-password');
     expect(response.status).toBe(401);
     expect(sessionCookieOf(response)).toBeUndefined();
@@ -97,14 +97,14 @@ describe('the password page', () => {
   });
 
   it('answers an unknown user exactly like a wrong password', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.signInWithPassword('nobody@demo.test', 'countersign-demo');
     expect(response.status).toBe(401);
     expect(browser.lastHtml).toContain('The username or password is incorrect.');
   });
 
   it('logs password sign-ins, approved and denied, in the sign-in log', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.signInWithPassword('bob@demo.test', 'wrong-again');
     await browser.signInWithPassword('bob@demo.test', 'countersign-demo');
     const rows = await env.relay.store.signins.list({ upn: 'bob@demo.test', limit: 10 });
@@ -124,14 +124,14 @@ describe('the password page', () => {
     const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(user.id, 60 * 60_000, true, env.clock.now());
     env.clock.advance(1000);
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const response = await browser.signInWithPassword('bob@demo.test', tap.code);
     expect(response.status).toBe(303);
     expect(testIdText(await (await browser.get('/me')).text(), 'signed-in-method')).toBe('Temporary Access Pass');
     const [latest] = await env.relay.store.signins.list({ upn: 'bob@demo.test', limit: 1 });
     expect(latest).toMatchObject({ method: 'tap', status: 'approved' });
 
-    const again = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+    const again = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
     expect(again.status).toBe(401);
   });
 
@@ -139,25 +139,25 @@ describe('the password page', () => {
     const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(user.id, 10 * 60_000, false, env.clock.now());
     for (let i = 0; i < 3; i++) {
-      const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+      const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
       expect(response.status).toBe(303);
     }
     env.clock.advance(10 * 60_000);
-    const late = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+    const late = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
     expect(late.status).toBe(401);
   });
 
   it("does not let one user's pass sign in another user", async () => {
     const bob = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(bob.id, 60 * 60_000, false, env.clock.now());
-    const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', tap.code);
+    const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', tap.code);
     expect(response.status).toBe(401);
   });
 
   it('refuses an expired Temporary Access Pass', async () => {
     const user = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const tap = await env.relay.store.taps.issue(user.id, 10 * 60_000, false, env.clock.now() - 11 * 60_000);
-    const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
+    const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', tap.code);
     expect(response.status).toBe(401);
   });
 
@@ -166,7 +166,7 @@ describe('the password page', () => {
     await env.relay.store.policy.put({ ...policy, mode: 'push' }, env.clock.now());
     const device = await pairDevice('alice@demo.test');
     try {
-      const browser = new PageBrowser(env.relay, ORIGIN);
+      const browser = pageBrowser(env.relay, ORIGIN);
       const response = await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
       expect(response.status).toBe(200);
       expect(sessionCookieOf(response)).toBeUndefined();
@@ -189,7 +189,7 @@ describe('the password page', () => {
     const policy = await env.relay.store.policy.get();
     await env.relay.store.policy.put({ ...policy, mode: 'push' }, env.clock.now());
     try {
-      const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'countersign-demo');
+      const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('bob@demo.test', 'countersign-demo');
       expect(response.status).toBe(303);
     } finally {
       await env.relay.store.policy.put(policy, env.clock.now());
@@ -203,7 +203,7 @@ describe('the password page', () => {
     const device = await pairDevice('alice@demo.test');
     await env.relay.store.users.setPushBlocked(user.id, true);
     try {
-      const response = await new PageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', 'countersign-demo');
+      const response = await pageBrowser(env.relay, ORIGIN).signInWithPassword('alice@demo.test', 'countersign-demo');
       expect(response.status).toBe(429);
       expect(sessionCookieOf(response)).toBeUndefined();
     } finally {
@@ -216,7 +216,7 @@ describe('the password page', () => {
 
 describe('CSRF protection', () => {
   it('rejects a post without a token', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
     const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { csrf: null });
     expect(response.status).toBe(403);
@@ -224,7 +224,7 @@ describe('CSRF protection', () => {
   });
 
   it('rejects a token that does not match the cookie', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
     const response = await browser.post(
       '/signin/password',
@@ -235,9 +235,9 @@ describe('CSRF protection', () => {
   });
 
   it('rejects a post without the cookie, even with a token from elsewhere', async () => {
-    const other = new PageBrowser(env.relay, ORIGIN);
+    const other = pageBrowser(env.relay, ORIGIN);
     await other.get('/signin/password?app=demo');
-    const fresh = new PageBrowser(env.relay, ORIGIN);
+    const fresh = pageBrowser(env.relay, ORIGIN);
     const response = await fresh.post(
       '/signin/password',
       { upn: 'alice@demo.test', password: 'countersign-demo' },
@@ -247,7 +247,7 @@ describe('CSRF protection', () => {
   });
 
   it('rejects a post from a foreign Origin, even with the right token', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
     const csrf = browser.csrfToken();
     const response = await browser.post(
@@ -266,7 +266,7 @@ describe('CSRF protection', () => {
   });
 
   it('accepts a post without an Origin header when the token matches', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.get('/signin/password?app=demo');
     const response = await browser.post('/signin/password', { upn: 'alice@demo.test', password: 'countersign-demo' }, { origin: null });
     expect(response.status).toBe(303);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePairingLink } from '../../../protocol/pairing-link.ts';
 import { hashPassword } from '../../../relay-server/security/passwords.ts';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './page-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ async function pairDevice(upn: string, name: string) {
 }
 
 async function signedIn(upn = 'alice@demo.test', password = 'countersign-demo') {
-  const browser = new PageBrowser(env.relay, ORIGIN);
+  const browser = pageBrowser(env.relay, ORIGIN);
   expect((await browser.signInWithPassword(upn, password)).status).toBe(303);
   return browser;
 }
@@ -33,7 +33,7 @@ const deviceItems = (html: string) => [...html.matchAll(/<li class="device" data
 
 describe('/security-info', () => {
   it('requires a session', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const page = await browser.get('/security-info');
     expect(page.status).toBe(302);
     expect(page.headers.get('location')).toBe('/signin');
@@ -46,7 +46,7 @@ describe('/security-info', () => {
 
   it('brings a signed-out visitor back to the security info page they asked for once they have signed in', async () => {
     // The extension's "Add again" opens /security-info in a browser that may not be signed in there.
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     const asked = await browser.get('/security-info?add=authenticator');
     expect(asked.status).toBe(302);
     expect(asked.headers.get('location')).toBe('/signin');
@@ -60,7 +60,7 @@ describe('/security-info', () => {
     expect((await browser.get('/me')).status).toBe(200);
 
     // A form post is not a place to come back to, nor is anything off the relay.
-    const other = new PageBrowser(env.relay, ORIGIN);
+    const other = pageBrowser(env.relay, ORIGIN);
     await other.get('/signin/password');
     expect((await other.post('/security-info/pairings', {})).status).toBe(303);
     expect((await other.get('/security-info//evil.test')).status).toBe(404);

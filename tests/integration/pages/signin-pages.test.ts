@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from './page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from './page-browser.ts';
 
 let env: Awaited<ReturnType<typeof pageRelay>>;
 beforeAll(async () => {
@@ -112,13 +112,13 @@ describe('the sign-in page', () => {
 
 describe('/me', () => {
   it('redirects to the sign-in page without a session', async () => {
-    const response = await new PageBrowser(env.relay, ORIGIN).get('/me');
+    const response = await pageBrowser(env.relay, ORIGIN).get('/me');
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/signin');
   });
 
   it('shows who is signed in and how', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
     const html = await (await browser.get('/me')).text();
     expect(html).toContain('You&#39;re signed in as Alice Example');
@@ -129,7 +129,7 @@ describe('/me', () => {
   });
 
   it('links admins to the admin pages', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.signInWithPassword('admin@demo.test', 'countersign-admin');
     const html = await (await browser.get('/me')).text();
     expect(html).toContain('href="/admin"');
@@ -144,7 +144,7 @@ describe('/me', () => {
   });
 
   it('signs out with a CSRF-protected form', async () => {
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     await browser.signInWithPassword('alice@demo.test', 'countersign-demo');
     await browser.get('/me');
     const refused = await browser.post('/signout', {}, { csrf: null });

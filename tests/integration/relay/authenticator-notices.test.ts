@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RelayToDeviceMessage } from '../../../protocol/index.ts';
-import { PageBrowser } from '../pages/page-browser.ts';
+import { pageBrowser } from '../pages/page-browser.ts';
 import { pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay, type TestRelay } from '../helpers/test-relay.ts';
@@ -77,7 +77,7 @@ describe('notice frames (sections 3 and 4)', () => {
     const { relay, user, first, raw } = await twoUsersWithDevices();
     const second = await pairKeys(relay, user.upn, 'Old tablet');
     await raw.next('notice');
-    const browser = new PageBrowser(relay.running.relay, relay.origin);
+    const browser = pageBrowser(relay.running.relay, relay.origin);
     expect((await browser.signInWithPassword(user.upn, 'a-good-password-1')).status).toBe(303);
     await browser.get('/security-info');
     expect((await browser.post(`/security-info/devices/${second.deviceId}/remove`, {})).status).toBe(303);

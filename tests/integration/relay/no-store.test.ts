@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageBrowser } from '../pages/page-browser.ts';
+import { pageBrowser } from '../pages/page-browser.ts';
 import { decisionFrame, pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
 import { startTestRelay } from '../helpers/test-relay.ts';
@@ -27,7 +27,7 @@ describe('Cache-Control: no-store', () => {
   it('is on the password page answers that start a session or show a started request', async () => {
     const relay = await startTestRelay();
     const user = await relay.createUser({ password: 'a-good-password-1' });
-    const browser = new PageBrowser(relay.running.relay, relay.origin);
+    const browser = pageBrowser(relay.running.relay, relay.origin);
     const session = await browser.signInWithPassword(user.upn, 'a-good-password-1');
     expect(session.status).toBe(303);
     expect(session.headers.get('set-cookie')).toMatch(/countersign_session=/);
@@ -35,7 +35,7 @@ describe('Cache-Control: no-store', () => {
 
     await pairKeys(relay, user.upn);
     await relay.setPolicy({ mode: 'push' });
-    const push = await new PageBrowser(relay.running.relay, relay.origin).signInWithPassword(user.upn, 'a-good-password-1');
+    const push = await pageBrowser(relay.running.relay, relay.origin).signInWithPassword(user.upn, 'a-good-password-1');
     expect(push.status).toBe(200);
     expect(await push.text()).toMatch(/data-browser-token="[A-Za-z0-9_-]{22}"/);
     expect(push.headers.get('cache-control')).toBe('no-store');

@@ -11,7 +11,7 @@ import { migrationProvider } from '../../../relay-server/store/migrations.ts';
 import { openSqlite } from '../../../relay-server/store/open-sqlite.ts';
 import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 import { startRelay } from '../../../testing/start-relay.ts';
-import { PageBrowser } from '../pages/page-browser.ts';
+import { pageBrowser } from '../pages/page-browser.ts';
 import { seedDemoApps } from '../../../relay-server/demo/demo-apps.ts';
 import { pairKeys } from '../helpers/paired-keys.ts';
 import { RawDeviceSocket } from '../helpers/raw-device-socket.ts';
@@ -172,7 +172,7 @@ describe('devices paired under protocol revision 1, after migration 0004', () =>
   it('are shown as needing to be added again on the security info page, and a password session may add the first new one', async () => {
     const old = await revision1DataDir();
     const { running } = await relayOver(old.dataDir);
-    const browser = new PageBrowser(running.relay, running.origin);
+    const browser = pageBrowser(running.relay, running.origin);
     expect((await browser.signInWithPassword(UPN, PASSWORD)).status).toBe(303);
     const page = await (await browser.get('/security-info')).text();
     expect([...page.matchAll(/data-testid="device-needs-readding"/g)]).toHaveLength(2);
@@ -189,7 +189,7 @@ describe('devices paired under protocol revision 1, after migration 0004', () =>
   it('can be removed on the security info page and through the admin API', async () => {
     const old = await revision1DataDir();
     const { running, admin } = await relayOver(old.dataDir);
-    const browser = new PageBrowser(running.relay, running.origin);
+    const browser = pageBrowser(running.relay, running.origin);
     expect((await browser.signInWithPassword(UPN, PASSWORD)).status).toBe(303);
     await browser.get('/security-info');
     const removed = await browser.post(`/security-info/devices/${old.devices[0]!.id}/remove`, {});

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSAL_REASONS, SIGNIN_REASON_WORDS, signinReasonWords, type RefusalReason } from '../../../protocol/signin-reasons.ts';
 import { randomId } from '../../../protocol/encoding.ts';
 import { relayWithDevice, type RelayWithDevice } from '../helpers/test-relay.ts';
-import { ORIGIN, PageBrowser, pageRelay, testIdText } from '../pages/page-browser.ts';
+import { ORIGIN, pageBrowser, pageRelay, testIdText } from '../pages/page-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 // Issue 23: a refused request's row in the sign-in log names its real cause (a report's pause, a
 // locked client, a spent budget, the password throttle, the caps on unknown places), and the log,
@@ -81,10 +82,10 @@ describe('the sign-in log names why a request was refused', () => {
 
 describe('the admin sign-in log page and its CSV', () => {
   let env: Awaited<ReturnType<typeof pageRelay>>;
-  let admin: PageBrowser;
+  let admin: CookieBrowser;
   beforeAll(async () => {
     env = await pageRelay();
-    admin = new PageBrowser(env.relay, ORIGIN);
+    admin = pageBrowser(env.relay, ORIGIN);
     expect((await admin.signInWithPassword('admin@demo.test', 'countersign-admin')).status).toBe(303);
     const bob = (await env.relay.store.users.byUpn('bob@demo.test'))!;
     const now = env.clock.now();
@@ -146,7 +147,7 @@ describe("what people are told about a report's pause", () => {
 
   it('tells the person signed in (here with a password) what happened and who can clear it', async () => {
     const alice = (await env.relay.store.users.byUpn('alice@demo.test'))!;
-    const browser = new PageBrowser(env.relay, ORIGIN);
+    const browser = pageBrowser(env.relay, ORIGIN);
     expect((await browser.signInWithPassword('alice@demo.test', 'countersign-demo')).status).toBe(303);
     await browser.get('/me');
     expect(testIdText(browser.lastHtml, 'push-paused')).toBeUndefined();

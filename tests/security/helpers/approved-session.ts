@@ -1,6 +1,6 @@
 import type { VirtualDevice } from '../../../testing/virtual-device.ts';
 import type { SigninClient } from '../../../testing/admin-client.ts';
-import type { CookieBrowser } from './cookie-browser.ts';
+import type { CookieBrowser } from '../../../testing/cookie-browser.ts';
 
 /** Signs `browser` in with a passwordless approval on `device` (amr has `mfa`). */
 export async function signInWithApproval(browser: CookieBrowser, signin: SigninClient, device: VirtualDevice, upn: string): Promise<void> {

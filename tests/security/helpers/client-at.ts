@@ -1,4 +1,4 @@
-import { CookieJar } from '../../integration/helpers/cookie-jar.ts';
+import { CookieJar } from '../../../testing/cookie-jar.ts';
 /**
  * A client at a given address, behind the relay's one trusted proxy (TRUST_PROXY=1): every request
  * carries `X-Forwarded-For: {ip}` as the proxy would write it, and a cookie jar, so one test can

@@ -65,7 +65,7 @@ describe('sign-in by code in the extension (section 5)', () => {
   };
   /** Waits until the claim frame went out on `origin`'s socket. */
   const claimSent = async (origin: string) => {
-    for (let i = 0; i < 50 && connections.get(origin)!.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    await expect.poll(() => connections.get(origin)!.sent.length, { interval: 1 }).toBeGreaterThan(0);
     return connections.get(origin)!.sent.shift();
   };
 

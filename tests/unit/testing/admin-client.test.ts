@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, randomId } from '../../../protocol/index.ts';
-import { AdminClient, SigninClient, readServerSentEvents } from '../../../testing/admin-client.ts';
+import { AdminClient, SigninClient } from '../../../testing/admin-client.ts';
 
 const relayOrigin = 'http://127.0.0.1:8787';
 
@@ -151,18 +151,5 @@ describe('SigninClient', () => {
     const completed = await new SigninClient(relayOrigin, { fetch }).complete(signin);
 
     expect(completed).toMatchObject({ session: { upn: 'alice@demo.test' }, cookie: expect.stringContaining('HttpOnly') });
-  });
-});
-
-describe('readServerSentEvents()', () => {
-  it('joins multi-line data, skips comments, and keeps a CRLF split across chunks as one line end', async () => {
-    const events = await collect(
-      readServerSentEvents(streamOf(': keepalive\n', 'data: a\r', '\ndata: b\r\n\r\n', 'event: x\ndata: c\n\n')),
-    );
-
-    expect(events).toEqual([
-      { event: 'message', data: 'a\nb' },
-      { event: 'x', data: 'c' },
-    ]);
   });
 });

@@ -56,7 +56,7 @@ async function startApp(relay: TestRelay, port: number, client: { clientId: stri
 
 /** Auth.js signs in by a POST with its CSRF token, as its sign-in page does. */
 async function signInThroughAuthJs(relay: TestRelay, person: Person, appUrl: string) {
-  const csrf = JSON.parse((await person.browser.get(`${appUrl}/auth/csrf`)).text) as { csrfToken: string };
+  const csrf = JSON.parse((await person.browser.load(`${appUrl}/auth/csrf`)).text) as { csrfToken: string };
   const started = await fetch(`${appUrl}/auth/signin/countersign`, {
     method: 'POST',
     redirect: 'manual',
@@ -84,7 +84,7 @@ describe('interop: Auth.js (@auth/express)', () => {
     expect(registered.status).toBe(201);
     const appUrl = await startApp(relay, port, registered.body);
 
-    expect(JSON.parse((await person.browser.get(`${appUrl}/`)).text)).toEqual({ anonymous: true });
+    expect(JSON.parse((await person.browser.load(`${appUrl}/`)).text)).toEqual({ anonymous: true });
     const landed = await signInThroughAuthJs(relay, person, appUrl);
     expect(landed.url.href).toBe(`${appUrl}/`);
     const session = JSON.parse(landed.text) as { user: Record<string, unknown>; roles: string[] };

@@ -12,7 +12,7 @@ export async function browse(relay: TestRelay, person: Person, url: string | URL
   for (let hop = 0; hop < 20; hop++) {
     // An app with no server in the test (its callback is only read, never loaded).
     if (current.origin === options.stopAt) return { url: current, status: 0, text: '' };
-    const answer = await person.browser.get(current);
+    const answer = await person.browser.load(current);
     if (answer.status >= 300 && answer.status < 400 && answer.location) {
       current = new URL(answer.location, current);
       continue;
