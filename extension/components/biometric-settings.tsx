@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { fromBase64Url } from '../../protocol/index.ts';
 import { unlockAccount } from '../lib/pin-flows.ts';
+import { isPinLongEnough } from '../lib/pin-rule.ts';
 import { call, onChanged } from '../lib/runtime-client.ts';
 import type { PinAccount } from '../lib/runtime-messages.ts';
 import { createUnlockCredential, evaluatePrf, newPrfSalt } from '../lib/webauthn-ceremony.ts';
@@ -107,7 +108,7 @@ export function BiometricSettings({ pinAccounts }: { pinAccounts: PinAccount[] }
               />
             </div>
           }
-          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || pin.length < 6}>
+          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || !isPinLongEnough(pin)}>
             {busy ? 'Waiting for your authenticator…' : status.enabled ? 'Include the new accounts' : 'Turn on'}
           </button>
         </form>

@@ -4,6 +4,7 @@ import { OutcomeView } from '../../components/outcome-view.tsx';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
 import type { AccountRecord, HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
 import { approveWithPin } from '../../lib/pin-flows.ts';
+import { isPinLongEnough } from '../../lib/pin-rule.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
 import type { PinAccount } from '../../lib/runtime-messages.ts';
 import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';
@@ -249,7 +250,7 @@ function PendingRequest(
 
   const numberReady = number.length === digits && /^[0-9]+$/.test(number);
   // Locked, a remembered PIN opens nothing either (the relay refuses `unlock: "pin"`).
-  const pinReady = !pinWaiting && (!needsPin || pin.length >= 6);
+  const pinReady = !pinWaiting && (!needsPin || isPinLongEnough(pin));
   const { context } = challenge;
 
   return (

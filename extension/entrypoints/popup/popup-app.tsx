@@ -14,6 +14,7 @@ import { noticeAdvice, noticeText } from '../../lib/notice-text.ts';
 import { handOverNewAccount } from '../../lib/new-account-channel.ts';
 import { pairAccount } from '../../lib/pair-account.ts';
 import { changePinEverywhere, checkPinWith, workerPinChannel } from '../../lib/pin-flows.ts';
+import { MIN_PIN_DIGITS } from '../../lib/pin-rule.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
 import type { AccountView, ActivityItem, AppState, PinAccount } from '../../lib/runtime-messages.ts';
 import { readLinkOnPage } from './page-link.ts';
@@ -383,7 +384,7 @@ function AddAccount({
         )}
       </div>
       <div>
-        <label for="pair-pin">{hasPin ? 'Your PIN' : 'Choose a PIN (at least 6 digits)'}</label>
+        <label for="pair-pin">{hasPin ? 'Your PIN' : `Choose a PIN (at least ${MIN_PIN_DIGITS} digits)`}</label>
         <input
           id="pair-pin"
           type="password"
@@ -487,7 +488,7 @@ function Settings({ state }: { state: AppState }) {
             />
           </div>
           <div>
-            <label for="changed-pin">New PIN (6+ digits)</label>
+            <label for="changed-pin">New PIN ({MIN_PIN_DIGITS}+ digits)</label>
             <input
               id="changed-pin"
               type="password"
