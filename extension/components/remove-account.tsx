@@ -4,6 +4,7 @@ import { call } from '../lib/runtime-client.ts';
 import type { AccountView, PinAccount } from '../lib/runtime-messages.ts';
 import { evaluatePrf } from '../lib/webauthn-ceremony.ts';
 import { biometricFailureText } from './biometric-messages.ts';
+import { PinField } from './pin-field.tsx';
 import { failureText } from './pin-messages.ts';
 
 /** What removing does, said before the person confirms. */
@@ -128,18 +129,14 @@ export function RemoveAccount(props: {
           : `${account.pinLocked ? 'Its PIN is locked' : 'It cannot be unlocked here'}, so ${account.relayName} cannot be told from here: this browser forgets the account, and you remove it on your security info page.`}
       </p>
       {pinUsable && (
-        <div>
-          <label for={`remove-pin-${account.deviceId}`}>Your PIN</label>
-          <input
-            id={`remove-pin-${account.deviceId}`}
-            type="password"
-            inputMode="numeric"
-            autocomplete="off"
-            data-testid="remove-pin"
-            value={pin}
-            onInput={(e) => setPin(e.currentTarget.value)}
-          />
-        </div>
+        <PinField
+          id={`remove-pin-${account.deviceId}`}
+          testId="remove-pin"
+          label="Your PIN"
+          autocomplete="off"
+          value={pin}
+          onInput={setPin}
+        />
       )}
       {problem && (
         <p class="alert" role="alert" data-testid="remove-problem" style="margin:0">

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { matchDigits, type Decision } from '../../../protocol/index.ts';
 import { OutcomeView } from '../../components/outcome-view.tsx';
+import { PinField } from '../../components/pin-field.tsx';
 import { formatSeconds, useNow } from '../../components/use-now.ts';
 import type { AccountRecord, HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
 import { approveWithPin } from '../../lib/pin-flows.ts';
@@ -183,7 +184,6 @@ function PendingRequest(
     if (error?.code === 'pin_locked') setLockSeen(true);
   }, [error?.code]);
   const pinLocked = lockSeen || error?.code === 'pin_locked' || props.pinAccount?.pinLocked === true;
-  const pinWaiting = pinLocked;
   // A locked account keeps saying so, with its "Add again", whatever else happens in this window.
   const shownError = error ?? (pinLocked ? { code: 'pin_locked' } : null);
   const stored = props.account;
@@ -250,7 +250,7 @@ function PendingRequest(
 
   const numberReady = number.length === digits && /^[0-9]+$/.test(number);
   // Locked, a remembered PIN opens nothing either (the relay refuses `unlock: "pin"`).
-  const pinReady = !pinWaiting && (!needsPin || isPinLongEnough(pin));
+  const pinReady = !pinLocked && (!needsPin || isPinLongEnough(pin));
   const { context } = challenge;
 
   return (
@@ -354,19 +354,7 @@ function PendingRequest(
           </button>
         )}
         {pinLocked ? null : needsPin ? (
-          <div>
-            <label for="pin">Your PIN (to approve)</label>
-            <input
-              id="pin"
-              type="password"
-              inputMode="numeric"
-              autocomplete="off"
-              data-testid="pin-input"
-              disabled={pinWaiting}
-              value={pin}
-              onInput={(event) => setPin(event.currentTarget.value)}
-            />
-          </div>
+          <PinField id="pin" testId="pin-input" label="Your PIN (to approve)" autocomplete="off" value={pin} onInput={setPin} />
         ) : (
           <p class="muted" data-testid="pin-remembered">
             PIN remembered for a few minutes.

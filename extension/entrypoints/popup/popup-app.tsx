@@ -5,6 +5,7 @@ import { connectionText } from '../../components/connection-text.ts';
 import { failureText } from '../../components/pin-messages.ts';
 import { FormMessage, type FormMessageValue } from '../../components/form-message.tsx';
 import { PendingList } from '../../components/pending-list.tsx';
+import { PinField } from '../../components/pin-field.tsx';
 import { EnterCode } from '../../components/enter-code.tsx';
 import { RemovalMessage, RemoveAccount, type RemovedAccount } from '../../components/remove-account.tsx';
 import { useNow } from '../../components/use-now.ts';
@@ -383,32 +384,25 @@ function AddAccount({
           </div>
         )}
       </div>
-      <div>
-        <label for="pair-pin">{hasPin ? 'Your PIN' : `Choose a PIN (at least ${MIN_PIN_DIGITS} digits)`}</label>
-        <input
-          id="pair-pin"
-          type="password"
-          inputMode="numeric"
-          autocomplete={hasPin ? 'off' : 'new-password'}
-          data-testid="pair-pin"
-          value={pin}
-          onInput={(e) => setPin(e.currentTarget.value)}
-        />
+      <PinField
+        id="pair-pin"
+        testId="pair-pin"
+        label={hasPin ? 'Your PIN' : `Choose a PIN (at least ${MIN_PIN_DIGITS} digits)`}
+        autocomplete={hasPin ? 'off' : 'new-password'}
+        value={pin}
+        onInput={setPin}
+      >
         {!hasPin && <div class="muted">You enter it to approve each sign-in, for every account on this browser.</div>}
-      </div>
+      </PinField>
       {!hasPin && (
-        <div>
-          <label for="pair-pin-again">Repeat the PIN</label>
-          <input
-            id="pair-pin-again"
-            type="password"
-            inputMode="numeric"
-            autocomplete="new-password"
-            data-testid="pair-pin-again"
-            value={again}
-            onInput={(e) => setAgain(e.currentTarget.value)}
-          />
-        </div>
+        <PinField
+          id="pair-pin-again"
+          testId="pair-pin-again"
+          label="Repeat the PIN"
+          autocomplete="new-password"
+          value={again}
+          onInput={setAgain}
+        />
       )}
       {pinMissing && link && (
         <div class="muted" data-testid="pair-pin-needed">
@@ -476,28 +470,14 @@ function Settings({ state }: { state: AppState }) {
           </button>
         )}
         <form class="stack" onSubmit={(e) => void changePin(e)} aria-label="Change PIN">
-          <div>
-            <label for="old-pin">Current PIN</label>
-            <input
-              id="old-pin"
-              type="password"
-              inputMode="numeric"
-              data-testid="old-pin"
-              value={oldPin}
-              onInput={(e) => setOldPin(e.currentTarget.value)}
-            />
-          </div>
-          <div>
-            <label for="changed-pin">New PIN ({MIN_PIN_DIGITS}+ digits)</label>
-            <input
-              id="changed-pin"
-              type="password"
-              inputMode="numeric"
-              data-testid="changed-pin"
-              value={newPin}
-              onInput={(e) => setNewPin(e.currentTarget.value)}
-            />
-          </div>
+          <PinField id="old-pin" testId="old-pin" label="Current PIN" value={oldPin} onInput={setOldPin} />
+          <PinField
+            id="changed-pin"
+            testId="changed-pin"
+            label={`New PIN (${MIN_PIN_DIGITS}+ digits)`}
+            value={newPin}
+            onInput={setNewPin}
+          />
           {message && <FormMessage message={message} testId="change-pin-message" />}
           <button type="submit" data-testid="change-pin" disabled={busy}>
             {busy ? 'Changing the PIN on every relay…' : 'Change PIN'}
