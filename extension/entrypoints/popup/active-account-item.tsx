@@ -1,5 +1,6 @@
 import { connectionText } from '../../components/connection-text.ts';
-import { RemoveAccount, type RemovedAccount } from '../../components/remove-account.tsx';
+import { RemoveAccount } from '../../components/remove-account.tsx';
+import type { RemovedAccount } from '../../components/removal-message.tsx';
 import { call } from '../../lib/runtime-client.ts';
 import type { AccountView, PinAccount } from '../../lib/runtime-messages.ts';
 import { RelayName } from './relay-name.tsx';

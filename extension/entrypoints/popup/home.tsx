@@ -3,7 +3,7 @@ import { BiometricSettings } from '../../components/biometric-settings.tsx';
 import { FormMessage } from '../../components/form-message.tsx';
 import { PendingList } from '../../components/pending-list.tsx';
 import { EnterCode } from '../../components/enter-code.tsx';
-import { RemovalMessage, type RemovedAccount } from '../../components/remove-account.tsx';
+import { RemovalMessage, type RemovedAccount } from '../../components/removal-message.tsx';
 import { useNow } from '../../components/use-now.ts';
 import type { AppState } from '../../lib/runtime-messages.ts';
 import { ActiveAccountItem } from './active-account-item.tsx';
