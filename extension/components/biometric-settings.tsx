@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { fromBase64Url } from '../../protocol/index.ts';
 import { unlockAccount } from '../lib/pin-flows.ts';
+import { isPinLongEnough } from '../lib/pin-rule.ts';
 import { call, onChanged } from '../lib/runtime-client.ts';
 import type { PinAccount } from '../lib/runtime-messages.ts';
 import { createUnlockCredential, evaluatePrf, newPrfSalt } from '../lib/webauthn-ceremony.ts';
 import type { BiometricStatus } from '../lib/webauthn-unlock.ts';
 import { wrapForBiometric } from '../lib/webauthn-wrap.ts';
 import { biometricFailureText } from './biometric-messages.ts';
+import { PinField } from './pin-field.tsx';
 
 /**
  * "Unlock with Windows Hello, Touch ID or a security key": turning it on makes a WebAuthn
@@ -93,21 +95,8 @@ export function BiometricSettings({ pinAccounts }: { pinAccounts: PinAccount[] }
       )}
       {needsSetup && status.accounts > 0 && (
         <form class="stack" onSubmit={(e) => void setUp(e)} aria-label="Set up biometric unlock">
-          {
-            <div>
-              <label for="biometric-pin">Your PIN</label>
-              <input
-                id="biometric-pin"
-                type="password"
-                inputMode="numeric"
-                autocomplete="off"
-                data-testid="biometric-pin"
-                value={pin}
-                onInput={(e) => setPin(e.currentTarget.value)}
-              />
-            </div>
-          }
-          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || pin.length < 6}>
+          <PinField id="biometric-pin" testId="biometric-pin" label="Your PIN" autocomplete="off" value={pin} onInput={setPin} />
+          <button type="submit" class="primary" data-testid="biometric-enable" disabled={busy || !isPinLongEnough(pin)}>
             {busy ? 'Waiting for your authenticator…' : status.enabled ? 'Include the new accounts' : 'Turn on'}
           </button>
         </form>

@@ -1,3 +1,4 @@
+import { PIN_RULE_TEXT } from '../lib/pin-rule.ts';
 import { formatSeconds } from './use-now.ts';
 
 /**
@@ -36,7 +37,7 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
     case 'pin_required':
       return 'Enter your PIN to approve. Nothing was signed.';
     case 'invalid_pin':
-      return 'The PIN must be at least 6 digits.';
+      return PIN_RULE_TEXT;
     case 'pin_mismatch':
       return 'The two PINs differ. Type the same PIN twice.';
     case 'invalid_number':

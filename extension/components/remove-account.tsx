@@ -4,42 +4,13 @@ import { call } from '../lib/runtime-client.ts';
 import type { AccountView, PinAccount } from '../lib/runtime-messages.ts';
 import { evaluatePrf } from '../lib/webauthn-ceremony.ts';
 import { biometricFailureText } from './biometric-messages.ts';
+import { PinField } from './pin-field.tsx';
+import type { RemovedAccount } from './removal-message.tsx';
 import { failureText } from './pin-messages.ts';
 
 /** What removing does, said before the person confirms. */
 export function removalConsequence(displayName: string): string {
   return `${displayName}’s sign-ins will no longer come here; the relay is told.`;
-}
-
-/** A finished removal, shown above the accounts once the entry is gone. */
-export interface RemovedAccount {
-  upn: string;
-  deviceName: string;
-  relayName: string;
-  relayOrigin: string;
-  outcome: Extract<RemovalOutcome, { ok: true }>;
-}
-
-/** The finished removal in words; when the relay was not told, where to finish it. */
-export function RemovalMessage({ removed }: { removed: RemovedAccount }) {
-  const { outcome } = removed;
-  if (outcome.relayTold) {
-    return (
-      <p class="notice" role="status" data-testid="removal-message" data-relay-told="true">
-        Removed {removed.upn}. {removed.relayName} no longer sends its sign-ins here.
-      </p>
-    );
-  }
-  const why = outcome.why === 'unreachable' ? `${removed.relayName} could not be reached, so it` : `${removed.relayName}`;
-  return (
-    <p class="alert" role="status" data-testid="removal-message" data-relay-told="false">
-      Removed {removed.upn} from this browser only. {why} still lists “{removed.deviceName}”: remove it on your{' '}
-      <a href={`${removed.relayOrigin}/security-info`} target="_blank" rel="noreferrer" data-testid="removal-security-info">
-        security info page
-      </a>
-      .
-    </p>
-  );
 }
 
 /**
@@ -128,18 +99,14 @@ export function RemoveAccount(props: {
           : `${account.pinLocked ? 'Its PIN is locked' : 'It cannot be unlocked here'}, so ${account.relayName} cannot be told from here: this browser forgets the account, and you remove it on your security info page.`}
       </p>
       {pinUsable && (
-        <div>
-          <label for={`remove-pin-${account.deviceId}`}>Your PIN</label>
-          <input
-            id={`remove-pin-${account.deviceId}`}
-            type="password"
-            inputMode="numeric"
-            autocomplete="off"
-            data-testid="remove-pin"
-            value={pin}
-            onInput={(e) => setPin(e.currentTarget.value)}
-          />
-        </div>
+        <PinField
+          id={`remove-pin-${account.deviceId}`}
+          testId="remove-pin"
+          label="Your PIN"
+          autocomplete="off"
+          value={pin}
+          onInput={setPin}
+        />
       )}
       {problem && (
         <p class="alert" role="alert" data-testid="remove-problem" style="margin:0">

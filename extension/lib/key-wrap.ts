@@ -12,17 +12,11 @@ function buf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes as Uint8Array<ArrayBuffer>;
 }
 
-export const MIN_PIN_DIGITS = 6;
-
 export interface WrappedSecret {
   /** 12-byte AES-GCM nonce, base64url */
   iv: string;
   /** ciphertext with the 16-byte tag, base64url */
   ciphertext: string;
-}
-
-export function isValidPin(pin: string): boolean {
-  return new RegExp(`^[0-9]{${MIN_PIN_DIGITS},32}$`).test(pin);
 }
 
 /** `label` is bound as associated data, so a wrapped key cannot be swapped onto another record. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKeyPair } from '../../../protocol/index.ts';
-import { approvalKeyLabel, isValidPin, unwrapSecret, wrapSecret } from '../../../extension/lib/key-wrap.ts';
+import { approvalKeyLabel, unwrapSecret, wrapSecret } from '../../../extension/lib/key-wrap.ts';
 import { LEGACY_PBKDF2_ITERATIONS, legacyPinKey } from '../../../extension/lib/legacy-pin-lock.ts';
 import { FAST_ITERATIONS } from './helpers.ts';
 
@@ -44,12 +44,5 @@ describe('key wrapping (labelled wraps; revision 2 PIN lock kept for the upgrade
     const secret = new Uint8Array(32).fill(7);
     const [one, two] = [await wrapSecret(key, secret, 'x'), await wrapSecret(key, secret, 'x')];
     expect(one.iv).not.toEqual(two.iv);
-  });
-
-  it('accepts only PINs of at least 6 digits', () => {
-    expect(isValidPin('123456')).toBe(true);
-    expect(isValidPin('12345')).toBe(false);
-    expect(isValidPin('12345a')).toBe(false);
-    expect(isValidPin('')).toBe(false);
   });
 });
