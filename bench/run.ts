@@ -801,7 +801,7 @@ async function faultsScenario(
 }
 
 /**
- * `--scenario lockout-attack` (issue 18): the bench users sign in from familiar browsers (each
+ * `--scenario lockout-attack`: the bench users sign in from familiar browsers (each
  * browser completes its first approved sign-in, in the quiet run's warm-up, and sends the cookie
  * from then on), first quiet, then while ATTACK_ADDRESSES strangers fill those users' pending
  * slots, spray wrong passwords at them and at made-up names, and hold event streams. Targets: no

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
- * The extension's size budget (issue "The extension, grown up"): everything the browser downloads
+ * The extension's size budget: everything the browser downloads
  * except the icons, at most 190 KB (150 KB before the PIN OPRF of protocol revision 3, which the PIN pages carry). Measured on the built folder, so the build can report it and a
  * test can hold it.
  */

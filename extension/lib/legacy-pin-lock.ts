@@ -3,7 +3,7 @@ import type { LockRecord } from './db.ts';
 import { approvalKeyLabel, unwrapSecret, type WrappedSecret } from './key-wrap.ts';
 
 /**
- * Revision 2's PIN lock, kept only to upgrade accounts paired under it (issue 17 item 4): the
+ * Revision 2's PIN lock, kept only to upgrade accounts paired under it: the
  * PBKDF2-SHA-256 key of the PIN opens the old wrap once, at the next approval, and the account is
  * wrapped again under section 4a's key. Loaded by the pages that take a PIN, never by the worker.
  */

@@ -10,7 +10,7 @@ import { userRoutes } from './pages/user-routes.tsx';
 import { usersRoutes } from './pages/users-routes.tsx';
 
 /**
- * The admin pages (issue 4), one small app per page under admin/pages/, each behind the admin
+ * The admin pages, one small app per page under admin/pages/, each behind the admin
  * guard (pages/admin-guard.tsx). Every form answers with a 303 to a GET page (post/redirect/get).
  */
 export function adminPageRoutes(deps: RelayDeps) {

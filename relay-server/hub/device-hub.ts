@@ -107,7 +107,7 @@ const SOCKET_LEASE_MS = 90_000;
 const RESEND_BATCH = 200;
 
 /**
- * Authenticated sockets one user's devices may hold together, on every instance (issue 18: one
+ * Authenticated sockets one user's devices may hold together, on every instance (before this cap one
  * paired device opened 438 sockets, each about 50 KiB and each sent every challenge). The 4 per
  * device bound a user only as far as they have devices, and pairing more takes one sign-in each;
  * 32 is eight devices' worth, far past what one person runs, and bounds a user's sockets at about

@@ -32,7 +32,7 @@ export const PROVIDER_PAGE_CSP = "default-src 'self'; img-src 'self' data:; scri
 export const OIDC_TTL = {
   AccessToken: 600,
   AuthorizationCode: 60,
-  // Rotated on every use, and dead with the relay session sooner (store-adapter.ts, app-sessions.ts).
+  // Rotated on every use, and dead with the relay session sooner (store-adapter.ts, openid-provider.ts).
   RefreshToken: 14 * 24 * 3600,
   IdToken: 3600,
   Interaction: 600,
@@ -231,7 +231,7 @@ async function existingOrFirstPartyGrant(ctx: KoaContextWithOIDC, store: Store, 
 
 /**
  * Notes the relay session this app's grant is used under, with the app session's sid: the grant,
- * its refresh tokens and the app's session end with it (oidc/app-sessions.ts).
+ * its refresh tokens and the app's session end with it (oidc/openid-provider.ts).
  */
 async function rememberRelaySession(
   ctx: KoaContextWithOIDC,

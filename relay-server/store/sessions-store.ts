@@ -17,7 +17,7 @@ export class SessionsStore {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Runs `listener` after sessions end (the apps signed in under them are told; oidc/app-sessions.ts). */
+  /** Runs `listener` after sessions end (the apps signed in under them are told; oidc/openid-provider.ts). */
   onEnded(listener: (ended: EndedSession[]) => Promise<void>): void {
     this.endedListeners.push(listener);
   }

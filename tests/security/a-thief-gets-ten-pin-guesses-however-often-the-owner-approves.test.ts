@@ -5,7 +5,7 @@ import { RawDeviceSocket } from '../integration/helpers/raw-device-socket.ts';
 import { startTestRelay, type TestRelay } from '../integration/helpers/test-relay.ts';
 
 /**
- * The attack of issue 17: a thief copied the profile (wrapped approval key, connect key) and
+ * The attack revision 3 answers: a thief copied the profile (wrapped approval key, connect key) and
  * guesses PINs through the relay, since nothing offline tests a guess. The relay counts every
  * evaluation on the thief's socket; the owner's proofs on the owner's socket clear only the
  * owner's attempts, so the thief gets 10 evaluations in 30 days, then the PIN is locked: PIN

@@ -174,7 +174,7 @@ describe('fuzzing every HTTP body', () => {
       const { relay, pending } = world;
       const target = await relay.createUser({ upn: 'fuzz-target@example.test', displayName: 'Fuzz Target', password: 'target-password' });
       const policy = await relay.admin.getPolicy();
-      // PATCH takes the same fields as creation, each with its shared schema (issue 10, item 7).
+      // PATCH takes the same fields as creation, each with its shared schema.
       const PatchOracle = v.object({
         displayName: v.optional(DisplayNameSchema),
         password: v.optional(v.pipe(v.string(), v.minLength(8), v.maxLength(LIMITS.passwordChars))),

@@ -3,7 +3,7 @@ import { expect, test } from '../../../testing/playwright-fixture.ts';
 import { SignInPage, setMatchMode } from './relay-pages.ts';
 
 /**
- * The small things Microsoft Authenticator does for its person, in the extension (issue 23):
+ * The small things Microsoft Authenticator does for its person, in the extension:
  * the approval window gets out of the way after an outcome, "It wasn't me" asks once, one date
  * format on both sides, every field styled, no number looking chosen before it is, the pairing
  * form done with after a pairing, and accounts in the order added with their relay named.
