@@ -5,8 +5,8 @@ import { isLoopbackHost } from '../protocol/loopback-host.ts';
 import { normalizeOrigin } from '../protocol/pairing-link.ts';
 import { ensurePrivateDir, makePrivate, wideDataDirWarning } from './store/private-files.ts';
 import { parsePinKey } from './pin/pin-sealing-key.ts';
-import { TrustedProxies } from './forward-auth/trusted-proxies.ts';
-import { normalizeHostname, isUnderDomain } from './forward-auth/hostname.ts';
+import { TrustedProxies } from './http/trusted-proxies.ts';
+import { normalizeHostname, isUnderDomain } from './http/hostname.ts';
 
 export interface RelayConfig {
   port: number;

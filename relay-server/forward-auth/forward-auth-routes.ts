@@ -9,7 +9,7 @@ import { ForwardAuth } from './forward-auth.ts';
 import { forbiddenPage } from './forbidden-page.ts';
 import { originalRequest } from './original-request.ts';
 import { remoteHeaders } from './remote-headers.ts';
-import { TrustedProxies } from './trusted-proxies.ts';
+import { TrustedProxies } from '../http/trusted-proxies.ts';
 
 /** The sign-in page a person is sent to for a protected site, with the site's URL as `rd`. */
 export function signinUrl(relayOrigin: string, rd: string, stepUp: boolean): string {

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { GroupListSchema } from '../../protocol/admin-messages.ts';
 import { parse } from '../../protocol/parse.ts';
 import type { ForwardAuthRule, ForwardAuthStore } from '../store/forward-auth-store.ts';
-import { isUnderDomain, normalizeHostname } from './hostname.ts';
+import { isUnderDomain, normalizeHostname } from '../http/hostname.ts';
 
 /** `approval` rules ask for a push again after this long unless they say otherwise (12 hours). */
 export const DEFAULT_APPROVAL_MAX_AGE_SECONDS = 43_200;

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { normalizeHostname } from './hostname.ts';
+import { normalizeHostname } from '../http/hostname.ts';
 
 /** The request the proxy is asking about, as its four X-Forwarded headers describe it. */
 export interface OriginalRequest {

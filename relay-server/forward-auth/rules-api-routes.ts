@@ -6,7 +6,7 @@ import type { RelayDeps } from '../relay-deps.ts';
 import type { ForwardAuthRule } from '../store/forward-auth-store.ts';
 import { ForwardAuthRulesBody, checkRules, type RuleScope } from './forward-auth-rules.ts';
 import { ForwardAuth } from './forward-auth.ts';
-import { normalizeHostname } from './hostname.ts';
+import { normalizeHostname } from '../http/hostname.ts';
 
 /** Where this relay's rule hosts may lie (forward-auth-rules.ts). */
 export function ruleScope(deps: RelayDeps): RuleScope {

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { renderPage } from '../../pages/render-page.ts';
 import type { RelayDeps } from '../../relay-deps.ts';
 import { ruleScope, saveRules } from '../../forward-auth/rules-api-routes.ts';
-import { normalizeHostname } from '../../forward-auth/hostname.ts';
+import { normalizeHostname } from '../../http/hostname.ts';
 import { DEFAULT_APPROVAL_MAX_AGE_SECONDS } from '../../forward-auth/forward-auth-rules.ts';
 import { adminGuard, type AdminSession } from './admin-guard.tsx';
 import type { FieldErrors } from './admin-layout.tsx';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrustedProxies } from '../../../../relay-server/forward-auth/trusted-proxies.ts';
+import { TrustedProxies } from '../../../../relay-server/http/trusted-proxies.ts';
 
 describe('TrustedProxies (FORWARD_AUTH_PROXIES)', () => {
   it('defaults to loopback, IPv4-mapped forms included', () => {

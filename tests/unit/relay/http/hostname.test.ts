@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnderDomain, normalizeHostname } from '../../../../relay-server/forward-auth/hostname.ts';
+import { isUnderDomain, normalizeHostname } from '../../../../relay-server/http/hostname.ts';
 
 describe('normalizeHostname() (docs/protocol.md section 1)', () => {
   it('lowercases and drops the port and a trailing dot', () => {
