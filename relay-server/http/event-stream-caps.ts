@@ -1,5 +1,5 @@
 import { rateLimited, type ApiError } from '../api-error.ts';
-import { aggregateKey } from './client-context.ts';
+import { aggregateKey } from '../security/aggregate-key.ts';
 
 /**
  * How many event streams (GET /api/v1/signins/{id}/events) this instance keeps open: a few per

@@ -7,7 +7,7 @@ export interface RequestContext {
   clientKey: string;
   browser: string;
   os: string;
-  /** The familiar-browser cookie as sent, unverified (security/familiar-browser.ts). */
+  /** The familiar-browser cookie as sent, unverified (store/familiar-browsers-store.ts). */
   familiar?: string;
 }
 

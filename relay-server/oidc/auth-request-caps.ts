@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { tryAgainIn } from '../api-error.ts';
-import { aggregateKey, clientAddress, clientKey } from '../http/client-context.ts';
-import { FAMILIAR_COOKIE, type FamiliarBrowser } from '../security/familiar-browser.ts';
+import { clientAddress, clientKey } from '../http/client-context.ts';
+import { aggregateKey } from '../security/aggregate-key.ts';
+import { FAMILIAR_COOKIE, type FamiliarBrowser } from '../store/familiar-browsers-store.ts';
 import type { OidcPayloadsStore } from '../store/oidc-payloads-store.ts';
 import { OIDC_ROUTES } from './provider-config.ts';
 

@@ -1,4 +1,4 @@
-import { aggregateKey } from '../http/client-context.ts';
+import { aggregateKey } from './aggregate-key.ts';
 
 /** Failed password or TAP attempts one client may make for one sign-in name in a window before it must wait. */
 export const MAX_FAILED_PASSWORDS = 10;

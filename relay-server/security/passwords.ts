@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ApiError } from '../api-error.ts';
-import { aggregateKey } from '../http/client-context.ts';
+import { aggregateKey } from './aggregate-key.ts';
 import { PasswordLine, PasswordLineFull, type LinePlace } from './password-line.ts';
 
 /**

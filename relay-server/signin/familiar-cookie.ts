@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { FAMILIAR_COOKIE, FAMILIAR_LIFETIME_MS } from '../security/familiar-browser.ts';
+import { FAMILIAR_COOKIE, FAMILIAR_LIFETIME_MS } from '../store/familiar-browsers-store.ts';
 import type { SigninService } from './signin-service.ts';
 
 /**

@@ -21,7 +21,7 @@ import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy
 import { hashSecret, matchesDigest } from '../security/secrets.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { PasswordThrottle, type ThrottleScope, type ThrottleVerdict } from '../security/password-throttle.ts';
-import { FamiliarBrowsers, familiarIdOf } from '../security/familiar-browser.ts';
+import { FamiliarBrowsers, familiarIdOf } from '../store/familiar-browsers-store.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
 import type { SigninMethod, SigninRow, UserRow } from '../store/schema.ts';

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database } from './schema.ts';
 
 /** The cookie a browser gets when a user signs in from it (any method): it is then familiar. */
 export const FAMILIAR_COOKIE = 'countersign_familiar';

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
-import { FAMILIAR_CLIENT_PREFIX } from '../security/familiar-browser.ts';
+import { FAMILIAR_CLIENT_PREFIX } from './familiar-browsers-store.ts';
 
 /** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
 const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at', 'match_mode'] as const;

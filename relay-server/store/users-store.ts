@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import { randomId } from '../../protocol/encoding.ts';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, UserRow } from './schema.ts';
-import { FAMILIAR_CLIENT_PREFIX } from '../security/familiar-browser.ts';
+import { FAMILIAR_CLIENT_PREFIX } from './familiar-browsers-store.ts';
 
 /** How long failed pushes lock a client out of a user's pushes (docs/protocol.md section 5). */
 export const FAILURE_LOCK_MS = 15 * 60_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateKey, clientAddress, clientKey } from '../../../relay-server/http/client-context.ts';
+import { clientAddress, clientKey } from '../../../relay-server/http/client-context.ts';
+import { aggregateKey } from '../../../relay-server/security/aggregate-key.ts';
 
 describe('clientAddress()', () => {
   it('is the socket address without TRUST_PROXY, whatever X-Forwarded-For says', () => {

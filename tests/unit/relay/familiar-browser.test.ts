@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FAMILIAR_CLIENT_PREFIX, FAMILIAR_LIFETIME_MS, FamiliarBrowsers } from '../../../relay-server/security/familiar-browser.ts';
+import { FAMILIAR_CLIENT_PREFIX, FAMILIAR_LIFETIME_MS, FamiliarBrowsers } from '../../../relay-server/store/familiar-browsers-store.ts';
 import { migrateToLatest } from '../../../relay-server/store/migrations.ts';
 import { openSqlite } from '../../../relay-server/store/open-sqlite.ts';
 import { storeOver, type Store } from '../../../relay-server/store/store.ts';
