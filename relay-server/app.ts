@@ -7,7 +7,8 @@ import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { metricsAllowed } from './ops/metrics.ts';
 import { notFoundPageRoutes } from './pages/not-found-page-routes.tsx';
 import { pageRoutes } from './pages/page-routes.tsx';
-import type { RelayDeps } from './relay-deps.ts';
+import type { WithOpenId } from './oidc/openid-deps.ts';
+import type { WithSignins } from './signin/signin-deps.ts';
 import { accountRoutes } from './account/account-page-routes.tsx';
 import { adminRoutes } from './admin/admin-api-routes.ts';
 import { adminPageRoutes } from './admin/admin-page-routes.tsx';
@@ -26,7 +27,7 @@ import { rulesApiRoutes } from './forward-auth/rules-api-routes.ts';
  * The relay's HTTP side. Everything with state comes in through `deps`. The security headers are
  * added by the HTTP server around it (http/security-headers.ts).
  */
-export function createApp(deps: RelayDeps) {
+export function createApp(deps: WithSignins & WithOpenId) {
   const app = new Hono();
   // Before every middleware: the provider answers its paths itself, as it did beside this app.
   if (deps.openid) app.route('/', providerRoutes(deps.openid));

@@ -3,7 +3,7 @@ import { ID_PATTERN } from '../../protocol/encoding.ts';
 import { ApiError } from '../api-error.ts';
 import { clientContext } from '../http/client-context.ts';
 import type { PageSession } from '../pages/page-session.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from '../signin/signin-deps.ts';
 import type { StartedRequest } from '../signin/signin-page.tsx';
 import { clearPageCookie, readPageCookie, setPageCookie } from '../session/page-cookie.ts';
 
@@ -18,7 +18,7 @@ const COOKIE = { name: 'countersign_step_up', path: '/security-info' };
 /** Why no approval could be sent: too many requests right now, or none can be sent to this account. */
 export type StepUpRefusal = 'busy' | 'unavailable';
 
-export async function startStepUp(c: Context, deps: RelayDeps, session: PageSession): Promise<StepUpRefusal | undefined> {
+export async function startStepUp(c: Context, deps: WithSignins, session: PageSession): Promise<StepUpRefusal | undefined> {
   let request;
   try {
     request = await deps.signins.createStepUp({ user: session.user, context: clientContext(c, deps.config.trustProxy) });
@@ -37,7 +37,7 @@ export async function startStepUp(c: Context, deps: RelayDeps, session: PageSess
 }
 
 /** The session's step-up request while it waits for the approval, or undefined (and the cookie is cleared). */
-export async function pendingStepUp(c: Context, deps: RelayDeps, session: PageSession): Promise<StartedRequest | undefined> {
+export async function pendingStepUp(c: Context, deps: WithSignins, session: PageSession): Promise<StartedRequest | undefined> {
   const relayOrigin = deps.relayOrigin();
   const [requestId = '', browserToken = ''] = (readPageCookie(c, relayOrigin, COOKIE) ?? '').split('.');
   let row;

@@ -6,7 +6,7 @@ import { revokeDevice } from '../devices/revoke-device.ts';
 import { MessagePage } from '../pages/message-page.tsx';
 import { pageSession, type PageSession } from '../pages/page-session.ts';
 import { renderPage } from '../pages/render-page.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from '../signin/signin-deps.ts';
 import { SigninPage } from '../signin/signin-page.tsx';
 import { isActiveDevice } from '../store/devices-store.ts';
 import { mayAddAuthenticator } from './add-authenticator-policy.ts';
@@ -44,7 +44,7 @@ const APPROVAL_REFUSED: Record<StepUpRefusal, PageNotice> = {
  * Security info: your authenticators, removing one, and pairing a new one. Every form answers
  * with a 303 to a GET page (post/redirect/get), so a reload never posts again.
  */
-export function securityInfoRoutes(deps: RelayDeps) {
+export function securityInfoRoutes(deps: WithSignins) {
   const { store, clock } = deps;
 
   /** What a redirect back here says; the query carries only fixed words, never anything secret. */

@@ -5,7 +5,7 @@ import { parse } from '../../protocol/parse.ts';
 import { ApiError } from '../api-error.ts';
 import { requireAdminToken } from '../http/admin-bearer.ts';
 import { readJson } from '../http/read-json.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from '../signin/signin-deps.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { signinLogEntry } from '../signin/signin-log.ts';
 import { createPairingOffer } from '../devices/pairing-offer.ts';
@@ -14,7 +14,7 @@ import { createUserAccount, userDetails } from './user-accounts.ts';
 import { clearBlocks, signOutEverywhere } from './user-blocks.ts';
 
 /** docs/protocol.md section 7, behind the ADMIN_TOKEN bearer, compared in constant time. */
-export function adminRoutes(deps: RelayDeps) {
+export function adminRoutes(deps: WithSignins) {
   const { store, clock } = deps;
   const upnParam = (c: Context): string => {
     const upn = c.req.param('upn') ?? ''; // Hono has already decoded the path parameter once.

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithOpenId } from '../oidc/openid-deps.ts';
+import type { WithSignins } from '../signin/signin-deps.ts';
 import { appsRoutes } from './pages/apps-routes.tsx';
 import { overviewRoutes } from './pages/overview-routes.tsx';
 import { protectedSitesRoutes } from './pages/protected-sites-routes.tsx';
@@ -13,7 +14,7 @@ import { usersRoutes } from './pages/users-routes.tsx';
  * The admin pages, one small app per page under admin/pages/, each behind the admin
  * guard (pages/admin-guard.tsx). Every form answers with a 303 to a GET page (post/redirect/get).
  */
-export function adminPageRoutes(deps: RelayDeps) {
+export function adminPageRoutes(deps: WithSignins & WithOpenId) {
   return new Hono()
     .get('/', (c) => c.redirect('/admin/policy', 302))
     .route('/', overviewRoutes(deps))

@@ -4,11 +4,11 @@ import { parse } from '../../protocol/parse.ts';
 import { ApiError } from '../api-error.ts';
 import { requireAdminToken } from '../http/admin-bearer.ts';
 import { readJson } from '../http/read-json.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithOpenId } from '../oidc/openid-deps.ts';
 import { appView, registerApp } from './register-app.ts';
 
 /** `/api/v1/admin/apps` (docs/protocol.md section 7): register, list and delete the apps that sign people in. */
-export function appsApiRoutes(deps: RelayDeps) {
+export function appsApiRoutes(deps: WithOpenId) {
   const { store, clock } = deps;
   return (
     new Hono()

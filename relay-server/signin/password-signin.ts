@@ -1,7 +1,7 @@
 import type { CreateSigninResponse } from '../../protocol/messages.ts';
 import { ApiError } from '../api-error.ts';
 import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from './signin-deps.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { ThrottleScope } from '../security/password-throttle.ts';
@@ -29,7 +29,7 @@ export type PasswordSigninOutcome =
  * passwords never keep a valid TAP or password from being checked here.
  */
 export async function passwordSignin(
-  deps: RelayDeps,
+  deps: WithSignins,
   input: { upn: string; secret: string; app: { id: string; name: string } | undefined; context: RequestContext },
 ): Promise<PasswordSigninOutcome> {
   const { store, clock, signins } = deps;
@@ -94,7 +94,7 @@ export async function passwordSignin(
 }
 
 /** Password and TAP sign-ins, failed and refused attempts too, go in the sign-in log already decided. */
-async function logSignin(deps: RelayDeps, entry: Parameters<RelayDeps['signins']['logAttempt']>[0]): Promise<void> {
+async function logSignin(deps: WithSignins, entry: Parameters<WithSignins['signins']['logAttempt']>[0]): Promise<void> {
   await deps.signins.logAttempt(entry);
   const event =
     entry.outcome === 'approved'

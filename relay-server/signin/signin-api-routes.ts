@@ -5,7 +5,7 @@ import { clientContext } from '../http/client-context.ts';
 import { openEventStream } from '../http/event-stream.ts';
 import { EventStreamCaps } from '../http/event-stream-caps.ts';
 import { bearerToken, readJson } from '../http/read-json.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from './signin-deps.ts';
 import { startSession } from '../session/browser-session.ts';
 import { rememberBrowser } from './familiar-cookie.ts';
 import { PushPausedError, pushBlockedResponse } from './push-blocked.ts';
@@ -13,7 +13,7 @@ import { PushPausedError, pushBlockedResponse } from './push-blocked.ts';
 const KEEPALIVE_MS = 15_000;
 
 /** docs/protocol.md section 5: the browser side of a sign-in request. */
-export function signinRoutes(deps: RelayDeps) {
+export function signinRoutes(deps: WithSignins) {
   const requireToken = (token: string | undefined): string => {
     if (!token) throw new ApiError(401, 'unauthorized', 'A browser token is required.');
     return token;

@@ -5,7 +5,7 @@ import { LIMITS } from '../../protocol/limits.ts';
 import { parse } from '../../protocol/parse.ts';
 import { clientContext } from '../http/client-context.ts';
 import { allowsFlow } from '../policy/evaluate-policy.ts';
-import type { RelayDeps } from '../relay-deps.ts';
+import type { WithSignins } from './signin-deps.ts';
 import type { Store } from '../store/store.ts';
 import { PROVIDER_PAGE_CSP } from '../oidc/provider-config.ts';
 import { waitingAppCancelPath, waitingAppPath } from './waiting-app.ts';
@@ -66,7 +66,7 @@ function pushRefusedMessage(error: ApiError): string {
 const upnQuery = (value: string | undefined) => (value !== undefined && parse(UpnSchema, value).ok ? value : undefined);
 
 /** The sign-in pages: phone sign-in with number matching, and the password page. */
-export function signinPageRoutes(deps: RelayDeps) {
+export function signinPageRoutes(deps: WithSignins) {
   const passwordlessOffered = async () => {
     const policy = await deps.store.policy.get();
     return { policy, passwordless: policy.enabled && allowsFlow(policy, 'passwordless') };

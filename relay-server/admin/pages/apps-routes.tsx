@@ -4,7 +4,7 @@ import { ClientIdSchema, CreateAppBody } from '../../../protocol/admin-messages.
 import { parse } from '../../../protocol/parse.ts';
 import { registerApp } from '../../apps/register-app.ts';
 import { renderPage } from '../../pages/render-page.ts';
-import type { RelayDeps } from '../../relay-deps.ts';
+import type { WithOpenId } from '../../oidc/openid-deps.ts';
 import { adminGuard, type AdminSession } from './admin-guard.tsx';
 import type { FieldErrors } from './admin-layout.tsx';
 import { fieldErrors, hasErrors } from './form-fields.ts';
@@ -30,7 +30,7 @@ const lines = (text: string) =>
 const DONE = new Set(['created', 'deleted', 'rotated']);
 
 /** /admin/apps: the apps that sign people in through the relay (docs/protocol.md sections 7 and 9). */
-export function appsRoutes(deps: RelayDeps) {
+export function appsRoutes(deps: WithOpenId) {
   const { store, clock } = deps;
   const { admin, adminForm } = adminGuard(deps);
 

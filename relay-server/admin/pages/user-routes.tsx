@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { ResetPasswordForm, UserProfileForm } from '../../../protocol/admin-messages.ts';
 import { parse } from '../../../protocol/parse.ts';
-import type { RelayDeps } from '../../relay-deps.ts';
+import type { WithSignins } from '../../signin/signin-deps.ts';
 import { hashPassword } from '../../security/passwords.ts';
 import { sessionCookieValue } from '../../session/browser-session.ts';
 import { adminGuard } from './admin-guard.tsx';
@@ -13,7 +13,7 @@ import { signOutEverywhere } from '../user-blocks.ts';
 import { userPage } from './user-page.tsx';
 
 /** /admin/users/:userId: one user's page, their profile, password and sessions. */
-export function userRoutes(deps: RelayDeps) {
+export function userRoutes(deps: WithSignins) {
   const { store, clock } = deps;
   const { admin, adminForm } = adminGuard(deps);
   const users = userPage(deps);
