@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { vi } from 'vitest';
 
 /** Processes the fault tests start, kill and restart: relay instances and a private Redis. */
 
@@ -76,20 +77,18 @@ export async function startRedis(port: number): Promise<ChildServer> {
   return wrap(child);
 }
 
-/** Polls a condition until it holds (the state the test waits for), failing after `timeoutMs`. */
+/** Waits (vi.waitFor) until a condition holds, the state the test waits for; fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await probe().catch((error: unknown) => {
+        throw new Error(`timed out waiting for ${what}: ${String(error)}`);
+      });
+      if (value === undefined || value === false) throw new Error(`timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /** GET a path and return status and JSON body (null when not JSON); never throws on status. */

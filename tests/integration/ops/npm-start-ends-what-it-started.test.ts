@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // `npm start` runs the relay and the sample app; whoever stops it (by its PID, Ctrl-C, or by
 // killing what started it) must get both ports back, not two orphans holding 8787 and 3000.
@@ -54,11 +54,12 @@ function listening(port: number): Promise<boolean> {
 }
 
 async function waitUntil(what: string, condition: () => Promise<boolean>, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; npm start printed:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await condition())) throw new Error(`timed out waiting for ${what}; npm start printed:\n${output()}`);
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 async function startNpmStart(): Promise<Started> {
