@@ -2,10 +2,10 @@ import type { CreateSigninResponse } from '../../protocol/messages.ts';
 import { ApiError } from '../api-error.ts';
 import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
 import type { WithSignins } from './signin-deps.ts';
-import { verifyPassword } from '../security/passwords.ts';
+import { checkFirstFactor, type FirstFactor } from './first-factor.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { ThrottleScope } from '../security/password-throttle.ts';
-import type { SigninMethod, UserRow } from '../store/schema.ts';
+import type { UserRow } from '../store/schema.ts';
 
 export type PasswordSigninOutcome =
   /** Too many wrong passwords for this name from this client lately: not checked at all. */
@@ -35,40 +35,23 @@ export async function passwordSignin(
   const { store, clock, signins } = deps;
   const user = await store.users.byUpn(input.upn);
   const context = await signins.counted(input.context, user?.id);
-  const logged = { upn: user?.upn ?? input.upn.toLowerCase(), userId: user?.id ?? null, app: input.app, context };
-  let method: SigninMethod | undefined;
-  // docs/protocol.md section 5: a secret that matches a live Temporary Access Pass is accepted
-  // whatever the throttles say (a hash compare, no scrypt), so an administrator's TAP always gets
-  // a locked-out user back in. A wrong one is checked as a password and counts as one.
-  if (user && (await store.taps.use(user.id, input.secret, clock.now()))) method = 'tap';
-  if (!method) {
-    // Before any scrypt: a refused attempt costs no password work.
-    const verdict = signins.passwordVerdict(input.upn, context);
-    if (!verdict.allowed) {
-      if (signins.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope)) {
-        await logSignin(deps, { ...logged, method: 'password', outcome: 'password_throttled' });
-      }
-      return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)), scope: verdict.scope };
+  let factor: FirstFactor;
+  try {
+    factor = await checkFirstFactor(
+      { store, clock, throttle: signins.passwordThrottle, log: (entry) => logSignin(deps, entry) },
+      { upn: input.upn, secret: input.secret, user, app: input.app, context },
+    );
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'rate_limited') {
+      return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1, message: error.message };
     }
-    let passwordOk: boolean;
-    try {
-      passwordOk = await verifyPassword(input.secret, user?.password_hash, context);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'rate_limited') {
-        return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1, message: error.message };
-      }
-      throw error;
-    }
-    if (user && passwordOk) method = 'password';
+    throw error;
   }
-
-  if (!user || !method) {
-    signins.passwordThrottle.recordFailure(input.upn, context.clientKey, context.isFamiliar, user !== undefined);
-    await logSignin(deps, { ...logged, method: 'password', outcome: 'invalid_credentials' });
-    return { kind: 'invalid' };
+  if (factor.kind === 'throttled') {
+    return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(factor.retryAfterMs / 1000)), scope: factor.scope };
   }
-
-  signins.passwordThrottle.recordSuccess(input.upn, context.clientKey);
+  if (factor.kind === 'invalid' || !user) return { kind: 'invalid' };
+  const method = factor.kind;
   if (method === 'password') {
     const policy = await store.policy.get();
     const wantsPush =
@@ -89,7 +72,7 @@ export async function passwordSignin(
 
   // A successful sign-in resets this client's failed-push count (docs/protocol.md section 6).
   await store.users.recordSuccess(user.id, context.clientKey);
-  await logSignin(deps, { ...logged, method, outcome: 'approved' });
+  await logSignin(deps, { upn: user.upn, userId: user.id, app: input.app, context, method, outcome: 'approved' });
   return { kind: 'session', user, amr: method === 'tap' ? ['otp'] : ['pwd'] };
 }
 

@@ -19,8 +19,7 @@ import type { Clock } from '../clock.ts';
 import type { Fanout } from '../hub/fanout.ts';
 import { allowsFlow, isTargeted, targetsByGroup, type PushFlow } from '../policy/evaluate-policy.ts';
 import { hashSecret, matchesDigest } from '../security/secrets.ts';
-import { verifyPassword } from '../security/passwords.ts';
-import { PasswordThrottle, type ThrottleScope, type ThrottleVerdict } from '../security/password-throttle.ts';
+import { PasswordThrottle, type ThrottleScope } from '../security/password-throttle.ts';
 import { FamiliarBrowsers, familiarIdOf } from '../store/familiar-browsers-store.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
@@ -34,6 +33,7 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { SecurityEventSink } from '../ops/security-events.ts';
 import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from '../hub/deciding-device.ts';
 import { amrFor } from './amr.ts';
+import { checkFirstFactor } from './first-factor.ts';
 import { PushBlockedError, WHAT_WORKS, unfamiliarPaused } from './push-blocked.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 import { retryWhileDatabaseUnavailable } from '../store/database-unavailable.ts';
@@ -122,37 +122,16 @@ export class SigninService {
       context = await this.counted(input.context, user?.id);
       target = user ? await users.pushTarget({ id: user.id }, this.windows(), context.clientKey) : undefined;
     }
-    let flow: PushFlow = 'passwordless';
-    if (input.password !== undefined) {
-      const logged = {
-        upn: target?.user.upn ?? input.upn.toLowerCase(),
-        userId: target?.user.id ?? null,
-        method: 'password' as const,
-        app: this.appFor(input.app, appLabel),
-        context,
-      };
-      // docs/protocol.md section 5: a secret that matches a live Temporary Access Pass is accepted
-      // whatever the throttles say (a hash compare, no scrypt), as on the password page.
-      if (target && (await this.deps.store.taps.use(target.user.id, input.password, this.deps.clock.now()))) {
-        return this.tapSignin(target.user, this.appFor(input.app, appLabel), context);
-      }
-      // The throttle runs before scrypt: a refused attempt costs no password work.
-      const verdict = this.passwordVerdict(input.upn, context);
-      if (!verdict.allowed) {
-        if (this.passwordThrottle.shouldLogThrottled(input.upn, context.clientKey, verdict.scope))
-          await this.logAttempt({ ...logged, outcome: 'password_throttled' });
-        throw passwordThrottled(verdict.retryAfterMs, verdict.scope);
-      }
-      const passwordOk = await verifyPassword(input.password, target?.user.password_hash, context);
-      if (!passwordOk || !target) {
-        this.passwordThrottle.recordFailure(input.upn, context.clientKey, context.isFamiliar, target !== undefined);
-        await this.logAttempt({ ...logged, outcome: 'invalid_credentials' });
-        throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
-      }
-      this.passwordThrottle.recordSuccess(input.upn, context.clientKey);
-      flow = 'push_after_password';
-    }
-    return this.openRequest(target, flow, input.app, appLabel, context, input.by ?? 'push');
+    if (input.password === undefined) return this.openRequest(target, 'passwordless', input.app, appLabel, context, input.by ?? 'push');
+    const app = this.appFor(input.app, appLabel);
+    const factor = await checkFirstFactor(
+      { store: this.deps.store, clock: this.deps.clock, throttle: this.passwordThrottle, log: (entry) => this.logAttempt(entry) },
+      { upn: input.upn, secret: input.password, user: target?.user, app, context },
+    );
+    if (factor.kind === 'tap') return this.tapSignin(target!.user, app, context);
+    if (factor.kind === 'throttled') throw passwordThrottled(factor.retryAfterMs, factor.scope);
+    if (factor.kind === 'invalid') throw new ApiError(401, 'invalid_credentials', 'The username or password is incorrect.');
+    return this.openRequest(target, 'push_after_password', input.app, appLabel, context, input.by ?? 'push');
   }
 
   /**
@@ -205,15 +184,6 @@ export class SigninService {
     // A successful sign-in resets this client's failed-push count (docs/protocol.md section 6).
     await store.users.recordSuccess(user.id, context.clientKey);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
-  }
-
-  /**
-   * Whether this client may try a password (or TAP) for this name now. The backstops behind the
-   * per-client limit (every unfamiliar client for the name, this client for every name) refuse
-   * unfamiliar clients only: strangers spraying a name cannot lock its owner out of their browser.
-   */
-  passwordVerdict(upn: string, context: CountedContext): ThrottleVerdict {
-    return this.passwordThrottle.check(upn, context.clientKey, context.isFamiliar);
   }
 
   /**
