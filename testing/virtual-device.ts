@@ -47,6 +47,7 @@ import {
 } from '../protocol/device/pin-unlock.ts';
 import type { DeviceToRelayMessage } from '../protocol/messages.ts';
 import { blindPin } from '../protocol/pin-oprf.ts';
+import { PIN_RULE_TEXT, isValidPin } from '../protocol/pin-rule.ts';
 import { RelayHttpError } from './admin-client.ts';
 import { DeviceStore, accountInfo, type AccountInfo, type DeviceAccount } from './device-store.ts';
 import { VirtualAuthenticator } from './virtual-authenticator.ts';
@@ -1276,9 +1277,9 @@ function arrayBufferOf(data: RawData): ArrayBuffer {
 
 // ---- Small parts ----
 
-/** A PIN is its digits (section 4a feeds them to the OPRF as UTF-8): 4 to 32 of them. */
+/** A PIN follows the extension's rule (protocol/pin-rule.ts), so QA cannot use one a person could not. */
 function checkedPin(pin: string): string {
-  if (!/^[0-9]{4,32}$/.test(pin)) throw new VirtualDeviceError('invalid_pin', 'a PIN is 4 to 32 digits');
+  if (!isValidPin(pin)) throw new VirtualDeviceError('invalid_pin', PIN_RULE_TEXT);
   return pin;
 }
 

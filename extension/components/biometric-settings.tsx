@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { fromBase64Url } from '../../protocol/index.ts';
 import { unlockAccount } from '../lib/pin-flows.ts';
-import { isPinLongEnough } from '../lib/pin-rule.ts';
+import { isPinLongEnough } from '../../protocol/pin-rule.ts';
 import { call, onChanged } from '../lib/runtime-client.ts';
 import type { PinAccount } from '../lib/runtime-messages.ts';
 import { createUnlockCredential, evaluatePrf, newPrfSalt } from '../lib/webauthn-ceremony.ts';

@@ -1,4 +1,4 @@
-import { PIN_RULE_TEXT } from '../lib/pin-rule.ts';
+import { PIN_RULE_TEXT } from '../../protocol/pin-rule.ts';
 import { formatSeconds } from './use-now.ts';
 
 /**

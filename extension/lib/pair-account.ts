@@ -3,7 +3,7 @@ import type { RedeemPairingBody } from '../../protocol/index.ts';
 import { confirmNewWrap, wrapUnderEvaluation, type PinChannel } from '../../protocol/device/pin-unlock.ts';
 import { blindPin } from '../../protocol/pin-oprf.ts';
 import type { ActiveAccount } from './db.ts';
-import { isValidPin } from './pin-rule.ts';
+import { isValidPin } from '../../protocol/pin-rule.ts';
 import type { Failure } from './runtime-messages.ts';
 import { webCryptoDeviceCrypto } from './webcrypto-device-crypto.ts';
 

@@ -3,7 +3,7 @@ import { confirmNewWrap, rekeyAccount, unlockWithPin, wrapAndConfirm, type PinCh
 import type { DecisionMessage, DeviceToRelayMessage } from '../../protocol/index.ts';
 import { REMEMBER_CHANNEL, type RememberHandover } from './remember-channel.ts';
 import { unwrapLegacy } from './legacy-pin-lock.ts';
-import { isValidPin } from './pin-rule.ts';
+import { isValidPin } from '../../protocol/pin-rule.ts';
 import { call } from './runtime-client.ts';
 import type { Failure, PinAccount } from './runtime-messages.ts';
 import { webCryptoDeviceCrypto } from './webcrypto-device-crypto.ts';

@@ -5,7 +5,7 @@ import { PinField } from '../../components/pin-field.tsx';
 import { useNow } from '../../components/use-now.ts';
 import type { HistoryOutcome, PendingChallenge } from '../../lib/db.ts';
 import { approveWithPin } from '../../lib/pin-flows.ts';
-import { isPinLongEnough } from '../../lib/pin-rule.ts';
+import { isPinLongEnough } from '../../../protocol/pin-rule.ts';
 import { call } from '../../lib/runtime-client.ts';
 import type { PinAccount } from '../../lib/runtime-messages.ts';
 import { evaluatePrf } from '../../lib/webauthn-ceremony.ts';

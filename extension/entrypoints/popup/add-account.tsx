@@ -6,7 +6,7 @@ import { deviceNameFrom } from '../../lib/device-name.ts';
 import { handOverNewAccount } from '../../lib/new-account-channel.ts';
 import { pairAccount } from '../../lib/pair-account.ts';
 import { checkPinWith, workerPinChannel } from '../../lib/pin-flows.ts';
-import { MIN_PIN_DIGITS } from '../../lib/pin-rule.ts';
+import { MIN_PIN_DIGITS } from '../../../protocol/pin-rule.ts';
 import { call } from '../../lib/runtime-client.ts';
 import type { PinAccount } from '../../lib/runtime-messages.ts';
 import { readLinkOnPage } from './page-link.ts';

@@ -3,7 +3,7 @@ import { FormMessage, type FormMessageValue } from '../../components/form-messag
 import { PinField } from '../../components/pin-field.tsx';
 import { failureText } from '../../components/pin-messages.ts';
 import { changePinEverywhere } from '../../lib/pin-flows.ts';
-import { MIN_PIN_DIGITS } from '../../lib/pin-rule.ts';
+import { MIN_PIN_DIGITS } from '../../../protocol/pin-rule.ts';
 import type { PinAccount } from '../../lib/runtime-messages.ts';
 
 /** "Change PIN": one new PIN for every account, each changed through its relay (section 4a). */

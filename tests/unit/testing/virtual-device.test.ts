@@ -186,10 +186,12 @@ describe('VirtualDevice.pair()', () => {
     expect(JSON.stringify(pairing.requests)).not.toContain('555123');
   });
 
-  it('refuses a PIN that is not 4 to 32 digits without calling the relay', async () => {
+  it('refuses a PIN the extension would refuse (not 6 to 32 digits) without calling the relay', async () => {
     const pairing = fakeRedeem();
     const device = await openDevice({ fetch: pairing.fetch });
-    await expect(device.pair(link('http://127.0.0.1:8787'), { pin: '12a4' })).rejects.toMatchObject({ code: 'invalid_pin' });
+    for (const pin of ['12a456', '12345', '1'.repeat(33)]) {
+      await expect(device.pair(link('http://127.0.0.1:8787'), { pin })).rejects.toMatchObject({ code: 'invalid_pin' });
+    }
     expect(pairing.requests).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 /**
- * The PIN rule, one for every page that takes a PIN: 6 to 32 digits. Nothing stored can check a
- * PIN (section 4a), so this shape check is all the extension does before the relay is asked.
+ * The PIN rule, one for every place that takes a PIN (the extension's pages, the virtual device):
+ * 6 to 32 digits. Nothing stored can check a PIN (section 4a), so this shape check is all a
+ * device does before the relay is asked.
  */
 export const MIN_PIN_DIGITS = 6;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPinLongEnough, isValidPin, PIN_RULE_TEXT } from '../../../extension/lib/pin-rule.ts';
+import { isPinLongEnough, isValidPin, PIN_RULE_TEXT } from '../../../protocol/pin-rule.ts';
 import { failureText } from '../../../extension/components/pin-messages.ts';
 
 describe('the PIN rule', () => {
