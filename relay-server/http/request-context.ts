@@ -58,3 +58,9 @@ export function isLocalAddress(ip: string): boolean {
   }
   return false;
 }
+
+/** A request context once its familiar-browser cookie has been checked against the user it names. */
+export interface CountedContext extends RequestContext {
+  /** The request comes from a familiar browser of the user it names (docs/protocol.md section 5). */
+  isFamiliar: boolean;
+}

@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import type { PasswordThrottle, ThrottleScope } from '../security/password-throttle.ts';
-import type { UserRow } from '../store/schema.ts';
+import type { CountedContext, RequestContext } from '../http/request-context.ts';
+import type { RefusalReason } from '../../protocol/signin-reasons.ts';
+import type { SigninMethod, UserRow } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import type { CountedContext, SigninService } from './signin-service.ts';
 
 /** What a typed secret turned out to be; refusals are already counted and logged. */
 export type FirstFactor =
@@ -14,7 +15,15 @@ export type FirstFactor =
   /** Wrong password (or TAP) or unknown user: one answer for all, nothing changes but the count and the log. */
   | { kind: 'invalid' };
 
-type LoggedAttempt = Parameters<SigninService['logAttempt']>[0];
+/** One line of the sign-in log for an attempt that pushed nothing: a password, a TAP, a refusal. */
+export interface LoggedAttempt {
+  upn: string;
+  userId: string | null;
+  method: SigninMethod;
+  app: { id: string; name: string } | undefined;
+  context: RequestContext;
+  outcome: 'approved' | 'invalid_credentials' | RefusalReason;
+}
 
 /**
  * The first factor, the same for the API's `password` and the password page: a live Temporary

@@ -2,7 +2,7 @@ import type { CreateSigninResponse } from '../../protocol/messages.ts';
 import { ApiError } from '../api-error.ts';
 import { allowsFlow, isTargeted } from '../policy/evaluate-policy.ts';
 import type { WithSignins } from './signin-deps.ts';
-import { checkFirstFactor, type FirstFactor } from './first-factor.ts';
+import { checkFirstFactor, type FirstFactor, type LoggedAttempt } from './first-factor.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { ThrottleScope } from '../security/password-throttle.ts';
 import type { UserRow } from '../store/schema.ts';
@@ -77,7 +77,7 @@ export async function passwordSignin(
 }
 
 /** Password and TAP sign-ins, failed and refused attempts too, go in the sign-in log already decided. */
-async function logSignin(deps: WithSignins, entry: Parameters<WithSignins['signins']['logAttempt']>[0]): Promise<void> {
+async function logSignin(deps: WithSignins, entry: LoggedAttempt): Promise<void> {
   await deps.signins.logAttempt(entry);
   const event =
     entry.outcome === 'approved'

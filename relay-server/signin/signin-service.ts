@@ -23,17 +23,17 @@ import { PasswordThrottle, type ThrottleScope } from '../security/password-throt
 import { FamiliarBrowsers, familiarIdOf } from '../store/familiar-browsers-store.ts';
 import { relaySecret } from '../store/relay-secrets.ts';
 import { verifyDeviceSignatureOffThread } from '../security/verify-signature.ts';
-import type { SigninMethod, SigninRow, UserRow } from '../store/schema.ts';
+import type { SigninRow, UserRow } from '../store/schema.ts';
 import type { SettledRequest } from '../store/signins-store.ts';
 import type { Store } from '../store/store.ts';
 import type { PushTarget } from '../store/users-store.ts';
 import { challengeMessage } from './challenge-message.ts';
 import type { LocateIp } from './locate-ip.ts';
-import type { RequestContext } from '../http/request-context.ts';
+import type { CountedContext, RequestContext } from '../http/request-context.ts';
 import type { SecurityEventSink } from '../ops/security-events.ts';
 import { LAST_USED_RESOLUTION_MS, decisionKey, type DecidingDevice } from '../hub/deciding-device.ts';
 import { amrFor } from './amr.ts';
-import { checkFirstFactor } from './first-factor.ts';
+import { checkFirstFactor, type LoggedAttempt } from './first-factor.ts';
 import { PushBlockedError, WHAT_WORKS, unfamiliarPaused } from './push-blocked.ts';
 import type { RelayMetrics } from '../ops/metrics.ts';
 import { retryWhileDatabaseUnavailable } from '../store/database-unavailable.ts';
@@ -54,11 +54,6 @@ export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
 export type SigninBy = 'push' | 'code';
 
 /** A request's context as the limits see it: `clientKey` is the familiar browser's own key when it is one. */
-export interface CountedContext extends RequestContext {
-  /** The request comes from a familiar browser of the user it names (docs/protocol.md section 5). */
-  isFamiliar: boolean;
-}
-
 export interface SigninServiceDeps {
   store: Store;
   fanout: Fanout;
@@ -191,14 +186,7 @@ export class SigninService {
    * already decided. Refused (throttled) attempts are logged once per window per client and name
    * (PasswordThrottle.shouldLogThrottled), so floods, unknown names included, stay bounded.
    */
-  async logAttempt(entry: {
-    upn: string;
-    userId: string | null;
-    method: SigninMethod;
-    app: { id: string; name: string } | undefined;
-    context: RequestContext;
-    outcome: 'approved' | 'invalid_credentials' | RefusalReason;
-  }): Promise<void> {
+  async logAttempt(entry: LoggedAttempt): Promise<void> {
     const now = this.deps.clock.now();
     const approved = entry.outcome === 'approved';
     await this.deps.store.signins.insert({
