@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import {
   ProtocolError,
   fromBase64Url,
@@ -37,6 +37,7 @@ import {
   type StatementSigner,
   type WebSocketLike,
 } from '../protocol/device/index.ts';
+import { socketLike } from './ws-socket-like.ts';
 import {
   confirmNewWrap,
   rekeyAccount,
@@ -1224,31 +1225,6 @@ async function signDecision(
 
 // ---- Sockets ----
 
-/**
- * The `ws` socket as the core's WebSocketLike: text frames as strings, binary frames as an
- * ArrayBuffer (which the core refuses: the protocol has text frames only), and every socket
- * error kept for the close that follows (an EventEmitter error with no listener would throw).
- */
-function socketLike(socket: WebSocket, onError: (error: Error) => void): WebSocketLike {
-  const like: WebSocketLike = {
-    get readyState() {
-      return socket.readyState;
-    },
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
-  };
-  socket.on('message', (data, isBinary) => like.onmessage?.({ data: isBinary ? arrayBufferOf(data) : rawText(data) }));
-  socket.on('close', (code, reason) => like.onclose?.({ code, reason: reason.toString('utf8') }));
-  socket.on('error', (error) => {
-    onError(error);
-    like.onerror?.(error);
-  });
-  return like;
-}
-
 /** Resolves once the socket is closed; a peer that never finishes the close handshake gets it cut. */
 function socketGone(socket: WebSocket, timeoutMs: number): Promise<void> {
   if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
@@ -1262,17 +1238,6 @@ function socketGone(socket: WebSocket, timeoutMs: number): Promise<void> {
       resolve();
     });
   });
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function arrayBufferOf(data: RawData): ArrayBuffer {
-  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
-  return new Uint8Array(bytes).buffer;
 }
 
 // ---- Small parts ----

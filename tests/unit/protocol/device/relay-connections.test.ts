@@ -7,10 +7,10 @@ import {
   type ClosedSocket,
   type ConnectionAccount,
   type RelayAccounts,
-  type WebSocketLike,
 } from '../../../../protocol/device/index.ts';
 import { DeviceStore } from '../../../../testing/device-store.ts';
 import { VirtualDevice } from '../../../../testing/virtual-device.ts';
+import { socketLike } from '../../../../testing/ws-socket-like.ts';
 import { startTestRelay, WAIT_MS, type TestRelay } from '../../../integration/helpers/test-relay.ts';
 
 /**
@@ -67,9 +67,14 @@ function manager(relay: TestRelay, accounts: MemoryAccounts) {
     keepConnected: true,
     createSocket: (_origin, url) => {
       socketsOpened++;
-      return wsSocket(url, (frame) => {
-        if (frame.type === 'auth') auths.push(frame.credentials.map((credential: { deviceId: string }) => credential.deviceId));
-      });
+      const socket = socketLike(new WebSocket(url), () => undefined);
+      const send = socket.send;
+      socket.send = (data) => {
+        const frame = (data.startsWith('{') ? JSON.parse(data) : {}) as { type?: string; credentials?: { deviceId: string }[] };
+        if (frame.type === 'auth') auths.push(frame.credentials!.map((credential) => credential.deviceId));
+        send(data);
+      };
+      return socket;
     },
     onFrame: () => undefined,
     onReady: (_origin, ready) => {
@@ -82,28 +87,6 @@ function manager(relay: TestRelay, accounts: MemoryAccounts) {
   });
   onTestFinished(() => connections.for(relay.origin).stop());
   return { connections, auths, readies, closes, socketsOpened: () => socketsOpened };
-}
-
-/** `ws` as the core's WebSocketLike; `sent` sees each frame the device sends. */
-function wsSocket(url: string, sent: (frame: any) => void): WebSocketLike {
-  const socket = new WebSocket(url);
-  const like: WebSocketLike = {
-    get readyState() {
-      return socket.readyState;
-    },
-    onmessage: null,
-    onclose: null,
-    onerror: null,
-    send: (data) => {
-      if (data.startsWith('{')) sent(JSON.parse(data));
-      socket.send(data);
-    },
-    close: (code, reason) => socket.close(code, reason),
-  };
-  socket.on('message', (data: Buffer) => like.onmessage?.({ data: data.toString('utf8') }));
-  socket.on('close', (code, reason) => like.onclose?.({ code, reason: reason.toString('utf8') }));
-  socket.on('error', (error) => like.onerror?.(error));
-  return like;
 }
 
 /** A well-formed deviceId the relay does not know: it refuses it with `unknown_device`. */
