@@ -175,7 +175,6 @@ export class SigninService {
       pending_slot: null,
     };
     await store.signins.insert(row);
-    this.passwordThrottle.recordSuccess(user.upn, context.clientKey);
     // A successful sign-in resets this client's failed-push count (docs/protocol.md section 6).
     await store.users.recordSuccess(user.id, context.clientKey);
     return { requestId: row.id, number, digits, expiresAt: row.expires_at, browserToken };
