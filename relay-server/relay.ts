@@ -79,18 +79,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     config.webhookUrl && config.webhookSecret ? webhookSender(config.webhookUrl, config.webhookSecret, logger) : undefined;
   let origin = config.relayOrigin ?? `http://${config.host}:${config.port}`;
   const relayOrigin = () => origin;
-  const signins = new SigninService({
-    store,
-    fanout,
-    clock,
-    relayOrigin,
-    locate: options.locate ?? (config.geoipDatabase ? await openGeoipLocator(config.geoipDatabase) : locateLocalOnly),
-    onSecurityEvent: (event) => {
-      logger.warn({ event: event.type, upn: event.upn, requestId: event.requestId, ip: event.ip }, 'security event');
-      if (sendWebhook) void sendWebhook(event);
-    },
-    metrics,
-  });
   // The key sealing OPRF keys never lives in the database (pin/pin-sealing-key.ts).
   const sealingKey = new PinSealingKey(config.pinKey ?? readOrCreatePinKeyFile(config.dataDir));
   await checkPinSealingKey(store.db, sealingKey);
@@ -102,6 +90,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     relayOrigin,
     sealingKey,
     noticeUser: (change) => noticeUserAuthenticators({ store, fanout, clock, logger }, change),
+  });
+  const signins = new SigninService({
+    store,
+    fanout,
+    clock,
+    relayOrigin,
+    locate: options.locate ?? (config.geoipDatabase ? await openGeoipLocator(config.geoipDatabase) : locateLocalOnly),
+    onSecurityEvent: (event) => {
+      logger.warn({ event: event.type, upn: event.upn, requestId: event.requestId, ip: event.ip }, 'security event');
+      if (sendWebhook) void sendWebhook(event);
+    },
+    pinApprovals: pin,
+    metrics,
   });
   hub = new DeviceHub({
     store,

@@ -59,8 +59,6 @@ export interface PinHandlers {
   unlock(socket: PinSocket, device: DecidingDevice, blinded: string): Promise<UnlockedMessage | ErrorMessage>;
   proof(socket: PinSocket, device: DecidingDevice, message: UnlockProofMessage): Promise<ErrorMessage | null>;
   rekey(socket: PinSocket, device: DecidingDevice, message: RekeyMessage): Promise<RekeyedMessage | ErrorMessage>;
-  /** Whether an `approve` with unlock `pin` from this device is refused (its PIN is locked). */
-  refusesPinApproval(deviceId: string): Promise<boolean>;
   /** The socket is gone: its open attempts are failures. */
   socketClosed(socketId: string, deviceIds: readonly string[]): Promise<void>;
 }
@@ -374,10 +372,6 @@ export class DeviceHub {
     }
     switch (message.type) {
       case 'decision':
-        if (message.decision === 'approve' && message.unlock === 'pin' && (await this.deps.pin.refusesPinApproval(device.id))) {
-          this.send(connection, { type: 'result', requestId: message.requestId, outcome: 'rejected', code: 'pin_locked' });
-          return;
-        }
         this.send(connection, await this.deps.handlers.decide(device, message));
         return;
       case 'unlock':

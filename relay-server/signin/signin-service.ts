@@ -53,7 +53,11 @@ export const STEP_UP_APP_NAME = 'Security info: add an authenticator';
 /** How a request is asked for: a push to every device (with a number to match), or a code the person types into one. */
 export type SigninBy = 'push' | 'code';
 
-/** A request's context as the limits see it: `clientKey` is the familiar browser's own key when it is one. */
+/** Whether a device's PIN may approve, once its unproven attempts are settled (pin/pin-service.ts). */
+export interface PinApprovals {
+  refusesPinApproval(deviceId: string): Promise<boolean>;
+}
+
 export interface SigninServiceDeps {
   store: Store;
   fanout: Fanout;
@@ -61,6 +65,7 @@ export interface SigninServiceDeps {
   relayOrigin: () => string;
   locate: LocateIp;
   onSecurityEvent: SecurityEventSink;
+  pinApprovals: PinApprovals;
   metrics?: RelayMetrics;
 }
 
@@ -473,15 +478,24 @@ export class SigninService {
     if (Math.abs(decision.signedAt - now) > LIMITS.maxClockSkewMs) return result('rejected', 'clock_skew');
     if (decision.decision !== 'approve' && decision.number !== '') return result('rejected', 'invalid_request');
 
-    const settled = await store.signins.applyDecision({
-      requestId: decision.requestId,
-      deviceId: device.id,
-      userId: device.userId,
-      decision: decision.decision,
-      number: decision.number,
-      unlock: decision.unlock,
-      now,
-    });
+    const apply = () =>
+      store.signins.applyDecision({
+        requestId: decision.requestId,
+        deviceId: device.id,
+        userId: device.userId,
+        decision: decision.decision,
+        number: decision.number,
+        unlock: decision.unlock,
+        now,
+        pinAttemptsDueBy: now - LIMITS.pinProofWindowMs,
+      });
+    let settled = await apply();
+    if (!settled && decision.decision === 'approve' && decision.unlock === 'pin') {
+      // The write refuses a PIN approval while the PIN is locked or an unproven attempt is overdue
+      // (section 4a). Settling the overdue ones tells which; if the PIN is still usable, once more.
+      if (await this.deps.pinApprovals.refusesPinApproval(device.id)) return result('rejected', 'pin_locked');
+      settled = await apply();
+    }
     if (!settled) return result(...(await this.whyNotApplied(device, decision.requestId, now)));
     const { user_failures: userFailures, ...row } = settled;
     // applyDecision writes only these.

@@ -71,6 +71,7 @@ export class SigninsStore {
   private readonly insertPending;
   private readonly selectStatus;
   private readonly applyApproval;
+  private readonly applyPinApproval;
   private readonly applyRefusal;
 
   constructor(private readonly db: Kysely<Database>) {
@@ -98,6 +99,22 @@ export class SigninsStore {
               .end(),
           };
         }),
+    );
+    this.applyPinApproval = preparedQuery(
+      db,
+      (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number, madeBy: number) =>
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
+          const numberMatches = eb('number', '=', number);
+          return {
+            status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
+            reason: eb
+              .case()
+              .when(numberMatches)
+              .then(sql<null>`null`)
+              .else('wrong_number')
+              .end(),
+          };
+        }).where((eb) => pinUsable(eb, deviceId, madeBy)),
     );
     this.applyRefusal = preparedQuery(
       db,
@@ -214,6 +231,9 @@ export class SigninsStore {
    * `wrong_number`. Returns undefined when nothing was settled; the caller then reads why.
    * `user_failures` tells whether the user's failure count needs resetting, without another read.
    * `unlock` (how the device released its key) is kept on the row: completion builds `amr` from it.
+   * An approval unlocked with the PIN lands only while the device's PIN is not locked and none of
+   * its unlock attempts made at or before `pinAttemptsDueBy` is still open (such an attempt is a
+   * failure that may lock it: docs/protocol.md section 4a), so the check costs no statement of its own.
    */
   async applyDecision(input: {
     requestId: string;
@@ -223,12 +243,15 @@ export class SigninsStore {
     number: string;
     unlock: Unlock;
     now: number;
+    pinAttemptsDueBy: number;
   }) {
-    const { requestId, deviceId, userId, decision, number, unlock, now } = input;
+    const { requestId, deviceId, userId, decision, number, unlock, now, pinAttemptsDueBy } = input;
     const applied =
-      decision === 'approve'
-        ? await this.applyApproval(requestId, deviceId, userId, number, unlock, now)
-        : await this.applyRefusal(requestId, deviceId, userId, decision === 'deny' ? 'denied' : 'reported', unlock, now);
+      decision !== 'approve'
+        ? await this.applyRefusal(requestId, deviceId, userId, decision === 'deny' ? 'denied' : 'reported', unlock, now)
+        : unlock === 'pin'
+          ? await this.applyPinApproval(requestId, deviceId, userId, number, unlock, now, pinAttemptsDueBy)
+          : await this.applyApproval(requestId, deviceId, userId, number, unlock, now);
     return applied.rows[0];
   }
 
@@ -301,6 +324,31 @@ function insertIntoFreeSlot(db: Kysely<Database>, row: NewSigninRow) {
     .insertInto('signin_requests')
     .values(row)
     .onConflict((oc) => oc.doNothing());
+}
+
+/** The device's PIN may approve: not locked, and no attempt made at or before `madeBy` still open. */
+function pinUsable(eb: ExpressionBuilder<Database, 'signin_requests'>, deviceId: string, madeBy: number) {
+  return eb.and([
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('device_pin_keys')
+          .select('device_pin_keys.device_id')
+          .where('device_pin_keys.device_id', '=', deviceId)
+          .where('device_pin_keys.locked_at', 'is not', null),
+      ),
+    ),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('pin_attempts')
+          .select('pin_attempts.device_id')
+          .where('pin_attempts.device_id', '=', deviceId)
+          .where('pin_attempts.failed_at', 'is', null)
+          .where('pin_attempts.made_at', '<=', madeBy),
+      ),
+    ),
+  ]);
 }
 
 /** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */

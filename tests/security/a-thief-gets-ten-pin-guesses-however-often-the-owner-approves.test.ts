@@ -78,6 +78,36 @@ describe('a thief with a copied profile', () => {
     expect(pinRows.every((row) => row.status === 'denied' && row.deviceId === owner.deviceId)).toBe(true);
   });
 
+  it("makes an owner's PIN approval wait for the overdue guesses: the tenth failure refuses it, fewer let it through", async () => {
+    const relay = await startTestRelay({ policy: { maxPushesPer10Min: 1000 } });
+    const user = await relay.createUser();
+    const keys = await pairKeys(relay, user.upn);
+    const ownerSocket = (await RawDeviceSocket.authenticated(relay.origin, [keys])).raw;
+    const guessAll = async (count: number) => {
+      const thief = (await RawDeviceSocket.authenticated(relay.origin, [keys])).raw;
+      for (let i = 0; i < count; i++)
+        expect(await rawUnlock(thief, relay.origin, keys, String(i).padStart(6, '0'))).toMatchObject({ ok: false });
+      return thief;
+    };
+
+    // Three guesses left open past the proof window: the approval settles them (three failures) and lands.
+    await guessAll(3);
+    relay.clock.advance(61_000);
+    expect((await approve(relay, ownerSocket, keys, user.upn, 'pin')).outcome).toBe('approved');
+    const failures = async () =>
+      (await relay.admin.listSignins({ upn: user.upn, limit: 100 })).filter((row) => row.reason === 'pin_failure').length;
+    expect(await failures()).toBe(3);
+
+    // Seven more, overdue: settling them makes ten, the PIN locks, and the approval is refused.
+    await guessAll(7);
+    relay.clock.advance(61_000);
+    expect(await approve(relay, ownerSocket, keys, user.upn, 'pin')).toMatchObject({ outcome: 'rejected', code: 'pin_locked' });
+    expect(await failures()).toBe(10);
+    expect((await relay.admin.getUser(user.upn)).devices[0]).toMatchObject({ pinLocked: true });
+    // The refused approval left its request pending, for a WebAuthn approval or another device.
+    expect((await approve(relay, ownerSocket, keys, user.upn, 'webauthn')).outcome).toBe('approved');
+  });
+
   it('cannot hold more than 10 unproven evaluations open at once', async () => {
     const relay = await startTestRelay();
     const user = await relay.createUser();
