@@ -152,8 +152,8 @@ export class PinService implements PinHandlers {
   }
 
   /**
-   * The common `unlock` where one statement counts atomically (SQLite): one read and one
-   * conditional insert, no transaction. Undefined when the counted transaction must run instead:
+   * The common `unlock`: one read and one conditional insert that counts atomically (on SQLite
+   * and PostgreSQL alike), no transaction. Undefined when the counted transaction must run instead:
    * an attempt to settle first, no key yet (a revision-2 device), or the insert found the
    * attempts used up by a concurrent unlock meanwhile (the transaction counts again and refuses).
    */
@@ -204,7 +204,7 @@ export class PinService implements PinHandlers {
     blinded: string,
     newKey: Uint8Array | null,
   ): Promise<{ evaluated: string; attemptsLeft: number } | Refusal> {
-    if (newKey === null && this.deps.store.pin.countsInOneStatement) {
+    if (newKey === null) {
       const quick = await this.quickUnlock(socket, device, blinded);
       if (quick !== undefined) return quick;
     }

@@ -387,6 +387,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pin_attempts_open').on('pin_attempts').columns(['failed_at', 'made_at']).execute();
     },
   },
+  '0012_pin_attempt_in_one_call': {
+    async up(db: Kysely<any>) {
+      // PostgreSQL only: an unlock's attempt counted and recorded in one round trip, instead of a
+      // transaction of seven statements (docs/performance.md). A statement's count cannot see rows
+      // committed while it waited for a lock; each statement of a volatile function takes a fresh
+      // snapshot, so the count after the device's row lock sees every attempt committed before it.
+      // The lock is the one `PinStore.withDevices` takes, so the settling and locking transactions
+      // and this function count one after the other. SQLite counts in one statement already.
+      if (db.getExecutor().adapter instanceof SqliteAdapter) return;
+      await sql`
+        create function countersign_add_pin_attempt(
+          p_id text, p_device_id text, p_socket_id text, p_seq integer, p_blinded text, p_ip text,
+          p_made_at bigint, p_failures_since bigint, p_max integer
+        ) returns integer language plpgsql volatile as $$
+        declare
+          counted integer;
+        begin
+          perform 1 from devices where id = p_device_id for update;
+          if not exists (select 1 from device_pin_keys where device_id = p_device_id and locked_at is null) then
+            return null;
+          end if;
+          select count(*) into counted from pin_attempts
+            where device_id = p_device_id and (failed_at is null or failed_at > p_failures_since);
+          if counted >= p_max then
+            return null;
+          end if;
+          insert into pin_attempts (id, device_id, socket_id, seq, blinded, ip, made_at)
+            values (p_id, p_device_id, p_socket_id, p_seq, p_blinded, p_ip, p_made_at);
+          return counted + 1;
+        end
+        $$`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -47,28 +47,45 @@ export class PinStore {
     this.insertAttemptWithin = preparedQuery(
       db,
       (...[id, deviceId, socketId, seq, blinded, ip, madeAt, failuresSince, max]: AttemptWithinArgs) =>
-        db
-          .insertInto('pin_attempts')
-          .columns(['id', 'device_id', 'socket_id', 'seq', 'blinded', 'ip', 'made_at'])
-          .expression((eb) =>
-            eb
-              .selectFrom('device_pin_keys')
-              .select([
-                eb.val(id).as('id'),
-                eb.val(deviceId).as('device_id'),
-                eb.val(socketId).as('socket_id'),
-                eb.val(seq).as('seq'),
-                eb.val(blinded).as('blinded'),
-                eb.val(ip).as('ip'),
-                eb.val(madeAt).as('made_at'),
-              ])
-              .where('device_id', '=', deviceId)
-              .where('locked_at', 'is', null)
-              .where((where) => countedAttempts(where, deviceId, failuresSince), '<', max),
-          )
-          // Counted after the row went in (SQLite evaluates RETURNING per inserted row), so
-          // concurrent unlocks are each told their own place.
-          .returning((eb) => countedAttempts(eb, deviceId, failuresSince).as('counted')),
+        this.postgres
+          ? // Migration 0012: the same, atomic across instances (the device's row lock, then the count).
+            db.selectNoFrom((eb) =>
+              eb
+                .fn<number | null>('countersign_add_pin_attempt', [
+                  eb.val(id),
+                  eb.val(deviceId),
+                  eb.val(socketId),
+                  eb.val(seq),
+                  eb.val(blinded),
+                  eb.val(ip),
+                  eb.val(madeAt),
+                  eb.val(failuresSince),
+                  eb.val(max),
+                ])
+                .as('counted'),
+            )
+          : db
+              .insertInto('pin_attempts')
+              .columns(['id', 'device_id', 'socket_id', 'seq', 'blinded', 'ip', 'made_at'])
+              .expression((eb) =>
+                eb
+                  .selectFrom('device_pin_keys')
+                  .select([
+                    eb.val(id).as('id'),
+                    eb.val(deviceId).as('device_id'),
+                    eb.val(socketId).as('socket_id'),
+                    eb.val(seq).as('seq'),
+                    eb.val(blinded).as('blinded'),
+                    eb.val(ip).as('ip'),
+                    eb.val(madeAt).as('made_at'),
+                  ])
+                  .where('device_id', '=', deviceId)
+                  .where('locked_at', 'is', null)
+                  .where((where) => countedAttempts(where, deviceId, failuresSince), '<', max),
+              )
+              // Counted after the row went in (SQLite evaluates RETURNING per inserted row), so
+              // concurrent unlocks are each told their own place.
+              .returning((eb) => countedAttempts(eb, deviceId, failuresSince).as('counted')),
       9,
     );
     this.deleteProven = preparedQuery(db, (deviceId: string, socketId: string, blinded: string, madeAfter: number) =>
@@ -97,15 +114,6 @@ export class PinStore {
         .select((eb) => ['locked_at', overdueAttempt(eb, deviceId, madeBy).as('overdue')])
         .where('device_id', '=', deviceId),
     );
-  }
-
-  /**
-   * Whether a single statement that counts and inserts is atomic here. On SQLite it is (one
-   * process writes, one statement at a time); on PostgreSQL two instances' inserts could both
-   * count 9, so counting there takes `withDevices`.
-   */
-  get countsInOneStatement(): boolean {
-    return !this.postgres;
   }
 
   /** Runs `work` in a transaction that holds these devices' rows (in id order, so two never deadlock). */
@@ -216,13 +224,16 @@ export class PinStore {
   /**
    * Records an attempt in one statement, only while the device's PIN is not locked and it has
    * fewer than `max` failures since `failuresSince` and open attempts together; returns how many
-   * it has with this one, or null when it was not recorded. Atomic only where `countsInOneStatement`.
+   * it has with this one, or null when it was not recorded. Atomic: concurrent unlocks, on any
+   * instance, are each counted (one statement on SQLite, where one process writes one statement at
+   * a time; one function call on PostgreSQL, migration 0012).
    */
   async addAttemptWithin(attempt: Omit<PinAttemptRow, 'failed_at'>, failuresSince: number, max: number): Promise<number | null> {
     const { id, device_id, socket_id, seq, blinded, ip, made_at } = attempt;
     const result = await this.insertAttemptWithin(id, device_id, socket_id, seq, blinded, ip, made_at, failuresSince, max);
-    const row = result.rows[0];
-    return row ? Number(row.counted) : null;
+    // SQLite inserts no row when refused; PostgreSQL's function answers null.
+    const counted = result.rows[0]?.counted;
+    return counted == null ? null : Number(counted);
   }
 
   /** The socket closed: its open attempts for these devices (the ones it accepted) are failures now. */
