@@ -14,6 +14,14 @@ const placeholder = (index: number) => `${MARKER}${index}\u0000`;
  * Values that change the shape of the SQL need a prepared query per shape. The compiled query's
  * id is reused across calls, which is fine while no Kysely plugin keys state on it (none is used).
  */
+/** The SQL of every prepared query, named: PostgreSQL parses and plans each once per connection (store/open-postgres.ts). */
+const statementNames = new Map<string, string>();
+
+/** The name PostgreSQL may keep this SQL's plan under, if it is a prepared query's. */
+export function preparedStatementName(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
+}
+
 export function preparedQuery<Args extends unknown[], Row>(
   db: Kysely<any>,
   build: (...args: Args) => Compilable<Row>,
@@ -33,6 +41,7 @@ export function preparedQuery<Args extends unknown[], Row>(
     if (!slots.some((slot) => slot.argument === index))
       throw new Error(`preparedQuery: argument ${index} is not a query parameter (${compiled.sql})`);
   }
+  if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `countersign_${statementNames.size + 1}`);
   return (...args) => {
     const parameters = slots.map((slot) => (slot.argument === undefined ? slot.constant : args[slot.argument]));
     return db.executeQuery<Row>({ ...compiled, parameters });
