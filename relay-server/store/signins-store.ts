@@ -87,34 +87,14 @@ export class SigninsStore {
     this.applyApproval = preparedQuery(
       db,
       (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number) =>
-        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
-          const numberMatches = eb('number', '=', number);
-          return {
-            status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
-            reason: eb
-              .case()
-              .when(numberMatches)
-              .then(sql<null>`null`)
-              .else('wrong_number')
-              .end(),
-          };
-        }),
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, approvalOutcome(number)),
     );
     this.applyPinApproval = preparedQuery(
       db,
       (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number, madeBy: number) =>
-        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, (eb) => {
-          const numberMatches = eb('number', '=', number);
-          return {
-            status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
-            reason: eb
-              .case()
-              .when(numberMatches)
-              .then(sql<null>`null`)
-              .else('wrong_number')
-              .end(),
-          };
-        }).where((eb) => pinUsable(eb, deviceId, madeBy)),
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, approvalOutcome(number)).where((eb) =>
+          pinUsable(eb, deviceId, madeBy),
+        ),
     );
     this.applyRefusal = preparedQuery(
       db,
@@ -324,6 +304,22 @@ function insertIntoFreeSlot(db: Kysely<Database>, row: NewSigninRow) {
     .insertInto('signin_requests')
     .values(row)
     .onConflict((oc) => oc.doNothing());
+}
+
+/** An approval lands as `approved` when its number is the request's, else as `wrong_number`. */
+function approvalOutcome(number: string) {
+  return (eb: ExpressionBuilder<Database, 'signin_requests'>) => {
+    const numberMatches = eb('number', '=', number);
+    return {
+      status: eb.case().when(numberMatches).then('approved').else('wrong_number').end(),
+      reason: eb
+        .case()
+        .when(numberMatches)
+        .then(sql<null>`null`)
+        .else('wrong_number')
+        .end(),
+    };
+  };
 }
 
 /** The device's PIN may approve: not locked, and no attempt made at or before `madeBy` still open. */
