@@ -19,6 +19,7 @@ import {
 } from '../protocol/index.ts';
 import {
   EvaluationWaiters,
+  isRelayUnavailable,
   RelayConnections,
   RemovalWaiters,
   buildDecision,
@@ -852,6 +853,10 @@ export class VirtualDevice extends EventEmitter<VirtualDeviceEvents> {
         }),
         this.subscribe('close', (closed) => {
           if (closed.relayOrigin === origin) reject(closedError(closed));
+        }),
+        // It names no request, and this decision may be the frame that failed: answer again later.
+        this.subscribe('relayError', (error) => {
+          if (error.relayOrigin === origin && isRelayUnavailable(error)) reject(new VirtualDeviceError('unavailable', error.message));
         }),
       ];
     });

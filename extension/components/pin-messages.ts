@@ -62,6 +62,8 @@ export function failureText(code: string, retryAt: number | undefined, now: numb
       return 'The relay is busy or has had too many attempts. Wait a minute and try again.';
     case 'offline':
       return 'Not connected to the relay right now. Check your connection and try again in a moment.';
+    case 'unavailable':
+      return 'The relay cannot reach its database right now, so nothing was approved or denied. Try again in a moment; the sign-in is still waiting.';
     case 'no_answer':
       return 'The relay did not confirm your answer in time. Check the sign-in page; start again if it is still waiting.';
     case 'not_pending':

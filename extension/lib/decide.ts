@@ -1,5 +1,5 @@
-import { matchDigits, type Decision, type DecisionMessage } from '../../protocol/index.ts';
-import { checkDecision } from '../../protocol/device/index.ts';
+import { matchDigits, type Decision, type DecisionMessage, type RelayToDeviceMessage } from '../../protocol/index.ts';
+import { checkDecision, isRelayUnavailable } from '../../protocol/device/index.ts';
 import { isActiveAccount, type Db, type HistoryOutcome } from './db.ts';
 import { settle, type FrameEffects } from './frame-handler.ts';
 import type { RelayConnections } from './relay-connections.ts';
@@ -92,33 +92,49 @@ export async function decide(request: DecideRequest, deps: DecideDeps): Promise<
   if (!signed.ok) return { ok: false, code: signed.code };
 
   await db.put('pending', { ...pending, sentDecision: request.decision });
-  const outcome = deps.waiters.wait(challenge.requestId, deps.resultTimeoutMs);
+  const outcome = deps.waiters.wait(challenge.requestId, account.relayOrigin, deps.resultTimeoutMs);
   if (!connection.send(signed.message)) {
     deps.waiters.settled(challenge.requestId, null);
     return { ok: false, code: 'offline' };
   }
   const settled = await outcome;
+  if (settled === UNAVAILABLE) return { ok: false, code: 'unavailable' };
   return settled ? { ok: true, outcome: settled } : { ok: false, code: 'no_answer' };
 }
 
+const UNAVAILABLE = 'unavailable';
+
 /** Decisions waiting for their request to settle (the relay's `result`, a cancel, or expiry). */
 export class DecisionWaiters {
-  private readonly waiting = new Map<string, (outcome: HistoryOutcome | null) => void>();
+  private readonly waiting = new Map<string, { relayOrigin: string; finish(outcome: HistoryOutcome | null | typeof UNAVAILABLE): void }>();
 
-  /** The outcome, or null after `timeoutMs`. */
-  wait(requestId: string, timeoutMs: number): Promise<HistoryOutcome | null> {
+  /** The outcome; null after `timeoutMs`; `unavailable` when the relay said it lost its database meanwhile. */
+  wait(requestId: string, relayOrigin: string, timeoutMs: number): Promise<HistoryOutcome | null | typeof UNAVAILABLE> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settled(requestId, null), timeoutMs);
-      this.waiting.set(requestId, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
+      this.waiting.set(requestId, {
+        relayOrigin,
+        finish: (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
       });
     });
   }
 
-  settled(requestId: string, outcome: HistoryOutcome | null): void {
+  settled(requestId: string, outcome: HistoryOutcome | null | typeof UNAVAILABLE): void {
     const waiter = this.waiting.get(requestId);
     this.waiting.delete(requestId);
-    waiter?.(outcome);
+    waiter?.finish(outcome);
+  }
+
+  /**
+   * Feeds every frame from `relayOrigin`. After `error unavailable` (which names no request) every
+   * decision waiting there ends at once: its write may be the one that failed, and the request,
+   * still pending, can be answered again.
+   */
+  take(relayOrigin: string, frame: RelayToDeviceMessage): void {
+    if (!isRelayUnavailable(frame)) return;
+    for (const [requestId, waiter] of [...this.waiting]) if (waiter.relayOrigin === relayOrigin) this.settled(requestId, UNAVAILABLE);
   }
 }

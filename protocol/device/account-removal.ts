@@ -1,4 +1,5 @@
 import type { RelayToDeviceMessage, RemoveMessage } from '../messages.ts';
+import { isRelayUnavailable, RELAY_UNAVAILABLE_MESSAGE } from './relay-frames.ts';
 
 /**
  * The device side of `remove` (section 4): the person removed an account from the device, which
@@ -36,6 +37,8 @@ export class RemovalWaiters {
       return false;
     }
     if (frame.type === 'error' && frame.deviceId) return this.end(frame.deviceId, { ok: false, code: frame.code, message: frame.message });
+    // Not consumed: the other waits on this socket end too.
+    if (isRelayUnavailable(frame)) this.dropAll('unavailable', RELAY_UNAVAILABLE_MESSAGE);
     return false;
   }
 
@@ -45,9 +48,8 @@ export class RemovalWaiters {
   }
 
   /** The socket went away: every removal waiting on it ends unanswered. */
-  dropAll(code = 'offline'): void {
-    for (const deviceId of [...this.waiting.keys()])
-      this.end(deviceId, { ok: false, code, message: 'The connection to the relay closed.' });
+  dropAll(code = 'offline', message = 'The connection to the relay closed.'): void {
+    for (const deviceId of [...this.waiting.keys()]) this.end(deviceId, { ok: false, code, message });
   }
 
   private end(deviceId: string, answer: RemovalAnswer): boolean {

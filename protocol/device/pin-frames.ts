@@ -1,6 +1,7 @@
 import type { RekeyMessage, RelayToDeviceMessage, RemoveMessage, UnlockProofMessage } from '../messages.ts';
 import { deviceActionStatement } from '../statements.ts';
 import type { StatementSigner } from './device-crypto.ts';
+import { isRelayUnavailable, RELAY_UNAVAILABLE_MESSAGE } from './relay-frames.ts';
 
 /**
  * The `device-action` frames of section 4a and 4 (`unlock_proof`, `rekey`, `remove`), each
@@ -74,12 +75,14 @@ export class EvaluationWaiters {
       const unlock = this.settle(`unlock:${frame.deviceId}`, answer);
       return this.settle(`rekey:${frame.deviceId}`, answer) || unlock;
     }
+    // Not consumed: the other waits on this socket end too.
+    if (isRelayUnavailable(frame)) this.dropAll('unavailable', RELAY_UNAVAILABLE_MESSAGE);
     return false;
   }
 
   /** The socket went away: every wait on it ends (an unproven attempt there is now a failure). */
-  dropAll(code = 'offline'): void {
-    for (const finish of [...this.waiting.values()]) finish({ ok: false, code, message: 'The connection to the relay closed.' });
+  dropAll(code = 'offline', message = 'The connection to the relay closed.'): void {
+    for (const finish of [...this.waiting.values()]) finish({ ok: false, code, message });
   }
 
   private settle(key: string, answer: EvaluationAnswer): boolean {

@@ -37,3 +37,15 @@ export function readRelayFrame(data: unknown): RelayFrameReading {
   const parsed = parse(RelayToDeviceMessage, json);
   return parsed.ok ? { kind: 'frame', frame: parsed.value } : { kind: 'invalid', field: parsed.field, message: parsed.message };
 }
+
+/**
+ * `error unavailable` naming no device: the relay could not reach its database while handling a
+ * frame of this socket, and changed nothing. It does not say which frame, so whatever the device
+ * is waiting for on that socket may be the one: the waits end, and the person can try again.
+ */
+export function isRelayUnavailable(frame: RelayToDeviceMessage): boolean {
+  return frame.type === 'error' && frame.code === 'unavailable' && frame.deviceId === undefined;
+}
+
+/** What a device tells the person when `isRelayUnavailable`. */
+export const RELAY_UNAVAILABLE_MESSAGE = 'The relay cannot reach its database right now; nothing was changed. Try again shortly.';

@@ -1,5 +1,5 @@
 import type { RelayToDeviceMessage } from '../../../protocol/index.ts';
-import type { RelayConnection } from '../../../protocol/device/index.ts';
+import { isRelayUnavailable, type RelayConnection } from '../../../protocol/device/index.ts';
 import type { ActiveAccount } from '../../lib/db.ts';
 import type { ClaimResult } from '../../lib/runtime-messages.ts';
 
@@ -40,6 +40,8 @@ export class CodeClaims {
 
   /** An `error` answering a waiting claim: true when it was one (nobody else needs it). */
   takeError(relayOrigin: string, frame: RelayToDeviceMessage): boolean {
+    // The relay could not read its database: its claims get no answer, now rather than at the timeout.
+    if (isRelayUnavailable(frame)) this.socketClosed(relayOrigin);
     if (frame.type !== 'error' || !frame.deviceId || (frame.code !== 'not_found' && frame.code !== 'rate_limited')) return false;
     return this.finish(relayOrigin, frame.deviceId, { kind: 'error', code: frame.code });
   }
@@ -50,7 +52,7 @@ export class CodeClaims {
     this.finish(relayOrigin, frame.deviceId, { kind: 'challenge', requestId: frame.requestId, expiresAt: frame.expiresAt });
   }
 
-  /** The socket closed: its claims get no answer. */
+  /** The socket closed (or its relay lost its database): its claims get no answer. */
   socketClosed(relayOrigin: string): void {
     for (const [id, waiting] of this.waiting) if (id.startsWith(`${relayOrigin}\n`)) this.finishKey(id, waiting, { kind: 'timeout' });
   }

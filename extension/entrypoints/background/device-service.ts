@@ -104,6 +104,7 @@ export class DeviceService {
     db: () => this.db(),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     handleFrame: async (origin, frame) => {
+      this.waiters.take(origin, frame);
       if (this.codeClaims.takeError(origin, frame) || this.removals.take(origin, frame) || this.pinRelay.take(origin, frame))
         return 'ignored';
       const handled = await handleRelayFrame(await this.db(), origin, frame, this.effects);

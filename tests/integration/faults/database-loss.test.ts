@@ -68,4 +68,24 @@ describe.runIf(servicesAvailable)('a relay that loses its PostgreSQL connection'
     await waitFor('/readyz to say ready again', async () => (await getJson(relay.origin, '/readyz')).status === 200);
     await signIn();
   }, 30_000);
+
+  it('tells an authenticator at once that its unlock or decision did not land, and the request waits for another answer', async () => {
+    const browser = new SigninClient(relay.origin);
+    const signin = await browser.createSignin({ upn: UPN });
+    await device.waitForChallenge((challenge) => challenge.requestId === signin.requestId);
+
+    proxy.cut();
+    // Far shorter than the wait for a result: `error unavailable` ends it (the PIN's unlock first,
+    // then a decision that needs no evaluation).
+    const soon = { timeoutMs: 8_000 };
+    await expect(device.approve(signin.requestId, signin.number, soon)).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(device.approve(signin.requestId, signin.number, { ...soon, unlock: 'webauthn' })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+
+    proxy.restore();
+    await waitFor('/readyz to say ready again', async () => (await getJson(relay.origin, '/readyz')).status === 200);
+    expect((await device.approve(signin.requestId, signin.number)).outcome).toBe('approved');
+    expect(await browser.waitForOutcome(signin)).toEqual({ status: 'approved' });
+  }, 40_000);
 });

@@ -28,6 +28,15 @@ describe('RemovalWaiters', () => {
     expect(waiters.take({ type: 'error', code: 'bad_signature', message: 'no', deviceId: DEVICE })).toBe(false);
   });
 
+  it('ends every wait with unavailable on `error unavailable` naming no device, and leaves the frame to the other waits', async () => {
+    const waiters = new RemovalWaiters();
+    const first = waiters.wait(DEVICE, 1_000);
+    const second = waiters.wait(OTHER, 1_000);
+    expect(waiters.take({ type: 'error', code: 'unavailable', message: 'database away' })).toBe(false);
+    expect(await first).toMatchObject({ ok: false, code: 'unavailable' });
+    expect(await second).toMatchObject({ ok: false, code: 'unavailable' });
+  });
+
   it('ends with timeout when the relay does not answer, and with offline when the socket closes', async () => {
     vi.useFakeTimers();
     const waiters = new RemovalWaiters();
