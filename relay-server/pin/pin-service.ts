@@ -108,7 +108,11 @@ export class PinService implements PinHandlers {
     return null;
   }
 
-  /** `approve` with unlock `pin` is refused once the device's PIN is locked (section 4a). */
+  /**
+   * `approve` with unlock `pin` is refused once the device's PIN is locked (section 4a). Asked
+   * only when a PIN approval's write landed nowhere (the write checks the same state itself):
+   * settles the device's overdue attempts, which may be the failures that lock it.
+   */
   async refusesPinApproval(deviceId: string): Promise<boolean> {
     const now = this.deps.clock.now();
     // The common case is one indexed read; the transaction only when an attempt is overdue.
