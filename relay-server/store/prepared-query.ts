@@ -3,6 +3,14 @@ import type { Compilable, Kysely, QueryResult } from 'kysely';
 const MARKER = '\u0000Countersign-Arg-';
 const placeholder = (index: number) => `${MARKER}${index}\u0000`;
 
+/** The SQL of every prepared query, named: PostgreSQL parses and plans each once per connection (store/open-postgres.ts). */
+const statementNames = new Map<string, string>();
+
+/** The name PostgreSQL may keep this SQL's plan under, if it is a prepared query's. */
+export function preparedStatementName(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
+}
+
 /**
  * A query that Kysely builds and compiles once instead of on every call. Building and compiling
  * took a tenth of the relay's CPU per sign-in (`npm run bench -- --cpu-prof`); the few statements
@@ -14,14 +22,6 @@ const placeholder = (index: number) => `${MARKER}${index}\u0000`;
  * Values that change the shape of the SQL need a prepared query per shape. The compiled query's
  * id is reused across calls, which is fine while no Kysely plugin keys state on it (none is used).
  */
-/** The SQL of every prepared query, named: PostgreSQL parses and plans each once per connection (store/open-postgres.ts). */
-const statementNames = new Map<string, string>();
-
-/** The name PostgreSQL may keep this SQL's plan under, if it is a prepared query's. */
-export function preparedStatementName(sqlText: string): string | undefined {
-  return statementNames.get(sqlText);
-}
-
 export function preparedQuery<Args extends unknown[], Row>(
   db: Kysely<any>,
   build: (...args: Args) => Compilable<Row>,
