@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { expressionBuilder, PostgresAdapter, sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, PinAttemptsTable } from './schema.ts';
 
@@ -40,7 +40,7 @@ export class PinStore {
             .where('device_id', '=', deviceId)
             .where('failed_at', 'is', null)
             .as('open'),
-          overdueAttempt(eb, deviceId, madeBy).as('overdue'),
+          overdueAttempt(deviceId, madeBy).as('overdue'),
         ])
         .where('device_id', '=', deviceId),
     );
@@ -111,7 +111,7 @@ export class PinStore {
     this.selectApprovalState = preparedQuery(db, (deviceId: string, madeBy: number) =>
       db
         .selectFrom('device_pin_keys')
-        .select((eb) => ['locked_at', overdueAttempt(eb, deviceId, madeBy).as('overdue')])
+        .select(['locked_at', overdueAttempt(deviceId, madeBy).as('overdue')])
         .where('device_id', '=', deviceId),
     );
   }
@@ -394,15 +394,39 @@ type AttemptWithinArgs = [
 ];
 
 /** Whether the device has an attempt made at or before `madeBy` that is still open. */
-function overdueAttempt(eb: ExpressionBuilder<Database, 'device_pin_keys'>, deviceId: string, madeBy: number) {
+/** Built on a builder of its own so that any statement can use it, whatever its tables. */
+const pinTables = expressionBuilder<Database, never>();
+
+function overdueAttempt(deviceId: string, madeBy: number) {
+  const eb = pinTables;
   return eb.exists(
     eb
       .selectFrom('pin_attempts')
-      .select('id')
-      .where('device_id', '=', deviceId)
-      .where('failed_at', 'is', null)
-      .where('made_at', '<=', madeBy),
+      .select('pin_attempts.id')
+      .where('pin_attempts.device_id', '=', deviceId)
+      .where('pin_attempts.failed_at', 'is', null)
+      .where('pin_attempts.made_at', '<=', madeBy),
   );
+}
+
+/**
+ * The device's PIN may approve (section 4a): it is not locked, and no attempt made at or before
+ * `madeBy` is still open (such an attempt is a failure that may lock it). For a guarded write.
+ */
+export function pinUsable(deviceId: string, madeBy: number) {
+  const eb = pinTables;
+  return eb.and([
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('device_pin_keys')
+          .select('device_pin_keys.device_id')
+          .where('device_pin_keys.device_id', '=', deviceId)
+          .where('device_pin_keys.locked_at', 'is not', null),
+      ),
+    ),
+    eb.not(overdueAttempt(deviceId, madeBy)),
+  ]);
 }
 
 /** What counts against the device's 10 attempts: failures since `failuresSince`, and open attempts. */

@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysel
 import { preparedQuery } from './prepared-query.ts';
 import type { Database, NewSigninRow, SigninRow } from './schema.ts';
 import { FAMILIAR_CLIENT_PREFIX } from './familiar-browsers-store.ts';
+import { pinUsable } from './pin-store.ts';
 
 /** What the relay does with a request once it is settled needs only these (fewer columns, cheaper rows). */
 const SETTLED_COLUMNS = ['id', 'user_id', 'upn', 'ip', 'client_key', 'app_name', 'status', 'reason', 'created_at', 'match_mode'] as const;
@@ -92,9 +93,7 @@ export class SigninsStore {
     this.applyPinApproval = preparedQuery(
       db,
       (requestId: string, deviceId: string, userId: string, number: string, unlock: string, now: number, madeBy: number) =>
-        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, approvalOutcome(number)).where((eb) =>
-          pinUsable(eb, deviceId, madeBy),
-        ),
+        decisionUpdate(db, { requestId, deviceId, userId, unlock, now }, approvalOutcome(number)).where(pinUsable(deviceId, madeBy)),
     );
     this.applyRefusal = preparedQuery(
       db,
@@ -320,31 +319,6 @@ function approvalOutcome(number: string) {
         .end(),
     };
   };
-}
-
-/** The device's PIN may approve: not locked, and no attempt made at or before `madeBy` still open. */
-function pinUsable(eb: ExpressionBuilder<Database, 'signin_requests'>, deviceId: string, madeBy: number) {
-  return eb.and([
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('device_pin_keys')
-          .select('device_pin_keys.device_id')
-          .where('device_pin_keys.device_id', '=', deviceId)
-          .where('device_pin_keys.locked_at', 'is not', null),
-      ),
-    ),
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('pin_attempts')
-          .select('pin_attempts.device_id')
-          .where('pin_attempts.device_id', '=', deviceId)
-          .where('pin_attempts.failed_at', 'is', null)
-          .where('pin_attempts.made_at', '<=', madeBy),
-      ),
-    ),
-  ]);
 }
 
 /** The guarded write of `SigninsStore.applyDecision`, with the outcome columns `outcome` gives. */
