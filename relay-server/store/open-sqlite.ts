@@ -1,9 +1,10 @@
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
+import { Kysely, type KyselyConfig } from 'kysely';
 import Database from 'libsql';
 import { ensurePrivateDir, makePrivate } from './private-files.ts';
 import type { Database as Tables } from './schema.ts';
+import { GroupCommitSqliteDialect, type GroupCommitDatabase } from './sqlite-group-commit.ts';
 
 /**
  * libsql aborts the whole process when a boolean, Date or object is bound (docs/environment.md), so every
@@ -16,7 +17,8 @@ function toSqliteValue(value: unknown): unknown {
   return value;
 }
 
-function safeDatabase(file: string): unknown {
+/** The relay's SQLite connection on `file` (exported for the group commit's tests). */
+export function sqliteConnection(file: string): GroupCommitDatabase {
   const db = new Database(file);
   try {
     db.exec('PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
@@ -53,6 +55,12 @@ function safeDatabase(file: string): unknown {
     return entry;
   };
   return {
+    exec(sql: string) {
+      db.exec(sql);
+    },
+    get inTransaction() {
+      return db.inTransaction;
+    },
     close() {
       // libsql cannot finalize a statement, so prepared ones keep the connection, and with it the
       // exclusive lock, alive until they are collected. Leaving WAL (a final checkpoint) and then
@@ -67,12 +75,12 @@ function safeDatabase(file: string): unknown {
     },
     prepare(sql: string) {
       const { statement, reader } = cached(sql);
-      const convert = (params: unknown[]) => params.map(toSqliteValue);
+      const convert = (params: readonly unknown[]) => params.map(toSqliteValue);
       return {
         reader,
-        all: (params: unknown[]) => statement.all(convert(params)),
-        run: (params: unknown[]) => statement.run(convert(params)),
-        iterate: (params: unknown[]) => statement.iterate(convert(params)),
+        all: (params: readonly unknown[]) => statement.all(convert(params)),
+        run: (params: readonly unknown[]) => statement.run(convert(params)),
+        iterate: (params: readonly unknown[]) => statement.iterate(convert(params)),
       };
     },
   };
@@ -89,7 +97,7 @@ export function openSqlite(dataDir: string | ':memory:', options: { log?: Kysely
     makePrivate(file, `${file}-wal`, `${file}-shm`);
   }
   return new Kysely<Tables>({
-    dialect: new SqliteDialect({ database: safeDatabase(file) as never }),
+    dialect: new GroupCommitSqliteDialect(sqliteConnection(file)),
     ...(options.log ? { log: options.log } : {}),
   });
 }
