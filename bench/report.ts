@@ -115,9 +115,17 @@ export function correct(result: BenchResult): boolean {
   );
 }
 
-/** The targets of docs/performance.md, each with its figure; `met` is null when the baseline was skipped. */
+/**
+ * Below this many devices the relay's fixed costs (buffers, compiled code, caches that fill once)
+ * outweigh the devices' in the RSS difference, so memory per device says little: the smoke's 500
+ * devices measure 13 KiB each where 10,000 measure 9–10.
+ */
+export const MEMORY_TARGET_MIN_DEVICES = 2_000;
+
+/** The targets of docs/performance.md, each with its figure; `met` is null when not judged here (no baseline, too few devices). */
 export function targets(result: BenchResult) {
   const { relay, baseline, correctness, options } = result;
+  const memoryJudged = options.devices >= MEMORY_TARGET_MIN_DEVICES;
   const ratio = (of: (side: SideResult) => number) => (baseline ? of(relay) / of(baseline) : null);
   const throughput = ratio((side) => side.throughput);
   const p99 = ratio((side) => side.p99);
@@ -146,8 +154,8 @@ export function targets(result: BenchResult) {
     {
       target: '≤ 12 KiB relay memory per connected device',
       short: '≤12 KiB/device',
-      figure: `${fixed(relay.memoryPerDeviceKiB)} KiB`,
-      met: relay.memoryPerDeviceKiB <= 12,
+      figure: `${fixed(relay.memoryPerDeviceKiB)} KiB${memoryJudged ? '' : ` (judged from ${MEMORY_TARGET_MIN_DEVICES} devices)`}`,
+      met: memoryJudged ? relay.memoryPerDeviceKiB <= 12 : null,
     },
     {
       target: 'zero lost, duplicated or wrong decisions',

@@ -39,8 +39,16 @@ describe('the bench report', () => {
     expect(line).toContain('throughput ≥0.6×: 0.50× FAIL');
     expect(line).toContain('p99 ≤2×: 1.67× pass');
     expect(line).toContain('CPU/sign-in ≤3×: 1.00 ms, 3.33× FAIL');
-    expect(line).toContain('≤12 KiB/device: 10.0 KiB pass');
+    expect(line).toContain('≤12 KiB/device: 10.0 KiB (judged from 2000 devices) not measured');
     expect(line).toContain('correct: 0 lost, 0 duplicated, 0 wrong, 0 failed pass');
+  });
+
+  it('judges memory per device only from 2,000 devices, where fixed costs no longer dominate it', () => {
+    const at = (devices: number, memoryPerDeviceKiB: number) =>
+      summaryLine(result({ options: { ...result().options, devices }, relay: side({ connectedDevices: devices, memoryPerDeviceKiB }) }));
+    expect(at(2_000, 10)).toContain('≤12 KiB/device: 10.0 KiB pass');
+    expect(at(10_000, 12.5)).toContain('≤12 KiB/device: 12.5 KiB FAIL');
+    expect(at(500, 13.2)).toContain('≤12 KiB/device: 13.2 KiB (judged from 2000 devices) not measured');
   });
 
   it('says "not measured" for the ratios when the baseline was skipped', () => {
