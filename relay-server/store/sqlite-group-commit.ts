@@ -30,6 +30,14 @@ interface Batch {
 }
 
 /**
+ * A statement that can only read. libsql's `reader` is true for `RETURNING` writes too, so that
+ * cannot tell; anything else (a `with`, say) simply joins the turn's transaction. `explain` reads
+ * too, and must stay out: libsql leaves an `explain query plan` of a write in progress, and a
+ * transaction cannot commit past it (the query-plan tests run them).
+ */
+const READ_ONLY = /^\s*(select|explain)\s/i;
+
+/**
  * Group commit for SQLite (docs/performance.md). Each commit costs about 50 µs whatever it holds
  * (the WAL frames of every page it touched, and the WAL index), and a sign-in makes five writes.
  * So the statements run outside an explicit transaction during one event-loop turn share one
@@ -111,7 +119,7 @@ export class GroupCommitDriver implements Driver {
     while (this.owner && this.owner.connection !== connection) await this.owner.ended;
     if (this.owner) return run<R>(this.db, query);
     const batch = this.batch;
-    if (!batch && this.db.prepare(query.sql).reader && !this.db.inTransaction) {
+    if (!batch && READ_ONLY.test(query.sql) && !this.db.inTransaction) {
       // A read with no write waiting: nothing to commit, nothing it could see early.
       return run<R>(this.db, query);
     }
