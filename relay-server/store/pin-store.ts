@@ -393,10 +393,10 @@ type AttemptWithinArgs = [
   max: number,
 ];
 
-/** Whether the device has an attempt made at or before `madeBy` that is still open. */
 /** Built on a builder of its own so that any statement can use it, whatever its tables. */
 const pinTables = expressionBuilder<Database, never>();
 
+/** Whether the device has an attempt made at or before `madeBy` that is still open. */
 function overdueAttempt(deviceId: string, madeBy: number) {
   const eb = pinTables;
   return eb.exists(
