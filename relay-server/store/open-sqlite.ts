@@ -80,7 +80,6 @@ export function sqliteConnection(file: string): GroupCommitDatabase {
         reader,
         all: (params: readonly unknown[]) => statement.all(convert(params)),
         run: (params: readonly unknown[]) => statement.run(convert(params)),
-        iterate: (params: readonly unknown[]) => statement.iterate(convert(params)),
       };
     },
   };

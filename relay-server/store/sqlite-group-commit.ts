@@ -1,13 +1,5 @@
 import { setImmediate } from 'node:timers';
-import {
-  CompiledQuery,
-  SqliteDialect,
-  type DatabaseConnection,
-  type Driver,
-  type QueryCompiler,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely';
+import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 
 /** What the group commit needs of the SQLite connection (store/open-sqlite.ts wraps libsql). */
 export interface GroupCommitDatabase {
@@ -15,7 +7,6 @@ export interface GroupCommitDatabase {
     reader: boolean;
     all(parameters: readonly unknown[]): unknown[];
     run(parameters: readonly unknown[]): { changes?: number | bigint | null; lastInsertRowid?: number | bigint | null };
-    iterate(parameters: readonly unknown[]): Iterable<unknown>;
   };
   exec(sql: string): void;
   readonly inTransaction: boolean;
@@ -48,6 +39,7 @@ const READ_ONLY = /^\s*(select|explain)\s/i;
  *
  * An explicit transaction (`db.transaction()`) commits the open batch first and then has the
  * connection to itself; statements from elsewhere wait for it to end, as with Kysely's own driver.
+ * No savepoints: the relay uses none, and Kysely refuses them clearly on a driver without them.
  */
 export class GroupCommitDriver implements Driver {
   private batch: Batch | null = null;
@@ -62,8 +54,7 @@ export class GroupCommitDriver implements Driver {
     return new GroupCommitConnection(this);
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    void settings;
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
     while (this.owner) await this.owner.ended;
     this.commitBatch();
     let end!: () => void;
@@ -92,19 +83,6 @@ export class GroupCommitDriver implements Driver {
     } finally {
       this.endTransaction();
     }
-  }
-
-  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    void compile;
-    await connection.executeQuery(CompiledQuery.raw(`savepoint "${name}"`));
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to "${name}"`));
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release "${name}"`));
   }
 
   async releaseConnection(): Promise<void> {}
