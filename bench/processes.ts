@@ -71,6 +71,21 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Seconds the process's main thread, its event loop, has spent on a core and waiting in the run
+ * queue for one (/proc/PID/task/PID/schedstat). On a machine shared with the load generators, the
+ * wait says how much of the time the event loop was ready to work and had no core. NaN where the
+ * kernel keeps no such figures.
+ */
+export function eventLoopSchedule(pid: number): { running: number; waiting: number } {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { running: running! / 1e9, waiting: waiting! / 1e9 };
+  } catch {
+    return { running: NaN, waiting: NaN };
+  }
+}
+
 /** CPU seconds used so far by every process whose command is `command` (all PostgreSQL backends, say). */
 export function cpuSecondsOfCommand(command: string): number {
   let total = 0;

@@ -17,6 +17,12 @@ export interface SideResult {
   memoryPerDeviceKiB: number;
   heapPerDeviceKiB: number | null;
   serverCpuCores: number;
+  /**
+   * The servers' event-loop threads during the run: time on a core, and time ready to run but
+   * waiting for one (the load generators share the cores), in cores. Absent where not measured.
+   */
+  eventLoopCores?: number;
+  eventLoopWaitingCores?: number;
   generatorCpuCores: number;
   /** Statements the relays sent the database, per completed sign-in (counted at the client). */
   statementsPerSignin?: number | null;
@@ -219,6 +225,14 @@ export function markdownReport(result: BenchResult): string {
     row('memory per connected device, JS heap (KiB)', (s) => fixed(s.heapPerDeviceKiB)),
     row('server CPU during the run (cores)', (s) => fixed(s.serverCpuCores, 2)),
     row('server CPU per sign-in (ms)', (s) => fixed(cpuPerSignin(s), 2), cpuPerSignin),
+    ...(relay.eventLoopCores !== undefined
+      ? [
+          row(
+            'event loop on a core / waiting for one (cores)',
+            (s) => `${fixed(s.eventLoopCores, 2)} / ${fixed(s.eventLoopWaitingCores, 2)}`,
+          ),
+        ]
+      : []),
     ...(relay.statementsPerSignin != null ? [row('database statements per sign-in', (s) => fixed(s.statementsPerSignin, 1))] : []),
     ...(relay.redisCommandsPerSignin != null
       ? [

@@ -12,7 +12,16 @@ import { startPrivateRedis, terminateDatabaseConnections, type PrivateRedis } fr
 import { BrowserClient } from './browser-client.ts';
 import { GeneratorPool } from './generator-pool.ts';
 import type { RunStats } from './messages.ts';
-import { cpuSeconds, cpuSecondsOfCommand, freePort, pause, rssBytes, startServer, type ServerProcess } from './processes.ts';
+import {
+  cpuSeconds,
+  cpuSecondsOfCommand,
+  eventLoopSchedule,
+  freePort,
+  pause,
+  rssBytes,
+  startServer,
+  type ServerProcess,
+} from './processes.ts';
 import type { SprayCommand, SprayReply } from './password-spray.ts';
 import { isStrangerAddress, type AttackCommand, type AttackReply } from './lockout-attack.ts';
 import { familiarBrowsers, probePasswords } from './password-probes.ts';
@@ -273,13 +282,18 @@ async function runLoad(
   // The relays' CPU, and over PostgreSQL + Redis their CPU and the statements and commands the
   // relays sent them (counted at the clients, /metrics), from the end of the warm-up to the end.
   const shared = kind === 'relay' && options.instances > 1;
-  const sample = async () => ({
-    cpu: sum(serverPids.map(cpuSeconds)),
-    postgresCpu: shared ? cpuSecondsOfCommand('postgres') : 0,
-    redisCpu: shared ? cpuSecondsOfCommand('redis-server') : 0,
-    statements: kind === 'relay' ? await relayCounters(apiOrigins, 'countersign_database_statements_total') : NaN,
-    commands: shared ? await relayCounters(apiOrigins, 'countersign_redis_commands_total') : NaN,
-  });
+  const sample = async () => {
+    const loops = serverPids.map(eventLoopSchedule);
+    return {
+      cpu: sum(serverPids.map(cpuSeconds)),
+      loopRunning: sum(loops.map((loop) => loop.running)),
+      loopWaiting: sum(loops.map((loop) => loop.waiting)),
+      postgresCpu: shared ? cpuSecondsOfCommand('postgres') : 0,
+      redisCpu: shared ? cpuSecondsOfCommand('redis-server') : 0,
+      statements: kind === 'relay' ? await relayCounters(apiOrigins, 'countersign_database_statements_total') : NaN,
+      commands: shared ? await relayCounters(apiOrigins, 'countersign_redis_commands_total') : NaN,
+    };
+  };
   let start: Promise<Awaited<ReturnType<typeof sample>>> | undefined;
   let end: Promise<Awaited<ReturnType<typeof sample>>> | undefined;
   const startTimer = setTimeout(() => {
@@ -304,6 +318,8 @@ async function runLoad(
   return {
     ...mergeStats(replies.map((r) => r.stats)),
     serverCpuSeconds: delta((s) => s.cpu),
+    eventLoopRunningSeconds: delta((s) => s.loopRunning),
+    eventLoopWaitingSeconds: delta((s) => s.loopWaiting),
     postgresCpuSeconds: shared ? delta((s) => s.postgresCpu) : null,
     redisCpuSeconds: shared ? delta((s) => s.redisCpu) : null,
     databaseStatements: kind === 'relay' ? delta((s) => s.statements) : null,
@@ -336,6 +352,9 @@ function side(merged: Merged, memory: Awaited<ReturnType<typeof connectAll>>): S
     memoryPerDeviceKiB: (memory.rssAfter - memory.rssBefore) / 1024 / Math.max(1, memory.connected),
     heapPerDeviceKiB: Number.isNaN(memory.heapAfter) ? null : (memory.heapAfter - memory.heapBefore) / 1024 / Math.max(1, memory.connected),
     serverCpuCores: merged.serverCpuSeconds / seconds,
+    ...(Number.isNaN(merged.eventLoopRunningSeconds)
+      ? {}
+      : { eventLoopCores: merged.eventLoopRunningSeconds / seconds, eventLoopWaitingCores: merged.eventLoopWaitingSeconds / seconds }),
     generatorCpuCores: merged.generatorCpuSeconds / seconds,
     ...perSignin(merged, seconds),
   };

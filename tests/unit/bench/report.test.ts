@@ -51,6 +51,17 @@ describe('the bench report', () => {
     expect(at(500, 13.2)).toContain('≤12 KiB/device: 13.2 KiB (judged from 2000 devices) not measured');
   });
 
+  it("shows the event loop's time on a core and waiting for one, when it was measured", () => {
+    const measured = markdownReport(
+      result({
+        relay: side({ eventLoopCores: 0.82, eventLoopWaitingCores: 0.18 }),
+        baseline: side({ eventLoopCores: 0.34, eventLoopWaitingCores: 0.01 }),
+      }),
+    );
+    expect(measured).toContain('| event loop on a core / waiting for one (cores) | 0.82 / 0.18 | 0.34 / 0.01 |');
+    expect(markdownReport(result())).not.toContain('event loop on a core');
+  });
+
   it('says "not measured" for the ratios when the baseline was skipped', () => {
     expect(summaryLine(result({ baseline: null }))).toContain('throughput ≥0.6×: – not measured');
   });
