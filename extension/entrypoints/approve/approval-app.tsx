@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { OutcomeView } from '../../components/outcome-view.tsx';
 import type { HistoryOutcome } from '../../lib/db.ts';
 import { call, onChanged } from '../../lib/runtime-client.ts';
+import { closeUnlessWaiting } from './close-unless-waiting.ts';
 import { PendingRequest, type PendingView } from './pending-request.tsx';
 
 /** After a final outcome the window gets out of the way, as Authenticator does; the popup's activity keeps the outcome. */
@@ -65,9 +66,17 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
   const closesItself = view.kind === 'outcome' && sawPending.current && nextCount === 0;
   useEffect(() => {
     if (!closesItself) return;
-    const timer = setTimeout(() => window.close(), CLOSE_AFTER_OUTCOME_MS);
+    const timer = setTimeout(
+      () =>
+        void closeUnlessWaiting({
+          waitingRequests: async () => (await call({ type: 'getState' })).pending.length,
+          close: () => window.close(),
+          showWaiting: () => void load(),
+        }),
+      CLOSE_AFTER_OUTCOME_MS,
+    );
     return () => clearTimeout(timer);
-  }, [closesItself]);
+  }, [closesItself, load]);
 
   const showNext = () => {
     decidedLocally.current = null;

@@ -1,0 +1,26 @@
+import { describe, expect, it, vi } from 'vitest';
+import { closeUnlessWaiting } from '../../../extension/entrypoints/approve/close-unless-waiting.ts';
+
+const approvalWindow = (waiting: () => Promise<number>) => ({ waitingRequests: waiting, close: vi.fn(), showWaiting: vi.fn() });
+
+describe('the approval window after an outcome', () => {
+  it('closes when no request waits', async () => {
+    const window = approvalWindow(async () => 0);
+    await closeUnlessWaiting(window);
+    expect(window.close).toHaveBeenCalledOnce();
+    expect(window.showWaiting).not.toHaveBeenCalled();
+  });
+
+  it('stays open for a request that arrived as it was about to close, and shows it', async () => {
+    const window = approvalWindow(async () => 1);
+    await closeUnlessWaiting(window);
+    expect(window.close).not.toHaveBeenCalled();
+    expect(window.showWaiting).toHaveBeenCalledOnce();
+  });
+
+  it('closes when the background cannot be asked', async () => {
+    const window = approvalWindow(() => Promise.reject(new Error('Receiving end does not exist.')));
+    await closeUnlessWaiting(window);
+    expect(window.close).toHaveBeenCalledOnce();
+  });
+});
