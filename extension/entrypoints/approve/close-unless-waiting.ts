@@ -3,17 +3,17 @@
  * may have arrived this very moment, its change not yet seen by the window, with the background
  * about to show it there; closing then would take it out of view. Unreachable background: close.
  */
-export async function closeUnlessWaiting(window: {
+export async function closeUnlessWaiting(approvalWindow: {
   waitingRequests(): Promise<number>;
   close(): void;
   showWaiting(): void;
 }): Promise<void> {
   let waiting = 0;
   try {
-    waiting = await window.waitingRequests();
+    waiting = await approvalWindow.waitingRequests();
   } catch {
     // Nothing could be shown here either.
   }
-  if (waiting === 0) window.close();
-  else window.showWaiting();
+  if (waiting === 0) approvalWindow.close();
+  else approvalWindow.showWaiting();
 }
