@@ -74,6 +74,8 @@ export const RuntimeRequest = v.variant('type', [
   v.object({ type: v.literal('setPrefs'), autoOpen: v.optional(v.boolean()), rememberPin: v.optional(v.boolean()) }),
   v.object({ type: v.literal('forgetPin') }),
   v.object({ type: v.literal('openApproval'), requestId: v.optional(IdSchema) }),
+  /** The approval window asks to close itself after an outcome: yes unless a request waits. */
+  v.object({ type: v.literal('closeApproval'), windowId: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
   /**
    * Section 5: a sign-in code typed in the popup. Claimed with `deviceId`'s account, or with each
    * usable account in turn until one's relay answers with the request; its approval window opens.
@@ -185,6 +187,7 @@ export interface ResponseMap {
   setPrefs: { ok: true };
   forgetPin: { ok: true };
   openApproval: { ok: true };
+  closeApproval: { close: boolean };
   claimCode: ClaimResult;
   openSecurityInfo: { ok: true } | Failure;
   removeAccount: { ok: true } | Failure;

@@ -1,3 +1,4 @@
+import { browser } from 'wxt/browser';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { OutcomeView } from '../../components/outcome-view.tsx';
 import type { HistoryOutcome } from '../../lib/db.ts';
@@ -69,7 +70,10 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
     const timer = setTimeout(
       () =>
         void closeUnlessWaiting({
-          waitingRequests: async () => (await call({ type: 'getState' })).pending.length,
+          mayClose: async () => {
+            const { id } = await browser.windows.getCurrent();
+            return id === undefined || (await call({ type: 'closeApproval', windowId: id })).close;
+          },
           close: () => window.close(),
           showWaiting: () => void load(),
         }),

@@ -29,18 +29,12 @@ import {
   type ResponseMap,
   type RuntimeRequest,
 } from '../../lib/runtime-messages.ts';
-import {
-  announceChallenge,
-  clearChallengeNotice,
-  openApprovalWindow,
-  openRelayPage,
-  setBadgeCount,
-  showAuthenticatorNotice,
-} from './notices.ts';
+import { announceChallenge, clearChallengeNotice, openRelayPage, setBadgeCount, showAuthenticatorNotice } from './notices.ts';
 import { forgetUnlock, isUnlockRemembered, recallUnlock, rememberUnlock } from './pin-cache.ts';
 import { PinRelay } from './pin-relay.ts';
 import { RelayRemovals } from './relay-removal.ts';
 import { CodeClaims } from './code-claims.ts';
+import { approvalWindow } from './approval-window.ts';
 
 /**
  * The authenticator living in the service worker: accounts, relay connections (the device
@@ -312,8 +306,10 @@ export class DeviceService {
         return { ok: true };
       }
       case 'openApproval':
-        await openApprovalWindow(request.requestId);
+        await approvalWindow.open(request.requestId);
         return { ok: true };
+      case 'closeApproval':
+        return { close: await approvalWindow.mayClose(request.windowId, async () => (await this.db()).count('pending')) };
       case 'claimCode':
         return this.claimCode(request.code, request.deviceId);
       case 'openSecurityInfo':
@@ -397,7 +393,7 @@ export class DeviceService {
       usable.sort((a, b) => connected(a) - connected(b)),
     );
     log(`code claim: ${result.ok ? `request ${result.requestId}` : result.code}`);
-    if (result.ok) await openApprovalWindow(result.requestId);
+    if (result.ok) await approvalWindow.open(result.requestId);
     return result;
   }
 

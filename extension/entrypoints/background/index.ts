@@ -4,7 +4,8 @@ import { NEW_ACCOUNT_CHANNEL } from '../../lib/new-account-channel.ts';
 import { REMEMBER_CHANNEL } from '../../lib/remember-channel.ts';
 import { RuntimeRequest } from '../../lib/runtime-messages.ts';
 import { DeviceService } from './device-service.ts';
-import { approvalWindowClosed, noticeDeviceId, openApprovalWindow } from './notices.ts';
+import { approvalWindow } from './approval-window.ts';
+import { noticeDeviceId } from './notices.ts';
 
 const WATCHDOG_ALARM = 'countersign-watchdog';
 
@@ -34,7 +35,7 @@ export default defineBackground(() => {
       void service.openSecurityInfo(noticeFor).catch(() => undefined);
       return;
     }
-    void openApprovalWindow(ID_PATTERN.test(notificationId) ? notificationId : undefined);
+    void approvalWindow.open(ID_PATTERN.test(notificationId) ? notificationId : undefined);
   });
   // "Remember my PIN": a page hands over an account's wrapping key (a CryptoKey, which runtime
   // messages cannot carry); only the extension's own pages share this origin's channels.
@@ -44,7 +45,7 @@ export default defineBackground(() => {
   const newAccounts = new BroadcastChannel(NEW_ACCOUNT_CHANNEL);
   newAccounts.onmessage = (event: MessageEvent) =>
     void service.storeNewAccount(event.data, (message) => newAccounts.postMessage(message)).catch(() => undefined);
-  browser.windows.onRemoved.addListener((windowId) => void approvalWindowClosed(windowId).catch(() => undefined));
+  browser.windows.onRemoved.addListener((windowId) => void approvalWindow.closed(windowId).catch(() => undefined));
   // Answered through sendResponse (and `true` to keep the channel open): the one way both
   // Chromium and Firefox accept without the webextension-polyfill in the worker.
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (answer: unknown) => void) => {

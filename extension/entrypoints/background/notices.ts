@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { ID_PATTERN } from '../../../protocol/encoding.ts';
+import { approvalWindow } from './approval-window.ts';
 import type { NoticeEntry, PendingChallenge } from '../../lib/db.ts';
 import { noticeAdvice, noticeText, noticeTitle } from '../../lib/notice-text.ts';
 
@@ -8,8 +9,6 @@ import { noticeAdvice, noticeText, noticeTitle } from '../../lib/notice-text.ts'
  * approval window (one at a time, reused for the next request). Relay notices (an authenticator
  * added or removed) get a notification too.
  */
-
-const WINDOW_KEY = 'approvalWindowId';
 
 /**
  * Notification options each browser accepts: Firefox's schema has no `requireInteraction` and
@@ -47,7 +46,7 @@ export async function announceChallenge(
   await runNoticeChannels(
     {
       notification: () => showChallengeNotice(pending),
-      ...(options.openWindow ? { window: () => openApprovalWindow(pending.requestId) } : {}),
+      ...(options.openWindow ? { window: () => approvalWindow.open(pending.requestId) } : {}),
     },
     options.failed,
   );
@@ -99,32 +98,7 @@ export async function setBadgeCount(count: number): Promise<void> {
   await action.setBadgeText({ text: count > 0 ? String(count) : '' });
 }
 
-/** Opens (or reuses and focuses) the approval window on `requestId`, or on the oldest request. */
-export async function openApprovalWindow(requestId?: string): Promise<void> {
-  const url = browser.runtime.getURL(`/approve.html${requestId ? `?request=${encodeURIComponent(requestId)}` : ''}`);
-  const stored = (await browser.storage.session.get(WINDOW_KEY))[WINDOW_KEY];
-  if (typeof stored === 'number') {
-    try {
-      const [tab] = await browser.tabs.query({ windowId: stored });
-      if (tab?.id !== undefined) {
-        await browser.tabs.update(tab.id, { url });
-        await browser.windows.update(stored, { focused: true, drawAttention: true });
-        return;
-      }
-    } catch {
-      /* the window is gone: open a new one */
-    }
-  }
-  const created = await browser.windows.create({ url, type: 'popup', width: 420, height: 660, focused: true });
-  if (created?.id !== undefined) await browser.storage.session.set({ [WINDOW_KEY]: created.id });
-}
-
 /** Opens a relay page (its security info page) in a normal tab. */
 export async function openRelayPage(url: string): Promise<void> {
   await browser.tabs.create({ url });
-}
-
-export async function approvalWindowClosed(windowId: number): Promise<void> {
-  const stored = (await browser.storage.session.get(WINDOW_KEY))[WINDOW_KEY];
-  if (stored === windowId) await browser.storage.session.remove(WINDOW_KEY);
 }

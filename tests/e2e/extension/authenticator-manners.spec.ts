@@ -1,5 +1,6 @@
 import { AdminClient } from '../../../testing/admin-client.ts';
 import { expect, test } from '../../../testing/playwright-fixture.ts';
+import { ClientAt } from '../../security/helpers/client-at.ts';
 import { SignInPage, setMatchMode } from './relay-pages.ts';
 
 /**
@@ -32,6 +33,30 @@ test.describe("Authenticator's manners", () => {
 
     const popup = await authenticator.openPopup();
     await expect(popup.page.locator('[data-testid=activity-signin][data-outcome=approved]')).toHaveCount(1);
+  });
+
+  test('requests that arrive together share one approval window, which shows each in turn', async ({ startRelay, authenticator }) => {
+    const relay = await startRelay({ env: { TRUST_PROXY: '1' } });
+    await authenticator.setPin();
+    await authenticator.pairUser(relay, 'alice@demo.test');
+    // Three browsers, at three addresses so none supersedes another, ask at the same moment.
+    const addresses = ['198.51.100.11', '198.51.100.12', '198.51.100.13'];
+    const started = await Promise.all(addresses.map((ip) => new ClientAt(relay.origin, ip).startSignin({ upn: 'alice@demo.test' })));
+    expect(started.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    const popup = await authenticator.openPopup();
+    await expect(popup.page.getByTestId('pending-request')).toHaveCount(3);
+    await popup.page.close();
+
+    const approvalPages = () => authenticator.context.pages().filter((page) => page.url().includes('/approve.html'));
+    const window = await authenticator.nextApproval();
+    for (let left = 2; left >= 0; left--) {
+      await window.decide('deny');
+      expect(await window.outcome()).toBe('denied');
+      expect(approvalPages()).toHaveLength(1);
+      if (left === 0) break;
+      await window.page.getByTestId('next-request').click();
+      await expect(window.root).toHaveAttribute('data-state', 'pending');
+    }
   });
 
   test('"It wasn\'t me" asks once; Cancel sends nothing, Report reports', async ({ page, relay, authenticator }) => {

@@ -1,18 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import { closeUnlessWaiting } from '../../../extension/entrypoints/approve/close-unless-waiting.ts';
 
-const approvalWindow = (waiting: () => Promise<number>) => ({ waitingRequests: waiting, close: vi.fn(), showWaiting: vi.fn() });
+const approvalWindow = (mayClose: () => Promise<boolean>) => ({ mayClose, close: vi.fn(), showWaiting: vi.fn() });
 
 describe('the approval window after an outcome', () => {
-  it('closes when no request waits', async () => {
-    const window = approvalWindow(async () => 0);
+  it('closes when the background says no request waits', async () => {
+    const window = approvalWindow(async () => true);
     await closeUnlessWaiting(window);
     expect(window.close).toHaveBeenCalledOnce();
     expect(window.showWaiting).not.toHaveBeenCalled();
   });
 
   it('stays open for a request that arrived as it was about to close, and shows it', async () => {
-    const window = approvalWindow(async () => 1);
+    const window = approvalWindow(async () => false);
     await closeUnlessWaiting(window);
     expect(window.close).not.toHaveBeenCalled();
     expect(window.showWaiting).toHaveBeenCalledOnce();
