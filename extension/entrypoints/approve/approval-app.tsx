@@ -100,6 +100,11 @@ export function ApprovalApp({ initialRequestId }: { initialRequestId: string | n
           <p>No sign-in request is waiting.</p>
         </div>
       )}
+      {view.kind === 'pending' && nextCount > 0 && (
+        <p class="muted" data-testid="more-waiting">
+          {nextCount === 1 ? '1 more sign-in request is' : `${nextCount} more sign-in requests are`} waiting after this one.
+        </p>
+      )}
       {view.kind === 'pending' && (
         <PendingRequest
           key={view.pending.requestId}

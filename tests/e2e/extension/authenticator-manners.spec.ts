@@ -35,7 +35,10 @@ test.describe("Authenticator's manners", () => {
     await expect(popup.page.locator('[data-testid=activity-signin][data-outcome=approved]')).toHaveCount(1);
   });
 
-  test('requests that arrive together share one approval window, which shows each in turn', async ({ startRelay, authenticator }) => {
+  test('requests that arrive together share one approval window, which shows each in turn and how many wait', async ({
+    startRelay,
+    authenticator,
+  }) => {
     const relay = await startRelay({ env: { TRUST_PROXY: '1' } });
     await authenticator.setPin();
     await authenticator.pairUser(relay, 'alice@demo.test');
@@ -50,6 +53,12 @@ test.describe("Authenticator's manners", () => {
     const approvalPages = () => authenticator.context.pages().filter((page) => page.url().includes('/approve.html'));
     const window = await authenticator.nextApproval();
     for (let left = 2; left >= 0; left--) {
+      // The person sees that more are waiting, as a flood of requests should be noticed.
+      if (left > 0)
+        await expect(window.page.getByTestId('more-waiting')).toHaveText(
+          `${left} more sign-in ${left === 1 ? 'request is' : 'requests are'} waiting after this one.`,
+        );
+      else await expect(window.page.getByTestId('more-waiting')).toHaveCount(0);
       await window.decide('deny');
       expect(await window.outcome()).toBe('denied');
       expect(approvalPages()).toHaveLength(1);
