@@ -45,6 +45,14 @@ function fakeBrowser() {
 const urlFor = (requestId?: string) => `approve.html${requestId ? `?request=${requestId}` : ''}`;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** A keeper whose window was opened on `requestId`, and that window's id. */
+async function windowOpenedOn(requestId: string) {
+  const browser = fakeBrowser();
+  const keeper = new ApprovalWindow(browser.port, urlFor);
+  await keeper.open(requestId);
+  return { browser, keeper, windowId: browser.stored()! };
+}
+
 describe('the one approval window', () => {
   it('opens one window for two pushes a moment apart, showing the newer request', async () => {
     const browser = fakeBrowser();
@@ -59,10 +67,7 @@ describe('the one approval window', () => {
   });
 
   it('reuses the window it opened, and opens another when that one is gone', async () => {
-    const browser = fakeBrowser();
-    const keeper = new ApprovalWindow(browser.port, urlFor);
-    await keeper.open('req-a');
-    const first = browser.stored()!;
+    const { browser, keeper, windowId: first } = await windowOpenedOn('req-a');
     await keeper.open('req-b');
     expect(browser.stored()).toBe(first);
     browser.close(first);
@@ -72,20 +77,14 @@ describe('the one approval window', () => {
   });
 
   it('does not let the window close while a request waits, and keeps reusing it', async () => {
-    const browser = fakeBrowser();
-    const keeper = new ApprovalWindow(browser.port, urlFor);
-    await keeper.open('req-a');
-    const windowId = browser.stored()!;
+    const { browser, keeper, windowId } = await windowOpenedOn('req-a');
     expect(await keeper.mayClose(windowId, async () => 1)).toBe(false);
     await keeper.open('req-b');
     expect(browser.windows.get(windowId)).toBe('approve.html?request=req-b');
   });
 
   it('gives a push that arrives while the window decides to close a window of its own', async () => {
-    const browser = fakeBrowser();
-    const keeper = new ApprovalWindow(browser.port, urlFor);
-    await keeper.open('req-a');
-    const closing = browser.stored()!;
+    const { browser, keeper, windowId: closing } = await windowOpenedOn('req-a');
     // The push lands after the window counted no waiting request, before it has closed.
     const mayClose = keeper.mayClose(closing, async () => 0);
     const pushed = keeper.open('req-b');
@@ -98,10 +97,7 @@ describe('the one approval window', () => {
   });
 
   it('forgets only the window that closed', async () => {
-    const browser = fakeBrowser();
-    const keeper = new ApprovalWindow(browser.port, urlFor);
-    await keeper.open('req-a');
-    const windowId = browser.stored()!;
+    const { browser, keeper, windowId } = await windowOpenedOn('req-a');
     await keeper.closed(windowId + 100);
     expect(browser.stored()).toBe(windowId);
     await keeper.closed(windowId);
