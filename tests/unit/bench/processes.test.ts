@@ -4,8 +4,15 @@ import { eventLoopSchedule } from '../../../bench/processes.ts';
 describe("a server's event-loop schedule", () => {
   it('counts the main thread on a core, and grows while it works', () => {
     const before = eventLoopSchedule(process.pid);
-    const until = Date.now() + 30;
-    while (Date.now() < until); // 30 ms of work on this thread
+    // 60 ms of CPU on this thread, measured as CPU, not as wall time: on two shared cores the
+    // thread can wait for a core through most of a wall-clock interval. Bounded at 10 s.
+    const cpuAtStart = process.cpuUsage();
+    const deadline = Date.now() + 10_000;
+    const cpuMicros = () => {
+      const used = process.cpuUsage(cpuAtStart);
+      return used.user + used.system;
+    };
+    while (cpuMicros() < 60_000 && Date.now() < deadline);
     const after = eventLoopSchedule(process.pid);
     expect(after.running - before.running).toBeGreaterThan(0.02);
     expect(after.waiting).toBeGreaterThanOrEqual(before.waiting);
